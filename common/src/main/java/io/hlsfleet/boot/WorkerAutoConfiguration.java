@@ -1,0 +1,109 @@
+package io.hlsfleet.boot;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.storage.ObjectStore;
+import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.storage.Stores;
+import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.Transports;
+import io.hlsfleet.worker.JobListener;
+import io.hlsfleet.worker.StageWorker;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Spring Boot wiring shared by the three worker applications. Configuration is read by the same
+ * {@link FleetConfig} the CLI uses, from Spring's environment (so {@code HLSFLEET_*} variables,
+ * system properties and {@code application.properties} all work).
+ */
+@AutoConfiguration
+@ConditionalOnBean(WorkerStage.class)
+public class WorkerAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    public Settings hlsfleetSettings(Environment environment) {
+        return new Settings(environment::getProperty);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public FleetConfig fleetConfig(Settings settings) {
+        return FleetConfig.from(settings);
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public Transport hlsfleetTransport(FleetConfig config) {
+        return Transports.connect(config);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public StagingArea stagingArea(FleetConfig config) throws IOException {
+        return Stores.staging(config.staging());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public ObjectStore bucket(FleetConfig config) throws IOException {
+        return Stores.bucket(config.bucket());
+    }
+
+    @Bean
+    public StageWorkerLifecycle stageWorkerLifecycle(WorkerStage workerStage, Transport transport, FleetConfig config,
+            Settings settings, MeterRegistry registry, ObjectProvider<JobListener> listeners) {
+        StageWorker worker = new StageWorker(workerStage.stage(), workerStage.handler(), transport,
+                config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry);
+        return new StageWorkerLifecycle(worker, FleetConfig.concurrency(settings, workerStage.stage()), config);
+    }
+
+    /**
+     * Starts consuming once the application is up and, on SIGTERM, stops taking jobs and lets the
+     * ones in flight finish within the grace period before the transport closes.
+     */
+    public static final class StageWorkerLifecycle implements SmartLifecycle {
+
+        private final StageWorker worker;
+        private final int concurrency;
+        private final FleetConfig config;
+        private volatile boolean running;
+
+        StageWorkerLifecycle(StageWorker worker, int concurrency, FleetConfig config) {
+            this.worker = worker;
+            this.concurrency = concurrency;
+            this.config = config;
+        }
+
+        @Override
+        public void start() {
+            worker.start(concurrency);
+            running = true;
+        }
+
+        @Override
+        public void stop() {
+            worker.stop(config.shutdownGrace());
+            running = false;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
+
+        @Override
+        public int getPhase() {
+            // Stop before the web server and the connection factory, start after them.
+            return Integer.MAX_VALUE - 1000;
+        }
+    }
+}

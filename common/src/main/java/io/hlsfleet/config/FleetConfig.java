@@ -1,0 +1,77 @@
+package io.hlsfleet.config;
+
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.worker.RetryPolicy;
+import java.time.Duration;
+
+/**
+ * Settings every part of the fleet shares: which broker, where staging and the bucket are, how
+ * failures are retried. Stage-specific settings live with their stage.
+ *
+ * @param broker {@code rabbitmq}, {@code redis} or {@code memory}
+ * @param rabbit RabbitMQ connection, from Spring Boot's own {@code SPRING_RABBITMQ_*} names
+ * @param redisUrl {@code HLSFLEET_REDIS_URL}
+ * @param staging {@code HLSFLEET_STAGING}: a directory, or {@code s3://bucket/prefix}
+ * @param bucket {@code HLSFLEET_BUCKET}: {@code file:///path}, a directory, or {@code s3://bucket/prefix}
+ * @param retryPolicy {@code HLSFLEET_RETRY_DELAYS}, {@code HLSFLEET_MAX_ATTEMPTS}, {@code HLSFLEET_MAX_DELIVERIES}
+ * @param shutdownGrace {@code HLSFLEET_SHUTDOWN_GRACE}: how long jobs in flight may finish on SIGTERM
+ * @param consumerTimeout {@code HLSFLEET_CONSUMER_TIMEOUT}: the longest a RabbitMQ consumer may hold a message
+ */
+public record FleetConfig(
+        String broker,
+        RabbitSettings rabbit,
+        String redisUrl,
+        String staging,
+        String bucket,
+        RetryPolicy retryPolicy,
+        Duration shutdownGrace,
+        Duration consumerTimeout) {
+
+    public record RabbitSettings(String host, int port, String username, String password, String virtualHost) {
+    }
+
+    public static FleetConfig from(Settings settings) {
+        RetryPolicy defaults = RetryPolicy.DEFAULT;
+        RetryPolicy retry = new RetryPolicy(
+                settings.durations("HLSFLEET_RETRY_DELAYS", defaults.delays()),
+                settings.integer("HLSFLEET_MAX_ATTEMPTS", defaults.maxAttempts()),
+                settings.integer("HLSFLEET_MAX_DELIVERIES", defaults.maxDeliveries()));
+        String broker = settings.string("HLSFLEET_BROKER", "rabbitmq").toLowerCase(java.util.Locale.ROOT);
+        if (!broker.equals("rabbitmq") && !broker.equals("redis") && !broker.equals("memory")) {
+            throw new IllegalArgumentException("HLSFLEET_BROKER=" + broker + " is not one of rabbitmq, redis, memory");
+        }
+        return new FleetConfig(
+                broker,
+                new RabbitSettings(
+                        settings.string("SPRING_RABBITMQ_HOST", "localhost"),
+                        settings.integer("SPRING_RABBITMQ_PORT", 5672),
+                        settings.string("SPRING_RABBITMQ_USERNAME", "guest"),
+                        settings.string("SPRING_RABBITMQ_PASSWORD", "guest"),
+                        settings.string("SPRING_RABBITMQ_VIRTUAL_HOST", "/")),
+                settings.string("HLSFLEET_REDIS_URL", "redis://localhost:6379"),
+                settings.string("HLSFLEET_STAGING", "./staging"),
+                settings.string("HLSFLEET_BUCKET", "file:./cdn-bucket"),
+                retry,
+                settings.duration("HLSFLEET_SHUTDOWN_GRACE", Duration.ofMinutes(5)),
+                settings.duration("HLSFLEET_CONSUMER_TIMEOUT", Duration.ofHours(24)));
+    }
+
+    /** Default jobs in flight per process for a stage, overridden by {@code HLSFLEET_CONCURRENCY}. */
+    public static int defaultConcurrency(Stage stage) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return switch (stage) {
+            case DOWNLOAD -> 32;
+            // One ffmpeg per two cores: each job runs ~2 encoder threads, so jobs x threads ~ cores.
+            case ENCODE -> Math.max(1, cores / 2);
+            case UPLOAD -> 4;
+        };
+    }
+
+    public static int concurrency(Settings settings, Stage stage) {
+        int value = settings.integer("HLSFLEET_CONCURRENCY", defaultConcurrency(stage));
+        if (value < 1) {
+            throw new IllegalArgumentException("HLSFLEET_CONCURRENCY must be at least 1");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,35 @@
+package io.hlsfleet.job;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Instant;
+
+/**
+ * What a dead-letter queue holds: the job as it was when it failed, and why.
+ *
+ * @param job the job, or null if the message could not be read as one
+ * @param rawBody the message body when it could not be read as a job
+ * @param stage the stage that gave up
+ * @param attempts attempts made at that stage
+ * @param exceptionClass class of the exception that caused the last failure
+ * @param reason the reason for a person to read
+ * @param deadAt when the job was given up
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record DeadLetter(Job job, String rawBody, Stage stage, int attempts, String exceptionClass, String reason,
+        Instant deadAt) {
+
+    public static DeadLetter of(Job job, JobFailure failure) {
+        return new DeadLetter(job, null, job.stage(), job.attempt(), failure.causeClass(), failure.reason(),
+                Instant.now());
+    }
+
+    public static DeadLetter unreadable(Stage stage, String rawBody, Exception error) {
+        return new DeadLetter(null, rawBody, stage, 1, error.getClass().getName(),
+                "malformed message: " + error.getMessage(), Instant.now());
+    }
+
+    /** The job id, or a placeholder for a message that never became a job. */
+    public String jobId() {
+        return job == null ? "(unreadable)" : job.jobId();
+    }
+}

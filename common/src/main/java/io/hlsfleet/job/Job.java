@@ -1,0 +1,94 @@
+package io.hlsfleet.job;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * One video on its way through the fleet. Immutable: every stage hands a new copy to the next one.
+ *
+ * <p>Large payloads never travel in the message. What earlier stages produced is referenced by
+ * staging keys in {@link #outputs()}; the keys are derived from the job id, so a stage that runs
+ * twice for the same job overwrites its own earlier output instead of creating a second one.
+ *
+ * @param schemaVersion version of this message's JSON shape, {@link #SCHEMA_VERSION} when written
+ * @param jobId unique per submission; names the job's staging keys
+ * @param videoId derived from the source URL ({@link VideoId}); names the ladder in the bucket
+ * @param sourceUrl what to download: an http(s) URL, {@code s3://} or (embedded mode only) a local path
+ * @param attempt 1 for the first try of the current stage, incremented on each retry
+ * @param stage the stage this message is queued for
+ * @param submittedAt when the job entered the fleet; end-to-end latency is measured from here
+ * @param updatedAt when this copy was written
+ * @param outputs what earlier stages produced
+ * @param force publish even when a ladder for this video id already exists
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Job(
+        int schemaVersion,
+        String jobId,
+        String videoId,
+        String sourceUrl,
+        int attempt,
+        Stage stage,
+        Instant submittedAt,
+        Instant updatedAt,
+        StageOutputs outputs,
+        boolean force) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public Job {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(sourceUrl, "sourceUrl");
+        Objects.requireNonNull(stage, "stage");
+        if (!VideoId.isSafe(jobId)) {
+            throw new IllegalArgumentException("jobId '" + jobId + "' is not a safe path segment");
+        }
+        if (schemaVersion == 0) {
+            schemaVersion = SCHEMA_VERSION;
+        }
+        if (videoId == null || videoId.isBlank()) {
+            videoId = VideoId.fromSource(sourceUrl);
+        } else if (!VideoId.isSafe(videoId)) {
+            throw new IllegalArgumentException("videoId '" + videoId + "' is not a safe path segment");
+        }
+        if (attempt < 1) {
+            attempt = 1;
+        }
+        if (submittedAt == null) {
+            submittedAt = Instant.now();
+        }
+        if (updatedAt == null) {
+            updatedAt = submittedAt;
+        }
+        if (outputs == null) {
+            outputs = StageOutputs.NONE;
+        }
+    }
+
+    /** A new job for a source, queued for download. */
+    public static Job submit(String sourceUrl, boolean force) {
+        Instant now = Instant.now();
+        return new Job(SCHEMA_VERSION, UUID.randomUUID().toString(), null, sourceUrl.strip(), 1,
+                Stage.DOWNLOAD, now, now, StageOutputs.NONE, force);
+    }
+
+    /** This job handed on to {@code nextStage}, with what the current stage produced. */
+    public Job advance(Stage nextStage, StageOutputs newOutputs) {
+        return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, nextStage, submittedAt, Instant.now(),
+                newOutputs, force);
+    }
+
+    /** This job queued again for the same stage, one attempt later. */
+    public Job nextAttempt() {
+        return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, attempt + 1, stage, submittedAt, Instant.now(),
+                outputs, force);
+    }
+
+    /** This job back at its first attempt, as a requeued dead letter. */
+    public Job firstAttempt() {
+        return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, stage, submittedAt, Instant.now(), outputs,
+                force);
+    }
+}

@@ -1,0 +1,96 @@
+package io.hlsfleet.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.nio.charset.StandardCharsets;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * JSON form of jobs and dead letters on every transport.
+ *
+ * <p>The intake queue also takes a bare URL as the whole body, so that
+ * {@code rabbitmqadmin publish routing_key=hlsfleet.download payload=https://…} and
+ * {@code redis-cli LPUSH hlsfleet:intake https://…} work without writing JSON by hand.
+ */
+public final class JobCodec {
+
+    private static final int MAX_BODY = 64 * 1024;
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
+            .build();
+
+    private JobCodec() {
+    }
+
+    public static byte[] encode(Job job) {
+        return MAPPER.writeValueAsBytes(job);
+    }
+
+    public static String toJson(Object value) {
+        return MAPPER.writeValueAsString(value);
+    }
+
+    public static byte[] encode(DeadLetter deadLetter) {
+        return MAPPER.writeValueAsBytes(deadLetter);
+    }
+
+    public static DeadLetter decodeDeadLetter(byte[] body) {
+        return MAPPER.readValue(body, DeadLetter.class);
+    }
+
+    public static <T> T fromJson(String json, Class<T> type) {
+        return MAPPER.readValue(json, type);
+    }
+
+    /**
+     * Reads a message body queued for {@code stage}.
+     *
+     * @throws MalformedJobException if the body is neither a job nor (on the intake) a bare URL
+     */
+    public static Job decode(byte[] body, Stage stage) {
+        if (body == null || body.length == 0) {
+            throw new MalformedJobException("empty message body");
+        }
+        if (body.length > MAX_BODY) {
+            throw new MalformedJobException("message body of " + body.length + " bytes is larger than " + MAX_BODY);
+        }
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        if (text.startsWith("{")) {
+            try {
+                Job job = MAPPER.readValue(text, Job.class);
+                if (job.schemaVersion() > Job.SCHEMA_VERSION) {
+                    throw new MalformedJobException("job schema version " + job.schemaVersion()
+                            + " is newer than this worker understands (" + Job.SCHEMA_VERSION + ")");
+                }
+                return job;
+            } catch (JacksonException | IllegalArgumentException | NullPointerException e) {
+                throw new MalformedJobException("not a valid job: " + e.getMessage());
+            }
+        }
+        if (stage == Stage.DOWNLOAD && isBareUrl(text)) {
+            return Job.submit(text, false);
+        }
+        throw new MalformedJobException("body is neither a JSON job nor an http(s) or s3 URL: "
+                + abbreviate(text));
+    }
+
+    private static boolean isBareUrl(String text) {
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        return (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("s3://"))
+                && text.chars().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
+    }
+
+    static String abbreviate(String text) {
+        String printable = text.replaceAll("\\p{Cntrl}", "?");
+        return printable.length() <= 80 ? printable : printable.substring(0, 77) + "...";
+    }
+
+    /** A message body that cannot become a job; such messages are dead-lettered, never retried. */
+    public static final class MalformedJobException extends RuntimeException {
+        public MalformedJobException(String message) {
+            super(message);
+        }
+    }
+}

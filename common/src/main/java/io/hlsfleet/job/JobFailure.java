@@ -1,0 +1,63 @@
+package io.hlsfleet.job;
+
+/**
+ * A stage's verdict on a failed attempt. Every failure is classified once, where the most is known
+ * about it: a retryable one goes back to the queue with a delay, a non-retryable one (bad input,
+ * limits exceeded) goes to the dead-letter queue at once. The reason is written for a person and
+ * ends up in the job's status and in the dead letter.
+ */
+public class JobFailure extends Exception {
+
+    private final boolean retryable;
+
+    protected JobFailure(String reason, boolean retryable, Throwable cause) {
+        super(reason, cause);
+        this.retryable = retryable;
+    }
+
+    /** Bad or unsupported input: trying again cannot help. */
+    public static JobFailure permanent(String reason) {
+        return new JobFailure(reason, false, null);
+    }
+
+    public static JobFailure permanent(String reason, Throwable cause) {
+        return new JobFailure(reason, false, cause);
+    }
+
+    /** A passing fault (network, crash, timeout, full disk): the attempt may succeed later. */
+    public static JobFailure retryable(String reason, Throwable cause) {
+        return new JobFailure(reason, true, cause);
+    }
+
+    public static JobFailure retryable(String reason) {
+        return new JobFailure(reason, true, null);
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+
+    /** The reason for a person to read. */
+    public String reason() {
+        return getMessage();
+    }
+
+    /**
+     * Classifies any throwable that escaped a stage: a {@link JobFailure} keeps its verdict,
+     * anything unexpected is treated as retryable, since a bug or a passing fault is more likely
+     * than bad input that the stage did not recognise.
+     */
+    public static JobFailure classify(Throwable error) {
+        if (error instanceof JobFailure failure) {
+            return failure;
+        }
+        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        return new JobFailure(message, true, error);
+    }
+
+    /** The class of the exception that really caused this failure, for dead letters and metrics. */
+    public String causeClass() {
+        Throwable root = getCause() == null ? this : getCause();
+        return root.getClass().getName();
+    }
+}

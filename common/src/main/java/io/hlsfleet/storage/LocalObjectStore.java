@@ -1,0 +1,46 @@
+package io.hlsfleet.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+
+/** A bucket that is a mounted directory: {@code HLSFLEET_BUCKET=file:///srv/cdn}. */
+public final class LocalObjectStore implements ObjectStore {
+
+    private final Path root;
+
+    public LocalObjectStore(Path root) throws IOException {
+        this.root = root.toAbsolutePath().normalize();
+        Files.createDirectories(this.root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public void put(String key, Path file, ContentTypes.Kind kind) throws IOException {
+        Path target = LocalFiles.resolveInside(root, key);
+        Files.createDirectories(target.getParent());
+        // Copy next to the target, then rename: a reader never sees a half-written object.
+        Path partial = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".part");
+        try {
+            Files.copy(file, partial, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return Files.isRegularFile(LocalFiles.resolveInside(root, key));
+    }
+
+    @Override
+    public String describe() {
+        return root.toUri().toString();
+    }
+}

@@ -1,0 +1,35 @@
+package io.hlsfleet.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where stages leave their work for the next stage: a directory shared by the workers, or (for
+ * fleets that share no disk) a bucket. Keys come from {@link io.hlsfleet.job.StagingKeys}.
+ */
+public interface StagingArea {
+
+    /**
+     * A new, empty local directory for one attempt at one job. The caller deletes it with
+     * {@link #deleteScratch} when the attempt ends, whatever the outcome.
+     */
+    Path newScratch(String jobId) throws IOException;
+
+    /** Stores a local file or directory under {@code key}, replacing what was there. */
+    void store(String key, Path local) throws IOException;
+
+    /**
+     * A local path holding what is stored under {@code key}: the staged file itself when staging
+     * is local, a copy fetched into {@code scratch} otherwise.
+     *
+     * @throws java.nio.file.NoSuchFileException if nothing is stored under the key
+     */
+    Path fetch(String key, Path scratch) throws IOException;
+
+    /** Deletes everything stored under {@code prefix}; missing keys are not an error. */
+    void delete(String prefix) throws IOException;
+
+    default void deleteScratch(Path scratch) {
+        LocalFiles.deleteRecursively(scratch);
+    }
+}

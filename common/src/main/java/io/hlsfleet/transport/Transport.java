@@ -1,0 +1,81 @@
+package io.hlsfleet.transport;
+
+import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.Stage;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The queues between stages. Implementations: {@link InMemoryTransport} (one process, the
+ * embedded default), {@code RabbitTransport} and {@code RedisTransport}.
+ *
+ * <p>Contract shared by all of them, and checked by one test suite:
+ * <ul>
+ *   <li>{@link #publish} returns only once the broker has the message durably (publisher confirm);
+ *       it throws otherwise, so a caller never believes a job was queued when it was not.</li>
+ *   <li>A delivery stays owned by its consumer until it is acked, retried or dead-lettered. If the
+ *       consumer dies first, the message is delivered again to another consumer.</li>
+ *   <li>A message body that is not a job never reaches the handler: it is dead-lettered with the
+ *       reason.</li>
+ * </ul>
+ */
+public interface Transport extends AutoCloseable {
+
+    /** Queues {@code job} for {@code stage}, waiting for the broker's confirmation. */
+    void publish(Stage stage, Job job);
+
+    /**
+     * Queues a raw message body for {@code stage}, as another tool writing to the queue would:
+     * a JSON job, or on the intake a bare URL. Used by tests and by tools that forward bodies.
+     */
+    void publishRaw(Stage stage, byte[] body);
+
+    /**
+     * Starts {@code concurrency} consumers of {@code stage}'s queue. Each delivery is handed to
+     * {@code handler} on its own thread; the handler must settle it exactly once.
+     */
+    Subscription subscribe(Stage stage, int concurrency, DeliveryHandler handler);
+
+    /** Messages waiting in each stage's queue (ready, not yet delivered), for status and metrics. */
+    Map<Stage, Long> queueDepths();
+
+    /** The dead letters of a stage, oldest first, without removing them. */
+    List<DeadLetter> deadLetters(Stage stage, int limit);
+
+    /**
+     * Moves dead letters of a stage back onto its queue as first attempts.
+     *
+     * @param jobIds the jobs to requeue; empty means all
+     * @return how many were requeued
+     */
+    int requeueDeadLetters(Stage stage, List<String> jobIds);
+
+    /** Deletes every dead letter of a stage and returns how many there were. */
+    int purgeDeadLetters(Stage stage);
+
+    @Override
+    void close();
+
+    /** Receives deliveries; see {@link Delivery} for how to settle one. */
+    @FunctionalInterface
+    interface DeliveryHandler {
+        void handle(Delivery delivery);
+    }
+
+    /** A running set of consumers. Closing it stops taking new deliveries. */
+    interface Subscription extends AutoCloseable {
+
+        /**
+         * Stops taking new deliveries and waits up to {@code grace} for the ones in hand to be
+         * settled. Deliveries still unsettled then go back to the queue.
+         */
+        void stop(Duration grace);
+
+        @Override
+        default void close() {
+            stop(Duration.ZERO);
+        }
+    }
+}

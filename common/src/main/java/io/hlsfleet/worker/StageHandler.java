@@ -1,0 +1,25 @@
+package io.hlsfleet.worker;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.StageOutputs;
+
+/**
+ * The work of one stage, free of any queue or broker concern. The {@link StageWorker} around it
+ * takes care of hand-off, retries, dead letters, status and metrics.
+ */
+@FunctionalInterface
+public interface StageHandler {
+
+    /**
+     * Does this stage's work for {@code job}.
+     *
+     * @return the outputs to hand to the next stage (the job's outputs plus this stage's)
+     * @throws io.hlsfleet.job.JobFailure to say whether trying again can help; anything else
+     *         thrown counts as retryable
+     */
+    StageOutputs process(Job job, JobContext context) throws Exception;
+
+    /** Called once a job is given up at this stage, to remove what it left behind. */
+    default void discard(Job job) {
+    }
+}

@@ -1,0 +1,169 @@
+package io.hlsfleet.worker;
+
+import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.Delivery;
+import io.hlsfleet.transport.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Binds one stage's {@link StageHandler} to a transport with a given concurrency, and owns what
+ * every stage has in common:
+ * <ul>
+ *   <li>Hand-off: the output is published to the next stage (and confirmed by the broker) before
+ *       the input is acked, so a crash in between costs a duplicate, never a job. Stages are
+ *       idempotent, so the duplicate overwrites the same keys.</li>
+ *   <li>Failures: retryable ones come back after the policy's delay until the attempts run out;
+ *       non-retryable ones, exhausted ones and messages redelivered too often go to the stage's
+ *       dead-letter queue with the reason.</li>
+ *   <li>Shutdown: {@link #stop} takes no new jobs and gives jobs still running after the grace
+ *       period back to the queue.</li>
+ * </ul>
+ */
+public final class StageWorker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StageWorker.class);
+
+    private final Stage stage;
+    private final StageHandler handler;
+    private final Transport transport;
+    private final RetryPolicy retryPolicy;
+    private final JobListener listener;
+    private final StageMetrics metrics;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private Transport.Subscription subscription;
+
+    public StageWorker(Stage stage, StageHandler handler, Transport transport, RetryPolicy retryPolicy,
+            JobListener listener, MeterRegistry registry) {
+        this.stage = stage;
+        this.handler = handler;
+        this.transport = transport;
+        this.retryPolicy = retryPolicy;
+        this.listener = listener;
+        this.metrics = new StageMetrics(registry, stage);
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    /** Starts {@code concurrency} consumers; each works on one job at a time. */
+    public synchronized StageWorker start(int concurrency) {
+        if (subscription != null) {
+            throw new IllegalStateException(stage.id() + " worker already started");
+        }
+        subscription = transport.subscribe(stage, concurrency, this::handle);
+        log.info("{} worker consuming with concurrency {}", stage.id(), concurrency);
+        return this;
+    }
+
+    /**
+     * Takes no new jobs, lets jobs in flight finish within {@code grace}, then interrupts the rest
+     * (their handlers stop ffmpeg or the transfer) and gives their messages back to the queue.
+     */
+    public synchronized void stop(Duration grace) {
+        stopping.set(true);
+        if (subscription != null) {
+            subscription.stop(grace);
+            subscription = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ZERO);
+    }
+
+    private void handle(Delivery delivery) {
+        Job job = delivery.job();
+        MDC.put("jobId", job.jobId());
+        MDC.put("videoId", job.videoId());
+        MDC.put("stage", stage.id());
+        try {
+            if (delivery.deliveryCount() > retryPolicy.maxDeliveries()) {
+                JobFailure poison = JobFailure.permanent("delivered " + delivery.deliveryCount()
+                        + " times without being settled; a worker probably crashes on this job");
+                giveUp(delivery, job, poison);
+                metrics.failed(metrics.start(), "dead", "permanent");
+                return;
+            }
+            process(delivery, job);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private void process(Delivery delivery, Job job) {
+        log.info("{} started (attempt {})", stage.id(), job.attempt());
+        listener.started(stage, job);
+        Timer.Sample sample = metrics.start();
+        try {
+            var outputs = handler.process(job, new Context(job));
+            Optional<Stage> next = stage.next();
+            if (next.isPresent()) {
+                transport.publish(next.get(), job.advance(next.get(), outputs));
+            }
+            delivery.ack();
+            metrics.succeeded(sample, job, next.isEmpty());
+            listener.succeeded(stage, job, next.orElse(null));
+            log.info("{} succeeded{}", stage.id(), next.isEmpty() ? "; ladder published" : "");
+        } catch (Throwable error) {
+            if (stopping.get() && (Thread.currentThread().isInterrupted() || error instanceof InterruptedException)) {
+                delivery.release();
+                metrics.failed(sample, "released", "none");
+                log.info("{} interrupted by shutdown; job given back to the queue", stage.id());
+                return;
+            }
+            JobFailure failure = JobFailure.classify(error);
+            if (failure.retryable() && retryPolicy.mayRetry(job.attempt())) {
+                Duration delay = retryPolicy.delayAfter(job.attempt());
+                delivery.retryLater(job.nextAttempt(), delay);
+                metrics.failed(sample, "retried", "retryable");
+                listener.retrying(stage, job, failure, delay);
+                log.warn("{} attempt {} failed, retrying in {} s: {}", stage.id(), job.attempt(),
+                        delay.toSeconds(), failure.reason(), failure.getCause());
+            } else {
+                giveUp(delivery, job, failure);
+                metrics.failed(sample, "dead", failure.retryable() ? "retryable" : "permanent");
+            }
+        }
+    }
+
+    private void giveUp(Delivery delivery, Job job, JobFailure failure) {
+        try {
+            handler.discard(job);
+        } catch (RuntimeException e) {
+            log.warn("cleaning up after a dead job failed", e);
+        }
+        delivery.deadLetter(DeadLetter.of(job, failure));
+        listener.dead(stage, job, failure);
+        log.error("{} gave up after {} attempt(s): {}", stage.id(), job.attempt(), failure.reason());
+    }
+
+    private final class Context implements JobContext {
+        private final Job job;
+
+        Context(Job job) {
+            this.job = job;
+        }
+
+        @Override
+        public void progress(double fraction, String detail) {
+            listener.progress(stage, job, fraction, detail);
+        }
+
+        @Override
+        public void bytes(String direction, long count) {
+            metrics.bytes(direction).record(count);
+        }
+    }
+}
