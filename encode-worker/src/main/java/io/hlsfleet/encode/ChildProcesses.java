@@ -1,0 +1,67 @@
+package io.hlsfleet.encode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Starts ffmpeg and ffprobe so that they never outlive the worker.
+ *
+ * <p>On Linux every child is started through {@code setpriv --pdeathsig KILL}: the kernel kills it
+ * when the thread that started it dies, which covers a worker killed with SIGKILL. Because that
+ * signal follows the starting <em>thread</em>, all children are started from one platform thread
+ * that lives as long as the JVM. A shutdown hook also destroys children on an ordinary exit.
+ */
+public final class ChildProcesses {
+
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final ExecutorService SPAWNER = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("hlsfleet-process-spawner").daemon().factory());
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                "hlsfleet-child-reaper"));
+    }
+
+    private ChildProcesses() {
+    }
+
+    public static Process start(ProcessBuilder builder) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(SETPRIV)) {
+            command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+        }
+        command.addAll(builder.command());
+        builder.command(command);
+        try {
+            Process process = SPAWNER.submit(builder::start).get();
+            RUNNING.add(process);
+            process.onExit().thenRun(() -> RUNNING.remove(process));
+            return process;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("could not start " + builder.command().getLast(), e.getCause());
+        }
+    }
+
+    /** Kills a child and waits for it, so no encoder keeps writing after its job was abandoned. */
+    public static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

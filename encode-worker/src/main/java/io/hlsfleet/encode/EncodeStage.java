@@ -1,0 +1,52 @@
+package io.hlsfleet.encode;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.worker.JobContext;
+import io.hlsfleet.worker.StageHandler;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The encode stage: probes the staged source, encodes its ladder in scratch space, and stores the
+ * finished ladder in staging under a key derived from the job id.
+ */
+public final class EncodeStage implements StageHandler {
+
+    private final StagingArea staging;
+    private final Prober prober;
+    private final LadderEncoder encoder;
+
+    public EncodeStage(StagingArea staging, EncodeSettings settings) {
+        this.staging = staging;
+        this.prober = new Prober(settings.ffprobe());
+        this.encoder = new LadderEncoder(settings);
+    }
+
+    @Override
+    public StageOutputs process(Job job, JobContext context) throws Exception {
+        if (job.outputs().source() == null) {
+            throw JobFailure.permanent("the job reached the encoder without a downloaded source");
+        }
+        Path scratch = staging.newScratch(job.jobId());
+        try {
+            Path source;
+            try {
+                source = staging.fetch(job.outputs().source(), scratch);
+            } catch (NoSuchFileException missing) {
+                throw JobFailure.permanent("the downloaded source is no longer in staging; submit the video again");
+            }
+            MediaInfo media = prober.probe(source);
+            Path ladder = scratch.resolve("ladder");
+            encoder.encode(source, media, ladder, context);
+            String key = StagingKeys.ladder(job);
+            staging.store(key, ladder);
+            return job.outputs().withLadder(key, media.durationSeconds());
+        } finally {
+            staging.deleteScratch(scratch);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.hlsfleet.encode;
+
+import io.hlsfleet.boot.WorkerStage;
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.storage.StagingArea;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+/** The encode worker: consumes {@code hlsfleet.encode}, one ffmpeg per job. */
+@SpringBootApplication
+public class EncodeWorkerApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(EncodeWorkerApplication.class, args);
+    }
+
+    @Bean
+    WorkerStage encodeStage(StagingArea staging, Settings settings) {
+        int jobs = FleetConfig.concurrency(settings, Stage.ENCODE);
+        return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, EncodeSettings.from(settings, jobs)));
+    }
+}

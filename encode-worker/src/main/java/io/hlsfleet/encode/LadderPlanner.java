@@ -1,0 +1,42 @@
+package io.hlsfleet.encode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides which variants a source gets. Never upscales: rungs whose short side is above the
+ * source's are dropped; a source below the lowest rung still gets one variant at its own size
+ * (with the lowest rung's bitrates). Sizes keep the displayed aspect ratio and are rounded to even
+ * numbers, as 4:2:0 video requires.
+ */
+public final class LadderPlanner {
+
+    private LadderPlanner() {
+    }
+
+    public static List<PlannedVariant> plan(MediaInfo media, LadderProfile profile) {
+        List<PlannedVariant> variants = new ArrayList<>();
+        for (Rung rung : profile.rungs()) {
+            if (rung.height() <= media.shortSide()) {
+                variants.add(variant(rung.name(), rung, rung.height(), media));
+            }
+        }
+        if (variants.isEmpty()) {
+            Rung lowest = profile.rungs().getFirst();
+            int shortSide = even(media.shortSide());
+            variants.add(variant(shortSide + "p", lowest, shortSide, media));
+        }
+        return variants;
+    }
+
+    private static PlannedVariant variant(String name, Rung rung, int shortSide, MediaInfo media) {
+        int longSide = even((double) shortSide * Math.max(media.width(), media.height()) / media.shortSide());
+        int width = media.portrait() ? shortSide : longSide;
+        int height = media.portrait() ? longSide : shortSide;
+        return new PlannedVariant(name, even(width), even(height), rung.videoKbps(), rung.maxKbps(), rung.bufferKbits());
+    }
+
+    private static int even(double value) {
+        return Math.max(2, (int) Math.round(value / 2) * 2);
+    }
+}

@@ -1,0 +1,25 @@
+package io.hlsfleet.upload;
+
+import io.hlsfleet.boot.WorkerStage;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.storage.ObjectStore;
+import io.hlsfleet.storage.StagingArea;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+/** The upload worker: consumes {@code hlsfleet.upload} and publishes ladders to the bucket. */
+@SpringBootApplication
+public class UploadWorkerApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(UploadWorkerApplication.class, args);
+    }
+
+    @Bean
+    WorkerStage uploadStage(StagingArea staging, ObjectStore bucket, Settings settings) {
+        return new WorkerStage(Stage.UPLOAD,
+                new UploadStage(staging, bucket, settings.integer("HLSFLEET_UPLOAD_PARALLELISM", 8)));
+    }
+}
