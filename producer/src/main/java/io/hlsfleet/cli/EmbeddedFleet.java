@@ -1,0 +1,63 @@
+package io.hlsfleet.cli;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.download.DownloadSettings;
+import io.hlsfleet.download.DownloadStage;
+import io.hlsfleet.encode.EncodeSettings;
+import io.hlsfleet.encode.EncodeStage;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.storage.LocalObjectStore;
+import io.hlsfleet.storage.LocalStagingArea;
+import io.hlsfleet.transport.InMemoryTransport;
+import io.hlsfleet.upload.UploadStage;
+import io.hlsfleet.worker.JobListener;
+import io.hlsfleet.worker.StageWorker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * All three stages in one process on in-memory queues: the fleet of a user with one machine and
+ * no broker. The same stage classes and runtime as the distributed workers run here.
+ */
+final class EmbeddedFleet implements AutoCloseable {
+
+    private final InMemoryTransport transport = new InMemoryTransport();
+    private final List<StageWorker> workers = new ArrayList<>();
+
+    EmbeddedFleet(Settings settings, Path staging, Path bucket, JobListener listener) throws IOException {
+        FleetConfig config = FleetConfig.from(settings);
+        MeterRegistry registry = new SimpleMeterRegistry();
+        LocalStagingArea stagingArea = new LocalStagingArea(staging);
+        int encodeJobs = settings.integer("HLSFLEET_ENCODE_CONCURRENCY", FleetConfig.defaultConcurrency(Stage.ENCODE));
+        workers.add(new StageWorker(Stage.DOWNLOAD,
+                new DownloadStage(stagingArea, DownloadSettings.from(settings, true)),
+                transport, config.retryPolicy(), listener, registry)
+                .start(settings.integer("HLSFLEET_DOWNLOAD_CONCURRENCY", 8)));
+        workers.add(new StageWorker(Stage.ENCODE,
+                new EncodeStage(stagingArea, EncodeSettings.from(settings, encodeJobs)),
+                transport, config.retryPolicy(), listener, registry)
+                .start(encodeJobs));
+        workers.add(new StageWorker(Stage.UPLOAD,
+                new UploadStage(stagingArea, new LocalObjectStore(bucket), 8),
+                transport, config.retryPolicy(), listener, registry)
+                .start(2));
+    }
+
+    void submit(Job job) {
+        transport.publish(Stage.DOWNLOAD, job);
+    }
+
+    @Override
+    public void close() {
+        // Stop the first stage first, so nothing is handed to a stage that is already gone.
+        workers.forEach(worker -> worker.stop(Duration.ofSeconds(5)));
+        transport.close();
+    }
+}

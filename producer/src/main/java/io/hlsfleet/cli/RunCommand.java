@@ -1,0 +1,93 @@
+package io.hlsfleet.cli;
+
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.storage.LadderPublisher;
+import io.hlsfleet.storage.LocalFiles;
+import io.hlsfleet.storage.LocalObjectStore;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hlsfleet run LIST}: the whole pipeline in this process, no broker needed. Exits 0 only
+ * if every item was published.
+ */
+@Command(name = "run", description = "Download, encode and publish every item of LIST in this process (no broker needed).")
+final class RunCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "LIST", description = "File with one URL or local path per line ('-' for stdin).")
+    String list;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "cdn-bucket",
+            description = "Bucket directory the ladders go to (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--staging", paramLabel = "DIR",
+            description = "Working directory for downloads and encodes (default: a temporary directory).")
+    Path staging;
+
+    @Option(names = "--allow-network", paramLabel = "CIDR",
+            description = "Allow downloads from this private network, e.g. 192.168.1.0/24 (repeatable).")
+    List<String> allowedNetworks = new ArrayList<>();
+
+    @Option(names = "--force", description = "Publish again even if a ladder for the video is already in the bucket.")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> sources = SourceList.read(list);
+        if (sources.isEmpty()) {
+            err.println("hlsfleet: " + list + " lists no videos");
+            return 2;
+        }
+        Map<String, String> overrides = new HashMap<>();
+        if (!allowedNetworks.isEmpty()) {
+            String fromEnv = System.getenv("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS");
+            overrides.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS",
+                    (fromEnv == null || fromEnv.isBlank() ? "" : fromEnv + ",") + String.join(",", allowedNetworks));
+        }
+        Settings settings = new Settings(name -> overrides.containsKey(name) ? overrides.get(name) : System.getenv(name));
+        boolean temporaryStaging = staging == null;
+        Path stagingDir = temporaryStaging ? Files.createTempDirectory("hlsfleet-staging-") : staging;
+
+        List<Job> jobs = new ArrayList<>();
+        for (String source : sources) {
+            jobs.add(Job.submit(SourceList.looksLikeUrl(source) ? source : Path.of(source).toAbsolutePath().toString(),
+                    force));
+        }
+        RunProgress progress = new RunProgress(jobs, sources, out, System.console() != null);
+        LadderPublisher bucket = new LadderPublisher(new LocalObjectStore(this.out), 1);
+        try (EmbeddedFleet fleet = new EmbeddedFleet(settings, stagingDir, this.out, progress)) {
+            for (Job job : jobs) {
+                if (!force && bucket.isPublished(job.videoId())) {
+                    progress.alreadyPublished(job);
+                } else {
+                    fleet.submit(job);
+                }
+            }
+            progress.awaitAll();
+        } finally {
+            progress.close();
+            if (temporaryStaging) {
+                LocalFiles.deleteRecursively(stagingDir);
+            }
+        }
+        return progress.printSummary(out, err, this.out);
+    }
+}

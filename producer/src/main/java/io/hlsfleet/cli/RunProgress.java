@@ -1,0 +1,168 @@
+package io.hlsfleet.cli;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.storage.LadderPublisher;
+import io.hlsfleet.worker.JobListener;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Follows the jobs of {@code hlsfleet run}: one progress bar per video on a terminal (one line per
+ * event otherwise, for logs and pipes), and the summary at the end.
+ *
+ * <p>Overall progress weights the stages by their usual share of the time: download 0–20 %,
+ * encode 20–95 %, upload 95–100 %.
+ */
+final class RunProgress implements JobListener, AutoCloseable {
+
+    private enum Outcome { PENDING, PUBLISHED, ALREADY_PUBLISHED, FAILED }
+
+    private record Item(String source, Job job) {
+    }
+
+    private final Map<String, Item> items = new LinkedHashMap<>();
+    private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
+    private final Map<String, String> reasons = new ConcurrentHashMap<>();
+    private final Map<String, ProgressBar> bars = new ConcurrentHashMap<>();
+    private final CountDownLatch remaining;
+    private final PrintWriter out;
+    private final boolean interactive;
+
+    RunProgress(List<Job> jobs, List<String> sources, PrintWriter out, boolean interactive) {
+        for (int i = 0; i < jobs.size(); i++) {
+            items.put(jobs.get(i).jobId(), new Item(sources.get(i), jobs.get(i)));
+            outcomes.put(jobs.get(i).jobId(), Outcome.PENDING);
+        }
+        this.remaining = new CountDownLatch(jobs.size());
+        this.out = out;
+        this.interactive = interactive;
+    }
+
+    void awaitAll() throws InterruptedException {
+        remaining.await();
+    }
+
+    void alreadyPublished(Job job) {
+        finish(job, Outcome.ALREADY_PUBLISHED, null);
+        line(job, "already published, skipped (use --force to publish again)");
+    }
+
+    @Override
+    public void started(Stage stage, Job job) {
+        update(job, stage, 0, "");
+        if (!interactive) {
+            line(job, stage.id() + " started" + (job.attempt() > 1 ? " (attempt " + job.attempt() + ")" : ""));
+        }
+    }
+
+    @Override
+    public void progress(Stage stage, Job job, double fraction, String detail) {
+        update(job, stage, fraction, detail);
+    }
+
+    @Override
+    public void succeeded(Stage stage, Job job, Stage nextStage) {
+        if (nextStage == null) {
+            update(job, stage, 1, "published");
+            finish(job, Outcome.PUBLISHED, null);
+            line(job, "published");
+        }
+    }
+
+    @Override
+    public void retrying(Stage stage, Job job, JobFailure failure, Duration delay) {
+        line(job, stage.id() + " failed, retrying in " + delay.toSeconds() + " s: " + failure.reason());
+    }
+
+    @Override
+    public void dead(Stage stage, Job job, JobFailure failure) {
+        finish(job, Outcome.FAILED, stage.id() + ": " + failure.reason());
+        line(job, "FAILED at " + stage.id() + ": " + failure.reason());
+    }
+
+    private void update(Job job, Stage stage, double fraction, String detail) {
+        if (!interactive) {
+            return;
+        }
+        ProgressBar bar = bars.computeIfAbsent(job.jobId(), id -> new ProgressBarBuilder()
+                .setTaskName(shorten(job.videoId()))
+                .setInitialMax(1000)
+                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .setUpdateIntervalMillis(250)
+                .continuousUpdate()
+                .build());
+        double[] range = switch (stage) {
+            case DOWNLOAD -> new double[] {0, 0.2};
+            case ENCODE -> new double[] {0.2, 0.95};
+            case UPLOAD -> new double[] {0.95, 1};
+        };
+        double overall = range[0] + (range[1] - range[0]) * Math.max(0, Math.min(1, fraction));
+        bar.stepTo(Math.round(overall * 1000));
+        bar.setExtraMessage(stage.id() + (detail.isEmpty() ? "" : " " + detail));
+    }
+
+    private void finish(Job job, Outcome outcome, String reason) {
+        if (outcomes.replace(job.jobId(), Outcome.PENDING, outcome)) {
+            if (reason != null) {
+                reasons.put(job.jobId(), reason);
+            }
+            ProgressBar bar = bars.remove(job.jobId());
+            if (bar != null) {
+                bar.setExtraMessage(outcome == Outcome.FAILED ? "failed" : "published");
+                bar.close();
+            }
+            remaining.countDown();
+        }
+    }
+
+    private void line(Job job, String message) {
+        if (!interactive) {
+            synchronized (out) {
+                out.println(shorten(job.videoId()) + ": " + message);
+                out.flush();
+            }
+        }
+    }
+
+    /** Prints the summary and returns the exit code: 0 only if every item was published. */
+    int printSummary(PrintWriter out, PrintWriter err, Path bucket) {
+        long failed = outcomes.values().stream().filter(o -> o != Outcome.PUBLISHED && o != Outcome.ALREADY_PUBLISHED).count();
+        out.printf(Locale.ROOT, "%d of %d videos published to %s%n", items.size() - failed, items.size(), bucket);
+        for (Map.Entry<String, Item> entry : items.entrySet()) {
+            Outcome outcome = outcomes.get(entry.getKey());
+            if (outcome == Outcome.PUBLISHED || outcome == Outcome.ALREADY_PUBLISHED) {
+                out.println("  " + bucket.resolve(LadderPublisher.masterKey(entry.getValue().job().videoId())));
+            }
+        }
+        out.flush();
+        for (Map.Entry<String, Item> entry : items.entrySet()) {
+            if (outcomes.get(entry.getKey()) != Outcome.PUBLISHED && outcomes.get(entry.getKey()) != Outcome.ALREADY_PUBLISHED) {
+                err.println("FAILED " + entry.getValue().source() + ": "
+                        + reasons.getOrDefault(entry.getKey(), "did not finish"));
+            }
+        }
+        err.flush();
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static String shorten(String videoId) {
+        return videoId.length() <= 32 ? videoId : videoId.substring(0, 29) + "...";
+    }
+
+    @Override
+    public void close() {
+        bars.values().forEach(ProgressBar::close);
+    }
+}

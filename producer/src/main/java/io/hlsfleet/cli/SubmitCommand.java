@@ -1,0 +1,68 @@
+package io.hlsfleet.cli;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.storage.LadderPublisher;
+import io.hlsfleet.storage.Stores;
+import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.Transports;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Pushes sources onto the intake queue of a running fleet and prints one job id per line. Reads
+ * the same broker variables as the workers.
+ */
+@Command(name = "submit", description = "Queue URLs for a running fleet; prints one job id per line.")
+final class SubmitCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "LIST|URL", description = "URLs, or a file with one URL per line ('-' for stdin).")
+    List<String> items;
+
+    @Option(names = "--force", description = "Submit even if a ladder for the video is already published.")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> sources = new ArrayList<>();
+        for (String item : items) {
+            sources.addAll(SourceList.looksLikeUrl(item) ? List.of(item) : SourceList.read(item));
+        }
+        FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
+        LadderPublisher published = new LadderPublisher(Stores.bucket(config.bucket()), 1);
+        int refused = 0;
+        try (Transport transport = Transports.connect(config)) {
+            for (String source : sources) {
+                if (!SourceList.looksLikeUrl(source)) {
+                    err.println("skipped " + source + ": local paths work only with 'hlsfleet run'; give a URL");
+                    refused++;
+                    continue;
+                }
+                Job job = Job.submit(source, force);
+                if (!force && published.isPublished(job.videoId())) {
+                    err.println("skipped " + source + ": already published as " + job.videoId()
+                            + " (use --force to publish it again)");
+                    continue;
+                }
+                transport.publish(Stage.DOWNLOAD, job);
+                out.println(job.jobId());
+                out.flush();
+            }
+        }
+        return refused == 0 ? 0 : 1;
+    }
+}
