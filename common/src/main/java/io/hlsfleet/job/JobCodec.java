@@ -18,6 +18,7 @@ public final class JobCodec {
     private static final int MAX_BODY = 64 * 1024;
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
             .build();
 
@@ -65,7 +66,9 @@ public final class JobCodec {
                             + " is newer than this worker understands (" + Job.SCHEMA_VERSION + ")");
                 }
                 return job;
-            } catch (JacksonException | IllegalArgumentException | NullPointerException e) {
+            } catch (JacksonException e) {
+                throw new MalformedJobException("not a valid job: " + e.getOriginalMessage());
+            } catch (IllegalArgumentException | NullPointerException e) {
                 throw new MalformedJobException("not a valid job: " + e.getMessage());
             }
         }

@@ -1,0 +1,73 @@
+package io.hlsfleet.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class JobCodecTest {
+
+    @Test
+    void roundTripKeepsEveryField() {
+        Job job = Job.submit("https://x.example/clip.mp4", true)
+                .advance(Stage.ENCODE, StageOutputs.NONE.withSource("jobs/abc/source", 1234));
+        Job back = JobCodec.decode(JobCodec.encode(job), Stage.ENCODE);
+        assertThat(back).isEqualTo(job);
+        assertThat(new String(JobCodec.encode(job), StandardCharsets.UTF_8))
+                .contains("\"schemaVersion\":1").contains("\"stage\":\"ENCODE\"");
+    }
+
+    @Test
+    void bareUrlOnIntakeBecomesAJob() {
+        Job job = JobCodec.decode("  https://x.example/a.mp4\n".getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD);
+        assertThat(job.sourceUrl()).isEqualTo("https://x.example/a.mp4");
+        assertThat(job.stage()).isEqualTo(Stage.DOWNLOAD);
+        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(job.videoId()).startsWith("a-");
+    }
+
+    @Test
+    void minimalJsonGetsDefaults() {
+        Job job = JobCodec.decode("{\"jobId\":\"j1\",\"sourceUrl\":\"https://x.example/v.mov\",\"stage\":\"DOWNLOAD\"}"
+                .getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD);
+        assertThat(job.schemaVersion()).isEqualTo(Job.SCHEMA_VERSION);
+        assertThat(job.videoId()).isEqualTo(VideoId.fromSource("https://x.example/v.mov"));
+        assertThat(job.submittedAt()).isNotNull();
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredForForwardCompatibility() {
+        Job job = JobCodec.decode(("{\"jobId\":\"j1\",\"sourceUrl\":\"https://x.example/v.mov\",\"stage\":\"DOWNLOAD\","
+                + "\"futureField\":{\"x\":1}}").getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD);
+        assertThat(job.jobId()).isEqualTo("j1");
+    }
+
+    @Test
+    void malformedBodiesAreRefusedWithAReason() {
+        assertThatThrownBy(() -> JobCodec.decode(new byte[0], Stage.DOWNLOAD)).hasMessageContaining("empty");
+        assertThatThrownBy(() -> JobCodec.decode("{not json".getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD))
+                .isInstanceOf(JobCodec.MalformedJobException.class).hasMessageContaining("not a valid job");
+        assertThatThrownBy(() -> JobCodec.decode("hello world".getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD))
+                .hasMessageContaining("neither a JSON job nor");
+        assertThatThrownBy(() -> JobCodec.decode("https://x.example/a.mp4".getBytes(StandardCharsets.UTF_8), Stage.ENCODE))
+                .as("bare URLs are accepted on the intake only").isInstanceOf(JobCodec.MalformedJobException.class);
+        assertThatThrownBy(() -> JobCodec.decode(
+                "{\"jobId\":\"../../etc\",\"sourceUrl\":\"https://x\",\"stage\":\"DOWNLOAD\"}".getBytes(StandardCharsets.UTF_8),
+                Stage.DOWNLOAD)).hasMessageContaining("safe path segment");
+        assertThatThrownBy(() -> JobCodec.decode(
+                "{\"schemaVersion\":99,\"jobId\":\"j\",\"sourceUrl\":\"https://x\",\"stage\":\"DOWNLOAD\"}".getBytes(StandardCharsets.UTF_8),
+                Stage.DOWNLOAD)).hasMessageContaining("newer");
+    }
+
+    @Test
+    void deadLetterRoundTrip() {
+        Job job = Job.submit("https://x.example/a.mp4", false);
+        DeadLetter letter = DeadLetter.of(job, JobFailure.permanent("not a video"));
+        DeadLetter back = JobCodec.decodeDeadLetter(JobCodec.encode(letter));
+        assertThat(back.reason()).isEqualTo("not a video");
+        assertThat(back.job()).isEqualTo(job);
+        assertThat(back.stage()).isEqualTo(Stage.DOWNLOAD);
+        assertThat(back.exceptionClass()).isEqualTo(JobFailure.class.getName());
+    }
+}

@@ -1,0 +1,147 @@
+package io.hlsfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.transport.InMemoryTransport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The runtime's hand-off, retry and dead-letter rules, on the in-memory transport. */
+class StageWorkerTest {
+
+    private static final RetryPolicy FAST = new RetryPolicy(List.of(Duration.ofMillis(50)), 3, 5);
+
+    private final InMemoryTransport transport = new InMemoryTransport();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final JobListener recorder = new JobListener() {
+        @Override
+        public void succeeded(Stage stage, Job job, Stage next) {
+            events.add(stage.id() + ":ok");
+        }
+
+        @Override
+        public void retrying(Stage stage, Job job, JobFailure failure, Duration delay) {
+            events.add(stage.id() + ":retry:" + job.attempt());
+        }
+
+        @Override
+        public void dead(Stage stage, Job job, JobFailure failure) {
+            events.add(stage.id() + ":dead:" + failure.reason());
+        }
+    };
+
+    @AfterEach
+    void close() {
+        transport.close();
+    }
+
+    private StageWorker worker(Stage stage, StageHandler handler) {
+        return new StageWorker(stage, handler, transport, FAST, recorder, registry).start(2);
+    }
+
+    @Test
+    void outputIsHandedToTheNextStageWithWhatTheStageProduced() throws Exception {
+        CountDownLatch encoded = new CountDownLatch(1);
+        List<Job> seenByEncode = new CopyOnWriteArrayList<>();
+        try (var download = worker(Stage.DOWNLOAD, (job, ctx) -> job.outputs().withSource("jobs/x/source", 42));
+             var encode = worker(Stage.ENCODE, (job, ctx) -> {
+                 seenByEncode.add(job);
+                 encoded.countDown();
+                 return job.outputs();
+             })) {
+            Job job = Job.submit("https://x.example/a.mp4", false);
+            transport.publish(Stage.DOWNLOAD, job);
+            assertThat(encoded.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Job handed = seenByEncode.getFirst();
+            assertThat(handed.jobId()).isEqualTo(job.jobId());
+            assertThat(handed.stage()).isEqualTo(Stage.ENCODE);
+            assertThat(handed.outputs().source()).isEqualTo("jobs/x/source");
+            assertThat(handed.outputs().sourceBytes()).isEqualTo(42L);
+        }
+    }
+
+    @Test
+    void retryableFailuresComeBackUntilAttemptsRunOutThenDeadLetter() {
+        AtomicInteger calls = new AtomicInteger();
+        try (var upload = worker(Stage.UPLOAD, (job, ctx) -> {
+            calls.incrementAndGet();
+            throw new java.io.IOException("disk full");
+        })) {
+            transport.publish(Stage.UPLOAD, Job.submit("https://x.example/a.mp4", false));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.UPLOAD, 10).isEmpty());
+            DeadLetter letter = transport.deadLetters(Stage.UPLOAD, 10).getFirst();
+            assertThat(calls.get()).isEqualTo(3);
+            assertThat(letter.attempts()).isEqualTo(3);
+            assertThat(letter.reason()).isEqualTo("disk full");
+            assertThat(letter.exceptionClass()).isEqualTo("java.io.IOException");
+            assertThat(events).containsExactly("upload:retry:1", "upload:retry:2", "upload:dead:disk full");
+        }
+    }
+
+    @Test
+    void permanentFailuresAreDeadLetteredAtOnceAndCleanedUp() {
+        List<String> discarded = new CopyOnWriteArrayList<>();
+        StageHandler handler = new StageHandler() {
+            @Override
+            public StageOutputs process(Job job, JobContext context) throws JobFailure {
+                throw JobFailure.permanent("not a video: text file");
+            }
+
+            @Override
+            public void discard(Job job) {
+                discarded.add(job.jobId());
+            }
+        };
+        try (var encode = worker(Stage.ENCODE, handler)) {
+            Job job = Job.submit("https://x.example/a.mp4", false).advance(Stage.ENCODE, StageOutputs.NONE);
+            transport.publish(Stage.ENCODE, job);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
+            assertThat(transport.deadLetters(Stage.ENCODE, 10).getFirst().attempts()).isEqualTo(1);
+            assertThat(discarded).containsExactly(job.jobId());
+            assertThat(registry.get("hlsfleet.stage.jobs").tag("outcome", "dead").tag("failure", "permanent")
+                    .counter().count()).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void malformedMessagesAreDeadLetteredWithoutReachingTheHandler() {
+        AtomicInteger calls = new AtomicInteger();
+        try (var download = worker(Stage.DOWNLOAD, (job, ctx) -> {
+            calls.incrementAndGet();
+            return job.outputs();
+        })) {
+            transport.publishRaw(Stage.DOWNLOAD, "{broken".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.DOWNLOAD, 10).isEmpty());
+            assertThat(transport.deadLetters(Stage.DOWNLOAD, 10).getFirst().reason()).startsWith("malformed message");
+            assertThat(calls.get()).isZero();
+        }
+    }
+
+    @Test
+    void shutdownGivesUnfinishedJobsBackToTheQueue() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        StageWorker encode = worker(Stage.ENCODE, (job, ctx) -> {
+            started.countDown();
+            Thread.sleep(60_000);
+            return job.outputs();
+        });
+        transport.publish(Stage.ENCODE, Job.submit("https://x.example/a.mp4", false).advance(Stage.ENCODE, StageOutputs.NONE));
+        assertThat(started.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        encode.stop(Duration.ofMillis(200));
+        assertThat(transport.queueDepths().get(Stage.ENCODE)).isEqualTo(1L);
+        assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
+    }
+}
