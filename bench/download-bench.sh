@@ -4,7 +4,8 @@
 # peak RSS (VmHWM) printed is that of the downloading worker alone.
 # Usage: bench/download-bench.sh [LEVELS...]      (default: 1 10 100 500)
 # Needs nginx (Debian: apt-get install -y nginx) and JDK 25 (JAVA_HOME).
-# Env: BENCH_PORT (18091), BENCH_RATE (256k), BENCH_SIZE_MIB (2), BENCH_JVM_OPTS (-Xmx256m -XX:+UseSerialGC)
+# Env: BENCH_PORT (18091), BENCH_RATE (256k), BENCH_SIZE_MIB (2), BENCH_JVM_OPTS (-Xmx256m -XX:+UseSerialGC),
+#      BENCH_DEBUG=1 prints each download's start offset (ms) and duration (s) to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 levels=("${@:-1 10 100 500}"); [ $# -eq 0 ] && levels=(1 10 100 500)
