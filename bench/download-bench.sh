@@ -8,7 +8,7 @@
 #      BENCH_DEBUG=1 prints each download's start offset (ms) and duration (s) to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-levels=("${@:-1 10 100 500}"); [ $# -eq 0 ] && levels=(1 10 100 500)
+if [ $# -gt 0 ]; then levels=("$@"); else levels=(1 10 100 500); fi
 port=${BENCH_PORT:-18091}; rate=${BENCH_RATE:-256k}; size=${BENCH_SIZE_MIB:-2}
 jvm_opts=${BENCH_JVM_OPTS:--Xmx256m -XX:+UseSerialGC}
 command -v nginx >/dev/null || { echo "nginx is missing: apt-get install -y nginx" >&2; exit 1; }
