@@ -2,18 +2,56 @@ package io.hlsfleet.download;
 
 import io.hlsfleet.config.Settings;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Settings of the download stage.
+ * Settings of the download stage, read from {@code HLSFLEET_DOWNLOAD_*} (and {@code HLSFLEET_S3_*}).
  *
- * @param connectTimeout {@code HLSFLEET_DOWNLOAD_CONNECT_TIMEOUT}, default 10 s
- * @param readTimeout {@code HLSFLEET_DOWNLOAD_READ_TIMEOUT}: longest wait for the response, default 60 s
- * @param totalTimeout {@code HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT}: longest a transfer may take, default 2 h
- * @param maxBytes {@code HLSFLEET_DOWNLOAD_MAX_BYTES}, default 20 GiB
+ * @param connectTimeout {@code HLSFLEET_DOWNLOAD_CONNECT_TIMEOUT}: longest wait for a TCP (and TLS)
+ *        connection, default 10 s
+ * @param readTimeout {@code HLSFLEET_DOWNLOAD_READ_TIMEOUT}: longest silence while waiting for the
+ *        response or for the next bytes of the body, default 60 s
+ * @param totalTimeout {@code HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT}: longest one download may take, all
+ *        attempts included, default 2 h; ends origins that drip a byte now and then
+ * @param maxBytes {@code HLSFLEET_DOWNLOAD_MAX_BYTES}, default 20 GiB, enforced on the bytes
+ *        received whatever the origin declares
+ * @param perHost {@code HLSFLEET_DOWNLOAD_PER_HOST}: transfers in flight to one host and port
+ *        from one worker, default 64
+ * @param attempts {@code HLSFLEET_DOWNLOAD_ATTEMPTS}: tries inside the stage before the job is
+ *        handed back to the queue, default 4
+ * @param backoff {@code HLSFLEET_DOWNLOAD_BACKOFF}: first retry delay, doubled each time with full
+ *        jitter, default 1 s
+ * @param maxBackoff {@code HLSFLEET_DOWNLOAD_MAX_BACKOFF}: longest delay between two tries, and the
+ *        longest {@code Retry-After} honoured in the stage, default 30 s
+ * @param allowedNetworks {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS}: comma-separated CIDRs that the
+ *        SSRF guard lets through although they are private, loopback or otherwise internal;
+ *        empty by default
+ * @param s3PathStyle {@code HLSFLEET_S3_PATH_STYLE}: address buckets by path (S3Proxy, MinIO)
  * @param allowLocalFiles whether sources may be local paths; only {@code hlsfleet run} allows it
  */
 public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Duration totalTimeout, long maxBytes,
-        boolean allowLocalFiles) {
+        int perHost, int attempts, Duration backoff, Duration maxBackoff, List<String> allowedNetworks,
+        boolean s3PathStyle, boolean allowLocalFiles) {
+
+    public static final String ALLOWED_NETWORKS = "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS";
+
+    public DownloadSettings {
+        allowedNetworks = List.copyOf(allowedNetworks);
+        for (String cidr : allowedNetworks) {
+            try {
+                Cidr.parse(cidr);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ALLOWED_NETWORKS + ": " + e.getMessage(), e);
+            }
+        }
+        if (perHost < 1) {
+            throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_PER_HOST must be at least 1");
+        }
+        if (attempts < 1) {
+            throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_ATTEMPTS must be at least 1");
+        }
+    }
 
     public static DownloadSettings from(Settings settings, boolean allowLocalFiles) {
         return new DownloadSettings(
@@ -21,6 +59,27 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
                 settings.duration("HLSFLEET_DOWNLOAD_READ_TIMEOUT", Duration.ofSeconds(60)),
                 settings.duration("HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT", Duration.ofHours(2)),
                 settings.bytes("HLSFLEET_DOWNLOAD_MAX_BYTES", 20L << 30),
+                settings.integer("HLSFLEET_DOWNLOAD_PER_HOST", 64),
+                settings.integer("HLSFLEET_DOWNLOAD_ATTEMPTS", 4),
+                settings.duration("HLSFLEET_DOWNLOAD_BACKOFF", Duration.ofSeconds(1)),
+                settings.duration("HLSFLEET_DOWNLOAD_MAX_BACKOFF", Duration.ofSeconds(30)),
+                settings.list(ALLOWED_NETWORKS, List.of()),
+                settings.bool("HLSFLEET_S3_PATH_STYLE", false),
                 allowLocalFiles);
+    }
+
+    /**
+     * These settings with more networks opened to the SSRF guard; what the CLI's
+     * {@code --allow-network CIDR} adds to the environment's list.
+     */
+    public DownloadSettings withAllowedNetworks(List<String> more) {
+        List<String> all = new ArrayList<>(allowedNetworks);
+        all.addAll(more);
+        return new DownloadSettings(connectTimeout, readTimeout, totalTimeout, maxBytes, perHost, attempts, backoff,
+                maxBackoff, all, s3PathStyle, allowLocalFiles);
+    }
+
+    List<Cidr> allowedCidrs() {
+        return allowedNetworks.stream().map(Cidr::parse).toList();
     }
 }

@@ -7,25 +7,49 @@ import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The download stage: fetches a job's source into scratch space and stores it in staging under a
- * key derived from the job id, so a second run overwrites the first.
+ * The download stage: fetches a job's source (http, https or s3) into scratch space and stores it
+ * in staging under a key derived from the job id, so a second run overwrites the first. Nothing
+ * reaches staging unless it passed the size limit and the content check.
  */
-public final class DownloadStage implements StageHandler {
+public final class DownloadStage implements StageHandler, AutoCloseable {
 
     private final StagingArea staging;
     private final HttpDownloader http;
+    private final S3Downloader s3;
     private final DownloadSettings settings;
 
     public DownloadStage(StagingArea staging, DownloadSettings settings) {
+        this(staging, settings, DownloadMetrics.detached());
+    }
+
+    public DownloadStage(StagingArea staging, DownloadSettings settings, MeterRegistry registry) {
+        this(staging, settings, new DownloadMetrics(registry));
+    }
+
+    private DownloadStage(StagingArea staging, DownloadSettings settings, DownloadMetrics metrics) {
+        this(staging, settings, HostResolver.SYSTEM, metrics,
+                () -> S3Downloader.defaultClient(settings.s3PathStyle()));
+    }
+
+    /** With every seam open: the resolver the SSRF guard asks and the S3 client to use. */
+    public DownloadStage(StagingArea staging, DownloadSettings settings, HostResolver resolver,
+            DownloadMetrics metrics, Supplier<S3Client> s3Client) {
         this.staging = staging;
         this.settings = settings;
-        this.http = new HttpDownloader(settings);
+        this.http = new HttpDownloader(settings, resolver, metrics);
+        this.s3 = new S3Downloader(s3Client, settings.maxBytes(), metrics);
     }
 
     @Override
@@ -46,11 +70,23 @@ public final class DownloadStage implements StageHandler {
     private long fetch(String source, Path target, JobContext context) throws JobFailure, InterruptedException,
             IOException {
         URI uri = parse(source);
-        if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
-            return http.download(uri, target, context);
+        String scheme = uri == null || uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "http", "https" -> {
+                return http.download(uri, target, context);
+            }
+            case "s3" -> {
+                return s3.download(uri, target, context);
+            }
+            default -> {
+                if (scheme.length() > 1) {
+                    throw JobFailure.permanent("'" + scheme + ":' URLs cannot be downloaded; use http, https or s3");
+                }
+            }
         }
         if (!settings.allowLocalFiles()) {
-            throw JobFailure.permanent("'" + source + "' is not an http(s) URL; local paths are accepted only by hlsfleet run");
+            throw JobFailure.permanent("'" + source + "' is not an http(s) or s3 URL; local paths are accepted only by"
+                    + " hlsfleet run");
         }
         Path local = Path.of(source);
         if (!Files.isRegularFile(local) || !Files.isReadable(local)) {
@@ -62,8 +98,8 @@ public final class DownloadStage implements StageHandler {
 
     private static URI parse(String source) {
         try {
-            return new URI(source);
-        } catch (java.net.URISyntaxException e) {
+            return new URI(source.strip());
+        } catch (URISyntaxException e) {
             return null;
         }
     }
@@ -73,7 +109,13 @@ public final class DownloadStage implements StageHandler {
         try {
             staging.delete(StagingKeys.jobPrefix(job));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        s3.close();
     }
 }

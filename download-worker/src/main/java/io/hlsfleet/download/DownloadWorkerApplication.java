@@ -4,6 +4,7 @@ import io.hlsfleet.boot.WorkerStage;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.StagingArea;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -17,7 +18,8 @@ public class DownloadWorkerApplication {
     }
 
     @Bean
-    WorkerStage downloadStage(StagingArea staging, Settings settings) {
-        return new WorkerStage(Stage.DOWNLOAD, new DownloadStage(staging, DownloadSettings.from(settings, false)));
+    WorkerStage downloadStage(StagingArea staging, Settings settings, MeterRegistry registry) {
+        return new WorkerStage(Stage.DOWNLOAD,
+                new DownloadStage(staging, DownloadSettings.from(settings, false), registry));
     }
 }

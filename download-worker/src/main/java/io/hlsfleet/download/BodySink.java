@@ -1,0 +1,136 @@
+package io.hlsfleet.download;
+
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.worker.JobContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * Writes a source to disk as it arrives, in small buffers, so a transfer costs a few kilobytes of
+ * heap whatever its size. It enforces the size limit on the bytes actually received (a lying
+ * {@code Content-Length} changes nothing) and looks at the first bytes: a web page or other text
+ * is not a video, and is refused before it reaches the encoder.
+ */
+final class BodySink {
+
+    static final int SNIFF_BYTES = 512;
+    private static final int BUFFER = 64 * 1024;
+    private static final long PROGRESS_EVERY = 1 << 20;
+
+    private final Path target;
+    private final long maxBytes;
+    private final JobContext context;
+    private final DownloadMetrics metrics;
+    private final byte[] head = new byte[SNIFF_BYTES];
+    private int headLength;
+    private boolean sniffed;
+    private long written;
+
+    BodySink(Path target, long maxBytes, JobContext context, DownloadMetrics metrics) {
+        this.target = target;
+        this.maxBytes = maxBytes;
+        this.context = context;
+        this.metrics = metrics;
+    }
+
+    long written() {
+        return written;
+    }
+
+    /** Starts the file again from nothing, when an origin will not resume. */
+    void restart() {
+        written = 0;
+        headLength = 0;
+        sniffed = false;
+    }
+
+    /**
+     * Appends {@code in} to what is already written (nothing after {@link #restart}), until the end
+     * of the stream. {@code expectedTotal} (negative when unknown) only feeds progress.
+     */
+    void copy(InputStream in, long expectedTotal) throws IOException, JobFailure {
+        StandardOpenOption mode = written == 0 ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND;
+        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                mode)) {
+            byte[] buffer = new byte[BUFFER];
+            long nextProgress = written + PROGRESS_EVERY;
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                if (read == 0) {
+                    continue;
+                }
+                metrics.received(read);
+                if (written + read > maxBytes) {
+                    throw JobFailure.permanent("the source is larger than the limit of " + maxBytes
+                            + " bytes (HLSFLEET_DOWNLOAD_MAX_BYTES)");
+                }
+                if (!sniffed) {
+                    int take = Math.min(read, SNIFF_BYTES - headLength);
+                    System.arraycopy(buffer, 0, head, headLength, take);
+                    headLength += take;
+                    if (headLength == SNIFF_BYTES) {
+                        sniff();
+                    }
+                }
+                out.write(buffer, 0, read);
+                written += read;
+                if (written >= nextProgress) {
+                    nextProgress = written + PROGRESS_EVERY;
+                    context.progress(expectedTotal > 0 ? (double) written / expectedTotal : -1,
+                            HttpDownloader.mebibytes(written));
+                }
+            }
+        }
+    }
+
+    /** Called once the whole source is on disk: checks what the stream was too short to check. */
+    void finish() throws JobFailure {
+        if (written == 0) {
+            throw JobFailure.permanent("the origin sent an empty body");
+        }
+        if (!sniffed) {
+            sniff();
+        }
+    }
+
+    private void sniff() throws JobFailure {
+        sniffed = true;
+        String kind = textKind(head, headLength);
+        if (kind != null) {
+            throw JobFailure.permanent("the origin sent " + kind + ", not a video; check that the URL points at the"
+                    + " media file itself rather than a page that embeds it");
+        }
+    }
+
+    /** {@code "an HTML page"} or {@code "text"} when the bytes look like one, else {@code null}. */
+    static String textKind(byte[] bytes, int length) {
+        int start = 0;
+        if (length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
+            start = 3;
+        }
+        while (start < length && Character.isWhitespace(bytes[start])) {
+            start++;
+        }
+        String text = new String(bytes, start, length - start, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        if (text.startsWith("<!doctype html") || text.startsWith("<html") || text.startsWith("<head")
+                || text.startsWith("<body") || text.startsWith("<?xml") || text.startsWith("<!--")) {
+            return "an HTML page";
+        }
+        for (int i = 0; i < length; i++) {
+            int b = bytes[i] & 0xff;
+            if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' && b != 0x1b) {
+                return null;
+            }
+            if (b == 0x7f) {
+                return null;
+            }
+        }
+        return length == 0 ? null : "text";
+    }
+}

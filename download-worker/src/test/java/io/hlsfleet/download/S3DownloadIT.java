@@ -1,0 +1,69 @@
+package io.hlsfleet.download;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.storage.LocalStagingArea;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** {@code s3://} sources through the AWS SDK, against an S3Proxy on loopback. */
+class S3DownloadIT {
+
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.builder().withCredentials("access", "secret").build();
+
+    @TempDir
+    Path dir;
+
+    private final byte[] video = Fixtures.video(96 * 1024, 11);
+
+    /** Path-style, with the endpoint and credentials that AWS_ENDPOINT_URL_S3 and friends would give. */
+    private Supplier<S3Client> s3() {
+        return () -> S3Client.builder()
+                .endpointOverride(S3.getUri())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3.getAccessKey(), S3.getSecretKey())))
+                .forcePathStyle(true)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .build();
+    }
+
+    @Test
+    void stagesAnS3Source() throws Exception {
+        try (S3Client client = s3().get()) {
+            client.createBucket(b -> b.bucket("sources"));
+            client.putObject(b -> b.bucket("sources").key("clips/a clip.mp4"), RequestBody.fromBytes(video));
+        }
+        Job job = Job.submit("s3://sources/clips/a%20clip.mp4", false);
+        Job missing = Job.submit("s3://sources/clips/none.mp4", false);
+        LocalStagingArea staging = new LocalStagingArea(dir.resolve("staging"));
+        try (DownloadStage stage = new DownloadStage(staging, Fixtures.settings(), HostResolver.SYSTEM,
+                new DownloadMetrics(new SimpleMeterRegistry()), s3())) {
+            assertThat(stage.process(job, new Fixtures.RecordingContext()).sourceBytes()).isEqualTo(video.length);
+            Throwable absent = catchThrowable(() -> stage.process(missing, new Fixtures.RecordingContext()));
+            assertThat(absent).isInstanceOf(JobFailure.class).hasMessageContaining("no object");
+            assertThat(((JobFailure) absent).retryable()).isFalse();
+        }
+        Path stored = staging.fetch(StagingKeys.source(job), staging.newScratch("check"));
+        assertThat(Files.readAllBytes(stored)).isEqualTo(video);
+    }
+}
