@@ -37,7 +37,7 @@ final class EmbeddedFleet implements AutoCloseable {
         LocalStagingArea stagingArea = new LocalStagingArea(staging);
         int encodeJobs = settings.integer("HLSFLEET_ENCODE_CONCURRENCY", FleetConfig.defaultConcurrency(Stage.ENCODE));
         workers.add(new StageWorker(Stage.DOWNLOAD,
-                new DownloadStage(stagingArea, DownloadSettings.from(settings, true)),
+                new DownloadStage(stagingArea, DownloadSettings.from(settings, true), registry),
                 transport, config.retryPolicy(), listener, registry)
                 .start(settings.integer("HLSFLEET_DOWNLOAD_CONCURRENCY", 8)));
         workers.add(new StageWorker(Stage.ENCODE,
