@@ -8,7 +8,6 @@ import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.transport.rabbit.RabbitTransport;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,14 +71,11 @@ class RabbitFleetIT {
             }
             urls.add(origin.url("does-not-exist.mp4"));
 
-            List<String> submit = new ArrayList<>(List.of(Project.java(), "-jar", Project.jar("producer").toString(), "submit"));
-            submit.addAll(urls);
-            ProcessBuilder builder = new ProcessBuilder(submit).redirectError(tmp.resolve("submit.err").toFile());
-            builder.environment().putAll(env);
-            Process cli = builder.start();
-            String jobIds = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(cli.exitValue()).as(Files.readString(tmp.resolve("submit.err"))).isZero();
+            List<String> submitArgs = new ArrayList<>(List.of("submit"));
+            submitArgs.addAll(urls);
+            Cli.Result submitted = Cli.run(env, submitArgs);
+            assertThat(submitted.exitCode()).as(submitted.err()).isZero();
+            String jobIds = submitted.out();
             assertThat(jobIds.lines().toList()).hasSize(4).allMatch(id -> id.matches("[0-9a-f-]{36}"));
 
             Path bucket = tmp.resolve("bucket");
@@ -99,6 +94,10 @@ class RabbitFleetIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> !transport.deadLetters(Stage.DOWNLOAD, 10).isEmpty());
                 assertThat(transport.deadLetters(Stage.DOWNLOAD, 10).getFirst().reason()).contains("404");
             }
+            Cli.Result listed = Cli.run(env, List.of("dlq", "list", "--stage", "download"));
+            assertThat(listed.out()).contains("does-not-exist.mp4").contains("404").contains("1 dead letter");
+            assertThat(Cli.run(env, List.of("dlq", "purge")).out()).contains("purged 1 dead letter");
+            assertThat(Cli.run(env, List.of("dlq", "list")).out()).contains("0 dead letters");
             assertThat(bucket.resolve(VideoId.fromSource(urls.get(3)))).doesNotExist();
 
             // The staging area holds nothing once every ladder is published.
