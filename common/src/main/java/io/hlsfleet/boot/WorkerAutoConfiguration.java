@@ -7,6 +7,10 @@ import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
+import io.hlsfleet.status.InMemoryJobStatusStore;
+import io.hlsfleet.status.JobStatusStore;
+import io.hlsfleet.status.JobStatusStores;
+import io.hlsfleet.status.StatusRecorder;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.StageWorker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,6 +60,19 @@ public class WorkerAutoConfiguration {
     @ConditionalOnMissingBean
     public ObjectStore bucket(FleetConfig config) throws IOException {
         return Stores.bucket(config.bucket());
+    }
+
+    /** Job status for {@code hlsfleet status}/{@code watch}, written when a Redis store is configured. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public JobStatusStore jobStatusStore(Settings settings, FleetConfig config) {
+        return JobStatusStores.connect(settings, config).orElse(new InMemoryJobStatusStore());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public JobListener jobStatusRecorder(JobStatusStore store) {
+        return new StatusRecorder(store);
     }
 
     @Bean

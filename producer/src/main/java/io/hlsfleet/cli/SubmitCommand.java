@@ -4,6 +4,10 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.status.InMemoryJobStatusStore;
+import io.hlsfleet.status.JobStatusStore;
+import io.hlsfleet.status.JobStatusStores;
+import io.hlsfleet.status.StatusRecorder;
 import io.hlsfleet.storage.LadderPublisher;
 import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
@@ -45,7 +49,10 @@ final class SubmitCommand implements Callable<Integer> {
         FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
         LadderPublisher published = new LadderPublisher(Stores.bucket(config.bucket()), 1);
         int refused = 0;
-        try (Transport transport = Transports.connect(config)) {
+        Settings settings = Settings.fromEnvironment();
+        try (Transport transport = Transports.connect(config);
+             JobStatusStore statusStore = JobStatusStores.connect(settings, config).orElse(new InMemoryJobStatusStore())) {
+            StatusRecorder status = new StatusRecorder(statusStore);
             for (String source : sources) {
                 if (!SourceList.looksLikeUrl(source)) {
                     err.println("skipped " + source + ": local paths work only with 'hlsfleet run'; give a URL");
@@ -59,6 +66,7 @@ final class SubmitCommand implements Callable<Integer> {
                     continue;
                 }
                 transport.publish(Stage.DOWNLOAD, job);
+                status.queued(job);
                 out.println(job.jobId());
                 out.flush();
             }

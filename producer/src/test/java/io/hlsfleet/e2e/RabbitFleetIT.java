@@ -40,6 +40,8 @@ class RabbitFleetIT {
         env.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8");
         env.put("HLSFLEET_ENCODE_PRESET", "ultrafast");
         env.put("HLSFLEET_RETRY_DELAYS", "1s");
+        // Job status goes to Redis, where hlsfleet status and watch read it.
+        env.put("HLSFLEET_REDIS_URL", System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379"));
         return env;
     }
 
@@ -94,6 +96,15 @@ class RabbitFleetIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> !transport.deadLetters(Stage.DOWNLOAD, 10).isEmpty());
                 assertThat(transport.deadLetters(Stage.DOWNLOAD, 10).getFirst().reason()).contains("404");
             }
+            List<String> ids = jobIds.lines().toList();
+            for (int i = 0; i < 3; i++) {
+                assertThat(Cli.run(env, List.of("status", ids.get(i), "--json")).out()).contains("\"state\":\"PUBLISHED\"");
+            }
+            Cli.Result dead = Cli.run(env, List.of("status", ids.get(3)));
+            assertThat(dead.out()).contains("dead").contains("404");
+            assertThat(Cli.run(env, List.of("watch", "--until-idle", "--interval", "200ms")).out())
+                    .contains("no jobs in flight");
+
             Cli.Result listed = Cli.run(env, List.of("dlq", "list", "--stage", "download"));
             assertThat(listed.out()).contains("does-not-exist.mp4").contains("404").contains("1 dead letter");
             assertThat(Cli.run(env, List.of("dlq", "purge")).out()).contains("purged 1 dead letter");

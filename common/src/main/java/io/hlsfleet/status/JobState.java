@@ -1,0 +1,10 @@
+package io.hlsfleet.status;
+
+/** Where a job is, as people see it in {@code hlsfleet status}. */
+public enum JobState {
+    QUEUED, DOWNLOADING, ENCODING, UPLOADING, RETRYING, PUBLISHED, DEAD;
+
+    public boolean finished() {
+        return this == PUBLISHED || this == DEAD;
+    }
+}

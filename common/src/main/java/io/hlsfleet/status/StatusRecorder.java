@@ -1,0 +1,85 @@
+package io.hlsfleet.status;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.worker.JobListener;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes job events into a {@link JobStatusStore}. Progress is written at most once a second per
+ * job, so a fast encode does not flood the store; a failing store is logged and never fails a job.
+ */
+public final class StatusRecorder implements JobListener {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusRecorder.class);
+    private static final long PROGRESS_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final JobStatusStore store;
+    private final Map<String, Long> lastProgress = new ConcurrentHashMap<>();
+
+    public StatusRecorder(JobStatusStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void queued(Job job) {
+        save(job, JobState.QUEUED, 0, "", null);
+    }
+
+    @Override
+    public void started(Stage stage, Job job) {
+        save(job, working(stage), 0, "", null);
+    }
+
+    @Override
+    public void progress(Stage stage, Job job, double fraction, String detail) {
+        long now = System.nanoTime();
+        Long last = lastProgress.get(job.jobId());
+        if (last == null || now - last >= PROGRESS_INTERVAL_NANOS) {
+            lastProgress.put(job.jobId(), now);
+            save(job, working(stage), fraction < 0 ? -1 : (int) Math.round(fraction * 100), detail, null);
+        }
+    }
+
+    @Override
+    public void succeeded(Stage stage, Job job, Stage nextStage) {
+        lastProgress.remove(job.jobId());
+        save(job, nextStage == null ? JobState.PUBLISHED : JobState.QUEUED, nextStage == null ? 100 : 0,
+                nextStage == null ? "" : "waiting for " + nextStage.id(), null);
+    }
+
+    @Override
+    public void retrying(Stage stage, Job job, JobFailure failure, Duration delay) {
+        lastProgress.remove(job.jobId());
+        save(job, JobState.RETRYING, -1, stage.id() + " again in " + delay.toSeconds() + " s", failure.reason());
+    }
+
+    @Override
+    public void dead(Stage stage, Job job, JobFailure failure) {
+        lastProgress.remove(job.jobId());
+        save(job, JobState.DEAD, -1, "failed at " + stage.id(), failure.reason());
+    }
+
+    private static JobState working(Stage stage) {
+        return switch (stage) {
+            case DOWNLOAD -> JobState.DOWNLOADING;
+            case ENCODE -> JobState.ENCODING;
+            case UPLOAD -> JobState.UPLOADING;
+        };
+    }
+
+    private void save(Job job, JobState state, int percent, String detail, String reason) {
+        try {
+            store.save(new JobStatus(job.jobId(), job.videoId(), job.sourceUrl(), state, percent, detail,
+                    job.attempt(), reason, job.submittedAt(), Instant.now()));
+        } catch (RuntimeException e) {
+            log.warn("could not record the status of job {}: {}", job.jobId(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.hlsfleet.cli;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.status.JobStatusStore;
+import io.hlsfleet.status.JobStatusStores;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code hlsfleet status [JOB_ID] [--json]}: the state of recent jobs, or of one. */
+@Command(name = "status", description = "Show the state of recent jobs, or of one job.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "JOB_ID", description = "Only this job.")
+    String jobId;
+
+    @Option(names = "--json", description = "One JSON object per line.")
+    boolean json;
+
+    @Option(names = "--limit", defaultValue = "50", description = "At most this many jobs (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The fleet's status store, or an explanation of why there is none. */
+    static JobStatusStore connect() {
+        Settings settings = Settings.fromEnvironment();
+        return JobStatusStores.connect(settings, FleetConfig.from(settings)).orElseThrow(() -> new IllegalStateException(
+                "no job status store is configured: set HLSFLEET_REDIS_URL (the workers record status there)"));
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (JobStatusStore store = connect()) {
+            List<JobStatus> statuses = jobId == null ? store.recent(limit)
+                    : store.find(jobId).map(List::of).orElse(List.of());
+            if (jobId != null && statuses.isEmpty()) {
+                spec.commandLine().getErr().println("hlsfleet: no job " + jobId + " (status is kept for 7 days)");
+                return 1;
+            }
+            for (JobStatus status : statuses) {
+                out.println(json ? JobCodec.toJson(status) : describe(status));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    static String describe(JobStatus s) {
+        String progress = s.percent() >= 0 && !s.state().finished() ? " " + s.percent() + "%" : "";
+        String attempt = s.attempt() > 1 ? " (attempt " + s.attempt() + ")" : "";
+        String detail = s.detail() == null || s.detail().isEmpty() ? "" : "  " + s.detail();
+        String reason = Optional.ofNullable(s.reason()).map(r -> "\n    reason: " + r).orElse("");
+        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s", s.jobId(),
+                s.state().name().toLowerCase(Locale.ROOT), progress, attempt, s.videoId(), detail, s.source(),
+                s.updatedAt(), reason).replace("\n\n", "\n");
+    }
+}

@@ -1,0 +1,91 @@
+package io.hlsfleet.cli;
+
+import io.hlsfleet.status.JobState;
+import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.status.JobStatusStore;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hlsfleet watch}: live progress bars for the jobs a fleet is working on, read from the
+ * status store. On a terminal it redraws bars; otherwise it prints a line whenever a job changes.
+ */
+@Command(name = "watch", description = "Live progress of the jobs in flight (Ctrl-C to stop).")
+final class WatchCommand implements Callable<Integer> {
+
+    @Option(names = "--interval", defaultValue = "1s", description = "Refresh interval (default ${DEFAULT-VALUE}).")
+    String interval;
+
+    @Option(names = "--until-idle", description = "Exit once no job is in flight.")
+    boolean untilIdle;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        Duration refresh = io.hlsfleet.config.Settings.parseDuration("--interval", interval);
+        boolean interactive = System.console() != null;
+        Map<String, ProgressBar> bars = new HashMap<>();
+        Map<String, String> lastLine = new HashMap<>();
+        try (JobStatusStore store = StatusCommand.connect()) {
+            while (true) {
+                List<JobStatus> recent = store.recent(200);
+                Set<String> active = new HashSet<>();
+                for (JobStatus status : recent) {
+                    if (status.state().finished()) {
+                        ProgressBar done = bars.remove(status.jobId());
+                        if (done != null) {
+                            done.setExtraMessage(status.state().name().toLowerCase(Locale.ROOT));
+                            done.close();
+                        }
+                        continue;
+                    }
+                    active.add(status.jobId());
+                    if (interactive) {
+                        ProgressBar bar = bars.computeIfAbsent(status.jobId(), id -> new ProgressBarBuilder()
+                                .setTaskName(status.videoId()).setInitialMax(100)
+                                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).continuousUpdate().build());
+                        bar.stepTo(Math.max(0, status.percent()));
+                        bar.setExtraMessage(label(status));
+                    } else {
+                        String line = status.videoId() + ": " + label(status)
+                                + (status.percent() >= 0 ? " " + status.percent() + "%" : "");
+                        if (!line.equals(lastLine.put(status.jobId(), line))) {
+                            out.println(line);
+                            out.flush();
+                        }
+                    }
+                }
+                if (untilIdle && active.isEmpty()) {
+                    bars.values().forEach(ProgressBar::close);
+                    out.println("no jobs in flight");
+                    out.flush();
+                    return 0;
+                }
+                Thread.sleep(refresh);
+            }
+        }
+    }
+
+    private static String label(JobStatus status) {
+        String state = status.state().name().toLowerCase(Locale.ROOT);
+        String detail = status.detail() == null || status.detail().isEmpty() ? "" : " " + status.detail();
+        return status.state() == JobState.RETRYING ? state + detail + ": " + status.reason() : state + detail;
+    }
+}
