@@ -1,0 +1,51 @@
+package io.hlsfleet.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.StageOutputs;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Job status through a real Redis, as the workers write it and the CLI reads it. */
+class RedisJobStatusStoreIT {
+
+    private static final String REDIS_URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
+
+    @Test
+    void recordsEachStateAndKeepsTheReason() throws Exception {
+        try (RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL)) {
+            StatusRecorder recorder = new StatusRecorder(store);
+            Job job = Job.submit("https://x.example/status-" + System.nanoTime() + ".mp4", false);
+            recorder.queued(job);
+            assertThat(store.find(job.jobId())).get().extracting(JobStatus::state).isEqualTo(JobState.QUEUED);
+
+            recorder.started(Stage.DOWNLOAD, job);
+            recorder.progress(Stage.DOWNLOAD, job, 0.5, "1.0 MiB");
+            JobStatus downloading = store.find(job.jobId()).orElseThrow();
+            assertThat(downloading.state()).isEqualTo(JobState.DOWNLOADING);
+            assertThat(downloading.percent()).isEqualTo(50);
+            assertThat(downloading.detail()).isEqualTo("1.0 MiB");
+
+            Job encoding = job.advance(Stage.ENCODE, StageOutputs.NONE);
+            recorder.retrying(Stage.ENCODE, encoding, JobFailure.retryable("ffmpeg crashed"), Duration.ofSeconds(10));
+            assertThat(store.find(job.jobId()).orElseThrow().reason()).isEqualTo("ffmpeg crashed");
+
+            recorder.dead(Stage.ENCODE, encoding.nextAttempt(), JobFailure.permanent("not a video"));
+            JobStatus dead = store.find(job.jobId()).orElseThrow();
+            assertThat(dead.state()).isEqualTo(JobState.DEAD);
+            assertThat(dead.attempt()).isEqualTo(2);
+            assertThat(dead.reason()).isEqualTo("not a video");
+            assertThat(store.recent(5)).extracting(JobStatus::jobId).contains(job.jobId());
+        }
+    }
+
+    @Test
+    void unknownJobsAreEmpty() {
+        try (RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL)) {
+            assertThat(store.find("no-such-job-" + System.nanoTime())).isEmpty();
+        }
+    }
+}
