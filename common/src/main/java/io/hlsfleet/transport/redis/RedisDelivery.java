@@ -99,7 +99,8 @@ final class RedisDelivery implements Delivery {
         boolean interrupted = Thread.interrupted();
         try {
             if (!script.getAsBoolean()) {
-                log.warn("{} of {} entry {} (job {}) dropped: its lease ran out and another consumer took it over",
+                log.warn("{} of {} entry {} (job {}) dropped: this consumer no longer holds it (its lease ran out"
+                        + " and another consumer took it over, or an interrupted call went through)",
                         outcome, queue.stream(), id, job.jobId());
             }
         } catch (JedisException e) {

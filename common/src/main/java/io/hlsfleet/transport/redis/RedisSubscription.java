@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -85,6 +86,9 @@ final class RedisSubscription implements Transport.Subscription {
             } catch (RuntimeException e) {
                 if (!running.get()) {
                     return;
+                }
+                if (e instanceof JedisConnectionException) {
+                    queue.dropIdleConnections();
                 }
                 if (StageQueue.isNoGroup(e)) {
                     log.warn("consumer group of {} is missing (Redis lost its data?); creating it again", queue.stream());

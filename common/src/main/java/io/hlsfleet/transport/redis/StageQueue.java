@@ -8,8 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import redis.clients.jedis.StreamEntryID;
-import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XReadGroupParams;
@@ -23,14 +25,14 @@ final class StageQueue {
     /** Idle time given to a released entry: longer than any lease, so the next claim takes it. */
     private static final long RELEASED_IDLE_MILLIS = Duration.ofDays(365).toMillis();
 
-    private final UnifiedJedis redis;
+    private final RedisClient redis;
     private final Stage stage;
     private final String stream;
     private final String delayed;
     private final String dead;
     private final long leaseMillis;
 
-    StageQueue(UnifiedJedis redis, RedisKeys keys, Stage stage, Duration lease) {
+    StageQueue(RedisClient redis, RedisKeys keys, Stage stage, Duration lease) {
         this.redis = redis;
         this.stage = stage;
         this.stream = keys.stream(stage);
@@ -54,7 +56,7 @@ final class StageQueue {
      */
     void ensureGroup() {
         try {
-            redis.xgroupCreate(stream, RedisKeys.GROUP, new StreamEntryID(0, 0), true);
+            onLiveConnection(() -> redis.xgroupCreate(stream, RedisKeys.GROUP, new StreamEntryID(0, 0), true));
         } catch (JedisDataException e) {
             if (!isBusyGroup(e)) {
                 throw e;
@@ -66,13 +68,15 @@ final class StageQueue {
         return e.getMessage() != null && e.getMessage().startsWith("BUSYGROUP");
     }
 
+    /** The group is gone: Redis lost its data, or the stream was deleted while a read waited on it. */
     static boolean isNoGroup(Exception e) {
-        return e instanceof JedisDataException && e.getMessage() != null && e.getMessage().contains("NOGROUP");
+        return e instanceof JedisDataException && e.getMessage() != null
+                && (e.getMessage().contains("NOGROUP") || e.getMessage().startsWith("UNBLOCKED"));
     }
 
     void add(byte[] body) {
-        redis.xadd(stream.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
-                Map.of(RedisKeys.BODY.getBytes(StandardCharsets.UTF_8), body));
+        onLiveConnection(() -> redis.xadd(stream.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
+                Map.of(RedisKeys.BODY.getBytes(StandardCharsets.UTF_8), body)));
     }
 
     /** The next never-delivered entry, waiting up to {@code block} for one; null if none came. */
@@ -141,7 +145,7 @@ final class StageQueue {
     }
 
     List<String> deadLetters(int limit) {
-        return limit <= 0 ? List.of() : redis.lrange(dead, 0, limit - 1L);
+        return limit <= 0 ? List.of() : onLiveConnection(() -> redis.lrange(dead, 0, limit - 1L));
     }
 
     boolean requeue(String deadLetter, byte[] body) {
@@ -165,7 +169,27 @@ final class StageQueue {
     }
 
     private Object eval(String script, List<String> keys, List<String> args) {
-        return redis.eval(script, keys, args);
+        return onLiveConnection(() -> redis.eval(script, keys, args));
+    }
+
+    /**
+     * Runs a short command, once more if the pooled connection it got turns out to be dead. After
+     * a Redis restart every idle connection in the pool is dead, so they are all dropped first.
+     * A command that reached Redis but lost its reply runs twice: the scripts check ownership, so
+     * they are idempotent; an XADD may queue a duplicate, which the fleet tolerates.
+     */
+    private <T> T onLiveConnection(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (JedisConnectionException e) {
+            dropIdleConnections();
+            return command.get();
+        }
+    }
+
+    /** Closes the pool's idle connections, which are dead once Redis has cut the one in hand. */
+    void dropIdleConnections() {
+        redis.getPool().clear();
     }
 
     private static String text(Object value) {
