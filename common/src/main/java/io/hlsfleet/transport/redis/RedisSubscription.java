@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -37,7 +38,7 @@ final class RedisSubscription implements Transport.Subscription {
     private final Transport.DeliveryHandler handler;
     private final Duration lease;
     private final Duration pollTimeout;
-    private final Runnable onStopped;
+    private final Consumer<RedisSubscription> onStopped;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final List<String> consumerNames = new ArrayList<>();
@@ -46,7 +47,7 @@ final class RedisSubscription implements Transport.Subscription {
     private final Thread keeper;
 
     RedisSubscription(StageQueue queue, String instanceId, int concurrency, Transport.DeliveryHandler handler,
-            Duration lease, Duration pollTimeout, Runnable onStopped) {
+            Duration lease, Duration pollTimeout, Consumer<RedisSubscription> onStopped) {
         this.queue = queue;
         this.handler = handler;
         this.lease = lease;
@@ -61,9 +62,18 @@ final class RedisSubscription implements Transport.Subscription {
         keeper = Thread.ofVirtual().name("hlsfleet-" + stage.id() + "-keeper").start(this::keep);
     }
 
+    /** Connections a subscription holds at most: one per consumer, one for the keeper. */
+    static int connections(int concurrency) {
+        return concurrency + 1;
+    }
+
+    int connections() {
+        return connections(consumers.size());
+    }
+
     private void consume(String consumer) {
         String cursor = "0-0";
-        long nextClaim = 0;
+        long nextClaim = System.nanoTime();
         Backoff backoff = new Backoff();
         while (running.get()) {
             try {
@@ -210,7 +220,7 @@ final class RedisSubscription implements Transport.Subscription {
             stopped.set(true);
             keeper.interrupt();
             forgetConsumers();
-            onStopped.run();
+            onStopped.accept(this);
         }
     }
 

@@ -198,17 +198,19 @@ public final class RedisTransport implements Transport {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1");
         }
-        int connections = concurrency + 1;
-        resizePool(poolSize.addAndGet(connections));
-        String name = instanceId + "-" + stage.id() + "-" + subscriptionCount.incrementAndGet();
-        RedisSubscription[] self = new RedisSubscription[1];
-        self[0] = new RedisSubscription(queues.get(stage), name, concurrency, handler, settings.lease(),
-                settings.pollTimeout(), () -> {
-                    subscriptions.remove(self[0]);
-                    resizePool(poolSize.addAndGet(-connections));
-                });
-        subscriptions.add(self[0]);
-        return self[0];
+        // Grown before the consumers start, so none of them waits for a connection.
+        resizePool(poolSize.addAndGet(RedisSubscription.connections(concurrency)));
+        RedisSubscription subscription = new RedisSubscription(queues.get(stage),
+                instanceId + "-" + stage.id() + "-" + subscriptionCount.incrementAndGet(), concurrency, handler,
+                settings.lease(), settings.pollTimeout(), this::stopped);
+        subscriptions.add(subscription);
+        return subscription;
+    }
+
+    private void stopped(RedisSubscription subscription) {
+        if (subscriptions.remove(subscription)) {
+            resizePool(poolSize.addAndGet(-subscription.connections()));
+        }
     }
 
     /** One connection per consumer thread, one per keeper, and a few shared: no thread waits on the pool. */
