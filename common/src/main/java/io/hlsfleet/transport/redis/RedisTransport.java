@@ -58,8 +58,9 @@ import redis.clients.jedis.util.JedisURIHelper;
  * reaches the handler. Needs Redis 6.2 or newer, standalone or behind Sentinel (the scripts touch
  * several keys of one stage, which Redis Cluster would spread over slots).
  *
- * <p><b>Connections.</b> One pool, sized to the consumers plus a few connections for publishing,
- * lease renewal and status, grows with each subscription. Blocking reads are bounded by the poll
+ * <p><b>Connections.</b> Consumers use a pool of their own that grows with each subscription by
+ * one connection per consumer and one for its keeper, so settling and lease renewal never wait
+ * behind publishers; publishing and status share a small second pool. Blocking reads are bounded by the poll
  * timeout and the socket timeout of a blocking read lies above it, so no thread waits forever on a
  * cut connection; consumers back off and retry on any Redis error, and create the group again if
  * Redis lost it, so workers outlive a Redis restart.
@@ -74,16 +75,17 @@ public final class RedisTransport implements Transport {
     static final Duration BLOCKING_READ_MARGIN = Duration.ofSeconds(5);
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    private static final int SHARED_CONNECTIONS = 4;
+    private static final int SHARED_CONNECTIONS = 8;
 
     private final Settings settings;
     private final RedisKeys keys;
     private final RedisClient redis;
+    private final RedisClient consumerRedis;
     private final Map<Stage, StageQueue> queues = new EnumMap<>(Stage.class);
     private final Set<RedisSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final String instanceId;
     private final AtomicInteger subscriptionCount = new AtomicInteger();
-    private final AtomicInteger poolSize = new AtomicInteger(SHARED_CONNECTIONS);
+    private final AtomicInteger consumerPoolSize = new AtomicInteger(1);
 
     /**
      * @param url {@code redis://[user:password@]host:port[/db]} or {@code rediss://…}
@@ -114,7 +116,8 @@ public final class RedisTransport implements Transport {
         this.keys = new RedisKeys(settings.keyPrefix());
         this.instanceId = settings.keyPrefix() + "-" + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-        this.redis = connect(settings);
+        this.redis = connect(settings, SHARED_CONNECTIONS);
+        this.consumerRedis = connect(settings, consumerPoolSize.get());
         for (Stage stage : Stage.values()) {
             queues.put(stage, new StageQueue(redis, keys, stage, settings.lease()));
         }
@@ -122,6 +125,7 @@ public final class RedisTransport implements Transport {
             queues.values().forEach(StageQueue::ensureGroup);
         } catch (JedisException e) {
             redis.close();
+            consumerRedis.close();
             throw new TransportException("cannot reach Redis at " + redactedUrl(settings.url()), e);
         }
     }
@@ -130,7 +134,7 @@ public final class RedisTransport implements Transport {
         return new RedisTransport(Settings.defaults(config.redisUrl()));
     }
 
-    private static RedisClient connect(Settings settings) {
+    private static RedisClient connect(Settings settings, int poolSize) {
         URI uri = URI.create(settings.url());
         if (!JedisURIHelper.isValid(uri)) {
             throw new IllegalArgumentException("not a Redis URL: " + redactedUrl(settings.url()));
@@ -152,8 +156,8 @@ public final class RedisTransport implements Transport {
             client.database(JedisURIHelper.getDBIndex(uri));
         }
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(SHARED_CONNECTIONS);
-        pool.setMaxIdle(SHARED_CONNECTIONS);
+        pool.setMaxTotal(poolSize);
+        pool.setMaxIdle(poolSize);
         pool.setMaxWait(SOCKET_TIMEOUT);
         return RedisClient.builder()
                 .hostAndPort(JedisURIHelper.getHostAndPort(uri))
@@ -199,8 +203,9 @@ public final class RedisTransport implements Transport {
             throw new IllegalArgumentException("concurrency must be at least 1");
         }
         // Grown before the consumers start, so none of them waits for a connection.
-        resizePool(poolSize.addAndGet(RedisSubscription.connections(concurrency)));
-        RedisSubscription subscription = new RedisSubscription(queues.get(stage),
+        resizeConsumerPool(consumerPoolSize.addAndGet(RedisSubscription.connections(concurrency)));
+        RedisSubscription subscription = new RedisSubscription(
+                new StageQueue(consumerRedis, keys, stage, settings.lease()),
                 instanceId + "-" + stage.id() + "-" + subscriptionCount.incrementAndGet(), concurrency, handler,
                 settings.lease(), settings.pollTimeout(), this::stopped);
         subscriptions.add(subscription);
@@ -209,14 +214,18 @@ public final class RedisTransport implements Transport {
 
     private void stopped(RedisSubscription subscription) {
         if (subscriptions.remove(subscription)) {
-            resizePool(poolSize.addAndGet(-subscription.connections()));
+            resizeConsumerPool(consumerPoolSize.addAndGet(-subscription.connections()));
         }
     }
 
-    /** One connection per consumer thread, one per keeper, and a few shared: no thread waits on the pool. */
-    private void resizePool(int size) {
-        redis.getPool().setMaxTotal(size);
-        redis.getPool().setMaxIdle(size);
+    /**
+     * One connection per consumer thread and one per keeper, apart from the shared pool: a consumer
+     * never waits for a connection to settle, nor a keeper to renew a lease, however busy the
+     * publishers are.
+     */
+    private void resizeConsumerPool(int size) {
+        consumerRedis.getPool().setMaxTotal(size);
+        consumerRedis.getPool().setMaxIdle(size);
     }
 
     @Override
@@ -298,6 +307,7 @@ public final class RedisTransport implements Transport {
             log.warn("interrupted while stopping Redis consumers");
         } finally {
             redis.close();
+            consumerRedis.close();
         }
     }
 }
