@@ -11,7 +11,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The intake queue also takes a bare URL as the whole body, so that
  * {@code rabbitmqadmin publish routing_key=hlsfleet.download payload=https://…} and
- * {@code redis-cli LPUSH hlsfleet:intake https://…} work without writing JSON by hand.
+ * {@code redis-cli XADD hlsfleet:download '*' body https://…} work without writing JSON by hand.
  */
 public final class JobCodec {
 

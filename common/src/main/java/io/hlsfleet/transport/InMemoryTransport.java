@@ -17,6 +17,8 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 
 /**
@@ -25,6 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * survives the process.
  */
 public final class InMemoryTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(InMemoryTransport.class);
 
     private final Map<Stage, BlockingDeque<Message>> ready = new EnumMap<>(Stage.class);
     private final Map<Stage, List<DeadLetter>> dead = new EnumMap<>(Stage.class);
@@ -139,6 +143,9 @@ public final class InMemoryTransport implements Transport {
                 inFlight.put(delivery, Boolean.TRUE);
                 try {
                     handler.handle(delivery);
+                } catch (RuntimeException e) {
+                    log.error("handler for {} failed without settling job {}; giving it back", stage.id(),
+                            job.jobId(), e);
                 } finally {
                     inFlight.remove(delivery);
                     // A handler that returns (or throws) without settling gives the message back,

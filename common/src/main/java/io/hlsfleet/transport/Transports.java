@@ -2,6 +2,7 @@ package io.hlsfleet.transport;
 
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.transport.rabbit.RabbitTransport;
+import io.hlsfleet.transport.redis.RedisTransport;
 
 /** Connects the transport named by {@code HLSFLEET_BROKER}. */
 public final class Transports {
@@ -13,7 +14,7 @@ public final class Transports {
         return switch (config.broker()) {
             case "rabbitmq" -> RabbitTransport.connect(config);
             case "memory" -> new InMemoryTransport();
-            case "redis" -> throw new IllegalArgumentException("HLSFLEET_BROKER=redis is not available yet");
+            case "redis" -> RedisTransport.connect(config);
             default -> throw new IllegalArgumentException("unknown broker " + config.broker());
         };
     }

@@ -149,13 +149,16 @@ public final class RabbitTransport implements Transport {
 
     @Override
     public List<DeadLetter> deadLetters(Stage stage, int limit) {
-        // Read without acking; closing the channel puts every message back in order.
+        // Read without acking, then put them back. A quorum queue appends returned messages at its
+        // tail, so all of them are taken off before any goes back; otherwise listing the first few
+        // would move them behind the rest.
         return template.execute(channel -> {
             List<DeadLetter> letters = new ArrayList<>();
             GetResponse response;
-            while (letters.size() < limit
-                    && (response = channel.basicGet(RabbitTopology.deadLetterQueue(stage), false)) != null) {
-                letters.add(JobCodec.decodeDeadLetter(response.getBody()));
+            while ((response = channel.basicGet(RabbitTopology.deadLetterQueue(stage), false)) != null) {
+                if (letters.size() < limit) {
+                    letters.add(JobCodec.decodeDeadLetter(response.getBody()));
+                }
             }
             channel.basicRecover(true);
             return letters;
@@ -166,7 +169,7 @@ public final class RabbitTransport implements Transport {
     public int requeueDeadLetters(Stage stage, List<String> jobIds) {
         Integer requeued = template.execute(channel -> {
             int count = 0;
-            List<Long> skipped = new ArrayList<>();
+            long lastSkipped = -1;
             GetResponse response;
             while ((response = channel.basicGet(RabbitTopology.deadLetterQueue(stage), false)) != null) {
                 long tag = response.getEnvelope().getDeliveryTag();
@@ -176,11 +179,12 @@ public final class RabbitTransport implements Transport {
                     channel.basicAck(tag, false);
                     count++;
                 } else {
-                    skipped.add(tag);
+                    lastSkipped = tag;
                 }
             }
-            for (long tag : skipped) {
-                channel.basicNack(tag, false, true);
+            if (lastSkipped >= 0) {
+                // One return for all the letters kept, so they stay in their order.
+                channel.basicNack(lastSkipped, true, true);
             }
             return count;
         });

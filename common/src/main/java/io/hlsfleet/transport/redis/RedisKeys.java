@@ -1,0 +1,31 @@
+package io.hlsfleet.transport.redis;
+
+import io.hlsfleet.job.Stage;
+
+/**
+ * Key names of the fleet on Redis, all under one prefix ({@code hlsfleet} unless a test isolates
+ * itself with another one):
+ * <ul>
+ *   <li>{@code <prefix>:<stage>}: the stage's stream, consumed by the group {@value #GROUP}; every
+ *       entry has one field, {@value #BODY}, holding a JSON job (or on the intake a bare URL).</li>
+ *   <li>{@code <prefix>:<stage>:delayed}: a sorted set of retries scored by when they are due.</li>
+ *   <li>{@code <prefix>:<stage>:dead}: a list of JSON dead letters, oldest first.</li>
+ * </ul>
+ */
+record RedisKeys(String prefix) {
+
+    static final String GROUP = "workers";
+    static final String BODY = "body";
+
+    String stream(Stage stage) {
+        return prefix + ":" + stage.id();
+    }
+
+    String delayed(Stage stage) {
+        return stream(stage) + ":delayed";
+    }
+
+    String dead(Stage stage) {
+        return stream(stage) + ":dead";
+    }
+}

@@ -1,0 +1,313 @@
+package io.hlsfleet.transport.redis;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.TransportException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.JedisURIHelper;
+
+/**
+ * The fleet's queues on Redis: one stream per stage, consumed by one consumer group.
+ *
+ * <p><b>Why streams and not lists.</b> A reliable list queue (BLMOVE into a processing list) needs
+ * everything a broker would give for free to be built beside it: a lease key per message, a
+ * delivery counter per message, and a reaper that scans processing lists for expired leases and
+ * moves their messages back, racing the workers that are still finishing them. A stream with a
+ * consumer group keeps that state in Redis itself: the pending entries list records which consumer
+ * holds each entry, since when, and how often it was delivered. So:
+ * <ul>
+ *   <li>Redelivery after a crash: a consumer that dies keeps its entries pending; once an entry has
+ *       sat idle for a lease, any live consumer takes it over with XAUTOCLAIM.</li>
+ *   <li>Long jobs: while a handler runs, a keeper thread renews the lease every third of it (an
+ *       XCLAIM of the entry to its own consumer with JUSTID, which resets the idle time without
+ *       counting a delivery), so a three-hour encode is never taken from a live worker.</li>
+ *   <li>Delivery count: Redis counts deliveries per entry; XAUTOCLAIM adds one per takeover.</li>
+ *   <li>Every settlement is one Lua script that first checks the consumer still owns the entry,
+ *       then acks it and deletes it (the stream holds only what is waiting or in hand), adding the
+ *       retry to the stage's delayed set or the dead letter to its dead-letter list in the same
+ *       step. Releasing hands the entry to a placeholder consumer with a long idle time, so the
+ *       next claim takes it at once, its delivery count kept.</li>
+ *   <li>Delayed retries wait in a sorted set scored by when they are due on the server's clock;
+ *       each subscription's keeper moves due ones onto the stream with a script.</li>
+ * </ul>
+ * Key names are in {@link RedisKeys}. The intake is the download stream; any tool can queue a
+ * video with
+ * <pre>{@code redis-cli XADD hlsfleet:download '*' body https://example.com/video.mp4}</pre>
+ * (or a JSON job as the body). A body that is not a job is dead-lettered with the reason and never
+ * reaches the handler. Needs Redis 6.2 or newer, standalone or behind Sentinel (the scripts touch
+ * several keys of one stage, which Redis Cluster would spread over slots).
+ *
+ * <p><b>Connections.</b> Consumers use a pool of their own that grows with each subscription by
+ * one connection per consumer and one for its keeper, so settling and lease renewal never wait
+ * behind publishers; publishing and status share a small second pool. Blocking reads are bounded by the poll
+ * timeout and the socket timeout of a blocking read lies above it, so no thread waits forever on a
+ * cut connection; consumers back off and retry on any Redis error, and create the group again if
+ * Redis lost it, so workers outlive a Redis restart.
+ *
+ * <p>{@link #publish} returns once Redis has the entry; how durable that is depends on the
+ * server's persistence settings (AOF with {@code appendfsync everysec} or stricter for a fleet).
+ */
+public final class RedisTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
+    /** How far the socket timeout of a blocking read lies above the read's own timeout. */
+    static final Duration BLOCKING_READ_MARGIN = Duration.ofSeconds(5);
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final int SHARED_CONNECTIONS = 8;
+
+    private final Settings settings;
+    private final RedisKeys keys;
+    private final RedisClient redis;
+    private final RedisClient consumerRedis;
+    private final Map<Stage, StageQueue> queues = new EnumMap<>(Stage.class);
+    private final Set<RedisSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final String instanceId;
+    private final AtomicInteger subscriptionCount = new AtomicInteger();
+    private final AtomicInteger consumerPoolSize = new AtomicInteger(1);
+
+    /**
+     * @param url {@code redis://[user:password@]host:port[/db]} or {@code rediss://…}
+     * @param keyPrefix prefix of every key; {@code hlsfleet} in a fleet, another one to isolate tests
+     * @param lease how long a consumer may go without renewing an entry before others take it over
+     * @param pollTimeout how long one blocking read waits; also bounds how late a stop is noticed
+     */
+    public record Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout) {
+
+        public Settings {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (lease.compareTo(Duration.ofMillis(300)) < 0) {
+                throw new IllegalArgumentException("the lease must be at least 300 ms");
+            }
+            if (pollTimeout.compareTo(Duration.ofMillis(10)) < 0) {
+                throw new IllegalArgumentException("the poll timeout must be at least 10 ms");
+            }
+        }
+
+        public static Settings defaults(String url) {
+            return new Settings(url, "hlsfleet", Duration.ofSeconds(60), Duration.ofSeconds(2));
+        }
+    }
+
+    public RedisTransport(Settings settings) {
+        this.settings = settings;
+        this.keys = new RedisKeys(settings.keyPrefix());
+        this.instanceId = settings.keyPrefix() + "-" + ProcessHandle.current().pid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+        this.redis = connect(settings, SHARED_CONNECTIONS);
+        this.consumerRedis = connect(settings, consumerPoolSize.get());
+        for (Stage stage : Stage.values()) {
+            queues.put(stage, new StageQueue(redis, keys, stage, settings.lease()));
+        }
+        try {
+            queues.values().forEach(StageQueue::ensureGroup);
+        } catch (JedisException e) {
+            redis.close();
+            consumerRedis.close();
+            throw new TransportException("cannot reach Redis at " + redactedUrl(settings.url()), e);
+        }
+    }
+
+    public static RedisTransport connect(FleetConfig config) {
+        return new RedisTransport(Settings.defaults(config.redisUrl()));
+    }
+
+    private static RedisClient connect(Settings settings, int poolSize) {
+        URI uri = URI.create(settings.url());
+        if (!JedisURIHelper.isValid(uri)) {
+            throw new IllegalArgumentException("not a Redis URL: " + redactedUrl(settings.url()));
+        }
+        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) CONNECT_TIMEOUT.toMillis())
+                .socketTimeoutMillis((int) SOCKET_TIMEOUT.toMillis())
+                // Jedis waits on a blocking command with this timeout instead of the one above;
+                // left at 0 it would wait forever on a connection cut without a reset.
+                .blockingSocketTimeoutMillis((int) settings.pollTimeout().plus(BLOCKING_READ_MARGIN).toMillis())
+                .clientName(settings.keyPrefix() + "-" + ProcessHandle.current().pid())
+                .ssl(JedisURIHelper.isRedisSSLScheme(uri));
+        String user = JedisURIHelper.getUser(uri);
+        String password = JedisURIHelper.getPassword(uri);
+        if (password != null) {
+            client.user(user).password(password);
+        }
+        if (JedisURIHelper.hasDbIndex(uri)) {
+            client.database(JedisURIHelper.getDBIndex(uri));
+        }
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(poolSize);
+        pool.setMaxIdle(poolSize);
+        pool.setMaxWait(SOCKET_TIMEOUT);
+        return RedisClient.builder()
+                .hostAndPort(JedisURIHelper.getHostAndPort(uri))
+                .clientConfig(client.build())
+                .poolConfig(pool)
+                .build();
+    }
+
+    static String redactedUrl(String url) {
+        return url.replaceAll("//[^@/]*@", "//***@");
+    }
+
+    /** The stream of {@code stage}: where {@code redis-cli XADD} queues work for it. */
+    public String streamKey(Stage stage) {
+        return keys.stream(stage);
+    }
+
+    public String deadLetterKey(Stage stage) {
+        return keys.dead(stage);
+    }
+
+    public String delayedKey(Stage stage) {
+        return keys.delayed(stage);
+    }
+
+    @Override
+    public void publish(Stage stage, Job job) {
+        publishRaw(stage, JobCodec.encode(job));
+    }
+
+    @Override
+    public void publishRaw(Stage stage, byte[] body) {
+        try {
+            queues.get(stage).add(body);
+        } catch (JedisException e) {
+            throw new TransportException("Redis did not take the message for " + keys.stream(stage), e);
+        }
+    }
+
+    @Override
+    public Subscription subscribe(Stage stage, int concurrency, DeliveryHandler handler) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1");
+        }
+        // Grown before the consumers start, so none of them waits for a connection.
+        resizeConsumerPool(consumerPoolSize.addAndGet(RedisSubscription.connections(concurrency)));
+        RedisSubscription subscription = new RedisSubscription(
+                new StageQueue(consumerRedis, keys, stage, settings.lease()),
+                instanceId + "-" + stage.id() + "-" + subscriptionCount.incrementAndGet(), concurrency, handler,
+                settings.lease(), settings.pollTimeout(), this::stopped);
+        subscriptions.add(subscription);
+        return subscription;
+    }
+
+    private void stopped(RedisSubscription subscription) {
+        if (subscriptions.remove(subscription)) {
+            resizeConsumerPool(consumerPoolSize.addAndGet(-subscription.connections()));
+        }
+    }
+
+    /**
+     * One connection per consumer thread and one per keeper, apart from the shared pool: a consumer
+     * never waits for a connection to settle, nor a keeper to renew a lease, however busy the
+     * publishers are.
+     */
+    private void resizeConsumerPool(int size) {
+        consumerRedis.getPool().setMaxTotal(size);
+        consumerRedis.getPool().setMaxIdle(size);
+    }
+
+    @Override
+    public Map<Stage, Long> queueDepths() {
+        Map<Stage, Long> depths = new EnumMap<>(Stage.class);
+        try {
+            queues.forEach((stage, queue) -> depths.put(stage, queue.depth()));
+        } catch (JedisException e) {
+            throw new TransportException("cannot read queue depths from Redis", e);
+        }
+        return depths;
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(Stage stage, int limit) {
+        List<DeadLetter> letters = new ArrayList<>();
+        for (String raw : readDeadLetters(stage, limit)) {
+            letters.add(decodeDeadLetter(stage, raw));
+        }
+        return letters;
+    }
+
+    private List<String> readDeadLetters(Stage stage, int limit) {
+        try {
+            return queues.get(stage).deadLetters(limit);
+        } catch (JedisException e) {
+            throw new TransportException("cannot read " + keys.dead(stage), e);
+        }
+    }
+
+    /** A dead letter as stored, or, if something else was pushed onto the list, a letter saying so. */
+    private static DeadLetter decodeDeadLetter(Stage stage, String raw) {
+        try {
+            return JobCodec.decodeDeadLetter(raw.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return DeadLetter.unreadable(stage, raw, e);
+        }
+    }
+
+    @Override
+    public int requeueDeadLetters(Stage stage, List<String> jobIds) {
+        StageQueue queue = queues.get(stage);
+        int requeued = 0;
+        try {
+            for (String raw : queue.deadLetters(Integer.MAX_VALUE)) {
+                DeadLetter letter = decodeDeadLetter(stage, raw);
+                if (letter.job() != null && (jobIds.isEmpty() || jobIds.contains(letter.jobId()))
+                        && queue.requeue(raw, JobCodec.encode(letter.job().firstAttempt()))) {
+                    requeued++;
+                }
+            }
+        } catch (JedisException e) {
+            throw new TransportException("requeueing from " + keys.dead(stage) + " failed after " + requeued, e);
+        }
+        return requeued;
+    }
+
+    @Override
+    public int purgeDeadLetters(Stage stage) {
+        try {
+            return queues.get(stage).purgeDeadLetters();
+        } catch (JedisException e) {
+            throw new TransportException("cannot purge " + keys.dead(stage), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Thread> stopping = new ArrayList<>();
+        for (RedisSubscription subscription : subscriptions) {
+            stopping.add(Thread.ofVirtual().start(() -> subscription.stop(Duration.ZERO)));
+        }
+        try {
+            for (Thread thread : stopping) {
+                thread.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("interrupted while stopping Redis consumers");
+        } finally {
+            redis.close();
+            consumerRedis.close();
+        }
+    }
+}

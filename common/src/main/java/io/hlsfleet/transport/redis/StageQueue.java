@@ -1,0 +1,214 @@
+package io.hlsfleet.transport.redis;
+
+import io.hlsfleet.job.Stage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+/** One stage's stream, delayed set and dead-letter list, as the operations the transport needs. */
+final class StageQueue {
+
+    /** The consumer that holds released entries until any live consumer claims them. */
+    static final String RELEASED = "released";
+    /** Idle time given to a released entry: longer than any lease, so the next claim takes it. */
+    private static final long RELEASED_IDLE_MILLIS = Duration.ofDays(365).toMillis();
+
+    private final RedisClient redis;
+    private final Stage stage;
+    private final String stream;
+    private final String delayed;
+    private final String dead;
+    private final long leaseMillis;
+
+    StageQueue(RedisClient redis, RedisKeys keys, Stage stage, Duration lease) {
+        this.redis = redis;
+        this.stage = stage;
+        this.stream = keys.stream(stage);
+        this.delayed = keys.delayed(stage);
+        this.dead = keys.dead(stage);
+        this.leaseMillis = lease.toMillis();
+    }
+
+    Stage stage() {
+        return stage;
+    }
+
+    String stream() {
+        return stream;
+    }
+
+    /**
+     * Creates the consumer group if it is missing: at start, and again after Redis lost its data.
+     * It starts at the beginning of the stream, so entries added before any worker ran (or while
+     * the group was gone) are delivered too.
+     */
+    void ensureGroup() {
+        try {
+            onLiveConnection(() -> redis.xgroupCreate(stream, RedisKeys.GROUP, new StreamEntryID(0, 0), true));
+        } catch (JedisDataException e) {
+            if (!isBusyGroup(e)) {
+                throw e;
+            }
+        }
+    }
+
+    static boolean isBusyGroup(JedisDataException e) {
+        return e.getMessage() != null && e.getMessage().startsWith("BUSYGROUP");
+    }
+
+    /** The group is gone: Redis lost its data, or the stream was deleted while a read waited on it. */
+    static boolean isNoGroup(Exception e) {
+        return e instanceof JedisDataException && e.getMessage() != null
+                && (e.getMessage().contains("NOGROUP") || e.getMessage().startsWith("UNBLOCKED"));
+    }
+
+    void add(byte[] body) {
+        onLiveConnection(() -> redis.xadd(stream.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
+                Map.of(RedisKeys.BODY.getBytes(StandardCharsets.UTF_8), body)));
+    }
+
+    /** The next never-delivered entry, waiting up to {@code block} for one; null if none came. */
+    RedisMessage readNew(String consumer, Duration block) {
+        Map<String, List<StreamEntry>> read = redis.xreadGroupAsMap(RedisKeys.GROUP, consumer,
+                XReadGroupParams.xReadGroupParams().count(1).block((int) block.toMillis()),
+                Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+        if (read == null || read.get(stream) == null || read.get(stream).isEmpty()) {
+            return null;
+        }
+        StreamEntry entry = read.get(stream).getFirst();
+        Map<String, String> fields = entry.getFields();
+        return new RedisMessage(entry.getID().toString(), fields == null ? Map.of() : fields, 1);
+    }
+
+    /**
+     * Takes over one entry whose consumer stopped renewing it for a lease, scanning the pending
+     * entries from {@code cursor}.
+     */
+    Claim claimAbandoned(String consumer, String cursor) {
+        List<?> reply = (List<?>) eval(RedisScripts.CLAIM, List.of(stream),
+                List.of(RedisKeys.GROUP, consumer, Long.toString(leaseMillis), cursor));
+        String next = text(reply.get(0));
+        if (reply.size() == 1) {
+            return new Claim(next, null);
+        }
+        List<?> flat = (List<?>) reply.get(3);
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            fields.put(text(flat.get(i)), text(flat.get(i + 1)));
+        }
+        return new Claim(next, new RedisMessage(text(reply.get(1)), fields, (int) number(reply.get(2))));
+    }
+
+    boolean renew(String consumer, String id) {
+        return owned(RedisScripts.RENEW, List.of(stream), consumer, id);
+    }
+
+    boolean ack(String consumer, String id) {
+        return owned(RedisScripts.ACK, List.of(stream), consumer, id);
+    }
+
+    boolean retryLater(String consumer, String id, byte[] body, Duration delay) {
+        return owned(RedisScripts.RETRY_LATER, List.of(stream, delayed), consumer, id,
+                Long.toString(Math.max(0, delay.toMillis())), new String(body, StandardCharsets.UTF_8),
+                UUID.randomUUID().toString());
+    }
+
+    boolean deadLetter(String consumer, String id, byte[] deadLetter) {
+        return owned(RedisScripts.DEAD_LETTER, List.of(stream, dead), consumer, id,
+                new String(deadLetter, StandardCharsets.UTF_8));
+    }
+
+    boolean release(String consumer, String id) {
+        return owned(RedisScripts.RELEASE, List.of(stream), consumer, id, RELEASED,
+                Long.toString(RELEASED_IDLE_MILLIS));
+    }
+
+    /** Moves retries whose time has come onto the stream; returns how many. */
+    long promoteDue(int limit) {
+        return number(eval(RedisScripts.PROMOTE_DUE, List.of(delayed, stream), List.of(Integer.toString(limit))));
+    }
+
+    long depth() {
+        return number(eval(RedisScripts.DEPTH, List.of(stream), List.of(RedisKeys.GROUP, RELEASED)));
+    }
+
+    List<String> deadLetters(int limit) {
+        return limit <= 0 ? List.of() : onLiveConnection(() -> redis.lrange(dead, 0, limit - 1L));
+    }
+
+    boolean requeue(String deadLetter, byte[] body) {
+        return number(eval(RedisScripts.REQUEUE, List.of(dead, stream),
+                List.of(deadLetter, new String(body, StandardCharsets.UTF_8)))) == 1;
+    }
+
+    int purgeDeadLetters() {
+        return (int) number(eval(RedisScripts.PURGE, List.of(dead), List.of()));
+    }
+
+    /** Removes a consumer name that holds no entries, so stopped workers do not pile up in the group. */
+    void forgetConsumer(String consumer) {
+        eval(RedisScripts.FORGET_CONSUMER, List.of(stream), List.of(RedisKeys.GROUP, consumer));
+    }
+
+    private boolean owned(String script, List<String> keys, String consumer, String id, String... more) {
+        List<String> args = new ArrayList<>(List.of(RedisKeys.GROUP, consumer, id));
+        args.addAll(List.of(more));
+        return number(eval(script, keys, args)) == 1;
+    }
+
+    private Object eval(String script, List<String> keys, List<String> args) {
+        return onLiveConnection(() -> redis.eval(script, keys, args));
+    }
+
+    /**
+     * Runs a short command, once more if the pooled connection it got turns out to be dead. After
+     * a Redis restart every idle connection in the pool is dead, so they are all dropped first.
+     * A command that reached Redis but lost its reply runs twice: the scripts check ownership, so
+     * they are idempotent; an XADD may queue a duplicate, which the fleet tolerates.
+     */
+    private <T> T onLiveConnection(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (JedisConnectionException e) {
+            dropIdleConnections();
+            return command.get();
+        }
+    }
+
+    /** Closes the pool's idle connections, which are dead once Redis has cut the one in hand. */
+    void dropIdleConnections() {
+        redis.getPool().clear();
+    }
+
+    private static String text(Object value) {
+        return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : Long.parseLong(text(value));
+    }
+
+    /** A stream entry in this consumer's hands. */
+    record RedisMessage(String id, Map<String, String> fields, int deliveryCount) {
+
+        String body() {
+            return fields.get(RedisKeys.BODY);
+        }
+    }
+
+    /** The result of one claim step: where to continue scanning, and the entry if one was taken. */
+    record Claim(String cursor, RedisMessage message) {
+    }
+}

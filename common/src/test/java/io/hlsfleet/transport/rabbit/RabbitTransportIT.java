@@ -1,0 +1,42 @@
+package io.hlsfleet.transport.rabbit;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.testing.Brokers;
+import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.TransportContract;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+
+/**
+ * The contract against the RabbitMQ named by {@link Brokers}, on the fleet's own queue names in a
+ * virtual host of the suite's own, so that workers running against the same broker cannot take
+ * the suite's messages.
+ */
+class RabbitTransportIT extends TransportContract {
+
+    private static final FleetConfig.RabbitSettings RABBIT = Brokers.isolatedRabbit("hlsfleet-contract");
+
+    /** The tier the contract's short retries wait in. */
+    private static final List<Duration> RETRY_TIERS = List.of(Duration.ofSeconds(1));
+
+    @Override
+    protected Transport newTransport() {
+        return new RabbitTransport(RabbitTransport.connectionFactory(RABBIT), true, topology());
+    }
+
+    private static RabbitTopology topology() {
+        return new RabbitTopology(RETRY_TIERS, Duration.ofHours(24));
+    }
+
+    @Override
+    protected void purgeBroker() {
+        try (RabbitTransport declaring = (RabbitTransport) newTransport()) {
+            RabbitAdmin admin = new RabbitAdmin(declaring.connectionFactory());
+            for (Stage stage : Stage.values()) {
+                topology().queues(stage).forEach(queue -> admin.purgeQueue(queue.getName(), false));
+            }
+        }
+    }
+}
