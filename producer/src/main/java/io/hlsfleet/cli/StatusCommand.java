@@ -63,7 +63,7 @@ final class StatusCommand implements Callable<Integer> {
         String attempt = s.attempt() > 1 ? " (attempt " + s.attempt() + ")" : "";
         String detail = s.detail() == null || s.detail().isEmpty() ? "" : "  " + s.detail();
         String reason = Optional.ofNullable(s.reason()).map(r -> "\n    reason: " + r).orElse("");
-        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s", s.jobId(),
+        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s", s.jobId(),
                 s.state().name().toLowerCase(Locale.ROOT), progress, attempt, s.videoId(), detail, s.source(),
                 s.updatedAt(), reason).replace("\n\n", "\n");
     }
