@@ -57,8 +57,11 @@ public final class S3Server implements AutoCloseable {
         return endpoint;
     }
 
+    private static final StaticCredentialsProvider CREDENTIALS =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
+
     public static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
+        return CREDENTIALS;
     }
 
     /** A client with full rights, for setting buckets up and checking what the code under test wrote. */

@@ -41,7 +41,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      */
     @Override
     public boolean canCopyFrom(StagingArea staging) {
-        return staging instanceof S3StagingArea s3Staging && s3Staging.settings().equals(s3.settings());
+        return staging instanceof S3StagingArea s3Staging && s3Staging.settings().sameServer(s3.settings());
     }
 
     @Override

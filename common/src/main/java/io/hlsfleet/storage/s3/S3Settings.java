@@ -4,6 +4,7 @@ import io.hlsfleet.config.Settings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -87,6 +88,15 @@ public record S3Settings(
             throw new IllegalArgumentException("HLSFLEET_S3_ACL=" + value + " is not a canned ACL (examples: public-read, private)");
         }
         return acl;
+    }
+
+    /**
+     * True if a client of {@code other} talks to the same server with the same identity as one of
+     * these settings, so that objects one can read the other can copy server-side.
+     */
+    public boolean sameServer(S3Settings other) {
+        return pathStyle == other.pathStyle && Objects.equals(endpoint, other.endpoint)
+                && Objects.equals(region, other.region) && Objects.equals(credentials, other.credentials);
     }
 
     /** {@code HLSFLEET_SCRATCH}, by default {@code hlsfleet-scratch} in the JVM's temporary directory. */
