@@ -1,0 +1,105 @@
+package io.hlsfleet.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One worker started from its executable jar as a separate JVM, as an operator would run it. */
+final class WorkerProcess implements AutoCloseable {
+
+    private final String module;
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private WorkerProcess(String module, Process process, int port, Path log) {
+        this.module = module;
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static WorkerProcess start(String module, Map<String, String> env, Path logDir) throws IOException {
+        int port = freePort();
+        Path log = logDir.resolve(module + ".log");
+        ProcessBuilder builder = new ProcessBuilder(Project.java(), "-Xmx512m", "-jar", Project.jar(module).toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        builder.environment().put("HLSFLEET_HTTP_PORT", Integer.toString(port));
+        return new WorkerProcess(module, builder.start(), port, log);
+    }
+
+    /** A fresh folder for worker logs that outlives the test, for reading after a failure. */
+    static Path logDirectory(String test) throws IOException {
+        Path dir = Project.root().resolve("producer/target/e2e-logs").resolve(test);
+        io.hlsfleet.storage.LocalFiles.deleteRecursively(dir);
+        return Files.createDirectories(dir);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Waits until the actuator reports the worker UP. */
+    WorkerProcess awaitHealthy(Duration timeout) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(module + " exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && response.body().contains("\"UP\"")) {
+                    return this;
+                }
+            } catch (IOException notYet) {
+                // Still starting.
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(module + " did not become healthy:\n" + log());
+    }
+
+    String metrics() throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "(no output)";
+    }
+
+    /** SIGTERM, as docker stop and Kubernetes send; returns whether the worker exited in time. */
+    boolean terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** SIGKILL: the worker gets no chance to clean up. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive() && !terminate(Duration.ofSeconds(30))) {
+            kill();
+        }
+    }
+}
