@@ -111,7 +111,7 @@ public record S3Settings(
      * ladder plus the parts of a multipart upload; retries use the SDK's standard strategy
      * (exponential backoff with jitter, retry quota), which covers 5xx answers, throttling
      * ({@code SlowDown}, 429) and broken connections. Requests carry the SDK's default CRC32
-     * checksum, which the server verifies before it stores an object or part.
+     * checksum, which S3 verifies before it stores an object or part.
      */
     public S3Client client() {
         S3ClientBuilder builder = S3Client.builder()

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.testing.FaultyFront;
 import io.hlsfleet.testing.S3Server;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -102,6 +103,34 @@ class S3ObjectStoreTest {
             assertThatThrownBy(() -> store.put("vid/a.ts", file("a.ts", 10), ContentTypes.TS_SEGMENT))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("s3://no-such-bucket/x/vid/a.ts");
+        }
+    }
+
+    private S3Settings through(FaultyFront front, int maxAttempts) {
+        S3Settings base = server.settings(tmp.resolve("scratch"));
+        return new S3Settings(true, 4, base.multipartThreshold(), base.partSize(), 1, maxAttempts, null,
+                base.scratchRoot(), front.endpoint(), base.region(), base.credentials());
+    }
+
+    @Test
+    void throttlingAndServerErrorsAreRetried() throws Exception {
+        try (FaultyFront front = new FaultyFront(server.endpoint(), 2);
+             S3ObjectStore store = new S3ObjectStore(S3Location.parse("s3://cdn/retried"), through(front, 4))) {
+            store.put("vid/seg_1.ts", file("seg", 5000), ContentTypes.TS_SEGMENT);
+            assertThat(front.failed()).isEqualTo(2);
+            assertThat(head("retried/vid/seg_1.ts").contentLength()).isEqualTo(5000);
+        }
+    }
+
+    @Test
+    void aServerThatKeepsRefusingFailsTheUploadOnceTheAttemptsRunOut() throws Exception {
+        try (FaultyFront front = new FaultyFront(server.endpoint(), 100);
+             S3ObjectStore store = new S3ObjectStore(S3Location.parse("s3://cdn/refused"), through(front, 2))) {
+            assertThatThrownBy(() -> store.put("vid/seg_1.ts", file("seg", 5000), ContentTypes.TS_SEGMENT))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("s3://cdn/refused/vid/seg_1.ts")
+                    .hasMessageContaining("503");
+            assertThat(front.failed()).isEqualTo(2);
         }
     }
 
