@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Staging in a bucket, against a real S3 server (S3Proxy), as workers that share no disk use it. */
-class S3StagingAreaTest {
+class S3StagingAreaIT {
 
     private static S3Server server;
 

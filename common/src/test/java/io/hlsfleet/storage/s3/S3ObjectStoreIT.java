@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
 /** The S3 bucket against a real S3 server (S3Proxy) over HTTP with SigV4. */
-class S3ObjectStoreTest {
+class S3ObjectStoreIT {
 
     private static S3Server server;
 
