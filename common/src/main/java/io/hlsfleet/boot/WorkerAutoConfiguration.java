@@ -52,14 +52,14 @@ public class WorkerAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public StagingArea stagingArea(FleetConfig config) throws IOException {
-        return Stores.staging(config.staging());
+    public StagingArea stagingArea(FleetConfig config, Settings settings) throws IOException {
+        return Stores.staging(config.staging(), settings);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    public ObjectStore bucket(FleetConfig config) throws IOException {
-        return Stores.bucket(config.bucket());
+    public ObjectStore bucket(FleetConfig config, Settings settings) throws IOException {
+        return Stores.bucket(config.bucket(), settings);
     }
 
     /** Job status for {@code hlsfleet status}/{@code watch}, written when a Redis store is configured. */

@@ -3,6 +3,7 @@ package io.hlsfleet.storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,29 +41,70 @@ public final class LadderPublisher {
     /** @return bytes published */
     public long publish(String videoId, Path ladderDir) throws IOException, InterruptedException {
         List<String> files = LocalFiles.relativeFiles(ladderDir);
-        if (!files.contains(MASTER)) {
-            throw new IOException("ladder in " + ladderDir + " has no " + MASTER);
-        }
         long bytes = 0;
+        for (String file : files) {
+            bytes += Files.size(ladderDir.resolve(file));
+        }
+        publishAll(videoId, files, ladderDir.toString(),
+                file -> bucket.put(videoId + "/" + file, ladderDir.resolve(file), ContentTypes.of(file)));
+        return bytes;
+    }
+
+    /**
+     * Publishes the ladder that {@code staging} holds under {@code ladderKey}: copied on the
+     * storage server when the bucket {@linkplain ObjectStore#canCopyFrom can copy from} the staging
+     * area, otherwise fetched into {@code scratch} and uploaded.
+     *
+     * @return bytes published
+     * @throws NoSuchFileException if nothing is staged under {@code ladderKey}
+     */
+    public long publishStaged(String videoId, StagingArea staging, String ladderKey, Path scratch)
+            throws IOException, InterruptedException {
+        if (!bucket.canCopyFrom(staging)) {
+            return publish(videoId, staging.fetch(ladderKey, scratch));
+        }
+        List<StagingArea.StagedFile> staged = staging.list(ladderKey);
+        if (staged.isEmpty()) {
+            throw new NoSuchFileException(ladderKey, null, "nothing staged under " + ladderKey);
+        }
+        long bytes = staged.stream().mapToLong(StagingArea.StagedFile::size).sum();
+        publishAll(videoId, staged.stream().map(StagingArea.StagedFile::name).toList(), ladderKey,
+                file -> bucket.copyFrom(staging, ladderKey + "/" + file, videoId + "/" + file, ContentTypes.of(file)));
+        return bytes;
+    }
+
+    /** One object of the ladder, written to the bucket. */
+    @FunctionalInterface
+    private interface Transfer {
+        void run(String file) throws IOException;
+    }
+
+    private void publishAll(String videoId, List<String> files, String from, Transfer transfer)
+            throws IOException, InterruptedException {
+        if (!files.contains(MASTER)) {
+            throw new IOException("ladder in " + from + " has no " + MASTER);
+        }
         List<Future<?>> uploads = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(parallelUploads, Thread.ofVirtual().factory())) {
             for (String file : files) {
                 if (!file.equals(MASTER)) {
-                    Path local = ladderDir.resolve(file);
-                    bytes += Files.size(local);
                     uploads.add(pool.submit(() -> {
-                        bucket.put(videoId + "/" + file, local, ContentTypes.of(file));
+                        transfer.run(file);
                         return null;
                     }));
                 }
             }
-            for (Future<?> upload : uploads) {
-                await(upload);
+            try {
+                for (Future<?> upload : uploads) {
+                    await(upload);
+                }
+            } catch (IOException | InterruptedException e) {
+                // Stop the rest instead of letting them run to the end inside close().
+                uploads.forEach(u -> u.cancel(true));
+                throw e;
             }
         }
-        Path master = ladderDir.resolve(MASTER);
-        bucket.put(masterKey(videoId), master, ContentTypes.PLAYLIST);
-        return bytes + Files.size(master);
+        transfer.run(MASTER);
     }
 
     private static void await(Future<?> upload) throws IOException, InterruptedException {

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -60,6 +62,19 @@ public final class LocalStagingArea implements StagingArea {
             throw new NoSuchFileException(stored.toString(), null, "nothing staged under " + key);
         }
         return stored;
+    }
+
+    @Override
+    public List<StagedFile> list(String key) throws IOException {
+        Path stored = LocalFiles.resolveInside(root, key);
+        if (!Files.isDirectory(stored)) {
+            return List.of();
+        }
+        List<StagedFile> files = new ArrayList<>();
+        for (String name : LocalFiles.relativeFiles(stored)) {
+            files.add(new StagedFile(name, Files.size(stored.resolve(name))));
+        }
+        return files;
     }
 
     @Override

@@ -11,6 +11,23 @@ public interface ObjectStore {
 
     boolean exists(String key) throws IOException;
 
+    /**
+     * True if {@link #copyFrom} can copy what {@code staging} holds straight into this bucket,
+     * on the storage server, without the bytes passing through this machine.
+     */
+    default boolean canCopyFrom(StagingArea staging) {
+        return false;
+    }
+
+    /**
+     * Copies the file that {@code staging} stores as {@code stagedKey} to {@code key}, with the
+     * metadata of {@code kind}. Only for a staging area this bucket {@linkplain #canCopyFrom can copy from}.
+     */
+    default void copyFrom(StagingArea staging, String stagedKey, String key, ContentTypes.Kind kind)
+            throws IOException {
+        throw new UnsupportedOperationException(describe() + " cannot copy from staging");
+    }
+
     /** A description for logs and the README's status output, such as {@code file:///srv/cdn}. */
     String describe();
 }

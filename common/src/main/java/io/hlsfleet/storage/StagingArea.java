@@ -2,6 +2,7 @@ package io.hlsfleet.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where stages leave their work for the next stage: a directory shared by the workers, or (for
@@ -26,10 +27,21 @@ public interface StagingArea {
      */
     Path fetch(String key, Path scratch) throws IOException;
 
+    /**
+     * The files of a directory stored under {@code key}, with names relative to it ('/'-separated)
+     * and sorted; empty if nothing is stored there. Lets a bucket on the same server copy a staged
+     * ladder without fetching it (see {@link ObjectStore#canCopyFrom}).
+     */
+    List<StagedFile> list(String key) throws IOException;
+
     /** Deletes everything stored under {@code prefix}; missing keys are not an error. */
     void delete(String prefix) throws IOException;
 
     default void deleteScratch(Path scratch) {
         LocalFiles.deleteRecursively(scratch);
+    }
+
+    /** One file of a stored directory: its name relative to the directory, and its size. */
+    record StagedFile(String name, long size) {
     }
 }

@@ -42,4 +42,17 @@ class LocalStagingAreaTest {
         assertThatThrownBy(() -> staging.fetch("../../etc/passwd", null)).isInstanceOf(IllegalArgumentException.class);
         staging.delete("jobs/nope");
     }
+
+    @Test
+    void listNamesTheFilesOfAStoredDirectory() throws Exception {
+        LocalStagingArea staging = new LocalStagingArea(tmp);
+        Path scratch = staging.newScratch("job2");
+        Files.createDirectories(scratch.resolve("ladder/360p"));
+        Files.writeString(scratch.resolve("ladder/360p/seg_1.ts"), "12345");
+        Files.writeString(scratch.resolve("ladder/master.m3u8"), "#EXTM3U");
+        staging.store("jobs/job2/ladder", scratch.resolve("ladder"));
+        assertThat(staging.list("jobs/job2/ladder")).containsExactly(
+                new StagingArea.StagedFile("360p/seg_1.ts", 5), new StagingArea.StagedFile("master.m3u8", 7));
+        assertThat(staging.list("jobs/nope/ladder")).isEmpty();
+    }
 }

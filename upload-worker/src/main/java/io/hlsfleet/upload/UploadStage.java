@@ -14,7 +14,8 @@ import java.nio.file.Path;
 
 /**
  * The upload stage: publishes a job's ladder from staging to the bucket as {@code <videoId>/…},
- * master playlist last, then clears the job's staging files.
+ * master playlist last, then clears the job's staging files. When bucket and staging are on the
+ * same S3 server the ladder is copied there, server-side, instead of passing through scratch.
  */
 public final class UploadStage implements StageHandler {
 
@@ -30,9 +31,10 @@ public final class UploadStage implements StageHandler {
     public StageOutputs process(Job job, JobContext context) throws Exception {
         Path scratch = staging.newScratch(job.jobId());
         try {
-            Path ladder;
+            context.progress(0, "uploading");
+            long bytes;
             try {
-                ladder = staging.fetch(StagingKeys.ladder(job), scratch);
+                bytes = publisher.publishStaged(job.videoId(), staging, StagingKeys.ladder(job), scratch);
             } catch (NoSuchFileException missing) {
                 // A redelivered message whose first run already published and cleaned up.
                 if (publisher.isPublished(job.videoId())) {
@@ -40,8 +42,6 @@ public final class UploadStage implements StageHandler {
                 }
                 throw JobFailure.permanent("the encoded ladder is no longer in staging; submit the video again");
             }
-            context.progress(0, "uploading");
-            long bytes = publisher.publish(job.videoId(), ladder);
             context.bytes("out", bytes);
             staging.delete(StagingKeys.jobPrefix(job));
             return job.outputs();

@@ -1,0 +1,66 @@
+package io.hlsfleet.storage.s3;
+
+import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.ObjectStore;
+import io.hlsfleet.storage.StagingArea;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A bucket on S3 or an S3-compatible server: {@code HLSFLEET_BUCKET=s3://bucket/prefix}. Every
+ * object gets the Content-Type and Cache-Control of its kind; a PutObject or a completed multipart
+ * upload replaces an object whole, so readers see the old object or the new one.
+ */
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+
+    private final S3Location location;
+    private final S3Transfers s3;
+
+    public S3ObjectStore(S3Location location, S3Settings settings) {
+        this.location = location;
+        this.s3 = new S3Transfers(settings.client(), settings);
+    }
+
+    public S3Location location() {
+        return location;
+    }
+
+    @Override
+    public void put(String key, Path file, ContentTypes.Kind kind) throws IOException {
+        s3.upload(location.bucket(), location.key(key), file, kind, s3.settings().publishAcl());
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        return s3.exists(location.bucket(), location.key(key));
+    }
+
+    /**
+     * Staging on the same server, as both stores are when they come from the same settings:
+     * CopyObject then moves the bytes inside the server.
+     */
+    @Override
+    public boolean canCopyFrom(StagingArea staging) {
+        return staging instanceof S3StagingArea s3Staging && s3Staging.settings().sameServer(s3.settings());
+    }
+
+    @Override
+    public void copyFrom(StagingArea staging, String stagedKey, String key, ContentTypes.Kind kind)
+            throws IOException {
+        if (!canCopyFrom(staging)) {
+            throw new UnsupportedOperationException(describe() + " cannot copy from " + staging);
+        }
+        S3Location from = ((S3StagingArea) staging).location();
+        s3.copy(from.bucket(), from.key(stagedKey), location.bucket(), location.key(key), kind, s3.settings().publishAcl());
+    }
+
+    @Override
+    public String describe() {
+        return location.uri();
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}

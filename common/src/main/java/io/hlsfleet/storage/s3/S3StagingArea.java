@@ -1,0 +1,146 @@
+package io.hlsfleet.storage.s3;
+
+import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.LocalFiles;
+import io.hlsfleet.storage.StagingArea;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Staging in a bucket, for fleets whose workers share no disk: {@code HLSFLEET_STAGING=s3://bucket/prefix}.
+ * A stored file is one object under its key; a stored directory is one object per file under
+ * {@code key/}. Scratch directories are local, under {@code HLSFLEET_SCRATCH}.
+ */
+public final class S3StagingArea implements StagingArea, AutoCloseable {
+
+    /** Files of one directory transferred at once. */
+    private static final int PARALLEL_FILES = 8;
+
+    private final S3Location location;
+    private final S3Transfers s3;
+    private final Path scratchRoot;
+
+    public S3StagingArea(S3Location location, S3Settings settings) throws IOException {
+        this.location = location;
+        this.scratchRoot = settings.scratchRoot().toAbsolutePath().normalize();
+        Files.createDirectories(scratchRoot);
+        this.s3 = new S3Transfers(settings.client(), settings);
+    }
+
+    public S3Location location() {
+        return location;
+    }
+
+    S3Settings settings() {
+        return s3.settings();
+    }
+
+    @Override
+    public Path newScratch(String jobId) throws IOException {
+        return Files.createDirectories(LocalFiles.resolveInside(scratchRoot, jobId + "-" + UUID.randomUUID()));
+    }
+
+    /**
+     * Uploads a file as {@code key}, or a directory as {@code key/<relative path>}. Objects left
+     * under the key by an earlier run that the new directory does not have are deleted afterwards,
+     * so the key holds exactly the new directory. The local copy stays; its scratch owner deletes it.
+     */
+    @Override
+    public void store(String key, Path local) throws IOException {
+        String bucket = location.bucket();
+        if (!Files.isDirectory(local)) {
+            s3.upload(bucket, location.key(key), local, ContentTypes.of(key), null);
+            return;
+        }
+        List<String> files = LocalFiles.relativeFiles(local);
+        Set<String> written = new HashSet<>();
+        List<Callable<Void>> uploads = new ArrayList<>();
+        for (String file : files) {
+            String objectKey = location.key(key + "/" + file);
+            written.add(objectKey);
+            uploads.add(() -> {
+                s3.upload(bucket, objectKey, local.resolve(file), ContentTypes.of(file), null);
+                return null;
+            });
+        }
+        S3Transfers.inParallel(uploads, PARALLEL_FILES);
+        List<String> stale = s3.list(bucket, location.directory(key)).stream()
+                .map(S3Object::key).filter(k -> !written.contains(k)).toList();
+        s3.delete(bucket, stale);
+    }
+
+    /**
+     * Downloads what is stored under {@code key} into {@code scratch}: the object itself as
+     * {@code scratch/<last segment of key>}, or every object under {@code key/} as a directory of
+     * that name.
+     */
+    @Override
+    public Path fetch(String key, Path scratch) throws IOException {
+        String bucket = location.bucket();
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        Path target = LocalFiles.resolveInside(scratch, name);
+        try {
+            s3.download(bucket, location.key(key), target);
+            return target;
+        } catch (NoSuchFileException notAFile) {
+            // Then it may be a directory.
+        }
+        String directory = location.directory(key);
+        List<S3Object> objects = s3.list(bucket, directory);
+        if (objects.isEmpty()) {
+            throw new NoSuchFileException(location.uri() + "/" + key, null, "nothing staged under " + key);
+        }
+        List<Callable<Void>> downloads = new ArrayList<>();
+        for (S3Object object : objects) {
+            if (object.key().endsWith("/")) {
+                continue; // a folder marker some tools create; it holds no file
+            }
+            // resolveInside refuses a key that would land outside the target directory.
+            Path file = LocalFiles.resolveInside(target, object.key().substring(directory.length()));
+            downloads.add(() -> {
+                s3.download(bucket, object.key(), file);
+                return null;
+            });
+        }
+        Files.createDirectories(target);
+        S3Transfers.inParallel(downloads, PARALLEL_FILES);
+        return target;
+    }
+
+    @Override
+    public List<StagedFile> list(String key) throws IOException {
+        String directory = location.directory(key);
+        return s3.list(location.bucket(), directory).stream()
+                .map(o -> new StagedFile(o.key().substring(directory.length()), o.size()))
+                .sorted(java.util.Comparator.comparing(StagedFile::name))
+                .toList();
+    }
+
+    /** Deletes the object {@code prefix} and every object under {@code prefix/}. */
+    @Override
+    public void delete(String prefix) throws IOException {
+        List<String> keys = new ArrayList<>();
+        keys.add(location.key(prefix));
+        s3.list(location.bucket(), location.directory(prefix)).forEach(o -> keys.add(o.key()));
+        s3.delete(location.bucket(), keys);
+    }
+
+    @Override
+    public String toString() {
+        return location.uri();
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}

@@ -1,0 +1,111 @@
+package io.hlsfleet.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP front for an HTTP server on 127.0.0.1 that answers the first {@code failures} connections
+ * itself with {@code 503 SlowDown}, S3's throttling answer, and relays every later connection to
+ * the server byte for byte. Tests of retry behaviour put it between a client and S3Proxy.
+ */
+public final class FaultyFront implements AutoCloseable {
+
+    private static final String SLOW_DOWN = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
+            + "<Message>Please reduce your request rate.</Message></Error>";
+
+    private final ServerSocket listener;
+    private final int targetPort;
+    private final AtomicInteger failuresLeft;
+    private final AtomicInteger failed = new AtomicInteger();
+    private final Thread acceptor;
+
+    public FaultyFront(URI target, int failures) throws IOException {
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.targetPort = target.getPort();
+        this.failuresLeft = new AtomicInteger(failures);
+        this.acceptor = Thread.ofVirtual().start(this::accept);
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    }
+
+    /** How many connections were answered with 503. */
+    public int failed() {
+        return failed.get();
+    }
+
+    private void accept() {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                if (failuresLeft.getAndDecrement() > 0) {
+                    Thread.ofVirtual().start(() -> refuse(client));
+                } else {
+                    Thread.ofVirtual().start(() -> relay(client));
+                }
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private void refuse(Socket client) {
+        try (client) {
+            readHeaders(client.getInputStream());
+            byte[] body = SLOW_DOWN.getBytes(StandardCharsets.UTF_8);
+            String head = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: " + body.length
+                    + "\r\nConnection: close\r\n\r\n";
+            OutputStream out = client.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            failed.incrementAndGet();
+        } catch (IOException e) {
+            // The client gave up on this connection; it will retry on another.
+        }
+    }
+
+    private static void readHeaders(InputStream in) throws IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        int b;
+        while (matched < end.length && (b = in.read()) >= 0) {
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+    }
+
+    private void relay(Socket client) {
+        try (client; Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
+            Thread upstream = Thread.ofVirtual().start(() -> pipe(client, server));
+            pipe(server, client);
+            upstream.join();
+        } catch (IOException e) {
+            // One side closed; the other follows.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void pipe(Socket from, Socket to) {
+        try {
+            from.getInputStream().transferTo(to.getOutputStream());
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // Connection closed.
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        listener.close();
+        acceptor.join();
+    }
+}

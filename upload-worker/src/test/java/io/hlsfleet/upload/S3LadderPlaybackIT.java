@@ -1,0 +1,214 @@
+package io.hlsfleet.upload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.storage.s3.S3Location;
+import io.hlsfleet.storage.s3.S3ObjectStore;
+import io.hlsfleet.storage.s3.S3StagingArea;
+import io.hlsfleet.testing.S3Server;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The done-when check of S3 publishing: a ladder staged in one bucket and published by the upload
+ * stage to another plays from it. Every playlist and segment is fetched anonymously over plain
+ * HTTP from the S3 server, with the right Content-Type, and ffmpeg decodes the ladder from those
+ * URLs.
+ */
+class S3LadderPlaybackIT {
+
+    private static final Pattern MAP_URI = Pattern.compile("#EXT-X-MAP:.*URI=\"([^\"]+)\"");
+
+    private static S3Server server;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = S3Server.start();
+        server.createBucket("staging");
+        server.createBucket("cdn");
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    /** Encodes a two-rung HLS ladder of a synthetic clip, as the encode stage would. */
+    private static Path encodeLadder(Path dir, boolean fmp4) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-v", "error", "-y",
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4",
+                "-f", "lavfi", "-i", "sine=frequency=440:duration=4",
+                "-map", "0:v", "-map", "1:a", "-map", "0:v", "-map", "1:a",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac",
+                "-s:v:0", "640x360", "-s:v:1", "320x180",
+                "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod"));
+        if (fmp4) {
+            cmd.addAll(List.of("-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+                    "-hls_segment_filename", dir + "/%v/seg_%05d.m4s"));
+        } else {
+            cmd.addAll(List.of("-hls_segment_filename", dir + "/%v/seg_%05d.ts"));
+        }
+        cmd.addAll(List.of("-master_pl_name", "master.m3u8",
+                "-var_stream_map", "v:0,a:0,name:360p v:1,a:1,name:180p", dir + "/%v/index.m3u8"));
+        run(cmd);
+        return dir;
+    }
+
+    private static String run(List<String> cmd) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + output);
+        }
+        return output.strip();
+    }
+
+    private List<String> keys(String bucket, String prefix) {
+        return server.admin().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(S3Object::key).sorted().toList();
+    }
+
+    private static String expectedType(String url) {
+        if (url.endsWith(".m3u8")) {
+            return "application/vnd.apple.mpegurl";
+        }
+        if (url.endsWith(".ts")) {
+            return "video/mp2t";
+        }
+        if (url.endsWith(".m4s")) {
+            return "video/iso.segment";
+        }
+        return "video/mp4";
+    }
+
+    /**
+     * Follows the ladder from its master playlist over anonymous HTTP, as a player does, checking
+     * every response; returns every URL it fetched.
+     */
+    private static Set<URI> crawl(URI master) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        Set<URI> seen = new LinkedHashSet<>();
+        Deque<URI> queue = new ArrayDeque<>(List.of(master));
+        while (!queue.isEmpty()) {
+            URI url = queue.poll();
+            if (!seen.add(url)) {
+                continue;
+            }
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(url).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).as("GET %s", url).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).as("Content-Type of %s", url)
+                    .hasValue(expectedType(url.getPath()));
+            assertThat(response.body()).as(url.toString()).isNotEmpty();
+            if (url.getPath().endsWith(".m3u8")) {
+                assertThat(response.headers().firstValue("Cache-Control")).as(url.toString()).hasValue("public, max-age=60");
+                for (String line : new String(response.body(), StandardCharsets.UTF_8).lines().toList()) {
+                    Matcher map = MAP_URI.matcher(line);
+                    if (map.find()) {
+                        queue.add(url.resolve(map.group(1)));
+                    } else if (!line.isBlank() && !line.startsWith("#")) {
+                        queue.add(url.resolve(line.strip()));
+                    }
+                }
+            } else {
+                assertThat(response.headers().firstValue("Cache-Control")).as(url.toString())
+                        .hasValueSatisfying(v -> assertThat(v).contains("immutable"));
+            }
+        }
+        return seen;
+    }
+
+    private void publishAndPlay(String name, boolean fmp4) throws Exception {
+        Job job = Job.submit("https://videos.example/" + name + ".mp4", false);
+        String videoId = job.videoId();
+        Path ladder = encodeLadder(tmp.resolve("encoded-" + name), fmp4);
+        try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
+                     server.settings(tmp.resolve("scratch")));
+             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/hls"),
+                     server.settings(tmp.resolve("scratch"), 16L << 20, ObjectCannedACL.PUBLIC_READ))) {
+            staging.store(StagingKeys.ladder(job), ladder);
+            staging.store(StagingKeys.source(job), Files.writeString(tmp.resolve("source-" + name), "source"));
+
+            new UploadStage(staging, cdn, 4).process(job, (fraction, detail) -> { });
+
+            assertThat(keys("staging", "fleet/" + StagingKeys.jobPrefix(job))).as("staging is cleaned").isEmpty();
+            assertThat(tmp.resolve("scratch")).as("scratch is cleaned").isEmptyDirectory();
+        }
+
+        URI master = server.objectUrl("cdn", "hls/" + videoId + "/master.m3u8");
+        Set<URI> fetched = crawl(master);
+        // Every object of the ladder is reachable from the master, and nothing else was published.
+        List<String> published = keys("cdn", "hls/" + videoId + "/");
+        assertThat(published).hasSize(fetched.size());
+        assertThat(fetched).extracting(URI::getPath)
+                .containsExactlyInAnyOrderElementsOf(published.stream().map(k -> "/cdn/" + k).toList());
+        assertThat(published).anyMatch(k -> k.endsWith(fmp4 ? ".m4s" : ".ts"));
+
+        // A player's view: ffprobe finds both renditions through the master URL...
+        String heights = run(List.of("ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+                "stream=height", "-of", "csv=p=0", master.toString()));
+        // (ffprobe lists each stream once per program as well, hence distinct.)
+        assertThat(heights.lines().map(String::strip).filter(h -> !h.isEmpty()).distinct().sorted().toList())
+                .containsExactly("180", "360");
+        // ...and every frame of every rendition decodes from the bucket.
+        for (String rendition : List.of("360p", "180p")) {
+            URI playlist = server.objectUrl("cdn", "hls/" + videoId + "/" + rendition + "/index.m3u8");
+            run(List.of("ffmpeg", "-v", "error", "-xerror", "-i", playlist.toString(), "-f", "null", "-"));
+            String duration = run(List.of("ffprobe", "-v", "error", "-show_entries", "format=duration",
+                    "-of", "default=nw=1:nk=1", playlist.toString()));
+            assertThat(Double.parseDouble(duration)).as("duration of %s", rendition).isBetween(3.5, 4.5);
+        }
+    }
+
+    @Test
+    void aTsLadderPublishedToS3PlaysFromIt() throws Exception {
+        publishAndPlay("ts-clip", false);
+    }
+
+    @Test
+    void anFmp4LadderPublishedToS3PlaysFromIt() throws Exception {
+        publishAndPlay("fmp4-clip", true);
+    }
+
+    @Test
+    void aLadderMissingFromStagingFailsForGoodAndLeavesNoScratch() throws Exception {
+        Job job = Job.submit("https://videos.example/never-encoded.mp4", false);
+        try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
+                     server.settings(tmp.resolve("scratch")));
+             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/hls"), server.settings(tmp.resolve("scratch")))) {
+            assertThatThrownBy(() -> new UploadStage(staging, cdn, 4).process(job, (fraction, detail) -> { }))
+                    .isInstanceOf(JobFailure.class)
+                    .satisfies(e -> assertThat(((JobFailure) e).retryable()).isFalse());
+            assertThat(tmp.resolve("scratch")).isEmptyDirectory();
+        }
+    }
+}
