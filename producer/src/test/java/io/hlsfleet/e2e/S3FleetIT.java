@@ -3,13 +3,8 @@ package io.hlsfleet.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.hlsfleet.config.FleetConfig;
-import io.hlsfleet.config.Settings;
-import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.testing.S3Server;
-import io.hlsfleet.transport.rabbit.RabbitTopology;
-import io.hlsfleet.transport.rabbit.RabbitTransport;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -40,10 +34,13 @@ class S3FleetIT {
     @TempDir
     Path tmp;
 
-    private Map<String, String> fleetEnv(S3Server s3) {
+    private static final String RABBITMQ_HOST = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
+
+    private Map<String, String> fleetEnv(S3Server s3, RabbitVhost vhost) {
         Map<String, String> env = new HashMap<>(s3.environment());
         env.put("HLSFLEET_BROKER", "rabbitmq");
-        env.put("SPRING_RABBITMQ_HOST", System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
+        env.put("SPRING_RABBITMQ_HOST", RABBITMQ_HOST);
+        env.put("SPRING_RABBITMQ_VIRTUAL_HOST", vhost.name());
         env.put("HLSFLEET_STAGING", "s3://staging/fleet");
         env.put("HLSFLEET_BUCKET", "s3://cdn/hls");
         env.put("HLSFLEET_S3_ACL", "public-read");
@@ -65,17 +62,6 @@ class S3FleetIT {
         return env;
     }
 
-    private void purgeQueues(Map<String, String> env) {
-        FleetConfig config = FleetConfig.from(new Settings(env::get));
-        try (RabbitTransport transport = RabbitTransport.connect(config)) {
-            RabbitAdmin admin = new RabbitAdmin(transport.connectionFactory());
-            for (Stage stage : Stage.values()) {
-                admin.purgeQueue(RabbitTopology.queue(stage));
-                admin.purgeQueue(RabbitTopology.deadLetterQueue(stage));
-            }
-        }
-    }
-
     private static List<String> keys(S3Server s3, String bucket, String prefix) {
         return s3.admin().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key).sorted().toList();
@@ -94,16 +80,15 @@ class S3FleetIT {
 
     @Test
     void aFleetThatSharesNoDiskPublishesThroughS3() throws Exception {
-        try (S3Server s3 = S3Server.start()) {
+        try (S3Server s3 = S3Server.start(); RabbitVhost vhost = new RabbitVhost(RABBITMQ_HOST)) {
             s3.createBucket("staging");
             s3.createBucket("cdn");
-            Map<String, String> env = fleetEnv(s3);
-            purgeQueues(env);
+            Map<String, String> env = fleetEnv(s3, vhost);
             Path clips = tmp.resolve("origin");
             List<Path> sources = List.of(
                     TestClips.generate(clips, "alpha.mp4", 1920, 1080, 3),
                     TestClips.generate(clips, "beta.mp4", 1280, 720, 2));
-            Path logs = Files.createDirectories(tmp.resolve("logs"));
+            Path logs = WorkerProcess.logDirectory("S3FleetIT");
 
             try (ClipOrigin origin = new ClipOrigin(clips);
                  WorkerProcess download = WorkerProcess.start("download-worker", workerEnv(env, "download-worker"), logs);
