@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code hlsfleet dlq}: what each stage gave up on, and why; requeue or purge it. */
@@ -23,11 +23,14 @@ import picocli.CommandLine.Spec;
         subcommands = {DlqCommand.ListDeadLetters.class, DlqCommand.Requeue.class, DlqCommand.Purge.class})
 final class DlqCommand {
 
-    @Option(names = "--stage", paramLabel = "STAGE", description = "Only this stage: download, encode or upload.")
-    String stage;
+    /** The {@code --stage} option every dlq subcommand takes. */
+    static final class StageFilter {
+        @Option(names = "--stage", paramLabel = "STAGE", description = "Only this stage: download, encode or upload.")
+        String stage;
 
-    List<Stage> stages() {
-        return stage == null ? List.of(Stage.values()) : List.of(Stage.fromId(stage));
+        List<Stage> stages() {
+            return stage == null ? List.of(Stage.values()) : List.of(Stage.fromId(stage));
+        }
     }
 
     static Transport connect() {
@@ -36,8 +39,8 @@ final class DlqCommand {
 
     @Command(name = "list", description = "Show dead letters with their stage, attempts and reason.")
     static final class ListDeadLetters implements Callable<Integer> {
-        @ParentCommand
-        DlqCommand parent;
+        @Mixin
+        StageFilter parent;
 
         @Option(names = "--json", description = "One JSON object per line.")
         boolean json;
@@ -77,8 +80,8 @@ final class DlqCommand {
 
     @Command(name = "requeue", description = "Put dead letters back on their stage's queue as first attempts.")
     static final class Requeue implements Callable<Integer> {
-        @ParentCommand
-        DlqCommand parent;
+        @Mixin
+        StageFilter parent;
 
         @Parameters(paramLabel = "JOB_ID", arity = "0..*", description = "Jobs to requeue; all when none is given.")
         List<String> jobIds = new ArrayList<>();
@@ -101,8 +104,8 @@ final class DlqCommand {
 
     @Command(name = "purge", description = "Delete the dead letters for good.")
     static final class Purge implements Callable<Integer> {
-        @ParentCommand
-        DlqCommand parent;
+        @Mixin
+        StageFilter parent;
 
         @Spec
         CommandSpec spec;
