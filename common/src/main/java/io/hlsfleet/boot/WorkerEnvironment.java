@@ -26,7 +26,9 @@ import org.springframework.core.env.MapPropertySource;
 public final class WorkerEnvironment implements EnvironmentPostProcessor {
 
     static final String OTLP_ENDPOINT = "management.opentelemetry.tracing.export.otlp.endpoint";
-    static final String CORRELATION = "job=%X{jobId:-} video=%X{videoId:-} trace=%X{traceId:-} ";
+    /** The job's ids in front of each message; left out of lines that are not about a job. */
+    static final String CORRELATION =
+            "%replace(job=%X{jobId:-} video=%X{videoId:-} trace=%X{traceId:-} ){'^job= video= trace= $', ''}";
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
