@@ -62,8 +62,15 @@ public final class QueueMetrics implements MeterBinder, AutoCloseable {
         this.clock = clock;
     }
 
+    /** Registers the gauges and starts polling the broker. */
     @Override
     public void bindTo(MeterRegistry registry) {
+        register(registry);
+        start();
+    }
+
+    /** The gauges alone, polled only by explicit {@link #poll()} calls: for tests. */
+    void register(MeterRegistry registry) {
         for (Stage stage : Stage.values()) {
             gauge(registry, "hlsfleet.queue.depth", "Messages waiting in the stage's queue", null, stage,
                     s -> count(s.ready()));
@@ -75,7 +82,6 @@ public final class QueueMetrics implements MeterBinder, AutoCloseable {
                     .description("Upper bound on how long the oldest waiting message of the stage has waited")
                     .baseUnit("seconds").tag("stage", stage.id()).register(registry);
         }
-        start();
     }
 
     private void gauge(MeterRegistry registry, String name, String description, String unit, Stage stage,
@@ -97,8 +103,8 @@ public final class QueueMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    /** Asks the broker once; public for tests that do not want to wait for the schedule. */
-    public void poll() {
+    /** Asks the broker once. */
+    void poll() {
         Map<Stage, QueueStats.Snapshot> snapshot;
         try {
             snapshot = stats.snapshot();

@@ -67,7 +67,7 @@ class QueueMetricsTest {
     @Test
     void countsComeFromTheLastPollAndUnknownsAreNaN() {
         brokerSays(3, 0, null);
-        metrics.bindTo(registry);
+        metrics.register(registry);
         metrics.poll();
         assertThat(gauge("hlsfleet.queue.depth", Stage.DOWNLOAD)).isEqualTo(3);
         assertThat(gauge("hlsfleet.queue.unacked", Stage.DOWNLOAD)).isEqualTo(1);
@@ -82,7 +82,7 @@ class QueueMetricsTest {
 
     @Test
     void oldestAgeIsBoundedByTheLastTimeTheQueueWasSeenEmpty() {
-        metrics.bindTo(registry);
+        metrics.register(registry);
         brokerSays(0, 0, null);
         metrics.poll();
         now.set(T0.plusSeconds(60));
@@ -94,7 +94,7 @@ class QueueMetricsTest {
 
     @Test
     void oldestAgeOfTheOwnStageUsesTheNewestMessageTakenAndExactHeadsWin() {
-        metrics.bindTo(registry);
+        metrics.register(registry);
         brokerSays(5, 2, null);
         metrics.poll();
         assertThat(gauge("hlsfleet.queue.oldest.age", Stage.DOWNLOAD)).as("never seen empty: unknown").isNaN();
