@@ -5,6 +5,7 @@ import io.hlsfleet.config.Settings;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.storage.Stores;
+import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
 import io.hlsfleet.status.InMemoryJobStatusStore;
@@ -12,15 +13,24 @@ import io.hlsfleet.status.JobStatusStore;
 import io.hlsfleet.status.JobStatusStores;
 import io.hlsfleet.status.StatusRecorder;
 import io.hlsfleet.worker.JobListener;
+import io.hlsfleet.worker.JobTracing;
 import io.hlsfleet.worker.StageWorker;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
@@ -77,10 +87,60 @@ public class WorkerAutoConfiguration {
 
     @Bean
     public StageWorkerLifecycle stageWorkerLifecycle(WorkerStage workerStage, Transport transport, FleetConfig config,
-            Settings settings, MeterRegistry registry, ObjectProvider<JobListener> listeners) {
+            Settings settings, MeterRegistry registry, ObjectProvider<JobListener> listeners,
+            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         StageWorker worker = new StageWorker(workerStage.stage(), workerStage.handler(), transport,
-                config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry);
+                config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry,
+                JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()));
         return new StageWorkerLifecycle(worker, FleetConfig.concurrency(settings, workerStage.stage()), config);
+    }
+
+    /**
+     * Where queue gauges come from: the transport itself when it can tell, RabbitMQ's management
+     * API ({@code HLSFLEET_RABBITMQ_MANAGEMENT_URL}, by default port 15672 of the AMQP host), or
+     * what the plain transport interface offers.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    public QueueStats queueStats(Transport transport, FleetConfig config, Settings settings) {
+        if (transport instanceof QueueStats own) {
+            return own;
+        }
+        if (config.broker().equals("rabbitmq")) {
+            return new RabbitManagementQueueStats(settings.string("HLSFLEET_RABBITMQ_MANAGEMENT_URL",
+                    RabbitManagementQueueStats.defaultUrl(config.rabbit())), config.rabbit());
+        }
+        return new TransportQueueStats(transport);
+    }
+
+    /** Queue gauges, polled every {@code HLSFLEET_QUEUE_METRICS_INTERVAL} (10 s by default). */
+    @Bean(destroyMethod = "close")
+    public QueueMetrics queueMetrics(QueueStats stats, Settings settings, StageWorkerLifecycle lifecycle) {
+        StageWorker worker = lifecycle.worker;
+        return new QueueMetrics(stats, settings.duration("HLSFLEET_QUEUE_METRICS_INTERVAL", Duration.ofSeconds(10)),
+                worker.stage(), worker::lastTakenQueuedAt, Clock.systemUTC());
+    }
+
+    /** Readiness checks; the group membership is set by {@link WorkerEnvironment}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    static class HealthChecks {
+
+        @Bean
+        HealthIndicator stagingHealthIndicator(StagingArea staging) {
+            return StoreHealthIndicators.staging(staging);
+        }
+
+        @Bean
+        HealthIndicator bucketHealthIndicator(ObjectStore bucket) {
+            return StoreHealthIndicators.bucket(bucket);
+        }
+
+        @Bean
+        @ConditionalOnProperty(name = "HLSFLEET_BROKER", havingValue = "redis")
+        HealthIndicator redisHealthIndicator(FleetConfig config) {
+            return StoreHealthIndicators.redis(config);
+        }
     }
 
     /**
@@ -89,7 +149,7 @@ public class WorkerAutoConfiguration {
      */
     public static final class StageWorkerLifecycle implements SmartLifecycle {
 
-        private final StageWorker worker;
+        final StageWorker worker;
         private final int concurrency;
         private final FleetConfig config;
         private volatile boolean running;

@@ -22,6 +22,9 @@ import java.util.UUID;
  * @param updatedAt when this copy was written
  * @param outputs what earlier stages produced
  * @param force publish even when a ladder for this video id already exists
+ * @param traceParent W3C {@code traceparent} of the span that queued this copy, so that every stage
+ *     of one video joins one trace; null when tracing is off. Optional in the JSON: older messages
+ *     and tools that write jobs by hand simply start a new trace.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
@@ -34,7 +37,8 @@ public record Job(
         Instant submittedAt,
         Instant updatedAt,
         StageOutputs outputs,
-        boolean force) {
+        boolean force,
+        String traceParent) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -67,6 +71,12 @@ public record Job(
         }
     }
 
+    /** A job without trace context, as written before jobs carried one. */
+    public Job(int schemaVersion, String jobId, String videoId, String sourceUrl, int attempt, Stage stage,
+            Instant submittedAt, Instant updatedAt, StageOutputs outputs, boolean force) {
+        this(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs, force, null);
+    }
+
     /** A new job for a source, queued for download. */
     public static Job submit(String sourceUrl, boolean force) {
         Instant now = Instant.now();
@@ -77,18 +87,24 @@ public record Job(
     /** This job handed on to {@code nextStage}, with what the current stage produced. */
     public Job advance(Stage nextStage, StageOutputs newOutputs) {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, nextStage, submittedAt, Instant.now(),
-                newOutputs, force);
+                newOutputs, force, traceParent);
     }
 
     /** This job queued again for the same stage, one attempt later. */
     public Job nextAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, attempt + 1, stage, submittedAt, Instant.now(),
-                outputs, force);
+                outputs, force, traceParent);
     }
 
     /** This job back at its first attempt, as a requeued dead letter. */
     public Job firstAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, stage, submittedAt, Instant.now(), outputs,
-                force);
+                force, traceParent);
+    }
+
+    /** This job carrying {@code newTraceParent} (a W3C traceparent, or null for none). */
+    public Job withTraceParent(String newTraceParent) {
+        return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
+                force, newTraceParent);
     }
 }

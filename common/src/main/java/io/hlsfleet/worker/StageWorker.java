@@ -9,8 +9,10 @@ import io.hlsfleet.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -27,6 +29,8 @@ import org.slf4j.MDC;
  *       dead-letter queue with the reason.</li>
  *   <li>Shutdown: {@link #stop} takes no new jobs and gives jobs still running after the grace
  *       period back to the queue.</li>
+ *   <li>Observability: metrics ({@link StageMetrics}), one log line per job event with the job and
+ *       video ids in the MDC, and a trace span per attempt ({@link JobTracing}).</li>
  * </ul>
  */
 public final class StageWorker implements AutoCloseable {
@@ -39,21 +43,38 @@ public final class StageWorker implements AutoCloseable {
     private final RetryPolicy retryPolicy;
     private final JobListener listener;
     private final StageMetrics metrics;
+    private final JobTracing tracing;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicReference<Instant> lastTakenQueuedAt = new AtomicReference<>();
     private Transport.Subscription subscription;
 
     public StageWorker(Stage stage, StageHandler handler, Transport transport, RetryPolicy retryPolicy,
             JobListener listener, MeterRegistry registry) {
+        this(stage, handler, transport, retryPolicy, listener, registry, JobTracing.NONE);
+    }
+
+    public StageWorker(Stage stage, StageHandler handler, Transport transport, RetryPolicy retryPolicy,
+            JobListener listener, MeterRegistry registry, JobTracing tracing) {
         this.stage = stage;
         this.handler = handler;
         this.transport = transport;
         this.retryPolicy = retryPolicy;
         this.listener = listener;
         this.metrics = new StageMetrics(registry, stage);
+        this.tracing = tracing;
     }
 
     public Stage stage() {
         return stage;
+    }
+
+    /**
+     * When the newest message this worker took from its queue had been queued ({@link Job#updatedAt()}),
+     * empty before the first. The queue is FIFO, so every message still waiting was queued after
+     * that: it bounds the age of the oldest waiting message, which brokers do not report cheaply.
+     */
+    public Optional<Instant> lastTakenQueuedAt() {
+        return Optional.ofNullable(lastTakenQueuedAt.get());
     }
 
     /** Starts {@code concurrency} consumers; each works on one job at a time. */
@@ -88,6 +109,8 @@ public final class StageWorker implements AutoCloseable {
         MDC.put("jobId", job.jobId());
         MDC.put("videoId", job.videoId());
         MDC.put("stage", stage.id());
+        lastTakenQueuedAt.accumulateAndGet(job.updatedAt(),
+                (previous, taken) -> previous == null || taken.isAfter(previous) ? taken : previous);
         try {
             if (delivery.deliveryCount() > retryPolicy.maxDeliveries()) {
                 JobFailure poison = JobFailure.permanent("delivered " + delivery.deliveryCount()
@@ -103,6 +126,12 @@ public final class StageWorker implements AutoCloseable {
     }
 
     private void process(Delivery delivery, Job job) {
+        try (JobTracing.Attempt attempt = tracing.start(stage, job)) {
+            process(delivery, job, attempt);
+        }
+    }
+
+    private void process(Delivery delivery, Job job, JobTracing.Attempt attempt) {
         log.info("{} started (attempt {})", stage.id(), job.attempt());
         listener.started(stage, job);
         Timer.Sample sample = metrics.start();
@@ -110,30 +139,34 @@ public final class StageWorker implements AutoCloseable {
             var outputs = handler.process(job, new Context(job));
             Optional<Stage> next = stage.next();
             if (next.isPresent()) {
-                transport.publish(next.get(), job.advance(next.get(), outputs));
+                transport.publish(next.get(), attempt.handOn(job.advance(next.get(), outputs)));
             }
             delivery.ack();
             metrics.succeeded(sample, job, next.isEmpty());
+            attempt.outcome("succeeded", null);
             listener.succeeded(stage, job, next.orElse(null));
             log.info("{} succeeded{}", stage.id(), next.isEmpty() ? "; ladder published" : "");
         } catch (Throwable error) {
             if (stopping.get() && (Thread.currentThread().isInterrupted() || error instanceof InterruptedException)) {
                 delivery.release();
                 metrics.failed(sample, "released", "none");
+                attempt.outcome("released", null);
                 log.info("{} interrupted by shutdown; job given back to the queue", stage.id());
                 return;
             }
             JobFailure failure = JobFailure.classify(error);
             if (failure.retryable() && retryPolicy.mayRetry(job.attempt())) {
                 Duration delay = retryPolicy.delayAfter(job.attempt());
-                delivery.retryLater(job.nextAttempt(), delay);
+                delivery.retryLater(attempt.handOn(job.nextAttempt()), delay);
                 metrics.failed(sample, "retried", "retryable");
+                attempt.outcome("retried", error);
                 listener.retrying(stage, job, failure, delay);
                 log.warn("{} attempt {} failed, retrying in {} s: {}", stage.id(), job.attempt(),
                         delay.toSeconds(), failure.reason(), failure.getCause());
             } else {
                 giveUp(delivery, job, failure);
                 metrics.failed(sample, "dead", failure.retryable() ? "retryable" : "permanent");
+                attempt.outcome("dead", error);
             }
         }
     }

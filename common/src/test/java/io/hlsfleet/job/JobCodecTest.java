@@ -19,6 +19,18 @@ class JobCodecTest {
     }
 
     @Test
+    void traceParentTravelsWithTheJobAndSurvivesRetriesAndHandOffs() {
+        String parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        Job job = Job.submit("https://x.example/clip.mp4", false).withTraceParent(parent);
+        Job back = JobCodec.decode(JobCodec.encode(job), Stage.DOWNLOAD);
+        assertThat(back.traceParent()).isEqualTo(parent);
+        assertThat(back.nextAttempt().traceParent()).isEqualTo(parent);
+        assertThat(back.advance(Stage.ENCODE, StageOutputs.NONE).traceParent()).isEqualTo(parent);
+        assertThat(new String(JobCodec.encode(job.withTraceParent(null)), StandardCharsets.UTF_8))
+                .as("no field at all when there is no trace").doesNotContain("traceParent");
+    }
+
+    @Test
     void bareUrlOnIntakeBecomesAJob() {
         Job job = JobCodec.decode("  https://x.example/a.mp4\n".getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD);
         assertThat(job.sourceUrl()).isEqualTo("https://x.example/a.mp4");

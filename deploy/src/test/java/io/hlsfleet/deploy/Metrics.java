@@ -27,8 +27,9 @@ final class Metrics {
             "hlsfleet_encode_speed_ratio",
             "hlsfleet_encode_speed_ratio_sum",
             "hlsfleet_encode_speed_ratio_count",
-            "hlsfleet_download_bytes_total",
-            "hlsfleet_upload_bytes_total");
+            "hlsfleet_encode_cpu_seconds_total",
+            "hlsfleet_encode_video_seconds_total",
+            "hlsfleet_download_bytes_total");
 
     private static final Pattern HLSFLEET_NAME = Pattern.compile("\\bhlsfleet_[a-z_]+\\b");
 

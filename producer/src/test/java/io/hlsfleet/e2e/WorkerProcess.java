@@ -74,6 +74,17 @@ final class WorkerProcess implements AutoCloseable {
         throw new IllegalStateException(module + " did not become healthy:\n" + log());
     }
 
+    int port() {
+        return port;
+    }
+
+    /** GET on the worker's HTTP port, such as {@code /actuator/health/readiness}. */
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     String metrics() throws IOException, InterruptedException {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),

@@ -1,0 +1,70 @@
+package io.hlsfleet.boot;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.storage.ObjectStore;
+import io.hlsfleet.storage.StagingArea;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Readiness checks for what a worker needs besides its broker (whose RabbitMQ check comes with
+ * Spring Boot). A worker that cannot write its staging area, reach its bucket or reach a Redis
+ * broker would only fail the jobs it takes, so it should not be taking them.
+ */
+final class StoreHealthIndicators {
+
+    private StoreHealthIndicators() {
+    }
+
+    /** Staging is writable: a small file is stored under a key of this process and deleted again. */
+    static HealthIndicator staging(StagingArea staging) {
+        String key = "health/" + ProcessHandle.current().pid();
+        return () -> {
+            Path scratch = null;
+            try {
+                scratch = staging.newScratch("health-" + ProcessHandle.current().pid());
+                Path probe = Files.writeString(scratch.resolve("probe"), "ok");
+                staging.store(key, probe);
+                staging.delete(key);
+                return Health.up().build();
+            } catch (Exception e) {
+                return Health.down(e).build();
+            } finally {
+                if (scratch != null) {
+                    staging.deleteScratch(scratch);
+                }
+            }
+        };
+    }
+
+    /** The bucket answers: asking whether an object exists must not fail. Nothing is written. */
+    static HealthIndicator bucket(ObjectStore bucket) {
+        return () -> {
+            try {
+                bucket.exists(".hlsfleet-health");
+                return Health.up().withDetail("bucket", bucket.describe()).build();
+            } catch (Exception e) {
+                return Health.down(e).withDetail("bucket", bucket.describe()).build();
+            }
+        };
+    }
+
+    /** The Redis broker answers PING within two seconds. */
+    static HealthIndicator redis(FleetConfig config) {
+        URI uri = URI.create(config.redisUrl());
+        int timeout = (int) Duration.ofSeconds(2).toMillis();
+        return () -> {
+            try (Jedis jedis = new Jedis(uri, timeout)) {
+                String pong = jedis.ping();
+                return "PONG".equals(pong) ? Health.up().build() : Health.down().withDetail("ping", pong).build();
+            } catch (RuntimeException e) {
+                return Health.down(e).build();
+            }
+        };
+    }
+}
