@@ -57,6 +57,7 @@ public final class LadderEncoder {
         List<MasterPlaylist.VariantStats> stats = new ArrayList<>();
         for (PlannedVariant v : variants) {
             Path dir = outDir.resolve(v.name());
+            MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
             MasterPlaylist.Measured measured = MasterPlaylist.measure(dir);
             checkComplete(measured.seconds(), media);
             stats.add(new MasterPlaylist.VariantStats(v, measured.peakBitsPerSecond(),
@@ -209,22 +210,23 @@ public final class LadderEncoder {
         }
     }
 
-    /** The CODECS string of a variant, from the profile and level of the H.264 it really contains. */
-    private String codecs(Path variantDir, MediaInfo media) throws IOException, InterruptedException {
-        Path first;
-        try (var files = Files.list(variantDir)) {
-            first = files.filter(p -> {
-                String name = p.getFileName().toString();
-                return name.startsWith("init") && name.endsWith(".mp4") || name.endsWith(".ts");
-            }).sorted().findFirst().orElseThrow(() -> new IOException("no segment written in " + variantDir));
-        }
+    /**
+     * The CODECS string of a variant, from the profile and level of the H.264 it really contains.
+     * The variant's own playlist is probed, so the answer is the same for MPEG-TS and fMP4 (whose
+     * init segment alone carries no level).
+     */
+    private String codecs(Path variantDir, MediaInfo media) throws IOException, InterruptedException, JobFailure {
         Process probe = ChildProcesses.start(new ProcessBuilder(settings.ffprobe(), "-v", "error",
                 "-protocol_whitelist", "file", "-select_streams", "v:0", "-show_entries", "stream=profile,level",
-                "-of", "json", "file:" + first.toAbsolutePath()));
+                "-of", "json", "file:" + variantDir.resolve("index.m3u8").toAbsolutePath()));
         try {
             JsonNode stream = JSON.readTree(probe.getInputStream().readAllBytes()).path("streams").path(0);
             probe.waitFor(30, TimeUnit.SECONDS);
-            String video = MasterPlaylist.avcCodec(stream.path("profile").asString("high"), stream.path("level").asInt(40));
+            int level = stream.path("level").asInt(-1);
+            if (!stream.has("profile") || level <= 0) {
+                throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant could not be read back");
+            }
+            String video = MasterPlaylist.avcCodec(stream.path("profile").asString(), level);
             return media.hasAudio() ? video + ",mp4a.40.2" : video;
         } finally {
             ChildProcesses.kill(probe);

@@ -80,6 +80,29 @@ final class MasterPlaylist {
         return new Measured(Math.max(peak, average), average, totalSeconds);
     }
 
+    /**
+     * Raises a media playlist's EXT-X-TARGETDURATION to its longest segment rounded up. ffmpeg
+     * rounds to the nearest second, so a 6.04 s segment gets a target of 6, which strict players
+     * and validators reject.
+     */
+    static void fixTargetDuration(Path playlist) throws IOException {
+        List<String> lines = Files.readAllLines(playlist, StandardCharsets.UTF_8);
+        double longest = 0;
+        for (String line : lines) {
+            if (line.startsWith("#EXTINF:")) {
+                int comma = line.indexOf(',');
+                longest = Math.max(longest, Double.parseDouble(line.substring(8, comma < 0 ? line.length() : comma)));
+            }
+        }
+        int target = (int) Math.ceil(longest);
+        List<String> fixed = lines.stream().map(line -> line.startsWith("#EXT-X-TARGETDURATION:")
+                && Integer.parseInt(line.substring(22).strip()) < target ? "#EXT-X-TARGETDURATION:" + target : line)
+                .toList();
+        if (!fixed.equals(lines)) {
+            Files.write(playlist, fixed, StandardCharsets.UTF_8);
+        }
+    }
+
     /** RFC 6381 codec string for H.264 from ffprobe's profile name and level. */
     static String avcCodec(String profile, int level) {
         String profileIdc = switch (profile.toLowerCase(Locale.ROOT)) {

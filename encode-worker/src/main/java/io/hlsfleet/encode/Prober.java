@@ -105,10 +105,11 @@ public final class Prober {
         if (duration <= 0) {
             throw JobFailure.permanent("the file's duration is unknown; it may be truncated");
         }
-        double frameRate = frameRate(video.path("avg_frame_rate").asString(""));
-        if (frameRate <= 0) {
-            frameRate = frameRate(video.path("r_frame_rate").asString(""));
-        }
+        // HLS wants the highest frame rate: for variable frame rate that is r_frame_rate, unless the
+        // container reports a timebase-like value there (Matroska can say 1000 fps).
+        double average = frameRate(video.path("avg_frame_rate").asString(""));
+        double highest = frameRate(video.path("r_frame_rate").asString(""));
+        double frameRate = highest > 0 && highest <= 120 && highest >= average ? highest : average;
         return new MediaInfo(format, width, height, duration, frameRate, video.path("index").asInt(0),
                 audio == null ? -1 : audio.path("index").asInt());
     }
