@@ -50,6 +50,7 @@ public final class LadderEncoder {
         for (PlannedVariant v : variants) {
             Files.createDirectories(outDir.resolve(v.name()));
         }
+        checkFreeSpace(outDir, media, variants);
         long started = System.nanoTime();
         double cpu = runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media, context);
         double wall = (System.nanoTime() - started) / 1e9;
@@ -57,6 +58,7 @@ public final class LadderEncoder {
         List<MasterPlaylist.VariantStats> stats = new ArrayList<>();
         for (PlannedVariant v : variants) {
             Path dir = outDir.resolve(v.name());
+            checkSegmentsWritten(dir);
             MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
             MasterPlaylist.Measured measured = MasterPlaylist.measure(dir);
             checkComplete(measured.seconds(), media);
@@ -66,6 +68,39 @@ public final class LadderEncoder {
         MasterPlaylist.write(outDir, stats, settings.profile().container());
         metrics.record(media.durationSeconds(), wall, cpu);
         return new Result(variants, wall, cpu);
+    }
+
+    /**
+     * Refuses to start when the scratch disk cannot hold the ladder at its peak bitrates: better a
+     * quick retry elsewhere than an encode that dies at 90 %.
+     */
+    private static void checkFreeSpace(Path outDir, MediaInfo media, List<PlannedVariant> variants)
+            throws IOException, JobFailure {
+        long kbps = variants.stream().mapToLong(v -> v.maxKbps() + 256L).sum();
+        long needed = (long) (media.durationSeconds() * kbps * 1000 / 8 * 1.2) + (16L << 20);
+        long free = Files.getFileStore(outDir).getUsableSpace();
+        if (free < needed) {
+            throw JobFailure.retryable(String.format(Locale.ROOT,
+                    "the encoder's disk is full: the ladder needs about %d MiB, %d MiB are free", needed >> 20, free >> 20));
+        }
+    }
+
+    /**
+     * ffmpeg's HLS muxer does not fail when a segment cannot be written (a full disk ends the
+     * segment silently and ffmpeg exits 0), so every listed segment is checked to be there and not
+     * empty.
+     */
+    private static void checkSegmentsWritten(Path variantDir) throws IOException, JobFailure {
+        for (String line : Files.readAllLines(variantDir.resolve("index.m3u8"), StandardCharsets.UTF_8)) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            Path segment = variantDir.resolve(line.strip());
+            if (!Files.isRegularFile(segment) || Files.size(segment) == 0) {
+                throw JobFailure.retryable("the encoder's disk is full or failing: segment "
+                        + variantDir.getFileName() + "/" + line.strip() + " was not written");
+            }
+        }
     }
 
     /**
