@@ -30,7 +30,7 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
     public static final String DEFAULT_PRESET = "medium";
 
     /** Extra x264 options by default; chosen by the benchmark in bench/README.md. */
-    public static final String DEFAULT_X264_PARAMS = "";
+    public static final String DEFAULT_X264_PARAMS = "aq-mode=2";
 
     public static EncodeSettings from(Settings settings, int concurrentJobs) {
         int cores = Runtime.getRuntime().availableProcessors();

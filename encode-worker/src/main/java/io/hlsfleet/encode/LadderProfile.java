@@ -28,9 +28,9 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
      * cheap (see bench/README.md for the measurement behind these choices).
      */
     public static final LadderProfile DEFAULT = new LadderProfile("default", List.of(
-            new Rung(360, 360, 540, 720),
-            new Rung(720, 870, 1305, 1740),
-            new Rung(1080, 2100, 3150, 4200)), 128, 6, Container.MPEGTS, "high", "");
+            new Rung(360, 360, 540, 720, "medium"),
+            new Rung(720, 870, 1305, 1740, "fast"),
+            new Rung(1080, 2100, 3150, 4200, "veryfast")), 128, 6, Container.MPEGTS, "high", "");
 
     /** The default ladder in fragmented MP4 (CMAF) segments. */
     public static final LadderProfile CMAF = new LadderProfile("cmaf", DEFAULT.rungs(), 128, 6, Container.FMP4,
