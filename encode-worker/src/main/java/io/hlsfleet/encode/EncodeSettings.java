@@ -1,26 +1,62 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.config.Settings;
+import java.time.Duration;
 
 /**
- * Settings of the encode stage.
+ * Settings of the encode stage, read from {@code HLSFLEET_*} variables (see the module README).
  *
  * @param ffmpeg {@code HLSFLEET_FFMPEG}, default {@code ffmpeg} on the PATH
  * @param ffprobe {@code HLSFLEET_FFPROBE}, default {@code ffprobe} on the PATH
- * @param threads {@code HLSFLEET_ENCODE_THREADS}: encoder threads per job; by default cores divided
+ * @param threads {@code HLSFLEET_ENCODE_THREADS}: threads per x264 encoder; by default cores divided
  *        by concurrent jobs, so jobs x threads stays about the number of cores
- * @param preset {@code HLSFLEET_ENCODE_PRESET}: x264 preset
- * @param profile the ladder
+ * @param preset {@code HLSFLEET_ENCODE_PRESET}: x264 preset for every rung when set; when unset,
+ *        each rung's own preset, else {@link #DEFAULT_PRESET}
+ * @param presetOverride whether {@code preset} was set explicitly and so overrides rung presets
+ * @param x264Params {@code HLSFLEET_ENCODE_X264_PARAMS}: extra x264 options, {@code key=value:...}
+ * @param profile the ladder, see {@link LadderProfile#from}
+ * @param limits what the admission gate accepts
+ * @param stallTimeout {@code HLSFLEET_ENCODE_STALL_TIMEOUT}: ffmpeg is killed after this long
+ *        without progress
+ * @param minTimeLimit {@code HLSFLEET_ENCODE_MIN_TIME_LIMIT}: the overall limit is never below this
+ * @param timeLimitFactor {@code HLSFLEET_ENCODE_TIME_LIMIT_FACTOR}: the overall limit is this many
+ *        times the source's duration (when that is more than the minimum)
  */
-public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String preset, LadderProfile profile) {
+public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String preset, boolean presetOverride,
+        String x264Params, LadderProfile profile, Admission.Limits limits, Duration stallTimeout,
+        Duration minTimeLimit, int timeLimitFactor) {
+
+    /** The preset of rungs that name none; chosen by the benchmark in bench/README.md. */
+    public static final String DEFAULT_PRESET = "medium";
+
+    /** Extra x264 options by default; chosen by the benchmark in bench/README.md. */
+    public static final String DEFAULT_X264_PARAMS = "aq-mode=2";
 
     public static EncodeSettings from(Settings settings, int concurrentJobs) {
         int cores = Runtime.getRuntime().availableProcessors();
+        String preset = settings.string("HLSFLEET_ENCODE_PRESET", null);
         return new EncodeSettings(
                 settings.string("HLSFLEET_FFMPEG", "ffmpeg"),
                 settings.string("HLSFLEET_FFPROBE", "ffprobe"),
                 settings.integer("HLSFLEET_ENCODE_THREADS", Math.max(1, cores / Math.max(1, concurrentJobs))),
-                settings.string("HLSFLEET_ENCODE_PRESET", "medium"),
-                LadderProfile.DEFAULT);
+                preset == null ? DEFAULT_PRESET : preset,
+                preset != null,
+                settings.string("HLSFLEET_ENCODE_X264_PARAMS", DEFAULT_X264_PARAMS),
+                LadderProfile.from(settings),
+                Admission.Limits.from(settings),
+                settings.duration("HLSFLEET_ENCODE_STALL_TIMEOUT", Duration.ofSeconds(120)),
+                settings.duration("HLSFLEET_ENCODE_MIN_TIME_LIMIT", Duration.ofMinutes(10)),
+                settings.integer("HLSFLEET_ENCODE_TIME_LIMIT_FACTOR", 20));
+    }
+
+    /** The x264 preset of one rung. */
+    public String presetFor(Rung rung) {
+        return presetOverride || rung.preset() == null ? preset : rung.preset();
+    }
+
+    /** How long one encode may take in all: scales with the source, never below the minimum. */
+    public Duration timeLimit(double durationSeconds) {
+        Duration scaled = Duration.ofMillis((long) Math.ceil(durationSeconds * timeLimitFactor * 1000));
+        return scaled.compareTo(minTimeLimit) > 0 ? scaled : minTimeLimit;
     }
 }

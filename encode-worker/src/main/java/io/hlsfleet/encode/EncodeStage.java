@@ -7,12 +7,14 @@ import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
+import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
- * The encode stage: probes the staged source, encodes its ladder in scratch space, and stores the
- * finished ladder in staging under a key derived from the job id.
+ * The encode stage: fetches the staged source, runs the admission gate on it, encodes its ladder
+ * in scratch space, and stores the finished ladder in staging under a key derived from the job id.
  */
 public final class EncodeStage implements StageHandler {
 
@@ -20,10 +22,10 @@ public final class EncodeStage implements StageHandler {
     private final Prober prober;
     private final LadderEncoder encoder;
 
-    public EncodeStage(StagingArea staging, EncodeSettings settings) {
+    public EncodeStage(StagingArea staging, EncodeSettings settings, EncodeMetrics metrics) {
         this.staging = staging;
-        this.prober = new Prober(settings.ffprobe());
-        this.encoder = new LadderEncoder(settings);
+        this.prober = new Prober(settings.ffprobe(), settings.limits());
+        this.encoder = new LadderEncoder(settings, metrics);
     }
 
     @Override
@@ -45,8 +47,20 @@ public final class EncodeStage implements StageHandler {
             String key = StagingKeys.ladder(job);
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds());
+        } catch (IOException e) {
+            throw diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
         } finally {
             staging.deleteScratch(scratch);
         }
+    }
+
+    /** A full disk is a passing fault of this worker, not of the video: worth another attempt. */
+    static boolean diskFull(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("no space left")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

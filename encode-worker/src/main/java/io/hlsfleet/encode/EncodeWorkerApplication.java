@@ -5,6 +5,7 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.StagingArea;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -18,8 +19,9 @@ public class EncodeWorkerApplication {
     }
 
     @Bean
-    WorkerStage encodeStage(StagingArea staging, Settings settings) {
+    WorkerStage encodeStage(StagingArea staging, Settings settings, MeterRegistry registry) {
         int jobs = FleetConfig.concurrency(settings, Stage.ENCODE);
-        return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, EncodeSettings.from(settings, jobs)));
+        return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, EncodeSettings.from(settings, jobs),
+                new EncodeMetrics(registry)));
     }
 }

@@ -9,7 +9,8 @@ import java.util.Locale;
  * Builds the single ffmpeg invocation that decodes a source once and writes every variant of its
  * ladder: the decoded picture is split and scaled once per variant, each scaled copy is encoded
  * with libx264 as 8-bit 4:2:0, and the HLS muxer writes one folder per variant. Keyframes are
- * forced on segment boundaries so that every segment starts with one and variants switch cleanly.
+ * forced on segment boundaries so that every segment starts with one and variants switch cleanly,
+ * whatever the source's frame rate.
  */
 final class FfmpegLadderCommand {
 
@@ -21,11 +22,14 @@ final class FfmpegLadderCommand {
         LadderProfile profile = settings.profile();
         List<String> cmd = new ArrayList<>(List.of(settings.ffmpeg(), "-hide_banner", "-nostdin", "-y",
                 "-loglevel", "error", "-nostats", "-progress", "pipe:1",
-                // Read only the staged file, with the demuxer the probe found.
-                "-protocol_whitelist", "file", "-f", demuxer(media.formatName()),
+                // Read only the staged file, with the demuxer the probe found and no other.
+                "-protocol_whitelist", "file", "-format_whitelist", Admission.formatWhitelist(),
+                "-f", demuxer(media.formatName()),
                 "-i", "file:" + source.toAbsolutePath()));
 
-        StringBuilder graph = new StringBuilder("[0:v:0]split=").append(variants.size());
+        // ffmpeg applies a rotation flag while decoding, so the graph sees the displayed picture.
+        StringBuilder graph = new StringBuilder("[0:").append(media.videoStream()).append("]split=")
+                .append(variants.size());
         for (int i = 0; i < variants.size(); i++) {
             graph.append("[s").append(i).append(']');
         }
@@ -41,9 +45,9 @@ final class FfmpegLadderCommand {
             PlannedVariant v = variants.get(i);
             cmd.addAll(List.of("-map", "[v" + i + "]"));
             cmd.addAll(List.of("-b:v:" + i, v.videoKbps() + "k", "-maxrate:v:" + i, v.maxKbps() + "k",
-                    "-bufsize:v:" + i, v.bufferKbits() + "k"));
+                    "-bufsize:v:" + i, v.bufferKbits() + "k", "-preset:v:" + i, v.preset()));
             if (media.hasAudio()) {
-                cmd.addAll(List.of("-map", "0:a:0"));
+                cmd.addAll(List.of("-map", "0:" + media.audioStream()));
             }
             streamMap.append(streamMap.isEmpty() ? "" : " ").append("v:").append(i);
             if (media.hasAudio()) {
@@ -53,17 +57,34 @@ final class FfmpegLadderCommand {
         }
         int segment = profile.segmentSeconds();
         cmd.addAll(List.of(
-                "-c:v", "libx264", "-preset", settings.preset(), "-profile:v", "high",
+                "-map_metadata", "-1", "-map_chapters", "-1",
+                "-c:v", "libx264", "-profile:v", profile.h264Profile(),
                 "-threads", Integer.toString(settings.threads()),
                 "-force_key_frames", "expr:gte(t,n_forced*" + segment + ")",
                 "-sc_threshold", "0"));
+        if (media.frameRate() > 0) {
+            // No keyframes besides the forced ones: GOPs end exactly on segment boundaries.
+            cmd.addAll(List.of("-g", Long.toString(Math.max(1, Math.round(media.frameRate() * segment)))));
+        }
+        if (!profile.h264Level().isEmpty()) {
+            cmd.addAll(List.of("-level:v", profile.h264Level()));
+        }
+        if (!settings.x264Params().isEmpty()) {
+            cmd.addAll(List.of("-x264-params", settings.x264Params()));
+        }
         if (media.hasAudio()) {
             cmd.addAll(List.of("-c:a", "aac", "-b:a", profile.audioKbps() + "k", "-ac", "2"));
         }
+        Container container = profile.container();
         cmd.addAll(List.of(
                 "-f", "hls", "-hls_time", Integer.toString(segment), "-hls_playlist_type", "vod",
                 "-hls_flags", "independent_segments", "-hls_list_size", "0",
-                "-hls_segment_filename", outDir.resolve("%v/seg_%05d.ts").toString(),
+                "-hls_segment_type", container.segmentType()));
+        if (container == Container.FMP4) {
+            cmd.addAll(List.of("-hls_fmp4_init_filename", "init.mp4"));
+        }
+        cmd.addAll(List.of(
+                "-hls_segment_filename", outDir.resolve("%v/seg_%05d" + container.extension()).toString(),
                 "-var_stream_map", streamMap.toString(),
                 outDir.resolve("%v/index.m3u8").toString()));
         return cmd;

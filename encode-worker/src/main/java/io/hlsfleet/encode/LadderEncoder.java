@@ -8,73 +8,224 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Encodes one probed source into a ladder folder with one ffmpeg process, then writes the master. */
+/**
+ * Encodes one admitted source into a ladder folder with one ffmpeg process, then writes the
+ * master playlist from what was really written.
+ *
+ * <p>While ffmpeg runs, a watchdog on the calling thread reads its {@code -progress} reports: it
+ * kills ffmpeg when the encoded position has not moved for the stall timeout, or when the whole
+ * encode passes a limit that scales with the source's duration, and it kills ffmpeg at once when
+ * the thread is interrupted (the worker is shutting down). Every way of failing ends in a
+ * {@link JobFailure} that says whether another attempt can help.
+ */
 public final class LadderEncoder {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final long POLL_MILLIS = 200;
 
     private final EncodeSettings settings;
+    private final EncodeMetrics metrics;
 
-    public LadderEncoder(EncodeSettings settings) {
+    public LadderEncoder(EncodeSettings settings, EncodeMetrics metrics) {
         this.settings = settings;
+        this.metrics = metrics;
     }
 
-    /** Writes the ladder for {@code source} into {@code outDir} and returns its variants. */
-    public List<PlannedVariant> encode(Path source, MediaInfo media, Path outDir, JobContext context)
+    /** What one encode produced and cost. */
+    public record Result(List<PlannedVariant> variants, double wallSeconds, double cpuSeconds) {
+    }
+
+    /** Writes the ladder for {@code source} into {@code outDir}. */
+    public Result encode(Path source, MediaInfo media, Path outDir, JobContext context)
             throws JobFailure, IOException, InterruptedException {
-        List<PlannedVariant> variants = LadderPlanner.plan(media, settings.profile());
+        List<PlannedVariant> variants = LadderPlanner.plan(media, settings);
         for (PlannedVariant v : variants) {
             Files.createDirectories(outDir.resolve(v.name()));
         }
-        runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media, context);
+        checkFreeSpace(outDir, media, variants);
+        long started = System.nanoTime();
+        double cpu = runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media, context);
+        double wall = (System.nanoTime() - started) / 1e9;
+
         List<MasterPlaylist.VariantStats> stats = new ArrayList<>();
         for (PlannedVariant v : variants) {
-            long[] bitrates = MasterPlaylist.measure(outDir.resolve(v.name()));
-            stats.add(new MasterPlaylist.VariantStats(v, bitrates[0], bitrates[1], codecs(outDir.resolve(v.name()), media),
-                    media.frameRate()));
+            Path dir = outDir.resolve(v.name());
+            checkSegmentsWritten(dir);
+            MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
+            MasterPlaylist.Measured measured = MasterPlaylist.measure(dir);
+            checkComplete(measured.seconds(), media);
+            stats.add(new MasterPlaylist.VariantStats(v, measured.peakBitsPerSecond(),
+                    measured.averageBitsPerSecond(), codecs(dir, media), media.frameRate()));
         }
-        MasterPlaylist.write(outDir, stats);
-        return variants;
+        MasterPlaylist.write(outDir, stats, settings.profile().container());
+        metrics.record(media.durationSeconds(), wall, cpu);
+        return new Result(variants, wall, cpu);
     }
 
-    private void runFfmpeg(List<String> command, MediaInfo media, JobContext context)
+    /**
+     * Refuses to start when the scratch disk cannot hold the ladder at its peak bitrates: better a
+     * quick retry elsewhere than an encode that dies at 90 %.
+     */
+    private static void checkFreeSpace(Path outDir, MediaInfo media, List<PlannedVariant> variants)
+            throws IOException, JobFailure {
+        long kbps = variants.stream().mapToLong(v -> v.maxKbps() + 256L).sum();
+        long needed = (long) (media.durationSeconds() * kbps * 1000 / 8 * 1.2) + (16L << 20);
+        long free = Files.getFileStore(outDir).getUsableSpace();
+        if (free < needed) {
+            throw JobFailure.retryable(String.format(Locale.ROOT,
+                    "the encoder's disk is full: the ladder needs about %d MiB, %d MiB are free", needed >> 20, free >> 20));
+        }
+    }
+
+    /**
+     * ffmpeg's HLS muxer does not fail when a segment cannot be written (a full disk ends the
+     * segment silently and ffmpeg exits 0), so every listed segment is checked to be there and not
+     * empty.
+     */
+    private static void checkSegmentsWritten(Path variantDir) throws IOException, JobFailure {
+        for (String line : Files.readAllLines(variantDir.resolve("index.m3u8"), StandardCharsets.UTF_8)) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            Path segment = variantDir.resolve(line.strip());
+            if (!Files.isRegularFile(segment) || Files.size(segment) == 0) {
+                throw JobFailure.retryable("the encoder's disk is full or failing: segment "
+                        + variantDir.getFileName() + "/" + line.strip() + " was not written");
+            }
+        }
+    }
+
+    /**
+     * A source that decodes to much less than its header promised is cut off (ffmpeg reads a
+     * truncated file to its end without failing); such a ladder would look complete and is not.
+     */
+    private static void checkComplete(double encodedSeconds, MediaInfo media) throws JobFailure {
+        double missing = media.durationSeconds() - encodedSeconds;
+        if (missing > Math.max(1.0, media.durationSeconds() * 0.05)) {
+            throw JobFailure.permanent(String.format(Locale.ROOT,
+                    "the video ends after %.1f s although its header says %.1f s; the file is probably truncated",
+                    encodedSeconds, media.durationSeconds()));
+        }
+    }
+
+    /** Runs ffmpeg under the watchdog; returns the CPU seconds it used (sampled, so slightly low). */
+    private double runFfmpeg(List<String> command, MediaInfo media, JobContext context)
             throws JobFailure, IOException, InterruptedException {
         Process ffmpeg = ChildProcesses.start(new ProcessBuilder(command));
+        Progress progress = new Progress();
         StringBuilder errors = new StringBuilder();
         Thread errorReader = Thread.ofVirtual().start(() -> collect(ffmpeg, errors));
-        try (BufferedReader progress = new BufferedReader(new InputStreamReader(ffmpeg.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            double done = 0;
-            String speed = "";
-            while ((line = progress.readLine()) != null) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedException("encode interrupted");
+        Thread progressReader = Thread.ofVirtual().start(() -> progress.read(ffmpeg));
+        Duration stall = settings.stallTimeout();
+        Duration limit = settings.timeLimit(media.durationSeconds());
+        long start = System.nanoTime();
+        double cpu = 0;
+        long reported = -1;
+        try {
+            while (!ffmpeg.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                cpu = Math.max(cpu, cpuSeconds(ffmpeg));
+                long now = System.nanoTime();
+                if (progress.reports != reported) {
+                    reported = progress.reports;
+                    context.progress(Math.min(1, progress.outSeconds / Math.max(0.001, media.durationSeconds())),
+                            progress.speed);
                 }
-                if (line.startsWith("out_time_us=")) {
-                    done = parseSeconds(line.substring(12)) / Math.max(0.001, media.durationSeconds());
-                } else if (line.startsWith("speed=")) {
-                    speed = line.substring(6).strip();
-                } else if (line.startsWith("progress=")) {
-                    context.progress(Math.min(1, done), speed);
+                if (now - progress.lastAdvance(start) > stall.toNanos()) {
+                    throw JobFailure.retryable("ffmpeg made no progress for " + human(stall) + " (stuck at "
+                            + String.format(Locale.ROOT, "%.1f", progress.outSeconds) + " s of the video) and was stopped");
+                }
+                if (now - start > limit.toNanos()) {
+                    throw JobFailure.retryable("the encode took longer than its limit of " + human(limit) + " for a "
+                            + String.format(Locale.ROOT, "%.0f", media.durationSeconds()) + " s video and was stopped");
                 }
             }
-            if (!ffmpeg.waitFor(30, TimeUnit.SECONDS)) {
-                throw JobFailure.retryable("ffmpeg closed its output but did not exit");
+            progressReader.join(Duration.ofSeconds(5));
+            errorReader.join(Duration.ofSeconds(5));
+            int exit = ffmpeg.exitValue();
+            if (exit != 0) {
+                throw failure(exit, errors.toString());
             }
-            errorReader.join(java.time.Duration.ofSeconds(5));
-            if (ffmpeg.exitValue() != 0) {
-                throw JobFailure.retryable("ffmpeg failed with exit code " + ffmpeg.exitValue() + ": "
-                        + Prober.firstLine(errors.toString().strip()));
-            }
+            return cpu;
         } finally {
             ChildProcesses.kill(ffmpeg);
+        }
+    }
+
+    /** Sorts a failed ffmpeg run into "try again" and "this input will never work". */
+    static JobFailure failure(int exit, String stderr) {
+        String lower = stderr.toLowerCase(Locale.ROOT);
+        String first = Prober.firstLine(stderr.strip());
+        if (lower.contains("no space left on device")) {
+            return JobFailure.retryable("the encoder's scratch disk is full");
+        }
+        if (exit > 128 && exit < 160) {
+            return JobFailure.retryable("ffmpeg was killed by signal " + (exit - 128)
+                    + (exit - 128 == 9 ? " (out of memory, or stopped from outside)" : ""));
+        }
+        if (lower.contains("invalid data found when processing input") || lower.contains("moov atom not found")) {
+            return JobFailure.permanent("the video could not be decoded: " + first);
+        }
+        return JobFailure.retryable("ffmpeg failed with exit code " + exit + ": " + (stderr.isBlank() ? "no message" : first));
+    }
+
+    private static double cpuSeconds(Process process) {
+        return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+    }
+
+    private static String human(Duration duration) {
+        long s = duration.toSeconds();
+        return s >= 120 ? s / 60 + " min" : s > 0 ? s + " s" : duration.toMillis() + " ms";
+    }
+
+    /** The latest {@code -progress} report of one ffmpeg run, written by its reader thread. */
+    private static final class Progress {
+
+        volatile double outSeconds;
+        volatile String speed = "";
+        volatile long reports;
+        private volatile long lastAdvanceNanos;
+
+        long lastAdvance(long start) {
+            long last = lastAdvanceNanos;
+            return last == 0 ? start : last;
+        }
+
+        void read(Process ffmpeg) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(ffmpeg.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("out_time_us=")) {
+                        double seconds = parseMicros(line.substring(12));
+                        if (seconds > outSeconds) {
+                            outSeconds = seconds;
+                            lastAdvanceNanos = System.nanoTime();
+                        }
+                    } else if (line.startsWith("speed=")) {
+                        speed = line.substring(6).strip();
+                    } else if (line.startsWith("progress=")) {
+                        reports++;
+                    }
+                }
+            } catch (IOException closed) {
+                // ffmpeg was killed; the watchdog already knows why.
+            }
+        }
+
+        private static double parseMicros(String micros) {
+            try {
+                return Long.parseLong(micros.strip()) / 1_000_000.0;
+            } catch (NumberFormatException e) {
+                return 0;
+            }
         }
     }
 
@@ -84,7 +235,7 @@ public final class LadderEncoder {
             String line;
             while ((line = err.readLine()) != null) {
                 synchronized (sink) {
-                    if (sink.length() < 4000) {
+                    if (sink.length() < 8000) {
                         sink.append(line).append('\n');
                     }
                 }
@@ -94,32 +245,26 @@ public final class LadderEncoder {
         }
     }
 
-    private static double parseSeconds(String microseconds) {
-        try {
-            return Long.parseLong(microseconds.strip()) / 1_000_000.0;
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    /** The CODECS string of a variant, from the profile and level of the H.264 it really contains. */
-    private String codecs(Path variantDir, MediaInfo media) throws IOException, InterruptedException {
-        Path first;
-        try (var files = Files.list(variantDir)) {
-            first = files.filter(p -> p.getFileName().toString().endsWith(".ts")).sorted().findFirst()
-                    .orElseThrow(() -> new IOException("no segment written in " + variantDir));
-        }
+    /**
+     * The CODECS string of a variant, from the profile and level of the H.264 it really contains.
+     * The variant's own playlist is probed, so the answer is the same for MPEG-TS and fMP4 (whose
+     * init segment alone carries no level).
+     */
+    private String codecs(Path variantDir, MediaInfo media) throws IOException, InterruptedException, JobFailure {
         Process probe = ChildProcesses.start(new ProcessBuilder(settings.ffprobe(), "-v", "error",
                 "-protocol_whitelist", "file", "-select_streams", "v:0", "-show_entries", "stream=profile,level",
-                "-of", "json", "file:" + first.toAbsolutePath()));
+                "-of", "json", "file:" + variantDir.resolve("index.m3u8").toAbsolutePath()));
         try {
             JsonNode stream = JSON.readTree(probe.getInputStream().readAllBytes()).path("streams").path(0);
             probe.waitFor(30, TimeUnit.SECONDS);
-            String video = MasterPlaylist.avcCodec(stream.path("profile").asString("high"), stream.path("level").asInt(40));
+            int level = stream.path("level").asInt(-1);
+            if (!stream.has("profile") || level <= 0) {
+                throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant could not be read back");
+            }
+            String video = MasterPlaylist.avcCodec(stream.path("profile").asString(), level);
             return media.hasAudio() ? video + ",mp4a.40.2" : video;
         } finally {
             ChildProcesses.kill(probe);
         }
     }
-
 }

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes {@code master.m3u8} from what was really encoded: BANDWIDTH is the peak segment bitrate
@@ -13,6 +15,8 @@ import java.util.Locale;
  * and CODECS carries the profile and level the encoder used.
  */
 final class MasterPlaylist {
+
+    private static final Pattern MAP_URI = Pattern.compile("#EXT-X-MAP:URI=\"([^\"]+)\"");
 
     private MasterPlaylist() {
     }
@@ -22,8 +26,14 @@ final class MasterPlaylist {
             double frameRate) {
     }
 
-    static void write(Path outDir, List<VariantStats> variants) throws IOException {
-        StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    /** Bitrates and length of a variant as written. */
+    record Measured(long peakBitsPerSecond, long averageBitsPerSecond, double seconds) {
+    }
+
+    static void write(Path outDir, List<VariantStats> variants, Container container) throws IOException {
+        // Fragmented MP4 segments need version 7 (EXT-X-MAP in a media playlist without I-frames-only).
+        int version = container == Container.FMP4 ? 7 : 3;
+        StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:" + version + "\n#EXT-X-INDEPENDENT-SEGMENTS\n");
         for (VariantStats stats : variants) {
             PlannedVariant v = stats.variant();
             m3u8.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(stats.peakBitsPerSecond())
@@ -38,16 +48,25 @@ final class MasterPlaylist {
         Files.writeString(outDir.resolve("master.m3u8"), m3u8.toString(), StandardCharsets.UTF_8);
     }
 
-    /** Peak and average bitrate of a variant from its playlist's durations and its segments' sizes. */
-    static long[] measure(Path variantDir) throws IOException {
+    /**
+     * Peak and average bitrate of a variant from its playlist's durations and its segments' sizes.
+     * An fMP4 init segment counts towards the average (a player fetches it once) but not the peak.
+     * Segments shorter than half a second are left out of the peak: a short tail segment's bitrate
+     * says nothing about what a player needs to sustain.
+     */
+    static Measured measure(Path variantDir) throws IOException {
         List<String> lines = Files.readAllLines(variantDir.resolve("index.m3u8"), StandardCharsets.UTF_8);
         double totalSeconds = 0;
         long totalBytes = 0;
         long peak = 0;
         double duration = 0;
         for (String line : lines) {
-            if (line.startsWith("#EXTINF:")) {
-                duration = Double.parseDouble(line.substring(8, line.indexOf(',') < 0 ? line.length() : line.indexOf(',')));
+            Matcher map = MAP_URI.matcher(line);
+            if (map.find()) {
+                totalBytes += Files.size(variantDir.resolve(map.group(1)));
+            } else if (line.startsWith("#EXTINF:")) {
+                int comma = line.indexOf(',');
+                duration = Double.parseDouble(line.substring(8, comma < 0 ? line.length() : comma));
             } else if (!line.isBlank() && !line.startsWith("#")) {
                 long bytes = Files.size(variantDir.resolve(line.strip()));
                 totalBytes += bytes;
@@ -58,13 +77,36 @@ final class MasterPlaylist {
             }
         }
         long average = totalSeconds > 0 ? Math.round(totalBytes * 8 / totalSeconds) : 0;
-        return new long[] {Math.max(peak, average), average};
+        return new Measured(Math.max(peak, average), average, totalSeconds);
+    }
+
+    /**
+     * Raises a media playlist's EXT-X-TARGETDURATION to its longest segment rounded up. ffmpeg
+     * rounds to the nearest second, so a 6.04 s segment gets a target of 6, which strict players
+     * and validators reject.
+     */
+    static void fixTargetDuration(Path playlist) throws IOException {
+        List<String> lines = Files.readAllLines(playlist, StandardCharsets.UTF_8);
+        double longest = 0;
+        for (String line : lines) {
+            if (line.startsWith("#EXTINF:")) {
+                int comma = line.indexOf(',');
+                longest = Math.max(longest, Double.parseDouble(line.substring(8, comma < 0 ? line.length() : comma)));
+            }
+        }
+        int target = (int) Math.ceil(longest);
+        List<String> fixed = lines.stream().map(line -> line.startsWith("#EXT-X-TARGETDURATION:")
+                && Integer.parseInt(line.substring(22).strip()) < target ? "#EXT-X-TARGETDURATION:" + target : line)
+                .toList();
+        if (!fixed.equals(lines)) {
+            Files.write(playlist, fixed, StandardCharsets.UTF_8);
+        }
     }
 
     /** RFC 6381 codec string for H.264 from ffprobe's profile name and level. */
     static String avcCodec(String profile, int level) {
         String profileIdc = switch (profile.toLowerCase(Locale.ROOT)) {
-            case "baseline", "constrained baseline" -> "42e0";
+            case "baseline", "constrained baseline" -> "42c0";
             case "main" -> "4d40";
             case "high 10" -> "6e00";
             default -> "6400";

@@ -1,17 +1,19 @@
 package io.hlsfleet.encode;
 
 /**
- * What ffprobe found in a staged source, reduced to what planning the ladder needs.
+ * What ffprobe found in a staged source, reduced to what planning and encoding the ladder need.
  *
  * @param formatName the demuxer ffprobe chose (ffmpeg is forced to the same one)
  * @param width displayed width, after any rotation flag is applied
  * @param height displayed height, after any rotation flag is applied
  * @param durationSeconds duration of the container
  * @param frameRate average frame rate of the video stream
- * @param hasAudio whether there is an audio stream to carry into the ladder
+ * @param videoStream index of the video stream the ladder is made from
+ * @param audioStream index of the audio stream carried into the ladder (the default one, else the
+ *        first), or -1 when there is none
  */
 public record MediaInfo(String formatName, int width, int height, double durationSeconds, double frameRate,
-        boolean hasAudio) {
+        int videoStream, int audioStream) {
 
     /** The short side: rungs are named and sized by it, so portrait videos get the same ladder. */
     public int shortSide() {
@@ -20,5 +22,9 @@ public record MediaInfo(String formatName, int width, int height, double duratio
 
     public boolean portrait() {
         return height > width;
+    }
+
+    public boolean hasAudio() {
+        return audioStream >= 0;
     }
 }

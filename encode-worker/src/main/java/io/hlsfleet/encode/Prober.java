@@ -10,59 +10,88 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Runs ffprobe on a staged source before anything is encoded. Only the local file protocol is
- * allowed, so a source that is really a playlist or a concat script cannot make ffprobe open other
- * files or the network.
+ * Runs the admission gate on a staged source before anything is encoded: a look at its first
+ * bytes, then ffprobe held to the local file and to the accepted demuxers, then the limits. What
+ * passes is described by a {@link MediaInfo} that the encoder trusts.
  */
 public final class Prober {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String ffprobe;
+    private final Admission.Limits limits;
 
-    public Prober(String ffprobe) {
+    public Prober(String ffprobe, Admission.Limits limits) {
         this.ffprobe = ffprobe;
+        this.limits = limits;
     }
 
     public MediaInfo probe(Path source) throws JobFailure, IOException, InterruptedException {
+        Admission.sniff(source);
         ProcessBuilder builder = new ProcessBuilder(List.of(ffprobe, "-v", "error",
-                "-protocol_whitelist", "file", "-print_format", "json", "-show_format", "-show_streams",
+                "-protocol_whitelist", "file", "-format_whitelist", Admission.formatWhitelist(),
+                "-print_format", "json", "-show_format", "-show_streams",
                 "file:" + source.toAbsolutePath()));
-        builder.redirectErrorStream(false);
         Process process = ChildProcesses.start(builder);
         try {
+            // ffprobe's stderr is small; read it beside stdout so neither pipe can fill up.
+            StringBuilder err = new StringBuilder();
+            Thread errReader = Thread.ofVirtual().start(() -> {
+                try {
+                    err.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException closed) {
+                    // Killed below; what was read is enough.
+                }
+            });
             byte[] out = process.getInputStream().readAllBytes();
-            String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 throw JobFailure.retryable("ffprobe did not finish within 60 s");
             }
+            errReader.join();
             if (process.exitValue() != 0) {
-                throw JobFailure.permanent("not a readable video: " + firstLine(err));
+                throw JobFailure.permanent(Admission.unreadableReason(err.toString().strip()));
             }
-            return parse(JSON.readTree(out));
+            JsonNode root = JSON.readTree(out);
+            MediaInfo media = parse(root);
+            Admission.checkLimits(media, root.path("streams").size(), limits);
+            return media;
         } finally {
             ChildProcesses.kill(process);
         }
     }
 
+    /** Reads ffprobe's JSON; refuses what has no usable video stream or an unaccepted container. */
     static MediaInfo parse(JsonNode root) throws JobFailure {
+        String format = root.path("format").path("format_name").asString("");
+        if (!Admission.accepted(format)) {
+            throw JobFailure.permanent("the file's container (" + format + ") is not accepted; send " + Admission.ACCEPTED);
+        }
         JsonNode video = null;
-        boolean audio = false;
+        JsonNode audio = null;
         for (JsonNode stream : root.path("streams")) {
             String type = stream.path("codec_type").asString("");
             if (type.equals("video") && video == null && stream.path("disposition").path("attached_pic").asInt(0) == 0) {
                 video = stream;
-            } else if (type.equals("audio")) {
-                audio = true;
+            } else if (type.equals("audio") && (audio == null
+                    || stream.path("disposition").path("default").asInt(0) == 1
+                    && audio.path("disposition").path("default").asInt(0) == 0)) {
+                audio = stream;
             }
         }
         if (video == null) {
-            throw JobFailure.permanent("the file has no video stream");
+            throw JobFailure.permanent("the file has no video stream" + (audio != null ? " (it is audio only)" : ""));
+        }
+        if (video.path("codec_name").asString("").isEmpty() || "none".equals(video.path("codec_name").asString(""))) {
+            throw JobFailure.permanent("the video stream's codec (" + video.path("codec_tag_string").asString("?")
+                    + ") is not one ffmpeg can decode");
         }
         int width = video.path("width").asInt(0);
         int height = video.path("height").asInt(0);
         if (width <= 0 || height <= 0) {
             throw JobFailure.permanent("the video stream has no picture size");
+        }
+        if (video.path("nb_frames").asLong(2) == 1) {
+            throw JobFailure.permanent("the file holds a single picture, not a video");
         }
         if (Math.abs(rotation(video)) % 180 == 90) {
             int swap = width;
@@ -76,8 +105,13 @@ public final class Prober {
         if (duration <= 0) {
             throw JobFailure.permanent("the file's duration is unknown; it may be truncated");
         }
-        String format = root.path("format").path("format_name").asString("");
-        return new MediaInfo(format, width, height, duration, frameRate(video.path("avg_frame_rate").asString("")), audio);
+        // HLS wants the highest frame rate: for variable frame rate that is r_frame_rate, unless the
+        // container reports a timebase-like value there (Matroska can say 1000 fps).
+        double average = frameRate(video.path("avg_frame_rate").asString(""));
+        double highest = frameRate(video.path("r_frame_rate").asString(""));
+        double frameRate = highest > 0 && highest <= 120 && highest >= average ? highest : average;
+        return new MediaInfo(format, width, height, duration, frameRate, video.path("index").asInt(0),
+                audio == null ? -1 : audio.path("index").asInt());
     }
 
     private static int rotation(JsonNode video) {
@@ -104,7 +138,13 @@ public final class Prober {
         if (text.isEmpty()) {
             return "ffprobe could not read it";
         }
-        String line = text.lines().findFirst().orElse(text);
+        String line = text.lines().filter(l -> !l.isBlank()).findFirst().orElse(text).strip();
+        // ffmpeg prefixes lines with the file name; the staged path means nothing to the uploader.
+        int colon = line.startsWith("file:") ? line.indexOf(": ") : -1;
+        if (colon > 0) {
+            line = line.substring(colon + 2);
+        }
+        line = line.replaceFirst("^\\[[^]]*\\] ", "");
         return line.length() > 200 ? line.substring(0, 200) : line;
     }
 }

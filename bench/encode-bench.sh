@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Efficiency benchmark of the encode stage against the reference pipeline it replaces.
+#
+# Generates a corpus with the reference kit's make-corpus.sh, runs the reference pipeline
+# (seed_baseline.py, downloading from a local rate-capped origin) and hlsfleet's encode stage
+# (EncodeFiles, the stage's own code and settings) on the same clips in the same run, then scores
+# both with the kit's quality.sh. Prints a Markdown table: wall time, CPU seconds, mean SSIM (all
+# variants, and per rung), mean bitrate, and the ratios against the reference.
+#
+# Usage: bench/encode-bench.sh [-k KIT_DIR] [-n CLIPS] [-s SECONDS] [-w WORK_DIR] [-j JOBS] [-S]
+#   -k  reference kit directory (make-corpus.sh, seed_baseline.py, origin.sh, quality.sh);
+#       default $HLSFLEET_BENCH_KIT, else ../shared/bench next to the repository
+#   -n  number of clips (default 6)        -s  seconds per clip (default 10)
+#   -w  work directory (default bench/work; the corpus there is reused between runs)
+#   -j  concurrent encodes in hlsfleet's run (default 1)
+#   -S  skip the reference run (quick comparisons of hlsfleet settings)
+# Any HLSFLEET_ENCODE_* variable set in the environment applies to hlsfleet's run.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+kit=${HLSFLEET_BENCH_KIT:-$repo/../shared/bench}
+clips=6; secs=10; work=$repo/bench/work; jobs=1; seed=1
+while getopts "k:n:s:w:j:S" opt; do
+  case $opt in
+    k) kit=$OPTARG ;; n) clips=$OPTARG ;; s) secs=$OPTARG ;; w) work=$OPTARG ;; j) jobs=$OPTARG ;; S) seed=0 ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
+  esac
+done
+for f in make-corpus.sh seed_baseline.py origin.sh quality.sh; do
+  [ -f "$kit/$f" ] || { echo "reference kit not found: $kit/$f (use -k or HLSFLEET_BENCH_KIT)" >&2; exit 2; }
+done
+kit=$(cd "$kit" && pwd); mkdir -p "$work"; work=$(cd "$work" && pwd)
+corpus=$work/corpus-${clips}x${secs}s
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+jar=$repo/encode-worker/target/encode-worker.jar
+
+[ -f "$jar" ] || (cd "$repo" && ./mvnw -q -pl common,encode-worker -am package -DskipTests)
+echo "corpus: $clips clips of $secs s in $corpus" >&2
+"$kit/make-corpus.sh" "$corpus" "$clips" "$secs" >/dev/null
+
+# quality.sh runs under pipefail with `ffprobe | head -1`; with SIGPIPE ignored an early-closing
+# head cannot fail it at random.
+score() { (trap '' PIPE; "$kit/quality.sh" "$corpus" "$1" </dev/null) > "$2"; }
+
+timed() { # timed OUT_FILE command... -> "wall user sys" of the whole process tree in OUT_FILE
+  local out=$1; shift
+  /usr/bin/time -f "%e %U %S" -o "$out" "$@"
+}
+
+results=$work/results; rm -rf "$results"; mkdir -p "$results"
+
+if [ "$seed" = 1 ]; then
+  port=$((18000 + RANDOM % 1000))
+  "$kit/origin.sh" start "$corpus" "$port" 4m >&2
+  trap '"$kit/origin.sh" stop "$port" >/dev/null 2>&1 || true' EXIT
+  for c in "$corpus"/*.mp4; do echo "http://127.0.0.1:$port/$(basename "$c")"; done > "$results/urls.txt"
+  echo "running the reference pipeline..." >&2
+  timed "$results/seed.time" python3 "$kit/seed_baseline.py" "$results/urls.txt" \
+    --download-dir "$results/seed-downloads" --bucket-rsync-dir "$results/seed-bucket" 2>"$results/seed.log"
+  "$kit/origin.sh" stop "$port" >/dev/null 2>&1 || true; trap - EXIT
+fi
+
+echo "running hlsfleet's encode stage (jobs=$jobs)..." >&2
+timed "$results/hlsfleet.time" "$java" -Dloader.main=io.hlsfleet.encode.EncodeFiles -cp "$jar" \
+  org.springframework.boot.loader.launch.PropertiesLauncher --jobs "$jobs" "$results/hlsfleet-bucket" "$corpus"/*.mp4 \
+  > "$results/hlsfleet.log"
+
+echo "scoring (SSIM per variant)..." >&2
+[ "$seed" = 1 ] && score "$results/seed-bucket" "$results/seed.quality"
+score "$results/hlsfleet-bucket" "$results/hlsfleet.quality"
+
+python3 - "$results" "$seed" <<'PY'
+import sys, os, collections
+res, with_seed = sys.argv[1], sys.argv[2] == "1"
+def load(name):
+    wall, user, sys_ = map(float, open(f"{res}/{name}.time").read().split()[-3:])
+    rows = [l.split() for l in open(f"{res}/{name}.quality") if l.strip()]
+    by = collections.defaultdict(list)
+    for _, h, s, k in rows: by[int(h)].append(float(s))
+    ssim = sum(float(r[2]) for r in rows) / len(rows)
+    kbps = sum(int(r[3]) for r in rows) / len(rows)
+    per = " / ".join(f"{sum(v)/len(v):.4f}" for h, v in sorted(by.items()))
+    return dict(wall=wall, cpu=user + sys_, ssim=ssim, kbps=kbps, per=per, rungs="/".join(str(h) for h in sorted(by)), n=len(rows))
+runs = ([("seed_baseline.py", load("seed"))] if with_seed else []) + [("hlsfleet encode stage", load("hlsfleet"))]
+print("| pipeline | wall s | CPU s | mean SSIM | SSIM per rung (%s) | mean kbit/s | variants |" % runs[-1][1]["rungs"])
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for name, r in runs:
+    print(f"| {name} | {r['wall']:.0f} | {r['cpu']:.0f} | {r['ssim']:.4f} | {r['per']} | {r['kbps']:.0f} | {r['n']} |")
+if with_seed:
+    s, h = runs[0][1], runs[1][1]
+    print()
+    print(f"throughput ratio (seed wall / hlsfleet wall): {s['wall']/h['wall']:.2f}x (target >= 2)")
+    print(f"CPU ratio (seed CPU / hlsfleet CPU): {s['cpu']/h['cpu']:.2f}x")
+    print(f"SSIM difference (hlsfleet - seed): {h['ssim']-s['ssim']:+.4f} (target >= -0.005)")
+    print(f"bitrate ratio (hlsfleet / seed): {h['kbps']/s['kbps']:.3f} (target <= 1)")
+PY

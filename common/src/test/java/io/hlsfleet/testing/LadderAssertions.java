@@ -1,0 +1,326 @@
+package io.hlsfleet.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Checks that a finished HLS ladder plays everywhere, by looking at what was really written rather
+ * than at what the encoder meant to write. Collects every broken rule and fails once with all of
+ * them.
+ *
+ * <p>Master playlist: at least one variant; each with BANDWIDTH at or above AVERAGE-BANDWIDTH,
+ * RESOLUTION equal to the variant's real picture size, CODECS whose avc1 profile and level are the
+ * ones in the bitstream, and FRAME-RATE close to the variant's real frame rate. Variant playlists:
+ * EXT-X-TARGETDURATION at least the longest EXTINF rounded up, EXT-X-PLAYLIST-TYPE:VOD and
+ * EXT-X-ENDLIST. Every variant decodes without an error, lasts as long as the source (within half
+ * a second), is 8-bit 4:2:0 H.264, keeps the source's displayed orientation and is never larger
+ * (short side) than the source.
+ */
+public final class LadderAssertions {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** One checked variant. */
+    public record Variant(String uri, int width, int height, long bandwidth, long averageBandwidth, String codecs,
+            boolean hasAudio) {
+
+        public int shortSide() {
+            return Math.min(width, height);
+        }
+    }
+
+    /** A checked ladder: its variants in master order. */
+    public record Ladder(List<Variant> variants) {
+
+        public List<Integer> shortSides() {
+            return variants.stream().map(Variant::shortSide).toList();
+        }
+    }
+
+    private LadderAssertions() {
+    }
+
+    /**
+     * Checks the ladder whose {@code master.m3u8} is in {@code ladderDir} against its source file.
+     *
+     * @throws AssertionError listing every rule the ladder breaks
+     */
+    public static Ladder assertValidLadder(Path ladderDir, Path source) throws IOException, InterruptedException {
+        List<String> problems = new ArrayList<>();
+        JsonNode src = probe(source);
+        JsonNode srcVideo = firstStream(src, "video");
+        int srcW = srcVideo.path("width").asInt();
+        int srcH = srcVideo.path("height").asInt();
+        if (Math.abs(rotation(srcVideo)) % 180 == 90) {
+            int t = srcW;
+            srcW = srcH;
+            srcH = t;
+        }
+        double srcDuration = src.path("format").path("duration").asDouble();
+        boolean srcAudio = firstStream(src, "audio") != null;
+
+        Path master = ladderDir.resolve("master.m3u8");
+        if (!Files.isRegularFile(master)) {
+            throw new AssertionError("no master.m3u8 in " + ladderDir);
+        }
+        List<String> lines = Files.readAllLines(master, StandardCharsets.UTF_8);
+        if (lines.isEmpty() || !lines.getFirst().equals("#EXTM3U")) {
+            problems.add("master.m3u8 does not start with #EXTM3U");
+        }
+        List<Variant> variants = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).startsWith("#EXT-X-STREAM-INF:")) {
+                continue;
+            }
+            Map<String, String> attrs = attributes(lines.get(i).substring("#EXT-X-STREAM-INF:".length()));
+            String uri = i + 1 < lines.size() ? lines.get(i + 1).strip() : "";
+            variants.add(checkVariant(ladderDir, uri, attrs, srcW, srcH, srcDuration, srcAudio, problems));
+        }
+        if (variants.isEmpty()) {
+            problems.add("master.m3u8 lists no variant");
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError("invalid ladder in " + ladderDir + ":\n  - " + String.join("\n  - ", problems));
+        }
+        return new Ladder(variants);
+    }
+
+    private static Variant checkVariant(Path ladderDir, String uri, Map<String, String> attrs, int srcW, int srcH,
+            double srcDuration, boolean srcAudio, List<String> problems) throws IOException, InterruptedException {
+        String p = uri + ": ";
+        long bandwidth = number(attrs.get("BANDWIDTH"));
+        long average = number(attrs.get("AVERAGE-BANDWIDTH"));
+        if (bandwidth <= 0 || average <= 0) {
+            problems.add(p + "BANDWIDTH and AVERAGE-BANDWIDTH must both be there and positive: " + attrs);
+        } else if (bandwidth < average) {
+            problems.add(p + "BANDWIDTH " + bandwidth + " is below AVERAGE-BANDWIDTH " + average);
+        }
+        Path playlist = ladderDir.resolve(uri);
+        if (!Files.isRegularFile(playlist)) {
+            problems.add(p + "variant playlist missing");
+            return new Variant(uri, 0, 0, bandwidth, average, attrs.get("CODECS"), false);
+        }
+        checkMediaPlaylist(playlist, p, problems);
+
+        JsonNode probed = probe(playlist);
+        JsonNode video = firstStream(probed, "video");
+        boolean hasAudio = firstStream(probed, "audio") != null;
+        if (video == null) {
+            problems.add(p + "has no video stream");
+            return new Variant(uri, 0, 0, bandwidth, average, attrs.get("CODECS"), hasAudio);
+        }
+        int w = video.path("width").asInt();
+        int h = video.path("height").asInt();
+        if (!(w + "x" + h).equals(attrs.get("RESOLUTION"))) {
+            problems.add(p + "RESOLUTION=" + attrs.get("RESOLUTION") + " but the video is " + w + "x" + h);
+        }
+        if (!"h264".equals(video.path("codec_name").asString())) {
+            problems.add(p + "video is " + video.path("codec_name").asString() + ", not H.264");
+        }
+        if (!"yuv420p".equals(video.path("pix_fmt").asString())) {
+            problems.add(p + "pixel format is " + video.path("pix_fmt").asString() + ", not 8-bit yuv420p");
+        }
+        checkCodecs(attrs.get("CODECS"), video, hasAudio, p, problems);
+        checkFrameRate(attrs.get("FRAME-RATE"), playlist, p, problems);
+        if (Math.min(w, h) > Math.min(srcW, srcH)) {
+            problems.add(p + "short side " + Math.min(w, h) + " is above the source's " + Math.min(srcW, srcH)
+                    + " (upscaled)");
+        }
+        if (srcW != srcH && w != h && (srcH > srcW) != (h > w)) {
+            problems.add(p + "is " + w + "x" + h + " but the source is displayed as " + srcW + "x" + srcH);
+        }
+        if (srcAudio && !hasAudio) {
+            problems.add(p + "lost the source's audio");
+        }
+        double duration = probed.path("format").path("duration").asDouble(-1);
+        if (Math.abs(duration - srcDuration) > 0.5) {
+            problems.add(String.format(Locale.ROOT, "%slasts %.2f s, the source %.2f s", p, duration, srcDuration));
+        }
+        String decodeErrors = decode(playlist);
+        if (!decodeErrors.isEmpty()) {
+            problems.add(p + "does not decode cleanly: " + decodeErrors.lines().findFirst().orElse(""));
+        }
+        return new Variant(uri, w, h, bandwidth, average, attrs.get("CODECS"), hasAudio);
+    }
+
+    private static void checkMediaPlaylist(Path playlist, String p, List<String> problems) throws IOException {
+        List<String> lines = Files.readAllLines(playlist, StandardCharsets.UTF_8);
+        int target = -1;
+        double longest = 0;
+        int segments = 0;
+        for (String line : lines) {
+            if (line.startsWith("#EXT-X-TARGETDURATION:")) {
+                target = Integer.parseInt(line.substring(22).strip());
+            } else if (line.startsWith("#EXTINF:")) {
+                String value = line.substring(8);
+                longest = Math.max(longest, Double.parseDouble(value.substring(0, value.indexOf(',') < 0
+                        ? value.length() : value.indexOf(','))));
+                segments++;
+            } else if (!line.isBlank() && !line.startsWith("#") && !Files.isRegularFile(playlist.resolveSibling(line.strip()))) {
+                problems.add(p + "segment " + line.strip() + " is missing");
+            }
+        }
+        if (segments == 0) {
+            problems.add(p + "has no segments");
+        }
+        if (target < Math.ceil(longest)) {
+            problems.add(p + "EXT-X-TARGETDURATION " + target + " is below the longest segment " + longest);
+        }
+        if (!lines.contains("#EXT-X-PLAYLIST-TYPE:VOD")) {
+            problems.add(p + "has no #EXT-X-PLAYLIST-TYPE:VOD");
+        }
+        if (!lines.contains("#EXT-X-ENDLIST")) {
+            problems.add(p + "has no #EXT-X-ENDLIST");
+        }
+    }
+
+    private static void checkCodecs(String codecs, JsonNode video, boolean hasAudio, String p, List<String> problems) {
+        if (codecs == null) {
+            problems.add(p + "has no CODECS");
+            return;
+        }
+        String avc = List.of(codecs.split(",")).stream().filter(c -> c.startsWith("avc1.")).findFirst().orElse("");
+        if (avc.length() != 11) {
+            problems.add(p + "CODECS=" + codecs + " has no avc1.PPCCLL entry");
+            return;
+        }
+        int profileIdc = Integer.parseInt(avc.substring(5, 7), 16);
+        int level = Integer.parseInt(avc.substring(9, 11), 16);
+        int realProfile = switch (video.path("profile").asString("").toLowerCase(Locale.ROOT)) {
+            case "baseline", "constrained baseline" -> 66;
+            case "main" -> 77;
+            case "high" -> 100;
+            default -> -1;
+        };
+        if (profileIdc != realProfile) {
+            problems.add(p + "CODECS=" + codecs + " says profile " + profileIdc + " but the stream is "
+                    + video.path("profile").asString());
+        }
+        if (level != video.path("level").asInt()) {
+            problems.add(p + "CODECS=" + codecs + " says level " + level + " but the stream has "
+                    + video.path("level").asInt());
+        }
+        if (hasAudio != codecs.contains("mp4a.")) {
+            problems.add(p + "CODECS=" + codecs + (hasAudio ? " lacks the audio codec" : " names audio that is not there"));
+        }
+    }
+
+    /** FRAME-RATE against the frames really in the first segment (count over duration). */
+    private static void checkFrameRate(String declared, Path playlist, String p, List<String> problems)
+            throws IOException, InterruptedException {
+        if (declared == null) {
+            problems.add(p + "has no FRAME-RATE");
+            return;
+        }
+        JsonNode frames = json(List.of("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+                "-show_entries", "stream=nb_read_packets,avg_frame_rate,r_frame_rate", "-of", "json", playlist.toString()));
+        JsonNode stream = frames.path("streams").path(0);
+        double real = ratio(stream.path("avg_frame_rate").asString(""));
+        if (real <= 0) {
+            real = ratio(stream.path("r_frame_rate").asString(""));
+        }
+        double value = Double.parseDouble(declared);
+        if (real > 0 && Math.abs(value - real) > real * 0.05 + 0.01) {
+            problems.add(p + "FRAME-RATE=" + declared + " but the video runs at " + String.format(Locale.ROOT, "%.3f", real));
+        }
+    }
+
+    private static double ratio(String r) {
+        String[] parts = r.split("/");
+        try {
+            double v = parts.length == 2 ? Double.parseDouble(parts[0]) / Double.parseDouble(parts[1]) : Double.parseDouble(r);
+            return Double.isFinite(v) ? v : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Splits {@code A=1,B="x,y",C=z} into its attributes, honouring quotes. */
+    static Map<String, String> attributes(String list) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        int i = 0;
+        while (i < list.length()) {
+            int eq = list.indexOf('=', i);
+            if (eq < 0) {
+                break;
+            }
+            String key = list.substring(i, eq).strip();
+            int end;
+            String value;
+            if (eq + 1 < list.length() && list.charAt(eq + 1) == '"') {
+                int close = list.indexOf('"', eq + 2);
+                value = list.substring(eq + 2, close);
+                end = close + 1;
+            } else {
+                end = list.indexOf(',', eq);
+                end = end < 0 ? list.length() : end;
+                value = list.substring(eq + 1, end);
+            }
+            attrs.put(key, value);
+            i = end + 1;
+        }
+        return attrs;
+    }
+
+    private static long number(String value) {
+        try {
+            return value == null ? -1 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static int rotation(JsonNode video) {
+        for (JsonNode side : video.path("side_data_list")) {
+            if (side.has("rotation")) {
+                return side.path("rotation").asInt();
+            }
+        }
+        return video.path("tags").path("rotate").asInt(0);
+    }
+
+    private static JsonNode firstStream(JsonNode probed, String type) {
+        for (JsonNode s : probed.path("streams")) {
+            if (type.equals(s.path("codec_type").asString()) && s.path("disposition").path("attached_pic").asInt(0) == 0) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode probe(Path file) throws IOException, InterruptedException {
+        return json(List.of("ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", file.toString()));
+    }
+
+    private static JsonNode json(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new AssertionError("ffprobe could not read " + command.getLast());
+        }
+        return JSON.readTree(out);
+    }
+
+    /** Decodes every stream of a playlist; returns ffmpeg's error output, empty when clean. */
+    private static String decode(Path playlist) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("ffmpeg", "-nostdin", "-v", "error", "-i", playlist.toString(),
+                "-map", "0", "-f", "null", "-").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            return "decoding did not finish within 120 s";
+        }
+        return process.exitValue() != 0 && err.isEmpty() ? "ffmpeg exit code " + process.exitValue() : err;
+    }
+}

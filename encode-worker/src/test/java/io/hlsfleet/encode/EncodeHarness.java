@@ -1,0 +1,77 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.storage.LocalStagingArea;
+import io.hlsfleet.worker.JobContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Runs the real encode stage (real ffprobe and ffmpeg) on a local staging area, with the fastest
+ * x264 preset so the suite stays quick; the ladder rules do not depend on the preset.
+ */
+final class EncodeHarness {
+
+    /** A ladder of small rungs, so multi-rung ladders can be tested on tiny clips. */
+    static final String SMALL_RUNGS = "144:150k,240:300k,360:500k";
+
+    private final LocalStagingArea staging;
+    private final Path clipDir;
+    private int jobs;
+
+    EncodeHarness(Path dir) throws Exception {
+        this.staging = new LocalStagingArea(dir.resolve("staging"));
+        this.clipDir = dir;
+    }
+
+    /** Test settings: ultrafast, the given variables on top. */
+    static EncodeSettings settings(String... nameValuePairs) {
+        Map<String, String> env = new HashMap<>(Map.of("HLSFLEET_ENCODE_PRESET", "ultrafast",
+                "HLSFLEET_ENCODE_THREADS", "2"));
+        for (int i = 0; i < nameValuePairs.length; i += 2) {
+            env.put(nameValuePairs[i], nameValuePairs[i + 1]);
+        }
+        return EncodeSettings.from(new Settings(env::get), 1);
+    }
+
+    /** Stages {@code clip} as a downloaded source and runs the encode stage; returns the ladder folder. */
+    Path encode(Path clip, EncodeSettings settings) throws Exception {
+        Job job = stage(clip);
+        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none());
+        StageOutputs outputs = stage.process(job, NO_PROGRESS);
+        assertThat(outputs.ladder()).isNotNull();
+        assertThat(outputs.durationSeconds()).isPositive();
+        Path ladder = staging.fetch(outputs.ladder(), clipDir);
+        assertThat(ladder.resolve("master.m3u8")).isRegularFile();
+        return ladder;
+    }
+
+    /** Runs the stage on a file that must be refused; returns the failure. */
+    JobFailure refuse(Path clip, EncodeSettings settings) throws Exception {
+        Job job = stage(clip);
+        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none());
+        JobFailure failure = catchThrowableOfType(JobFailure.class, () -> stage.process(job, NO_PROGRESS));
+        assertThat(failure).as("the stage should have refused %s", clip.getFileName()).isNotNull();
+        return failure;
+    }
+
+    private Job stage(Path clip) throws Exception {
+        Job job = Job.submit("https://example.org/" + clip.getFileName(), false);
+        String key = "jobs/" + job.jobId() + "/source-" + (++jobs);
+        // The stage consumes what is staged; the test keeps the clip to compare the ladder with.
+        Path copy = Files.copy(clip, clip.resolveSibling(clip.getFileName() + ".staged-" + jobs));
+        staging.store(key, copy);
+        return job.advance(Stage.ENCODE, StageOutputs.NONE.withSource(key, Files.size(clip)));
+    }
+
+    static final JobContext NO_PROGRESS = (fraction, detail) -> { };
+}

@@ -1,0 +1,222 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hlsfleet.testing.LadderAssertions;
+import io.hlsfleet.testing.LadderAssertions.Ladder;
+import io.hlsfleet.testing.SyntheticClip;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every kind of input issue 3 lists becomes a valid ladder: each test makes its clip with ffmpeg,
+ * runs the real encode stage on it and checks the result with {@link LadderAssertions}.
+ */
+class EncodeInputsIT {
+
+    @TempDir
+    Path dir;
+
+    private EncodeHarness harness;
+    private final EncodeSettings small = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness = new EncodeHarness(dir);
+    }
+
+    private Ladder encode(Path clip, EncodeSettings settings) throws Exception {
+        return LadderAssertions.assertValidLadder(harness.encode(clip, settings), clip);
+    }
+
+    @Test
+    void landscape720pGetsTheDefaultLadderWithoutThe1080pRung() throws Exception {
+        Path clip = SyntheticClip.video(1280, 720).writeTo(dir.resolve("hd.mp4"));
+        Ladder ladder = encode(clip, EncodeHarness.settings());
+        assertThat(ladder.variants()).extracting(v -> v.width() + "x" + v.height())
+                .containsExactly("640x360", "1280x720");
+    }
+
+    @Test
+    void portraitIsLaddderedByItsShortSide() throws Exception {
+        Path clip = SyntheticClip.video(240, 426).writeTo(dir.resolve("portrait.mp4"));
+        Ladder ladder = encode(clip, small);
+        assertThat(ladder.variants()).extracting(v -> v.width() + "x" + v.height())
+                .containsExactly("144x256", "240x426");
+    }
+
+    @Test
+    void rotationFlagIsAppliedSoTheLadderIsAsDisplayed() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).rotation(90).writeTo(dir.resolve("rotated.mp4"));
+        Ladder ladder = encode(clip, small);
+        assertThat(ladder.variants()).extracting(v -> v.width() + "x" + v.height())
+                .containsExactly("144x256", "240x426");
+    }
+
+    @Test
+    void sourceBelowTheLowestRungGetsOneRungAtItsOwnSize() throws Exception {
+        Path clip = SyntheticClip.video(160, 90).writeTo(dir.resolve("tiny.mp4"));
+        Ladder ladder = encode(clip, small);
+        assertThat(ladder.variants()).extracting(v -> v.width() + "x" + v.height()).containsExactly("160x90");
+    }
+
+    @Test
+    void oddDimensionsBecomeEvenWithoutUpscaling() throws Exception {
+        Path clip = SyntheticClip.video(321, 241).pixelFormat("yuv444p").writeTo(dir.resolve("odd.mp4"));
+        Ladder ladder = encode(clip, small);
+        assertThat(ladder.variants()).allSatisfy(v -> {
+            assertThat(v.width() % 2).isZero();
+            assertThat(v.height() % 2).isZero();
+            assertThat(v.width()).isLessThanOrEqualTo(321);
+        });
+        assertThat(ladder.shortSides()).containsExactly(144, 240);
+    }
+
+    @Test
+    void videoWithoutAudio() throws Exception {
+        Path clip = SyntheticClip.video(320, 180).audioTracks(0).writeTo(dir.resolve("silent.mp4"));
+        Ladder ladder = encode(clip, small);
+        assertThat(ladder.variants()).allSatisfy(v -> {
+            assertThat(v.hasAudio()).isFalse();
+            assertThat(v.codecs()).doesNotContain("mp4a");
+        });
+    }
+
+    @Test
+    void severalAudioTracksCarryTheDefaultOne() throws Exception {
+        Path clip = SyntheticClip.video(320, 180).audioTracks(3).defaultAudio(1).writeTo(dir.resolve("tracks.mkv"));
+        Ladder ladder = encode(clip, small);
+        assertThat(ladder.variants()).allSatisfy(v -> assertThat(v.hasAudio()).isTrue());
+        // Track 1 is the 500 Hz tone: the ladder's audio must be that one, not the first (300 Hz).
+        Path variant = harness.encode(clip, small).resolve("144p/index.m3u8");
+        assertThat(dominantFrequency(variant)).isBetween(450.0, 550.0);
+    }
+
+    @Test
+    void tenBitH264BecomesEightBit() throws Exception {
+        encode(SyntheticClip.video(320, 180).pixelFormat("yuv420p10le").writeTo(dir.resolve("10bit.mp4")), small);
+    }
+
+    @Test
+    void hevcTenBit() throws Exception {
+        encode(SyntheticClip.video(320, 180).codec("libx265").pixelFormat("yuv420p10le")
+                .outputArgs("-tag:v", "hvc1").writeTo(dir.resolve("hevc.mp4")), small);
+    }
+
+    @Test
+    void vp9InWebm() throws Exception {
+        encode(SyntheticClip.video(320, 180).codec("libvpx-vp9").writeTo(dir.resolve("vp9.webm")), small);
+    }
+
+    @Test
+    void av1InMatroska() throws Exception {
+        encode(SyntheticClip.video(320, 180).codec("libsvtav1").writeTo(dir.resolve("av1.mkv")), small);
+    }
+
+    @Test
+    void yuv444AndRgbSources() throws Exception {
+        encode(SyntheticClip.video(320, 180).pixelFormat("yuv444p").writeTo(dir.resolve("444.mp4")), small);
+        encode(SyntheticClip.video(320, 180).codec("png").pixelFormat("rgb24").audioTracks(0)
+                .writeTo(dir.resolve("rgb.mov")), small);
+    }
+
+    @Test
+    void otherAcceptedContainers() throws Exception {
+        encode(SyntheticClip.video(320, 180).codec("mpeg4").writeTo(dir.resolve("old.avi")), small);
+        encode(SyntheticClip.video(320, 180).writeTo(dir.resolve("broadcast.ts")), small);
+        encode(SyntheticClip.video(320, 180).writeTo(dir.resolve("flash.flv")), small);
+    }
+
+    @Test
+    void sixtyFpsKeepsKeyframesOnSegmentBoundaries() throws Exception {
+        Path clip = SyntheticClip.video(320, 180).fps("60").seconds(4).writeTo(dir.resolve("60fps.mp4"));
+        EncodeSettings oneSecond = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
+                "HLSFLEET_ENCODE_SEGMENT_SECONDS", "1");
+        Path ladder = harness.encode(clip, oneSecond);
+        LadderAssertions.assertValidLadder(ladder, clip);
+        assertKeyframesOnSegmentBoundaries(ladder.resolve("144p"), 1);
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("FRAME-RATE=60.000");
+    }
+
+    @Test
+    void fiftyFps() throws Exception {
+        encode(SyntheticClip.video(320, 180).fps("50").writeTo(dir.resolve("50fps.mp4")), small);
+    }
+
+    @Test
+    void variableFrameRateKeepsKeyframesOnSegmentBoundaries() throws Exception {
+        Path clip = SyntheticClip.video(320, 180).fps("30").seconds(4).variableFrameRate().writeTo(dir.resolve("vfr.mp4"));
+        EncodeSettings oneSecond = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
+                "HLSFLEET_ENCODE_SEGMENT_SECONDS", "1");
+        Path ladder = harness.encode(clip, oneSecond);
+        LadderAssertions.assertValidLadder(ladder, clip);
+        assertKeyframesOnSegmentBoundaries(ladder.resolve("144p"), 1);
+    }
+
+    @Test
+    void fragmentedMp4Container() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).seconds(3).writeTo(dir.resolve("cmaf.mp4"));
+        Path ladder = harness.encode(clip, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
+                "HLSFLEET_ENCODE_CONTAINER", "fmp4", "HLSFLEET_ENCODE_H264_PROFILE", "main",
+                "HLSFLEET_ENCODE_H264_LEVEL", "3.1"));
+        Ladder checked = LadderAssertions.assertValidLadder(ladder, clip);
+        // The profile is a ceiling: ultrafast uses no main-profile tools, so x264 writes baseline.
+        assertThat(checked.variants()).allSatisfy(v -> assertThat(v.codecs()).matches("avc1\\.(42c0|4d40)1f,mp4a\\.40\\.2"));
+        String playlist = Files.readString(ladder.resolve("240p/index.m3u8"));
+        assertThat(playlist).contains("#EXT-X-MAP:URI=").contains(".m4s").doesNotContain(".ts");
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("#EXT-X-VERSION:7");
+    }
+
+    /** Every segment of a variant starts with a keyframe and all but the last are as long as asked. */
+    private static void assertKeyframesOnSegmentBoundaries(Path variantDir, double segmentSeconds) throws Exception {
+        List<String> lines = Files.readAllLines(variantDir.resolve("index.m3u8"));
+        List<Double> durations = new ArrayList<>();
+        for (String line : lines) {
+            if (line.startsWith("#EXTINF:")) {
+                durations.add(Double.parseDouble(line.substring(8, line.indexOf(','))));
+            } else if (!line.isBlank() && !line.startsWith("#")) {
+                String flags = run("ffprobe", "-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1",
+                        "-show_entries", "packet=flags", "-of", "csv=p=0", variantDir.resolve(line).toString());
+                assertThat(flags.strip()).as("first packet of %s", line).startsWith("K");
+            }
+        }
+        assertThat(durations).hasSizeGreaterThan(2);
+        assertThat(durations.subList(0, durations.size() - 1))
+                .allSatisfy(d -> assertThat(d).isCloseTo(segmentSeconds, org.assertj.core.data.Offset.offset(0.1)));
+    }
+
+    /** The frequency with the most energy in a variant's audio, by counting zero crossings. */
+    private static double dominantFrequency(Path playlist) throws Exception {
+        Path raw = playlist.resolveSibling("audio.raw");
+        run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", playlist.toString(), "-map", "0:a:0", "-ac", "1",
+                "-ar", "48000", "-f", "s16le", raw.toString());
+        byte[] pcm = Files.readAllBytes(raw);
+        int crossings = 0;
+        short previous = 0;
+        int samples = pcm.length / 2;
+        for (int i = 0; i < samples; i++) {
+            short s = (short) ((pcm[2 * i] & 0xFF) | (pcm[2 * i + 1] << 8));
+            if (i > 0 && (previous < 0) != (s < 0)) {
+                crossings++;
+            }
+            previous = s;
+        }
+        return crossings / 2.0 / (samples / 48000.0);
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
+        return out;
+    }
+}

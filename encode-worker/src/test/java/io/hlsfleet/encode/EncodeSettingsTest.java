@@ -1,0 +1,75 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hlsfleet.config.Settings;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EncodeSettingsTest {
+
+    private static EncodeSettings from(Map<String, String> env) {
+        return EncodeSettings.from(new Settings(env::get), 1);
+    }
+
+    @Test
+    void defaultsAreTheDefaultLadder() {
+        EncodeSettings s = from(Map.of());
+        assertThat(s.profile().rungs()).extracting(Rung::height).containsExactly(360, 720, 1080);
+        assertThat(s.profile().rungs()).extracting(Rung::videoKbps).containsExactly(360, 870, 2100);
+        assertThat(s.profile().audioKbps()).isEqualTo(128);
+        assertThat(s.profile().segmentSeconds()).isEqualTo(6);
+        assertThat(s.profile().container()).isEqualTo(Container.MPEGTS);
+        assertThat(s.stallTimeout()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(s.limits()).isEqualTo(Admission.Limits.DEFAULT);
+    }
+
+    @Test
+    void rungsFromTheCompactSyntax() {
+        EncodeSettings s = from(Map.of("HLSFLEET_ENCODE_RUNGS", "720:870k:1305k:1740k:fast, 360p:360:540:720:slow,1080:2.1M"));
+        assertThat(s.profile().rungs()).containsExactly(
+                new Rung(360, 360, 540, 720, "slow"),
+                new Rung(720, 870, 1305, 1740, "fast"),
+                new Rung(1080, 2100, 3150, 4200, null));
+        assertThat(s.presetFor(s.profile().rungs().get(0))).isEqualTo("slow");
+        assertThat(s.presetFor(s.profile().rungs().get(2))).isEqualTo(EncodeSettings.DEFAULT_PRESET);
+    }
+
+    @Test
+    void anExplicitPresetOverridesRungPresets() {
+        EncodeSettings s = from(Map.of("HLSFLEET_ENCODE_RUNGS", "360:360k:540k:720k:slow", "HLSFLEET_ENCODE_PRESET", "ultrafast"));
+        assertThat(s.presetFor(s.profile().rungs().getFirst())).isEqualTo("ultrafast");
+    }
+
+    @Test
+    void namedProfilesAndOverrides() {
+        EncodeSettings s = from(Map.of("HLSFLEET_ENCODE_PROFILE", "cmaf", "HLSFLEET_ENCODE_AUDIO_BITRATE", "96k",
+                "HLSFLEET_ENCODE_SEGMENT_SECONDS", "4", "HLSFLEET_ENCODE_H264_PROFILE", "Main",
+                "HLSFLEET_ENCODE_H264_LEVEL", "4.0"));
+        assertThat(s.profile().container()).isEqualTo(Container.FMP4);
+        assertThat(s.profile().audioKbps()).isEqualTo(96);
+        assertThat(s.profile().segmentSeconds()).isEqualTo(4);
+        assertThat(s.profile().h264Profile()).isEqualTo("main");
+        assertThat(s.profile().h264Level()).isEqualTo("4.0");
+        assertThat(from(Map.of("HLSFLEET_ENCODE_PROFILE", "uhd")).profile().rungs()).extracting(Rung::height)
+                .containsExactly(360, 720, 1080, 1440, 2160);
+    }
+
+    @Test
+    void badValuesNameTheVariable() {
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_RUNGS", "720:fast"))).hasMessageContaining("HLSFLEET_ENCODE_RUNGS");
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_PROFILE", "huge"))).hasMessageContaining("HLSFLEET_ENCODE_PROFILE");
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_CONTAINER", "avi"))).hasMessageContaining("HLSFLEET_ENCODE_CONTAINER");
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_H264_PROFILE", "high10"))).hasMessageContaining("H.264 profile");
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_RUNGS", "720:900k:800k"))).hasMessageContaining("720");
+    }
+
+    @Test
+    void timeLimitScalesWithDurationAboveTheMinimum() {
+        EncodeSettings s = from(Map.of());
+        assertThat(s.timeLimit(10)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.timeLimit(3600)).isEqualTo(Duration.ofHours(20));
+    }
+}

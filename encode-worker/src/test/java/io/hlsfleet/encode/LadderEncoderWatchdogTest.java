@@ -1,0 +1,123 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.hlsfleet.job.JobFailure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The watchdog, tested with a fake ffmpeg: a shell script that prints one progress report and then
+ * hangs, which real ffmpeg cannot be made to do on demand. Everything else about encoding is
+ * tested with real ffmpeg in the integration tests.
+ */
+class LadderEncoderWatchdogTest {
+
+    @TempDir
+    Path dir;
+
+    private static final MediaInfo MEDIA = new MediaInfo("mov", 640, 360, 10, 25, 0, 1);
+
+    /** A fake ffmpeg that reports 1 s of progress, writes its pid to {@code pidFile}, then hangs. */
+    private Path hangingFfmpeg(Path pidFile) throws Exception {
+        Path script = dir.resolve("fake-ffmpeg.sh");
+        Files.writeString(script, "#!/bin/sh\necho $$ > " + pidFile + "\n"
+                + "printf 'out_time_us=1000000\\nspeed=1.0x\\nprogress=continue\\n'\nexec sleep 600\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return script;
+    }
+
+    private EncodeSettings settings(Path ffmpeg, String stall, String minLimit, String factor) {
+        return EncodeHarness.settings("HLSFLEET_FFMPEG", ffmpeg.toString(), "HLSFLEET_ENCODE_STALL_TIMEOUT", stall,
+                "HLSFLEET_ENCODE_MIN_TIME_LIMIT", minLimit, "HLSFLEET_ENCODE_TIME_LIMIT_FACTOR", factor);
+    }
+
+    @Test
+    void stalledFfmpegIsKilledAndTheAttemptIsRetryable() throws Exception {
+        Path pid = dir.resolve("pid");
+        LadderEncoder encoder = new LadderEncoder(settings(hangingFfmpeg(pid), "1s", "10m", "20"), EncodeMetrics.none());
+        long start = System.nanoTime();
+
+        JobFailure failure = catchThrowableOfType(JobFailure.class,
+                () -> encoder.encode(dir.resolve("source.mp4"), MEDIA, dir.resolve("out"), EncodeHarness.NO_PROGRESS));
+
+        assertThat(failure).isNotNull();
+        assertThat(failure.retryable()).isTrue();
+        assertThat(failure.reason()).contains("no progress for 1 s").contains("stuck at 1.0 s");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertDead(pid);
+    }
+
+    @Test
+    void overallTimeLimitStopsAnEncodeThatNeverStalls() throws Exception {
+        Path script = dir.resolve("slow-ffmpeg.sh");
+        // Progress keeps coming, but far slower than realtime.
+        Files.writeString(script, "#!/bin/sh\ni=0\nwhile true; do i=$((i+1000)); printf 'out_time_us=%d\\nprogress=continue\\n' $i;"
+                + " sleep 0.1; done\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        LadderEncoder encoder = new LadderEncoder(settings(script, "1s", "1500ms", "0"), EncodeMetrics.none());
+
+        JobFailure failure = catchThrowableOfType(JobFailure.class,
+                () -> encoder.encode(dir.resolve("source.mp4"), MEDIA, dir.resolve("out"), EncodeHarness.NO_PROGRESS));
+
+        assertThat(failure).isNotNull();
+        assertThat(failure.retryable()).isTrue();
+        assertThat(failure.reason()).contains("longer than its limit");
+    }
+
+    @Test
+    void interruptKillsFfmpegAtOnce() throws Exception {
+        Path pid = dir.resolve("pid");
+        LadderEncoder encoder = new LadderEncoder(settings(hangingFfmpeg(pid), "10m", "10m", "20"), EncodeMetrics.none());
+        Thread[] worker = new Thread[1];
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        worker[0] = Thread.ofPlatform().start(() -> {
+            try {
+                encoder.encode(dir.resolve("source.mp4"), MEDIA, dir.resolve("out"), EncodeHarness.NO_PROGRESS);
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        while (!Files.exists(pid) || Files.readString(pid).isBlank()) {
+            Thread.sleep(20);
+        }
+        long start = System.nanoTime();
+        worker[0].interrupt();
+
+        assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertDead(pid);
+    }
+
+    @Test
+    void failedRunsAreClassified() {
+        assertThat(LadderEncoder.failure(1, "av_interleaved_write_frame(): No space left on device").retryable()).isTrue();
+        assertThat(LadderEncoder.failure(1, "av_interleaved_write_frame(): No space left on device").reason())
+                .contains("disk is full");
+        assertThat(LadderEncoder.failure(137, "").reason()).contains("killed by signal 9");
+        assertThat(LadderEncoder.failure(137, "").retryable()).isTrue();
+        JobFailure corrupt = LadderEncoder.failure(1, "file:/x: Invalid data found when processing input");
+        assertThat(corrupt.retryable()).isFalse();
+        assertThat(corrupt.reason()).isEqualTo("the video could not be decoded: Invalid data found when processing input");
+        assertThat(LadderEncoder.failure(234, "Conversion failed!").retryable()).isTrue();
+    }
+
+    private static void assertDead(Path pidFile) throws Exception {
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        ProcessHandle.of(pid).ifPresent(p -> {
+            try {
+                p.onExit().get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("fake ffmpeg " + pid + " is still running", e);
+            }
+        });
+    }
+}

@@ -1,0 +1,104 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.hlsfleet.job.JobFailure;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Parsing of ffprobe's JSON, on trimmed real ffprobe output. */
+class ProberTest {
+
+    private static JsonNode json(String text) {
+        return JsonMapper.builder().build().readTree(text);
+    }
+
+    private static final String ROTATED = """
+            {"streams":[{"index":0,"codec_name":"h264","codec_type":"video","width":1920,"height":1080,
+              "avg_frame_rate":"30/1","r_frame_rate":"30/1",
+              "side_data_list":[{"side_data_type":"Display Matrix","rotation":-90}]},
+             {"index":1,"codec_name":"aac","codec_type":"audio","disposition":{"default":1}}],
+             "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"12.5"}}""";
+
+    @Test
+    void rotationSwapsWidthAndHeight() throws Exception {
+        MediaInfo media = Prober.parse(json(ROTATED));
+        assertThat(media.width()).isEqualTo(1080);
+        assertThat(media.height()).isEqualTo(1920);
+        assertThat(media.portrait()).isTrue();
+        assertThat(media.durationSeconds()).isEqualTo(12.5);
+        assertThat(media.frameRate()).isEqualTo(30);
+        assertThat(media.audioStream()).isEqualTo(1);
+    }
+
+    @Test
+    void oldStyleRotateTagIsHonouredToo() throws Exception {
+        MediaInfo media = Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"h264","codec_type":"video","width":640,"height":360,
+                  "avg_frame_rate":"25/1","tags":{"rotate":"270"}}],
+                 "format":{"format_name":"mov,mp4","duration":"3"}}"""));
+        assertThat(media.width()).isEqualTo(360);
+        assertThat(media.hasAudio()).isFalse();
+    }
+
+    @Test
+    void defaultAudioTrackWinsOverTheFirstAndCoverArtIsNotTheVideo() throws Exception {
+        MediaInfo media = Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"mjpeg","codec_type":"video","width":600,"height":600,
+                   "disposition":{"attached_pic":1}},
+                  {"index":1,"codec_name":"aac","codec_type":"audio","disposition":{"default":0}},
+                  {"index":2,"codec_name":"h264","codec_type":"video","width":1280,"height":720,"avg_frame_rate":"24/1"},
+                  {"index":3,"codec_name":"aac","codec_type":"audio","disposition":{"default":1}},
+                  {"index":4,"codec_name":"aac","codec_type":"audio","disposition":{"default":1}}],
+                 "format":{"format_name":"matroska,webm","duration":"60"}}"""));
+        assertThat(media.videoStream()).isEqualTo(2);
+        assertThat(media.audioStream()).isEqualTo(3);
+        assertThat(media.width()).isEqualTo(1280);
+    }
+
+    @Test
+    void variableFrameRateDeclaresTheHighestRate() throws Exception {
+        MediaInfo media = Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"h264","codec_type":"video","width":640,"height":360,
+                  "avg_frame_rate":"41/2","r_frame_rate":"30/1"}],
+                 "format":{"format_name":"mov","duration":"4"}}"""));
+        assertThat(media.frameRate()).isEqualTo(30);
+        MediaInfo mkv = Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"h264","codec_type":"video","width":640,"height":360,
+                  "avg_frame_rate":"25/1","r_frame_rate":"1000/1"}],
+                 "format":{"format_name":"matroska,webm","duration":"4"}}"""));
+        assertThat(mkv.frameRate()).isEqualTo(25);
+    }
+
+    @Test
+    void refusals() {
+        assertThat(refusal("""
+                {"streams":[{"index":0,"codec_type":"video","codec_name":"h264","width":640,"height":360}],
+                 "format":{"format_name":"hls","duration":"4"}}""")).contains("container (hls) is not accepted");
+        assertThat(refusal("""
+                {"streams":[{"index":0,"codec_type":"audio","codec_name":"aac"}],
+                 "format":{"format_name":"mov","duration":"4"}}""")).isEqualTo("the file has no video stream (it is audio only)");
+        assertThat(refusal("""
+                {"streams":[{"index":0,"codec_type":"video","codec_name":"h264","width":640,"height":360,"nb_frames":"1"}],
+                 "format":{"format_name":"mov","duration":"0.04"}}""")).contains("single picture");
+        assertThat(refusal("""
+                {"streams":[{"index":0,"codec_type":"video","codec_name":"h264","width":640,"height":360}],
+                 "format":{"format_name":"mov"}}""")).contains("duration is unknown");
+    }
+
+    private static String refusal(String probe) {
+        JobFailure failure = catchThrowableOfType(JobFailure.class, () -> Prober.parse(json(probe)));
+        assertThat(failure).isNotNull();
+        assertThat(failure.retryable()).isFalse();
+        return failure.reason();
+    }
+
+    @Test
+    void firstLineDropsTheStagedPathAndDemuxerPrefix() {
+        assertThat(Prober.firstLine("file:/staging/jobs/x/source: Invalid data found when processing input\n"))
+                .isEqualTo("Invalid data found when processing input");
+        assertThat(Prober.firstLine("[mov,mp4 @ 0x55] moov atom not found\n")).isEqualTo("moov atom not found");
+    }
+}
