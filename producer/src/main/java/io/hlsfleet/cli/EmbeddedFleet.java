@@ -4,6 +4,7 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.download.DownloadSettings;
 import io.hlsfleet.download.DownloadStage;
+import io.hlsfleet.encode.EncodeMetrics;
 import io.hlsfleet.encode.EncodeSettings;
 import io.hlsfleet.encode.EncodeStage;
 import io.hlsfleet.job.Job;
@@ -41,7 +42,7 @@ final class EmbeddedFleet implements AutoCloseable {
                 transport, config.retryPolicy(), listener, registry)
                 .start(settings.integer("HLSFLEET_DOWNLOAD_CONCURRENCY", 8)));
         workers.add(new StageWorker(Stage.ENCODE,
-                new EncodeStage(stagingArea, EncodeSettings.from(settings, encodeJobs)),
+                new EncodeStage(stagingArea, EncodeSettings.from(settings, encodeJobs), new EncodeMetrics(registry)),
                 transport, config.retryPolicy(), listener, registry)
                 .start(encodeJobs));
         workers.add(new StageWorker(Stage.UPLOAD,
