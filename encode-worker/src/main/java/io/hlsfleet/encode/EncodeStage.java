@@ -21,9 +21,16 @@ public final class EncodeStage implements StageHandler {
     private final StagingArea staging;
     private final Prober prober;
     private final LadderEncoder encoder;
+    private final SegmentEncryption encryption;
 
     public EncodeStage(StagingArea staging, EncodeSettings settings, EncodeMetrics metrics) {
+        this(staging, settings, metrics, SegmentEncryption.disabled());
+    }
+
+    public EncodeStage(StagingArea staging, EncodeSettings settings, EncodeMetrics metrics,
+            SegmentEncryption encryption) {
         this.staging = staging;
+        this.encryption = encryption;
         this.prober = new Prober(settings.ffprobe(), settings.limits());
         this.encoder = new LadderEncoder(settings, metrics);
     }
@@ -43,7 +50,11 @@ public final class EncodeStage implements StageHandler {
             }
             MediaInfo media = prober.probe(source);
             Path ladder = scratch.resolve("ladder");
-            encoder.encode(source, media, ladder, context);
+            SegmentEncryption.VideoKey videoKey = encryption.enabled() ? encryption.newKey(job.videoId()) : null;
+            encoder.encode(source, media, ladder, context, videoKey);
+            if (videoKey != null) {
+                encryption.storeKey(videoKey, scratch);
+            }
             String key = StagingKeys.ladder(job);
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds());

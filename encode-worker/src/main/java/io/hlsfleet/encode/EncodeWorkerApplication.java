@@ -6,6 +6,7 @@ import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.StagingArea;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -19,9 +20,10 @@ public class EncodeWorkerApplication {
     }
 
     @Bean
-    WorkerStage encodeStage(StagingArea staging, Settings settings, MeterRegistry registry) {
+    WorkerStage encodeStage(StagingArea staging, Settings settings, MeterRegistry registry) throws IOException {
         int jobs = FleetConfig.concurrency(settings, Stage.ENCODE);
-        return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, EncodeSettings.from(settings, jobs),
-                new EncodeMetrics(registry)));
+        EncodeSettings encode = EncodeSettings.from(settings, jobs);
+        return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, encode, new EncodeMetrics(registry),
+                SegmentEncryption.from(settings, encode.profile().container())));
     }
 }

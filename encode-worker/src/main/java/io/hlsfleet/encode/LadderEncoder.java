@@ -46,6 +46,15 @@ public final class LadderEncoder {
     /** Writes the ladder for {@code source} into {@code outDir}. */
     public Result encode(Path source, MediaInfo media, Path outDir, JobContext context)
             throws JobFailure, IOException, InterruptedException {
+        return encode(source, media, outDir, context, null);
+    }
+
+    /**
+     * Writes the ladder for {@code source} into {@code outDir}, its segments encrypted with
+     * {@code key} when one is given (after their codecs were read, before they are measured).
+     */
+    public Result encode(Path source, MediaInfo media, Path outDir, JobContext context,
+            SegmentEncryption.VideoKey key) throws JobFailure, IOException, InterruptedException {
         List<PlannedVariant> variants = LadderPlanner.plan(media, settings);
         for (PlannedVariant v : variants) {
             Files.createDirectories(outDir.resolve(v.name()));
@@ -60,10 +69,14 @@ public final class LadderEncoder {
             Path dir = outDir.resolve(v.name());
             checkSegmentsWritten(dir);
             MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
+            String codecs = codecs(dir, media);
+            if (key != null) {
+                key.encryptVariant(dir);
+            }
             MasterPlaylist.Measured measured = MasterPlaylist.measure(dir);
             checkComplete(measured.seconds(), media);
             stats.add(new MasterPlaylist.VariantStats(v, measured.peakBitsPerSecond(),
-                    measured.averageBitsPerSecond(), codecs(dir, media), media.frameRate()));
+                    measured.averageBitsPerSecond(), codecs, media.frameRate()));
         }
         MasterPlaylist.write(outDir, stats, settings.profile().container());
         metrics.record(media.durationSeconds(), wall, cpu);

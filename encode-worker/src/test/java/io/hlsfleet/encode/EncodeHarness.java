@@ -45,8 +45,13 @@ final class EncodeHarness {
 
     /** Stages {@code clip} as a downloaded source and runs the encode stage; returns the ladder folder. */
     Path encode(Path clip, EncodeSettings settings) throws Exception {
+        return encode(clip, settings, SegmentEncryption.disabled());
+    }
+
+    /** As {@link #encode(Path, EncodeSettings)}, with segment encryption. */
+    Path encode(Path clip, EncodeSettings settings, SegmentEncryption encryption) throws Exception {
         Job job = stage(clip);
-        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none());
+        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), encryption);
         StageOutputs outputs = stage.process(job, NO_PROGRESS);
         assertThat(outputs.ladder()).isNotNull();
         assertThat(outputs.durationSeconds()).isPositive();

@@ -7,6 +7,7 @@ import io.hlsfleet.download.DownloadStage;
 import io.hlsfleet.encode.EncodeMetrics;
 import io.hlsfleet.encode.EncodeSettings;
 import io.hlsfleet.encode.EncodeStage;
+import io.hlsfleet.encode.SegmentEncryption;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.LocalObjectStore;
@@ -37,12 +38,14 @@ final class EmbeddedFleet implements AutoCloseable {
         MeterRegistry registry = new SimpleMeterRegistry();
         LocalStagingArea stagingArea = new LocalStagingArea(staging);
         int encodeJobs = settings.integer("HLSFLEET_ENCODE_CONCURRENCY", FleetConfig.defaultConcurrency(Stage.ENCODE));
+        EncodeSettings encodeSettings = EncodeSettings.from(settings, encodeJobs);
         workers.add(new StageWorker(Stage.DOWNLOAD,
                 new DownloadStage(stagingArea, DownloadSettings.from(settings, true), registry),
                 transport, config.retryPolicy(), listener, registry)
                 .start(settings.integer("HLSFLEET_DOWNLOAD_CONCURRENCY", 8)));
         workers.add(new StageWorker(Stage.ENCODE,
-                new EncodeStage(stagingArea, EncodeSettings.from(settings, encodeJobs), new EncodeMetrics(registry)),
+                new EncodeStage(stagingArea, encodeSettings, new EncodeMetrics(registry),
+                        SegmentEncryption.from(settings, encodeSettings.profile().container())),
                 transport, config.retryPolicy(), listener, registry)
                 .start(encodeJobs));
         workers.add(new StageWorker(Stage.UPLOAD,

@@ -1,0 +1,102 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.testing.SyntheticClip;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** AES-128 segment encryption with real ffmpeg: players with the key decode it, others cannot. */
+class SegmentEncryptionIT {
+
+    @TempDir
+    Path dir;
+
+    private SegmentEncryption encryption(Path keys) throws Exception {
+        Map<String, String> env = Map.of(
+                "HLSFLEET_ENCRYPTION", "aes-128",
+                "HLSFLEET_ENCRYPTION_KEY_URI", "https://keys.example.org/{videoId}.key",
+                "HLSFLEET_ENCRYPTION_KEY_STORE", keys.toUri().toString(),
+                "HLSFLEET_BUCKET", dir.resolve("bucket").toUri().toString());
+        return SegmentEncryption.from(new Settings(env::get), Container.MPEGTS);
+    }
+
+    @Test
+    void segmentsAreEncryptedAndDecodeWithTheStoredKey() throws Exception {
+        Path keys = dir.resolve("keys");
+        Path clip = SyntheticClip.video(426, 240).seconds(3).writeTo(dir.resolve("secret.mp4"));
+        Path ladder = new EncodeHarness(dir).encode(clip,
+                EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS), encryption(keys));
+
+        List<Path> keyFiles;
+        try (Stream<Path> files = Files.list(keys)) {
+            keyFiles = files.toList();
+        }
+        assertThat(keyFiles).as("one key per video, in the key store").hasSize(1);
+        byte[] key = Files.readAllBytes(keyFiles.getFirst());
+        assertThat(key).hasSize(16);
+        try (Stream<Path> files = Files.walk(ladder)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("no key inside the ladder")
+                    .noneMatch(name -> name.endsWith(".key"));
+        }
+        String videoId = keyFiles.getFirst().getFileName().toString().replace(".key", "");
+
+        for (String variant : List.of("144p", "240p")) {
+            Path playlist = ladder.resolve(variant).resolve("index.m3u8");
+            String text = Files.readString(playlist);
+            assertThat(text).containsPattern("#EXT-X-KEY:METHOD=AES-128,URI=\"https://keys.example.org/"
+                    + videoId + "\\.key\",IV=0x[0-9a-f]{32}\n#EXTINF");
+            // Without the key a segment is noise: MPEG-TS packets start with the sync byte 0x47.
+            byte[] segment = Files.readAllBytes(ladder.resolve(variant).resolve("seg_00000.ts"));
+            assertThat(segment.length % 16).isZero();
+            assertThat(segment[0] == 0x47 && segment[188] == 0x47).isFalse();
+
+            // With the key, as a player holding it would: the whole variant decodes.
+            Path local = Files.writeString(playlist.resolveSibling("local.m3u8"),
+                    text.replaceAll("URI=\"[^\"]+\"", "URI=\"" + keyFiles.getFirst().toAbsolutePath() + "\""));
+            assertThat(decodedSeconds(local)).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.5));
+        }
+        String master = Files.readString(ladder.resolve("master.m3u8"));
+        assertThat(master).contains("CODECS=\"avc1.").contains("AVERAGE-BANDWIDTH=");
+    }
+
+    private static double decodedSeconds(Path playlist) throws Exception {
+        Process ffmpeg = new ProcessBuilder(List.of("ffprobe", "-v", "error", "-allowed_extensions", "ALL",
+                "-protocol_whitelist", "file,crypto", "-count_frames", "-select_streams", "v:0",
+                "-show_entries", "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", playlist.toString()))
+                .redirectErrorStream(true).start();
+        String out = new String(ffmpeg.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(ffmpeg.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(ffmpeg.exitValue()).as(out).isZero();
+        String[] fields = out.lines().findFirst().orElseThrow().split(",");
+        String[] rate = fields[0].split("/");
+        return Integer.parseInt(fields[1]) / (Double.parseDouble(rate[0]) / Double.parseDouble(rate[1]));
+    }
+
+    @Test
+    void thePublicBucketIsRefusedAsKeyStoreUnlessAllowed() {
+        Path bucket = dir.resolve("bucket");
+        Map<String, String> env = Map.of(
+                "HLSFLEET_ENCRYPTION", "aes-128",
+                "HLSFLEET_ENCRYPTION_KEY_URI", "/keys/{videoId}.key",
+                "HLSFLEET_ENCRYPTION_KEY_STORE", bucket.toUri().toString(),
+                "HLSFLEET_BUCKET", bucket.toString());
+        assertThatThrownBy(() -> SegmentEncryption.from(new Settings(env::get), Container.MPEGTS))
+                .hasMessageContaining("public bucket");
+        Map<String, String> allowed = new java.util.HashMap<>(env);
+        allowed.put("HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET", "true");
+        org.assertj.core.api.Assertions.assertThatCode(
+                () -> SegmentEncryption.from(new Settings(allowed::get), Container.MPEGTS)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> SegmentEncryption.from(new Settings(Map.of("HLSFLEET_ENCRYPTION", "aes-128")::get),
+                Container.MPEGTS)).hasMessageContaining("HLSFLEET_ENCRYPTION_KEY_URI");
+    }
+}
