@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -45,7 +46,22 @@ public final class Prober {
         }
     }
 
+    /**
+     * Demuxers whose input is a list of other files or URLs to read. The protocol whitelist still
+     * lets them open local files, so a playlist served as a video would make the encoder publish
+     * whatever file of the worker it names: a source must be the media itself.
+     */
+    private static final Set<String> REFERENCING_FORMATS = Set.of("hls", "applehttp", "concat", "dash",
+            "webm_dash_manifest");
+
     static MediaInfo parse(JsonNode root) throws JobFailure {
+        String formatName = root.path("format").path("format_name").asString("");
+        for (String format : formatName.split(",")) {
+            if (REFERENCING_FORMATS.contains(format.strip())) {
+                throw JobFailure.permanent("the file is a " + format.strip()
+                        + " playlist or script that refers to other files, not a video");
+            }
+        }
         JsonNode video = null;
         boolean audio = false;
         for (JsonNode stream : root.path("streams")) {
