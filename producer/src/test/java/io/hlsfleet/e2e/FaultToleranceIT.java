@@ -44,29 +44,30 @@ class FaultToleranceIT {
      * One job meets a SIGKILL at each stage: its download worker dies halfway through the body, its
      * encode worker while ffmpeg runs, its upload worker after some of the ladder is in the bucket
      * but before the master. After each restart the job carries on; it is published once, complete,
-     * and a bystander job is published too.
+     * and a bystander job submitted with it is published too.
      */
     @ParameterizedTest
     @EnumSource(FleetBroker.Kind.class)
     void sigkillOfEachWorkerKindMidJob(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "sigkill")) {
-            Path victim = TestClips.generate(fleet.clips(), "victim.mp4", 1280, 720, 4);
+            Path victim = TestClips.generate(fleet.clips(), "victim.mp4", 1280, 720, 6);
             Path bystander = TestClips.generate(fleet.clips(), "bystander.mp4", 640, 360, 2);
             String victimUrl = fleet.origin().url("victim.mp4");
             String bystanderUrl = fleet.origin().url("bystander.mp4");
-            Map<String, WorkerProcess> workers = fleet.startAll();
+            // The first encode worker is slow, so that the test sees ffmpeg at work before it kills it.
+            Map<String, WorkerProcess> workers = fleet.startAll(Map.of("HLSFLEET_ENCODE_PRESET", "medium"));
 
-            // Download: killed with half the body received.
+            // Download: killed with half the body received (the bystander goes through meanwhile).
             ClipOrigin.Stall stall = fleet.origin().stallNext("victim.mp4");
-            String victimJob = fleet.submit(List.of(victimUrl)).getFirst();
+            String victimJob = fleet.submit(List.of(victimUrl, bystanderUrl)).getFirst();
             stall.awaitStarted(Duration.ofMinutes(2));
+            fleet.awaitStatus(bystanderUrl, s -> s.state() == JobState.PUBLISHED, SETTLE);
             workers.get(Fleet.DOWNLOAD).kill();
             // The upload worker goes too, so that the victim's ladder waits in staging (see below).
             workers.get(Fleet.UPLOAD).kill();
             stall.release();
             fleet.start(Fleet.DOWNLOAD);
-            fleet.submit(List.of(bystanderUrl));
 
             // Encode: killed while ffmpeg encodes; ffmpeg must die with it.
             FfmpegProcesses.awaitRunning(victimJob, Duration.ofMinutes(3));
@@ -86,7 +87,6 @@ class FaultToleranceIT {
             WorkerProcess upload = fleet.start(Fleet.UPLOAD);
             Path published = fleet.bucket().resolve(VideoId.fromSource(victimUrl));
             await().atMost(SETTLE).until(() -> countFiles(published) >= 2);
-            fleet.awaitStatus(bystanderUrl, s -> s.state() == JobState.PUBLISHED, SETTLE);
             upload.kill();
             assertThat(published.resolve("master.m3u8")).as("master of a half-uploaded ladder").doesNotExist();
             Files.delete(held);

@@ -113,9 +113,16 @@ final class Fleet implements AutoCloseable {
 
     /** One worker of each stage, started side by side; returns them by module. */
     Map<String, WorkerProcess> startAll() throws IOException, InterruptedException {
+        return startAll(Map.of());
+    }
+
+    /** One worker of each stage with {@code overrides}, started side by side; returns them by module. */
+    Map<String, WorkerProcess> startAll(Map<String, String> overrides) throws IOException, InterruptedException {
+        Map<String, String> workerEnv = new HashMap<>(env);
+        workerEnv.putAll(overrides);
         Map<String, WorkerProcess> started = new HashMap<>();
         for (String module : WORKERS) {
-            WorkerProcess worker = WorkerProcess.start(module, env, logs);
+            WorkerProcess worker = WorkerProcess.start(module, workerEnv, logs);
             workers.add(worker);
             started.put(module, worker);
         }
