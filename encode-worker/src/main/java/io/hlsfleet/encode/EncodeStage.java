@@ -44,6 +44,7 @@ public final class EncodeStage implements StageHandler {
             MediaInfo media = prober.probe(source);
             Path ladder = scratch.resolve("ladder");
             encoder.encode(source, media, ladder, context);
+            LadderCheck.verify(ladder);
             String key = StagingKeys.ladder(job);
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds());
