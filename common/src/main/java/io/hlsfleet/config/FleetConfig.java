@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param retryPolicy {@code HLSFLEET_RETRY_DELAYS}, {@code HLSFLEET_MAX_ATTEMPTS}, {@code HLSFLEET_MAX_DELIVERIES}
  * @param shutdownGrace {@code HLSFLEET_SHUTDOWN_GRACE}: how long jobs in flight may finish on SIGTERM
  * @param consumerTimeout {@code HLSFLEET_CONSUMER_TIMEOUT}: the longest a RabbitMQ consumer may hold a message
+ * @param redisLease {@code HLSFLEET_REDIS_LEASE}: how long a job held by a Redis consumer that stopped renewing
+ *        it (because its worker died) waits before another worker takes it over
  */
 public record FleetConfig(
         String broker,
@@ -25,7 +27,8 @@ public record FleetConfig(
         String bucket,
         RetryPolicy retryPolicy,
         Duration shutdownGrace,
-        Duration consumerTimeout) {
+        Duration consumerTimeout,
+        Duration redisLease) {
 
     public record RabbitSettings(String host, int port, String username, String password, String virtualHost) {
     }
@@ -53,7 +56,8 @@ public record FleetConfig(
                 settings.string("HLSFLEET_BUCKET", "file:./cdn-bucket"),
                 retry,
                 settings.duration("HLSFLEET_SHUTDOWN_GRACE", Duration.ofMinutes(5)),
-                settings.duration("HLSFLEET_CONSUMER_TIMEOUT", Duration.ofHours(24)));
+                settings.duration("HLSFLEET_CONSUMER_TIMEOUT", Duration.ofHours(24)),
+                settings.duration("HLSFLEET_REDIS_LEASE", Duration.ofSeconds(60)));
     }
 
     /** Default jobs in flight per process for a stage, overridden by {@code HLSFLEET_CONCURRENCY}. */

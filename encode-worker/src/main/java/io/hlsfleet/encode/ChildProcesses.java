@@ -17,7 +17,8 @@ import java.util.concurrent.Executors;
  * <p>On Linux every child is started through {@code setpriv --pdeathsig KILL}: the kernel kills it
  * when the thread that started it dies, which covers a worker killed with SIGKILL. Because that
  * signal follows the starting <em>thread</em>, all children are started from one platform thread
- * that lives as long as the JVM. A shutdown hook also destroys children on an ordinary exit.
+ * that lives as long as the JVM, and which dies with it however it ends. Without setpriv, a shutdown
+ * hook destroys the children instead.
  */
 public final class ChildProcesses {
 
@@ -27,8 +28,14 @@ public final class ChildProcesses {
             Thread.ofPlatform().name("hlsfleet-process-spawner").daemon().factory());
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
-                "hlsfleet-child-reaper"));
+        // Shutdown hooks run as soon as SIGTERM arrives, before the workers' grace period: a hook
+        // that destroyed the children would kill every encode at once and turn a graceful stop into
+        // failed attempts. With setpriv the kernel kills them when the JVM exits, so the hook is
+        // needed only where setpriv is missing.
+        if (!Files.isExecutable(SETPRIV)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                    "hlsfleet-child-reaper"));
+        }
     }
 
     private ChildProcesses() {

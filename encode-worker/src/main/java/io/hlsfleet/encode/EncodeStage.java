@@ -8,6 +8,7 @@ import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -55,6 +56,7 @@ public final class EncodeStage implements StageHandler {
             if (videoKey != null) {
                 encryption.storeKey(videoKey, scratch);
             }
+            LadderCheck.verify(ladder);
             String key = StagingKeys.ladder(job);
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds());
@@ -73,5 +75,15 @@ public final class EncodeStage implements StageHandler {
             }
         }
         return false;
+    }
+
+    /** A job given up here leaves nothing staged: its source and any ladder go with it. */
+    @Override
+    public void discard(Job job) {
+        try {
+            staging.delete(StagingKeys.jobPrefix(job));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

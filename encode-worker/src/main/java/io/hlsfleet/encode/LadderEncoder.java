@@ -67,7 +67,7 @@ public final class LadderEncoder {
         List<MasterPlaylist.VariantStats> stats = new ArrayList<>();
         for (PlannedVariant v : variants) {
             Path dir = outDir.resolve(v.name());
-            checkSegmentsWritten(dir);
+            LadderCheck.verifyVariant(outDir, v.name() + "/index.m3u8");
             MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
             String codecs = codecs(dir, media);
             if (key != null) {
@@ -95,24 +95,6 @@ public final class LadderEncoder {
         if (free < needed) {
             throw JobFailure.retryable(String.format(Locale.ROOT,
                     "the encoder's disk is full: the ladder needs about %d MiB, %d MiB are free", needed >> 20, free >> 20));
-        }
-    }
-
-    /**
-     * ffmpeg's HLS muxer does not fail when a segment cannot be written (a full disk ends the
-     * segment silently and ffmpeg exits 0), so every listed segment is checked to be there and not
-     * empty.
-     */
-    private static void checkSegmentsWritten(Path variantDir) throws IOException, JobFailure {
-        for (String line : Files.readAllLines(variantDir.resolve("index.m3u8"), StandardCharsets.UTF_8)) {
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            Path segment = variantDir.resolve(line.strip());
-            if (!Files.isRegularFile(segment) || Files.size(segment) == 0) {
-                throw JobFailure.retryable("the encoder's disk is full or failing: segment "
-                        + variantDir.getFileName() + "/" + line.strip() + " was not written");
-            }
         }
     }
 

@@ -95,6 +95,14 @@ final class WorkerProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "(no output)";
     }
 
+    String module() {
+        return module;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** SIGTERM, as docker stop and Kubernetes send; returns whether the worker exited in time. */
     boolean terminate(Duration timeout) throws InterruptedException {
         process.destroy();

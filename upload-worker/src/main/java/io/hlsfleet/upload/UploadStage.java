@@ -9,6 +9,8 @@ import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
@@ -47,6 +49,16 @@ public final class UploadStage implements StageHandler {
             return job.outputs();
         } finally {
             staging.deleteScratch(scratch);
+        }
+    }
+
+    /** A job given up here leaves nothing staged: its source and any ladder go with it. */
+    @Override
+    public void discard(Job job) {
+        try {
+            staging.delete(StagingKeys.jobPrefix(job));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

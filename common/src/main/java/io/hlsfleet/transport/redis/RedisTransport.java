@@ -131,7 +131,9 @@ public final class RedisTransport implements Transport {
     }
 
     public static RedisTransport connect(FleetConfig config) {
-        return new RedisTransport(Settings.defaults(config.redisUrl()));
+        Settings defaults = Settings.defaults(config.redisUrl());
+        return new RedisTransport(new Settings(defaults.url(), defaults.keyPrefix(), config.redisLease(),
+                defaults.pollTimeout()));
     }
 
     private static RedisClient connect(Settings settings, int poolSize) {

@@ -1,0 +1,244 @@
+package io.hlsfleet.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.hlsfleet.e2e.FleetChecker.Allowed;
+import io.hlsfleet.e2e.FleetChecker.Counts;
+import io.hlsfleet.e2e.FleetChecker.Expectation;
+import io.hlsfleet.e2e.FleetChecker.RawPoison;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.VideoId;
+import io.hlsfleet.status.JobState;
+import io.hlsfleet.status.JobStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * "Never lose a video, never leave a broken one", proven with real faults on real processes: the
+ * three workers as separate JVMs, a real broker (each scenario runs on RabbitMQ and on Redis with
+ * the same code), real ffmpeg. Every scenario ends with {@link FleetChecker} and writes its numbers
+ * to {@code producer/target/fault-report.md}.
+ *
+ * <p>The broker-restart scenario restarts the local RabbitMQ node, which disturbs every other
+ * client of it; the suite runs in the {@code faults} Maven profile, one test class at a time.
+ */
+class FaultToleranceIT {
+
+    private static final Duration SETTLE = Duration.ofMinutes(4);
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * One job meets a SIGKILL at each stage: its download worker dies halfway through the body, its
+     * encode worker while ffmpeg runs, and the upload worker dies too, so the ladder waits in staging
+     * for a new one. After each restart the job carries on; it is published once, complete, and a
+     * bystander job submitted with it is published too.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void sigkillOfEachWorkerKindMidJob(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "sigkill")) {
+            Path victim = TestClips.generate(fleet.clips(), "victim.mp4", 1280, 720, 6);
+            Path bystander = TestClips.generate(fleet.clips(), "bystander.mp4", 640, 360, 2);
+            String victimUrl = fleet.origin().url("victim.mp4");
+            String bystanderUrl = fleet.origin().url("bystander.mp4");
+            // The first encode worker is slow, so that the test sees ffmpeg at work before it kills it.
+            Map<String, WorkerProcess> workers = fleet.startAll(Map.of("HLSFLEET_ENCODE_PRESET", "medium"));
+
+            // Download: killed with half the body received (the bystander goes through meanwhile).
+            ClipOrigin.Stall stall = fleet.origin().stallNext("victim.mp4");
+            String victimJob = fleet.submit(List.of(victimUrl, bystanderUrl)).getFirst();
+            stall.awaitStarted(Duration.ofMinutes(2));
+            fleet.awaitStatus(bystanderUrl, s -> s.state() == JobState.PUBLISHED, SETTLE);
+            workers.get(Fleet.DOWNLOAD).kill();
+            // The upload worker goes too, so that the victim's ladder waits in staging (see below).
+            workers.get(Fleet.UPLOAD).kill();
+            stall.release();
+            fleet.start(Fleet.DOWNLOAD);
+
+            // Encode: killed while ffmpeg encodes; ffmpeg must die with it.
+            FfmpegProcesses.awaitRunning(victimJob, Duration.ofMinutes(3));
+            workers.get(Fleet.ENCODE).kill();
+            assertThat(FfmpegProcesses.awaitGone(victimJob, Duration.ofSeconds(5)))
+                    .as("ffmpeg of a SIGKILLed encode worker").isEmpty();
+            fleet.start(Fleet.ENCODE);
+
+            // Upload: the upload worker was killed before the ladder was staged; a new one publishes it.
+            Path ladder = fleet.staging().resolve("jobs").resolve(victimJob).resolve("ladder");
+            await().atMost(SETTLE).until(() -> Files.isRegularFile(ladder.resolve("master.m3u8")));
+            assertThat(fleet.bucket().resolve(VideoId.fromSource(victimUrl))).as("published without an upload worker")
+                    .doesNotExist();
+            fleet.start(Fleet.UPLOAD);
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(
+                    Expectation.published(victimUrl, victim, List.of(360, 720)),
+                    Expectation.published(bystanderUrl, bystander, List.of(360))),
+                    List.of(), Allowed.KILLED_WORKER_SCRATCH, SETTLE);
+            assertThat(counts.duplicated()).isZero();
+            FaultReport.record("SIGKILL download (mid-body), encode (mid-ffmpeg), upload (idle)", transport, counts, seconds(started));
+        }
+    }
+
+    /** The broker goes away and comes back with jobs at every stage; every job is published. */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void brokerRestartMidRun(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "broker-restart")) {
+            List<Expectation> jobs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String name = "clip-" + i + ".mp4";
+                Path clip = TestClips.generate(fleet.clips(), name, 1280, 720, 3);
+                jobs.add(Expectation.published(fleet.origin().url(name), clip, List.of(360, 720)));
+            }
+            fleet.startAll();
+            fleet.submit(jobs.stream().map(Expectation::url).toList());
+            // Mid-run: the broker goes as soon as some job is past its download while others are not
+            // yet published.
+            await().atMost(SETTLE).pollInterval(Duration.ofMillis(200)).until(() -> {
+                List<JobStatus> statuses = fleet.statuses();
+                return statuses.stream().anyMatch(s -> s.state() == JobState.ENCODING || s.state() == JobState.UPLOADING
+                        || s.state() == JobState.PUBLISHED)
+                        && statuses.stream().filter(s -> s.state() != JobState.PUBLISHED).count() >= 3;
+            });
+            fleet.broker().restart(Duration.ofSeconds(3));
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, jobs, List.of(), Allowed.REPUBLISHED, SETTLE);
+            FaultReport.record("broker restart mid-run", transport, counts, seconds(started));
+        }
+    }
+
+    /**
+     * Poison: a message that is no job, an HTML page, a 404, and two hostile files served as
+     * {@code .mp4} (an HLS playlist and an ffconcat script, each pointing at a local video): each
+     * is a dead letter with its reason, nothing of them reaches the bucket, and a good clip
+     * submitted among them is published.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void poisonInputsAreDeadLetteredWithTheirReason(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "poison")) {
+            Path good = TestClips.generate(fleet.clips(), "good.mp4", 640, 360, 2);
+            // A video on the worker's own disk that a hostile file tries to make the encoder read.
+            Path secret = TestClips.generate(tmp.resolve("private"), "secret.ts", 320, 180, 2);
+            Files.writeString(fleet.clips().resolve("page.mp4"),
+                    "<!doctype html><html><body><video src=\"/real.mp4\"></video></body></html>\n");
+            // The control byte in a comment gets each script past the download's text sniffing, so
+            // they reach the encoder, whose own guard must stop them.
+            Files.writeString(fleet.clips().resolve("playlist.mp4"), "#EXTM3U\n# \u0001\n#EXT-X-TARGETDURATION:2\n"
+                    + "#EXTINF:2.0,\nfile:" + secret + "\n#EXT-X-ENDLIST\n", StandardCharsets.ISO_8859_1);
+            Files.writeString(fleet.clips().resolve("concat.mp4"), "ffconcat version 1.0\n# \u0001\nfile '"
+                    + secret + "'\n", StandardCharsets.ISO_8859_1);
+            fleet.startAll();
+
+            String malformed = "{\"jobId\": 12, \"truncated";
+            fleet.transport().publishRaw(Stage.DOWNLOAD, malformed.getBytes(StandardCharsets.UTF_8));
+            List<Expectation> jobs = List.of(
+                    Expectation.published(fleet.origin().url("good.mp4"), good, List.of(360)),
+                    Expectation.dead(fleet.origin().url("page.mp4"), "HTML page"),
+                    Expectation.dead(fleet.origin().url("missing.mp4"), "HTTP 404"),
+                    Expectation.dead(fleet.origin().url("playlist.mp4"), "refers to other files"),
+                    Expectation.dead(fleet.origin().url("concat.mp4"), "not a readable video"));
+            fleet.submit(jobs.stream().map(Expectation::url).toList());
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, jobs,
+                    List.of(new RawPoison(Stage.DOWNLOAD, malformed, "not a valid job")), Allowed.NOTHING, SETTLE);
+            FaultReport.record("poison inputs (raw, HTML, 404, HLS, ffconcat)", transport, counts, seconds(started));
+        }
+    }
+
+    /**
+     * Staging is a small tmpfs, filled up until the source fits but its ladder does not: the
+     * encode fails with ENOSPC and is retried, nothing reaches the bucket meanwhile; once space is
+     * freed the retry publishes the whole ladder.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void stagingDiskFullIsRetriedAndNothingPartialIsPublished(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Tmpfs staging = Tmpfs.mount(tmp.resolve("staging"), "64m");
+             Fleet fleet = new Fleet(transport, tmp, "disk-full")) {
+            Path clip = TestClips.generate(fleet.clips(), "big.mp4", 1280, 720, 3);
+            String url = fleet.origin().url("big.mp4");
+            fleet.set("HLSFLEET_MAX_ATTEMPTS", "50");
+            Map<String, WorkerProcess> workers = fleet.startAll();
+            FileStore disk = Files.getFileStore(staging.path());
+            long room = Files.size(clip) + 64 * 1024;
+            Path filler = staging.path().resolve("filler");
+            TestClips.run(List.of("fallocate", "-l", Long.toString(disk.getUsableSpace() - room), filler.toString()));
+
+            fleet.submit(List.of(url));
+            fleet.awaitStatus(url, s -> s.attempt() >= 3, SETTLE);
+            assertThat(workers.get(Fleet.ENCODE).log()).contains("No space left on device");
+            assertThat(fleet.bucket().resolve(VideoId.fromSource(url))).as("nothing published from a full disk")
+                    .doesNotExist();
+            Files.delete(filler);
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360, 720))), List.of(), Allowed.NOTHING, SETTLE);
+            FaultReport.record("staging disk full, then freed", transport, counts, seconds(started));
+        }
+    }
+
+    /**
+     * SIGTERM mid-encode with a one-second grace: the worker exits, ffmpeg goes with it, its scratch
+     * folder is removed, and the job goes back to the queue, where another encode worker publishes
+     * it. Two deliveries at most are allowed, so a released message must not count as two.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void sigtermMidEncodeGivesTheJobBack(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "sigterm")) {
+            Path clip = TestClips.generate(fleet.clips(), "long.mp4", 1280, 720, 6);
+            String url = fleet.origin().url("long.mp4");
+            fleet.set("HLSFLEET_MAX_DELIVERIES", "2");
+            fleet.start(Fleet.DOWNLOAD);
+            fleet.start(Fleet.UPLOAD);
+            WorkerProcess slow = fleet.start(Fleet.ENCODE, Map.of("HLSFLEET_SHUTDOWN_GRACE", "1s",
+                    "HLSFLEET_ENCODE_PRESET", "medium"));
+            String job = fleet.submit(List.of(url)).getFirst();
+
+            FfmpegProcesses.awaitRunning(job, Duration.ofMinutes(3));
+            assertThat(slow.terminate(Duration.ofSeconds(60))).as("encode worker exits on SIGTERM").isTrue();
+            assertThat(FfmpegProcesses.awaitGone(job, Duration.ofSeconds(5))).as("ffmpeg after SIGTERM").isEmpty();
+            assertThat(slow.log()).contains("interrupted by shutdown; job given back to the queue");
+            assertThat(listing(fleet.staging().resolve("scratch"))).as("scratch after SIGTERM").isEmpty();
+            fleet.start(Fleet.ENCODE);
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360, 720))), List.of(), Allowed.NOTHING, SETTLE);
+            assertThat(fleet.status(url).orElseThrow().attempt()).as("a job given back is not a failed attempt")
+                    .isEqualTo(1);
+            FaultReport.record("SIGTERM mid-encode, grace 1 s", transport, counts, seconds(started));
+        }
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(Path::toString).toList();
+        }
+    }
+
+    private static long seconds(long startedNanos) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
+    }
+}

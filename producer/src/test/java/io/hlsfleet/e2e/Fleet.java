@@ -1,0 +1,205 @@
+package io.hlsfleet.e2e;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.Transports;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * A whole fleet for one test: an isolated broker, an HTTP origin, staging and a bucket in the
+ * test's folder, and worker processes that the test starts, kills and restarts. The same scenario
+ * code runs on either transport; only {@link FleetBroker} differs.
+ */
+final class Fleet implements AutoCloseable {
+
+    static final String DOWNLOAD = "download-worker";
+    static final String ENCODE = "encode-worker";
+    static final String UPLOAD = "upload-worker";
+    static final List<String> WORKERS = List.of(DOWNLOAD, ENCODE, UPLOAD);
+
+    /** Every log line of a worker names the stage and job it is about, for counting publications. */
+    private static final String LOG_PATTERN = "%d{HH:mm:ss.SSS} %-5level [%X{stage:-} %X{jobId:-}] %logger{0}: %msg%n";
+
+    private final FleetBroker.Kind kind;
+    private final FleetBroker broker;
+    private final Path dir;
+    private final Path logs;
+    private final Map<String, String> env = new HashMap<>();
+    private final List<WorkerProcess> workers = new ArrayList<>();
+    private final ClipOrigin origin;
+    private Transport transport;
+
+    Fleet(FleetBroker.Kind kind, Path dir, String name) throws IOException, InterruptedException {
+        this.kind = kind;
+        this.dir = dir;
+        this.logs = WorkerProcess.logDirectory(name + "-" + kind.name().toLowerCase(Locale.ROOT));
+        this.broker = kind.open(dir);
+        env.putAll(broker.env());
+        env.put("HLSFLEET_STAGING", staging().toString());
+        env.put("HLSFLEET_BUCKET", bucket().toUri().toString());
+        // The test origin listens on loopback, which the download guard refuses unless allowed.
+        env.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8");
+        env.put("HLSFLEET_ENCODE_PRESET", "ultrafast");
+        env.put("HLSFLEET_RETRY_DELAYS", "1s");
+        env.put("HLSFLEET_CONCURRENCY", "2");
+        env.put("HLSFLEET_SHUTDOWN_GRACE", "5s");
+        env.put("LOGGING_PATTERN_CONSOLE", LOG_PATTERN);
+        this.origin = new ClipOrigin(clips());
+    }
+
+    FleetBroker.Kind kind() {
+        return kind;
+    }
+
+    FleetBroker broker() {
+        return broker;
+    }
+
+    /** Overrides a setting for every worker started from now on and for the CLI. */
+    Fleet set(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
+    Map<String, String> env() {
+        return Map.copyOf(env);
+    }
+
+    Path clips() {
+        return dir.resolve("origin");
+    }
+
+    Path staging() {
+        return dir.resolve("staging");
+    }
+
+    Path bucket() {
+        return dir.resolve("bucket");
+    }
+
+    Path logs() {
+        return logs;
+    }
+
+    ClipOrigin origin() {
+        return origin;
+    }
+
+    /** Starts one worker of {@code module} with the fleet's settings plus {@code overrides}. */
+    WorkerProcess start(String module, Map<String, String> overrides) throws IOException, InterruptedException {
+        Map<String, String> workerEnv = new HashMap<>(env);
+        workerEnv.putAll(overrides);
+        WorkerProcess worker = WorkerProcess.start(module, workerEnv, logs);
+        workers.add(worker);
+        return worker.awaitHealthy(Duration.ofMinutes(3));
+    }
+
+    WorkerProcess start(String module) throws IOException, InterruptedException {
+        return start(module, Map.of());
+    }
+
+    /** One worker of each stage, started side by side; returns them by module. */
+    Map<String, WorkerProcess> startAll() throws IOException, InterruptedException {
+        return startAll(Map.of());
+    }
+
+    /** One worker of each stage with {@code overrides}, started side by side; returns them by module. */
+    Map<String, WorkerProcess> startAll(Map<String, String> overrides) throws IOException, InterruptedException {
+        Map<String, String> workerEnv = new HashMap<>(env);
+        workerEnv.putAll(overrides);
+        Map<String, WorkerProcess> started = new HashMap<>();
+        for (String module : WORKERS) {
+            WorkerProcess worker = WorkerProcess.start(module, workerEnv, logs);
+            workers.add(worker);
+            started.put(module, worker);
+        }
+        for (WorkerProcess worker : started.values()) {
+            worker.awaitHealthy(Duration.ofMinutes(3));
+        }
+        return started;
+    }
+
+    /** The status of the job whose source is {@code url}, if the store has one. */
+    Optional<JobStatus> status(String url) throws IOException, InterruptedException {
+        return statuses().stream().filter(status -> url.equals(status.source())).findFirst();
+    }
+
+    /** Polls the status store until the job of {@code url} satisfies {@code condition}. */
+    JobStatus awaitStatus(String url, Predicate<JobStatus> condition, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Optional<JobStatus> last = Optional.empty();
+        while (System.nanoTime() < deadline) {
+            last = status(url);
+            if (last.isPresent() && condition.test(last.get())) {
+                return last.get();
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the job of " + url + " did not reach the expected state within " + timeout
+                + "; last status " + last.orElse(null));
+    }
+
+    /** {@code hlsfleet submit URL…}; returns the job ids in the order of the URLs. */
+    List<String> submit(List<String> urls) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("submit"));
+        args.addAll(urls);
+        Cli.Result result = Cli.run(env, args);
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException("hlsfleet submit failed: " + result.err());
+        }
+        return result.out().lines().toList();
+    }
+
+    /** Every job the status store knows, through {@code hlsfleet status --json}. */
+    List<JobStatus> statuses() throws IOException, InterruptedException {
+        Cli.Result result = Cli.run(env, List.of("status", "--json", "--limit", "1000"));
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException("hlsfleet status failed: " + result.err());
+        }
+        return result.out().lines().filter(line -> line.startsWith("{"))
+                .map(line -> JobCodec.fromJson(line, JobStatus.class)).toList();
+    }
+
+    /** A client of the fleet's broker, for raw messages and dead letters. */
+    synchronized Transport transport() {
+        if (transport == null) {
+            transport = Transports.connect(FleetConfig.from(new Settings(env::get)));
+        }
+        return transport;
+    }
+
+    /** What the upload workers logged so far, restarts included. */
+    String uploadLog() throws IOException {
+        Path log = logs.resolve(UPLOAD + ".log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        try {
+            for (WorkerProcess worker : workers) {
+                worker.kill();
+            }
+            if (transport != null) {
+                transport.close();
+            }
+            origin.close();
+        } finally {
+            broker.close();
+        }
+    }
+}

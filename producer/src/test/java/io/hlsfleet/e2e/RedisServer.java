@@ -1,0 +1,76 @@
+package io.hlsfleet.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Jedis;
+
+/**
+ * A {@code redis-server} of the test's own on a free loopback port, so that tests neither see nor
+ * disturb other users of a shared Redis, and can crash and restart it at will. Its append-only
+ * file is synced on every write ({@code appendfsync always}): everything Redis acknowledged is
+ * there again after {@link #crashAndRestart}.
+ */
+final class RedisServer implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    RedisServer(Path dir) throws IOException, InterruptedException {
+        this.dir = Files.createDirectories(dir);
+        try (ServerSocket socket = new ServerSocket(0)) {
+            this.port = socket.getLocalPort();
+        }
+        start();
+    }
+
+    String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    int port() {
+        return port;
+    }
+
+    private void start() throws IOException, InterruptedException {
+        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
+                .start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited: " + Files.readString(dir.resolve("redis.log")));
+            }
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                if ("PONG".equals(jedis.ping())) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // Still starting or still loading its append-only file.
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("redis-server did not answer on port " + port);
+    }
+
+    /** SIGKILL, as a crashed or rescheduled Redis, then a start on the same port and data. */
+    void crashAndRestart(Duration down) throws IOException, InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+        Thread.sleep(down);
+        start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+}
