@@ -1,5 +1,7 @@
 package io.hlsfleet.storage;
 
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.StagingKeys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,6 +38,18 @@ public interface StagingArea {
 
     /** Deletes everything stored under {@code prefix}; missing keys are not an error. */
     void delete(String prefix) throws IOException;
+
+    /**
+     * Deletes everything staged for a job that was given up, so that a dead job leaves nothing
+     * behind. Unlike {@link #delete}, fails unchecked: it runs in clean-up paths.
+     */
+    default void discardJob(Job job) {
+        try {
+            delete(StagingKeys.jobPrefix(job));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not delete the staged files of job " + job.jobId(), e);
+        }
+    }
 
     default void deleteScratch(Path scratch) {
         LocalFiles.deleteRecursively(scratch);

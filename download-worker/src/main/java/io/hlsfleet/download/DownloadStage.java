@@ -9,7 +9,6 @@ import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -106,11 +105,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
 
     @Override
     public void discard(Job job) {
-        try {
-            staging.delete(StagingKeys.jobPrefix(job));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        staging.discardJob(job);
     }
 
     @Override

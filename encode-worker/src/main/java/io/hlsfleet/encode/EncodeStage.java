@@ -8,7 +8,6 @@ import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -80,10 +79,6 @@ public final class EncodeStage implements StageHandler {
     /** A job given up here leaves nothing staged: its source and any ladder go with it. */
     @Override
     public void discard(Job job) {
-        try {
-            staging.delete(StagingKeys.jobPrefix(job));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        staging.discardJob(job);
     }
 }
