@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -64,15 +63,7 @@ class DashboardsShowDataIT {
     void everyDashboardPanelAndAlertExpressionHasData() throws Exception {
         assumeTrue(PrometheusServer.binary() != null, "prometheus is not installed (apt-get install prometheus)");
         try (RabbitVhost vhost = new RabbitVhost(RABBITMQ_HOST)) {
-            Map<String, String> env = new HashMap<>();
-            env.put("HLSFLEET_BROKER", "rabbitmq");
-            env.put("SPRING_RABBITMQ_HOST", RABBITMQ_HOST);
-            env.put("SPRING_RABBITMQ_VIRTUAL_HOST", vhost.name());
-            env.put("HLSFLEET_STAGING", tmp.resolve("staging").toString());
-            env.put("HLSFLEET_BUCKET", tmp.resolve("bucket").toUri().toString());
-            env.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8");
-            env.put("HLSFLEET_ENCODE_PRESET", "ultrafast");
-            env.put("HLSFLEET_RETRY_DELAYS", "1s");
+            Map<String, String> env = vhost.fleetEnvironment(RABBITMQ_HOST, tmp);
             env.put("HLSFLEET_QUEUE_METRICS_INTERVAL", "1s");
             run(env);
         }

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,16 +29,7 @@ class RabbitFleetIT {
     Path tmp;
 
     private Map<String, String> fleetEnv(RabbitVhost vhost) {
-        Map<String, String> env = new HashMap<>();
-        env.put("HLSFLEET_BROKER", "rabbitmq");
-        env.put("SPRING_RABBITMQ_HOST", RABBITMQ_HOST);
-        env.put("SPRING_RABBITMQ_VIRTUAL_HOST", vhost.name());
-        env.put("HLSFLEET_STAGING", tmp.resolve("staging").toString());
-        env.put("HLSFLEET_BUCKET", tmp.resolve("bucket").toUri().toString());
-        // The test origin listens on loopback, which the download guard refuses unless allowed.
-        env.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8");
-        env.put("HLSFLEET_ENCODE_PRESET", "ultrafast");
-        env.put("HLSFLEET_RETRY_DELAYS", "1s");
+        Map<String, String> env = vhost.fleetEnvironment(RABBITMQ_HOST, tmp);
         // Job status goes to Redis, where hlsfleet status and watch read it.
         env.put("HLSFLEET_REDIS_URL", System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379"));
         return env;
