@@ -152,8 +152,8 @@ class FaultToleranceIT {
                     Expectation.published(fleet.origin().url("good.mp4"), good, List.of(360)),
                     Expectation.dead(fleet.origin().url("page.mp4"), "HTML page"),
                     Expectation.dead(fleet.origin().url("missing.mp4"), "HTTP 404"),
-                    Expectation.dead(fleet.origin().url("playlist.mp4"), "refers to other files"),
-                    Expectation.dead(fleet.origin().url("concat.mp4"), "not a readable video"));
+                    Expectation.dead(fleet.origin().url("playlist.mp4"), "is an HLS playlist, not a video"),
+                    Expectation.dead(fleet.origin().url("concat.mp4"), "is an ffmpeg concat script, not a video"));
             fleet.submit(jobs.stream().map(Expectation::url).toList());
 
             Counts counts = FleetChecker.awaitAndCheck(fleet, jobs,
@@ -184,7 +184,9 @@ class FaultToleranceIT {
 
             fleet.submit(List.of(url));
             fleet.awaitStatus(url, s -> s.attempt() >= 3, SETTLE);
-            assertThat(workers.get(Fleet.ENCODE).log()).contains("No space left on device");
+            // The encoder sees the full disk before it starts ffmpeg (or, if space runs out midway,
+            // in the segments ffmpeg failed to write) and retries either way.
+            assertThat(workers.get(Fleet.ENCODE).log()).contains("the encoder's disk is full");
             assertThat(fleet.bucket().resolve(VideoId.fromSource(url))).as("nothing published from a full disk")
                     .doesNotExist();
             Files.delete(filler);
