@@ -12,13 +12,13 @@
 #       default $HLSFLEET_BENCH_KIT, else ../shared/bench next to the repository
 #   -n  number of clips (default 6)        -s  seconds per clip (default 10)
 #   -w  work directory (default bench/work; the corpus there is reused between runs)
-#   -j  concurrent encodes in hlsfleet's run (default 1)
+#   -j  concurrent encodes in hlsfleet's run (default: one per core, as the encode worker)
 #   -S  skip the reference run (quick comparisons of hlsfleet settings)
 # Any HLSFLEET_ENCODE_* variable set in the environment applies to hlsfleet's run.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kit=${HLSFLEET_BENCH_KIT:-$repo/../shared/bench}
-clips=6; secs=10; work=$repo/bench/work; jobs=1; seed=1
+clips=6; secs=10; work=$repo/bench/work; jobs=$(nproc); seed=1
 while getopts "k:n:s:w:j:S" opt; do
   case $opt in
     k) kit=$OPTARG ;; n) clips=$OPTARG ;; s) secs=$OPTARG ;; w) work=$OPTARG ;; j) jobs=$OPTARG ;; S) seed=0 ;;

@@ -65,8 +65,9 @@ public record FleetConfig(
         int cores = Runtime.getRuntime().availableProcessors();
         return switch (stage) {
             case DOWNLOAD -> 32;
-            // One ffmpeg per two cores: each job runs ~2 encoder threads, so jobs x threads ~ cores.
-            case ENCODE -> Math.max(1, cores / 2);
+            // One ffmpeg per core with one encoder thread each (jobs x threads = cores): x264 wastes
+            // less on thread synchronisation than one job spread over all cores (bench/README.md).
+            case ENCODE -> cores;
             case UPLOAD -> 4;
         };
     }

@@ -23,13 +23,13 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
         String h264Profile, String h264Level) {
 
     /**
-     * 360p/720p/1080p at the bitrates of the design hlsfleet replaces. The small rungs use a slower
-     * preset than the 1080p rung: they cost a fraction of its CPU, so the quality they gain is
-     * cheap (see bench/README.md for the measurement behind these choices).
+     * 360p/720p/1080p at the bitrates of the design hlsfleet replaces. The smaller rungs use a
+     * slower preset than the 1080p rung: they cost a fraction of its CPU, so the quality they gain
+     * is cheap (see bench/README.md for the measurement behind these choices).
      */
     public static final LadderProfile DEFAULT = new LadderProfile("default", List.of(
             new Rung(360, 360, 540, 720, "medium"),
-            new Rung(720, 870, 1305, 1740, "fast"),
+            new Rung(720, 870, 1305, 1740, "medium"),
             new Rung(1080, 2100, 3150, 4200, "veryfast")), 128, 6, Container.MPEGTS, "high", "");
 
     /** The default ladder in fragmented MP4 (CMAF) segments. */
