@@ -8,10 +8,7 @@ import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
-import io.hlsfleet.status.InMemoryJobStatusStore;
-import io.hlsfleet.status.JobStatusStore;
 import io.hlsfleet.status.JobStatusStores;
-import io.hlsfleet.status.StatusRecorder;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.JobTracing;
 import io.hlsfleet.worker.StageWorker;
@@ -73,16 +70,10 @@ public class WorkerAutoConfiguration {
     }
 
     /** Job status for {@code hlsfleet status}/{@code watch}, written when a Redis store is configured. */
-    @Bean(destroyMethod = "close")
-    @ConditionalOnMissingBean
-    public JobStatusStore jobStatusStore(Settings settings, FleetConfig config) {
-        return JobStatusStores.connect(settings, config).orElse(new InMemoryJobStatusStore());
-    }
-
     @Bean
     @ConditionalOnMissingBean
-    public JobListener jobStatusRecorder(JobStatusStore store) {
-        return new StatusRecorder(store);
+    public JobListener jobStatusRecorder(Settings settings, FleetConfig config) {
+        return JobStatusStores.recorder(settings, config);
     }
 
     @Bean

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Keeps each job's latest state for {@code hlsfleet status} and {@code hlsfleet watch}: in memory
- * for {@code hlsfleet run}, in Redis for a fleet.
+ * Keeps each job's latest state for {@code hlsfleet status} and {@code hlsfleet watch}, shared by
+ * the workers and the CLI ({@code hlsfleet run} shows its own jobs' progress directly).
  */
 public interface JobStatusStore extends AutoCloseable {
 

@@ -2,6 +2,7 @@ package io.hlsfleet.status;
 
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.worker.JobListener;
 import java.util.Optional;
 
 /**
@@ -19,5 +20,13 @@ public final class JobStatusStores {
             url = config.redisUrl();
         }
         return url == null ? Optional.empty() : Optional.of(new RedisJobStatusStore(url));
+    }
+
+    /**
+     * What records job status for this process: a {@link StatusRecorder} on the fleet's store, or
+     * {@link JobListener#NONE} when none is configured (nobody could read what would be recorded).
+     */
+    public static JobListener recorder(Settings settings, FleetConfig config) {
+        return connect(settings, config).<JobListener>map(StatusRecorder::new).orElse(JobListener.NONE);
     }
 }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Writes job events into a {@link JobStatusStore}. Progress is written at most once a second per
  * job, so a fast encode does not flood the store; a failing store is logged and never fails a job.
  */
-public final class StatusRecorder implements JobListener {
+public final class StatusRecorder implements JobListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StatusRecorder.class);
     private static final long PROGRESS_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
@@ -64,6 +64,12 @@ public final class StatusRecorder implements JobListener {
     public void dead(Stage stage, Job job, JobFailure failure) {
         lastProgress.remove(job.jobId());
         save(job, JobState.DEAD, -1, "failed at " + stage.id(), failure.reason());
+    }
+
+    /** Closes the store; a worker's context calls this on shutdown. */
+    @Override
+    public void close() {
+        store.close();
     }
 
     private static JobState working(Stage stage) {

@@ -4,14 +4,12 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
-import io.hlsfleet.status.InMemoryJobStatusStore;
-import io.hlsfleet.status.JobStatusStore;
 import io.hlsfleet.status.JobStatusStores;
-import io.hlsfleet.status.StatusRecorder;
 import io.hlsfleet.storage.LadderPublisher;
 import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
+import io.hlsfleet.worker.JobListener;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,13 +44,12 @@ final class SubmitCommand implements Callable<Integer> {
         for (String item : items) {
             sources.addAll(SourceList.looksLikeUrl(item) ? List.of(item) : SourceList.read(item));
         }
-        FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
-        LadderPublisher published = new LadderPublisher(Stores.bucket(config.bucket()), 1);
-        int refused = 0;
         Settings settings = Settings.fromEnvironment();
-        try (Transport transport = Transports.connect(config);
-             JobStatusStore statusStore = JobStatusStores.connect(settings, config).orElse(new InMemoryJobStatusStore())) {
-            StatusRecorder status = new StatusRecorder(statusStore);
+        FleetConfig config = FleetConfig.from(settings);
+        LadderPublisher published = new LadderPublisher(Stores.bucket(config.bucket(), settings), 1);
+        int refused = 0;
+        JobListener status = JobStatusStores.recorder(settings, config);
+        try (Transport transport = Transports.connect(config)) {
             for (String source : sources) {
                 if (!SourceList.looksLikeUrl(source)) {
                     err.println("skipped " + source + ": local paths work only with 'hlsfleet run'; give a URL");
@@ -69,6 +66,10 @@ final class SubmitCommand implements Callable<Integer> {
                 status.queued(job);
                 out.println(job.jobId());
                 out.flush();
+            }
+        } finally {
+            if (status instanceof AutoCloseable store) {
+                store.close();
             }
         }
         return refused == 0 ? 0 : 1;
