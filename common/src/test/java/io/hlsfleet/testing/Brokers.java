@@ -36,29 +36,40 @@ public final class Brokers {
      */
     public static FleetConfig.RabbitSettings isolatedRabbit(String virtualHost) {
         FleetConfig.RabbitSettings shared = rabbit();
-        String base = "http://" + shared.host() + ":" + env("RABBITMQ_MANAGEMENT_PORT", "15672") + "/api";
+        String base = managementApi(shared);
         String vhost = URLEncoder.encode(virtualHost, StandardCharsets.UTF_8);
         String user = URLEncoder.encode(shared.username(), StandardCharsets.UTF_8);
-        management(shared, base + "/vhosts/" + vhost, "{}");
-        management(shared, base + "/permissions/" + vhost + "/" + user,
+        management(shared, "PUT", base + "/vhosts/" + vhost, "{}");
+        management(shared, "PUT", base + "/permissions/" + vhost + "/" + user,
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
         return new FleetConfig.RabbitSettings(shared.host(), shared.port(), shared.username(), shared.password(),
                 virtualHost);
     }
 
-    private static void management(FleetConfig.RabbitSettings settings, String url, String json) {
+    /** Deletes a virtual host made by {@link #isolatedRabbit}, with every queue in it. */
+    public static void deleteRabbitVhost(String virtualHost) {
+        FleetConfig.RabbitSettings shared = rabbit();
+        management(shared, "DELETE", managementApi(shared) + "/vhosts/"
+                + URLEncoder.encode(virtualHost, StandardCharsets.UTF_8), "");
+    }
+
+    private static String managementApi(FleetConfig.RabbitSettings settings) {
+        return "http://" + settings.host() + ":" + env("RABBITMQ_MANAGEMENT_PORT", "15672") + "/api";
+    }
+
+    private static void management(FleetConfig.RabbitSettings settings, String method, String url, String json) {
         String credentials = Base64.getEncoder().encodeToString(
                 (settings.username() + ":" + settings.password()).getBytes(StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Basic " + credentials)
                 .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json))
+                .method(method, HttpRequest.BodyPublishers.ofString(json))
                 .build();
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() >= 300) {
-                throw new IllegalStateException("RabbitMQ management API refused PUT " + url + ": "
+                throw new IllegalStateException("RabbitMQ management API refused " + method + " " + url + ": "
                         + response.statusCode() + " " + response.body());
             }
         } catch (IOException e) {

@@ -62,7 +62,7 @@ class DashboardsShowDataIT {
     @Test
     void everyDashboardPanelAndAlertExpressionHasData() throws Exception {
         assumeTrue(PrometheusServer.binary() != null, "prometheus is not installed (apt-get install prometheus)");
-        try (RabbitVhost vhost = new RabbitVhost(RABBITMQ_HOST)) {
+        try (RabbitVhost vhost = new RabbitVhost()) {
             Map<String, String> env = vhost.fleetEnvironment(RABBITMQ_HOST, tmp);
             env.put("HLSFLEET_QUEUE_METRICS_INTERVAL", "1s");
             run(env);

@@ -45,7 +45,7 @@ interface FleetBroker extends AutoCloseable {
 
         Rabbit(RedisServer status) throws IOException, InterruptedException {
             this.status = status;
-            this.vhost = new RabbitVhost(HOST);
+            this.vhost = new RabbitVhost();
         }
 
         @Override

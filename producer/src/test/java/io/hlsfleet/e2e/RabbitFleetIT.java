@@ -37,7 +37,7 @@ class RabbitFleetIT {
 
     @Test
     void clipsSubmittedToAFleetOfThreeWorkerProcessesArePublished() throws Exception {
-        try (RabbitVhost vhost = new RabbitVhost(RABBITMQ_HOST)) {
+        try (RabbitVhost vhost = new RabbitVhost()) {
             runFleet(fleetEnv(vhost));
         }
     }

@@ -1,13 +1,7 @@
 package io.hlsfleet.e2e;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import io.hlsfleet.testing.Brokers;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -19,13 +13,9 @@ import java.util.UUID;
 final class RabbitVhost implements AutoCloseable {
 
     private final String name = "hlsfleet-it-" + UUID.randomUUID().toString().substring(0, 8);
-    private final String api;
-    private final HttpClient client = HttpClient.newHttpClient();
 
-    RabbitVhost(String host) throws IOException, InterruptedException {
-        this.api = "http://" + host + ":15672/api/";
-        send("PUT", "vhosts/" + name, "");
-        send("PUT", "permissions/" + name + "/guest", "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
+    RabbitVhost() {
+        Brokers.isolatedRabbit(name);
     }
 
     String name() {
@@ -50,22 +40,8 @@ final class RabbitVhost implements AutoCloseable {
         return env;
     }
 
-    private void send(String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(api + path))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        "guest:guest".getBytes(StandardCharsets.UTF_8)))
-                .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(body))
-                .build();
-        int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (status >= 300) {
-            throw new IOException(method + " " + path + " answered HTTP " + status
-                    + "; the tests need RabbitMQ's management plugin (rabbitmq-plugins enable rabbitmq_management)");
-        }
-    }
-
     @Override
-    public void close() throws IOException, InterruptedException {
-        send("DELETE", "vhosts/" + name, "");
+    public void close() {
+        Brokers.deleteRabbitVhost(name);
     }
 }

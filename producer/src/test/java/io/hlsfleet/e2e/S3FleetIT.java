@@ -80,7 +80,7 @@ class S3FleetIT {
 
     @Test
     void aFleetThatSharesNoDiskPublishesThroughS3() throws Exception {
-        try (S3Server s3 = S3Server.start(); RabbitVhost vhost = new RabbitVhost(RABBITMQ_HOST)) {
+        try (S3Server s3 = S3Server.start(); RabbitVhost vhost = new RabbitVhost()) {
             s3.createBucket("staging");
             s3.createBucket("cdn");
             Map<String, String> env = fleetEnv(s3, vhost);

@@ -32,7 +32,7 @@ class WorkerHealthIT {
 
     @Test
     void readinessFollowsTheBrokerWhileLivenessStaysUp() throws Exception {
-        try (RabbitVhost vhost = new RabbitVhost(RABBITMQ_HOST);
+        try (RabbitVhost vhost = new RabbitVhost();
              Relay relay = new Relay(RABBITMQ_HOST, 5672)) {
             Map<String, String> env = Map.of(
                     "HLSFLEET_BROKER", "rabbitmq",
