@@ -31,8 +31,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the same code), real ffmpeg. Every scenario ends with {@link FleetChecker} and writes its numbers
  * to {@code producer/target/fault-report.md}.
  *
- * <p>The broker-restart scenario restarts the local RabbitMQ node, which disturbs every other
- * client of it; the suite runs in the {@code faults} Maven profile, one test class at a time.
+ * <p>Scenarios that restart or cut the broker run on a broker process of their own
+ * ({@link Fleet#onPrivateBroker}); the others on a virtual host of the machine's shared RabbitMQ,
+ * which no scenario disturbs, so the suite runs beside other tests.
  */
 class FaultToleranceIT {
 
@@ -98,7 +99,7 @@ class FaultToleranceIT {
     @EnumSource(FleetBroker.Kind.class)
     void brokerRestartMidRun(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
-        try (Fleet fleet = new Fleet(transport, tmp, "broker-restart")) {
+        try (Fleet fleet = Fleet.onPrivateBroker(transport, tmp, "broker-restart")) {
             List<Expectation> jobs = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 String name = "clip-" + i + ".mp4";

@@ -42,11 +42,21 @@ final class Fleet implements AutoCloseable {
     private final ClipOrigin origin;
     private Transport transport;
 
+    /** A fleet on a broker isolated from other tests (a virtual host of the shared RabbitMQ node). */
     Fleet(FleetBroker.Kind kind, Path dir, String name) throws IOException, InterruptedException {
+        this(kind, kind.open(dir), dir, name);
+    }
+
+    /** A fleet on a broker process of its own, for scenarios that restart or cut the broker. */
+    static Fleet onPrivateBroker(FleetBroker.Kind kind, Path dir, String name) throws IOException, InterruptedException {
+        return new Fleet(kind, kind.openPrivate(dir), dir, name);
+    }
+
+    private Fleet(FleetBroker.Kind kind, FleetBroker broker, Path dir, String name) throws IOException {
         this.kind = kind;
         this.dir = dir;
         this.logs = WorkerProcess.logDirectory(name + "-" + kind.name().toLowerCase(Locale.ROOT));
-        this.broker = kind.open(dir);
+        this.broker = broker;
         env.putAll(broker.env());
         env.put("HLSFLEET_STAGING", staging().toString());
         env.put("HLSFLEET_BUCKET", bucket().toUri().toString());

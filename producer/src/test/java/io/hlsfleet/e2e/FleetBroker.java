@@ -1,9 +1,10 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.testing.PrivateRabbitNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -16,7 +17,10 @@ interface FleetBroker extends AutoCloseable {
     /** The workers' and the CLI's settings for this broker and the status store. */
     Map<String, String> env();
 
-    /** Stops the broker, waits {@code down}, and starts it again with its data. */
+    /**
+     * Stops the broker, waits {@code down}, and starts it again with its data. Only a broker of the
+     * test's own can ({@link Kind#openPrivate}): the machine's shared RabbitMQ node is never restarted.
+     */
     void restart(Duration down) throws IOException, InterruptedException;
 
     @Override
@@ -26,10 +30,20 @@ interface FleetBroker extends AutoCloseable {
     enum Kind {
         RABBITMQ, REDIS;
 
+        /** A broker isolated from other tests: on RabbitMQ a virtual host of the machine's shared node. */
         FleetBroker open(Path dir) throws IOException, InterruptedException {
             RedisServer redis = new RedisServer(dir.resolve("redis"));
             return switch (this) {
                 case RABBITMQ -> new Rabbit(redis);
+                case REDIS -> new Redis(redis);
+            };
+        }
+
+        /** A broker process of the test's own, which the test may restart and cut. */
+        FleetBroker openPrivate(Path dir) throws IOException, InterruptedException {
+            RedisServer redis = new RedisServer(dir.resolve("redis"));
+            return switch (this) {
+                case RABBITMQ -> new PrivateRabbit(redis, PrivateRabbitNode.start(dir.resolve("rabbitmq")));
                 case REDIS -> new Redis(redis);
             };
         }
@@ -54,22 +68,55 @@ interface FleetBroker extends AutoCloseable {
                     "SPRING_RABBITMQ_VIRTUAL_HOST", vhost.name(), "HLSFLEET_REDIS_URL", status.url());
         }
 
-        /**
-         * Restarts the RabbitMQ application of the local node. This is disruptive: every client of
-         * the node, not only this test's, loses its connections. Test classes run one at a time.
-         */
+        /** Refused: other tests use the shared node; open the fleet with {@link Kind#openPrivate} instead. */
         @Override
-        public void restart(Duration down) throws IOException, InterruptedException {
-            TestClips.run(List.of("rabbitmqctl", "-q", "stop_app"));
-            Thread.sleep(down);
-            TestClips.run(List.of("rabbitmqctl", "-q", "start_app"));
-            TestClips.run(List.of("rabbitmqctl", "-q", "await_startup"));
+        public void restart(Duration down) {
+            throw new UnsupportedOperationException("the shared RabbitMQ node is never restarted by a test;"
+                    + " open the fleet's broker with FleetBroker.Kind.openPrivate");
         }
 
         @Override
         public void close() throws IOException, InterruptedException {
             try {
                 vhost.close();
+            } finally {
+                status.close();
+            }
+        }
+    }
+
+    /** A RabbitMQ node of the test's own ({@code /} virtual host); job status in a Redis of its own. */
+    final class PrivateRabbit implements FleetBroker {
+
+        private final RedisServer status;
+        private final PrivateRabbitNode node;
+
+        PrivateRabbit(RedisServer status, PrivateRabbitNode node) {
+            this.status = status;
+            this.node = node;
+        }
+
+        @Override
+        public Map<String, String> env() {
+            Map<String, String> env = new HashMap<>(node.fleetEnvironment());
+            env.put("HLSFLEET_REDIS_URL", status.url());
+            return Map.copyOf(env);
+        }
+
+        PrivateRabbitNode node() {
+            return node;
+        }
+
+        /** A graceful stop of the whole node (every queue's data kept), then a boot. */
+        @Override
+        public void restart(Duration down) throws IOException, InterruptedException {
+            node.restart(down);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            try {
+                node.close();
             } finally {
                 status.close();
             }
