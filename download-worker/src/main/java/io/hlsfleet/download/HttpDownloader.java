@@ -20,11 +20,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -64,14 +61,14 @@ public final class HttpDownloader implements AutoCloseable {
 
     static final int MAX_REDIRECTS = 5;
 
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("hlsfleet-download-watchdog").factory());
+    /** Cancels transfers past their total deadline; a transfer that ends first removes its task at once. */
+    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
 
     private final DownloadSettings settings;
     private final SsrfGuard guard;
     private final DownloadMetrics metrics;
     private final CloseableHttpClient client;
-    private final ConcurrentHashMap<String, Semaphore> hosts = new ConcurrentHashMap<>();
+    private final HostSlots hosts;
 
     public HttpDownloader(DownloadSettings settings) {
         this(settings, HostResolver.SYSTEM, DownloadMetrics.detached());
@@ -81,6 +78,7 @@ public final class HttpDownloader implements AutoCloseable {
         this.settings = settings;
         this.guard = new SsrfGuard(settings.allowedCidrs(), resolver);
         this.metrics = metrics;
+        this.hosts = new HostSlots(settings.perHost());
         Timeout read = Timeout.of(settings.readTimeout());
         PoolingHttpClientConnectionManager connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setDnsResolver(new GuardedDnsResolver(guard))
@@ -205,9 +203,8 @@ public final class HttpDownloader implements AutoCloseable {
 
         /** Requests {@code uri}; returns where it redirects to, or {@code null} once the body is on disk. */
         private URI hop(URI uri) throws Retry, JobFailure, InterruptedException {
-            Semaphore slots = hosts.computeIfAbsent(hostKey(uri), k -> new Semaphore(settings.perHost(), true));
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0 || !slots.tryAcquire(remaining, TimeUnit.NANOSECONDS)) {
+            String host = hostKey(uri);
+            if (!hosts.tryAcquire(host, deadline - System.nanoTime())) {
                 throw new Retry(RetryCause.TIMEOUT, "waited too long for a connection slot to " + uri.getHost(), null);
             }
             HttpGet get = new HttpGet(uri);
@@ -251,7 +248,7 @@ public final class HttpDownloader implements AutoCloseable {
                 if (response != null) {
                     closeResponse(response, complete);
                 }
-                slots.release();
+                hosts.release(host);
             }
         }
 
@@ -422,6 +419,25 @@ public final class HttpDownloader implements AutoCloseable {
         } catch (NumberFormatException e) {
             return -1L;
         }
+    }
+
+    private static ScheduledThreadPoolExecutor watchdog() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("hlsfleet-download-watchdog").factory());
+        // Without this a cancelled task stays queued until its deadline (the 2 h total timeout by
+        // default): one per finished transfer.
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    /** Watchdog tasks queued: one per transfer in flight, none for finished ones. */
+    static int watchdogTasks() {
+        return WATCHDOG.getQueue().size();
+    }
+
+    /** Hosts whose connection slots are tracked: only those with a transfer in flight or waiting. */
+    int hostsInUse() {
+        return hosts.hostsInUse();
     }
 
     private static String hostKey(URI uri) {

@@ -14,6 +14,29 @@ import org.junit.jupiter.api.Test;
 class DownloadUnitsTest {
 
     @Test
+    void hostSlotsLimitEachHostAndForgetHostsNobodyUses() throws Exception {
+        HostSlots slots = new HostSlots(2);
+        for (int i = 0; i < 1000; i++) {
+            String host = "origin-" + i + ".example:443";
+            assertThat(slots.tryAcquire(host, 1_000_000)).isTrue();
+            slots.release(host);
+        }
+        assertThat(slots.hostsInUse()).as("hosts tracked after 1000 finished transfers").isZero();
+
+        assertThat(slots.tryAcquire("busy:80", 1_000_000)).isTrue();
+        assertThat(slots.tryAcquire("busy:80", 1_000_000)).isTrue();
+        assertThat(slots.tryAcquire("busy:80", 1_000_000)).as("a third transfer to a host limited to 2").isFalse();
+        assertThat(slots.tryAcquire("other:80", 1_000_000)).as("another host is not held up").isTrue();
+        assertThat(slots.hostsInUse()).isEqualTo(2);
+        slots.release("busy:80");
+        assertThat(slots.tryAcquire("busy:80", 1_000_000)).as("a slot given back is free again").isTrue();
+        slots.release("busy:80");
+        slots.release("busy:80");
+        slots.release("other:80");
+        assertThat(slots.hostsInUse()).isZero();
+    }
+
+    @Test
     void sniffingTellsPagesAndTextFromMedia() {
         assertThat(kind("<!DOCTYPE html><html><body>Not found</body></html>")).isEqualTo("an HTML page");
         assertThat(kind("\uFEFF  <html lang=en>")).isEqualTo("an HTML page");

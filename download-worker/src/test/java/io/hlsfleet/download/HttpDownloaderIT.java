@@ -96,7 +96,9 @@ class HttpDownloaderIT {
         Path out = dir.resolve("resumed.mp4");
         try (HttpDownloader downloader = downloader()) {
             assertThat(download(downloader, "/v.mp4", out)).isEqualTo(video.length);
+            assertThat(downloader.hostsInUse()).as("hosts tracked once the transfer ended").isZero();
         }
+        assertThat(HttpDownloader.watchdogTasks()).as("watchdog tasks left by finished transfers").isZero();
         assertThat(Files.readAllBytes(out)).isEqualTo(video);
         assertThat(origin.requests()).hasSize(2);
         ScriptedOrigin.Request second = origin.requests().get(1);

@@ -2,9 +2,12 @@ package io.hlsfleet.encode;
 
 import io.hlsfleet.job.JobFailure;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -18,12 +21,21 @@ public final class Prober {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** How long ffprobe may take; it reads headers only, so longer means it hangs. */
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
     private final String ffprobe;
     private final Admission.Limits limits;
+    private final Duration timeout;
 
     public Prober(String ffprobe, Admission.Limits limits) {
+        this(ffprobe, limits, TIMEOUT);
+    }
+
+    Prober(String ffprobe, Admission.Limits limits, Duration timeout) {
         this.ffprobe = ffprobe;
         this.limits = limits;
+        this.timeout = timeout;
     }
 
     public MediaInfo probe(Path source) throws JobFailure, IOException, InterruptedException {
@@ -34,30 +46,37 @@ public final class Prober {
                 "file:" + source.toAbsolutePath()));
         Process process = ChildProcesses.start(builder);
         try {
-            // ffprobe's stderr is small; read it beside stdout so neither pipe can fill up.
-            StringBuilder err = new StringBuilder();
-            Thread errReader = Thread.ofVirtual().start(() -> {
-                try {
-                    err.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException closed) {
-                    // Killed below; what was read is enough.
-                }
-            });
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                throw JobFailure.retryable("ffprobe did not finish within 60 s");
+            // Both pipes are read beside the wait, so that a hung ffprobe meets the timeout instead
+            // of holding the reader forever, and neither pipe can fill up.
+            CompletableFuture<byte[]> out = readAll(process.getInputStream());
+            CompletableFuture<byte[]> err = readAll(process.getErrorStream());
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw JobFailure.retryable("ffprobe did not finish within " + timeout.toSeconds() + " s");
             }
-            errReader.join();
             if (process.exitValue() != 0) {
-                throw JobFailure.permanent(Admission.unreadableReason(err.toString().strip()));
+                throw JobFailure.permanent(Admission.unreadableReason(
+                        new String(err.join(), StandardCharsets.UTF_8).strip()));
             }
-            JsonNode root = JSON.readTree(out);
+            JsonNode root = JSON.readTree(out.join());
             MediaInfo media = parse(root);
             Admission.checkLimits(media, root.path("streams").size(), limits);
             return media;
         } finally {
             ChildProcesses.kill(process);
         }
+    }
+
+    private static CompletableFuture<byte[]> readAll(InputStream stream) {
+        CompletableFuture<byte[]> read = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                read.complete(stream.readAllBytes());
+            } catch (IOException closed) {
+                // The process was killed; what it wrote is of no use then.
+                read.complete(new byte[0]);
+            }
+        });
+        return read;
     }
 
     /** Reads ffprobe's JSON; refuses what has no usable video stream or an unaccepted container. */

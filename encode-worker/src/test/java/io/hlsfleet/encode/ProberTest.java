@@ -4,12 +4,42 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.hlsfleet.job.JobFailure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Parsing of ffprobe's JSON, on trimmed real ffprobe output. */
+/** Parsing of ffprobe's JSON, on trimmed real ffprobe output; the probe's time limit. */
 class ProberTest {
+
+    @TempDir
+    Path tmp;
+
+    /** An ffprobe that hangs with its output open is stopped at the time limit, as a retryable failure. */
+    @Test
+    void hungProbeIsStoppedAtItsTimeLimit() throws Exception {
+        Path hanging = tmp.resolve("ffprobe");
+        Files.writeString(hanging, "#!/bin/sh\nexec sleep 60\n");
+        Files.setPosixFilePermissions(hanging, PosixFilePermissions.fromString("rwx------"));
+        byte[] noise = new byte[4096];
+        new Random(7).nextBytes(noise);
+        Path source = Files.write(tmp.resolve("source.bin"), noise);
+
+        long started = System.nanoTime();
+        JobFailure failure = catchThrowableOfType(JobFailure.class, () -> new Prober(hanging.toString(),
+                Admission.Limits.DEFAULT, Duration.ofSeconds(1)).probe(source));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(failure).isNotNull();
+        assertThat(failure.retryable()).isTrue();
+        assertThat(failure.reason()).contains("did not finish within 1 s");
+        assertThat(took).isLessThan(Duration.ofSeconds(20));
+    }
 
     private static JsonNode json(String text) {
         return JsonMapper.builder().build().readTree(text);
