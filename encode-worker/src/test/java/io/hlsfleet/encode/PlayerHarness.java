@@ -1,0 +1,134 @@
+package io.hlsfleet.encode;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Plays ladders in real players: hls.js and Shaka Player, in the system's headless Chromium driven
+ * by playwright-core (src/test/players). Ladders and the check page are served by an HTTP server on
+ * loopback that answers range requests, as CDNs do for byte-range playlists.
+ *
+ * <p>The page reports what each player really did (levels offered, picture height rendered per
+ * level, automatic switching, seeks, {@code ended}, audio renditions and subtitle cues); the tests
+ * assert on those reports.
+ */
+final class PlayerHarness implements AutoCloseable {
+
+    /** The browser: Debian's Chromium, or {@code HLSFLEET_TEST_CHROMIUM}. */
+    static final String CHROMIUM = System.getenv().getOrDefault("HLSFLEET_TEST_CHROMIUM", "/usr/bin/chromium");
+
+    static final List<String> PLAYERS = List.of("hlsjs", "shaka");
+
+    private static final Path PLAYERS_DIR = Path.of("src/test/players").toAbsolutePath();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
+    private static final Map<String, String> TYPES = Map.of(
+            "m3u8", "application/vnd.apple.mpegurl", "ts", "video/mp2t", "m4s", "video/iso.segment",
+            "mp4", "video/mp4", "vtt", "text/vtt", "js", "text/javascript", "html", "text/html; charset=utf-8",
+            "key", "application/octet-stream", "aac", "audio/aac");
+
+    private final HttpServer server;
+    private final Path site;
+
+    /** Serves {@code site} under {@code /site/} and the check page under {@code /players/}. */
+    PlayerHarness(Path site) throws IOException {
+        if (!Files.isDirectory(PLAYERS_DIR.resolve("node_modules/playwright-core"))) {
+            throw new IllegalStateException("the players are not installed: run `npm ci` in " + PLAYERS_DIR
+                    + " (Maven's pre-integration-test phase does)");
+        }
+        this.site = site;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/site/", exchange -> serve(exchange, this.site, "/site/"));
+        server.createContext("/players/", exchange -> serve(exchange, PLAYERS_DIR, "/players/"));
+        server.start();
+    }
+
+    /** The URL of a file or folder below the served site folder. */
+    String url(String pathInSite) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/site/" + pathInSite;
+    }
+
+    /** Plays {@code master} (a path below the site folder) in every player; one report per player. */
+    List<JsonNode> play(String master) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("node", PLAYERS_DIR.resolve("run.mjs").toString(), CHROMIUM,
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/players/page.html"));
+        for (String player : PLAYERS) {
+            command.add(player + "=" + url(master));
+        }
+        Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!node.waitFor(5, TimeUnit.MINUTES)) {
+            node.destroyForcibly();
+            throw new AssertionError("the players did not finish within 5 min");
+        }
+        if (node.exitValue() != 0) {
+            throw new AssertionError("the player run failed (exit " + node.exitValue() + "): " + out);
+        }
+        List<JsonNode> reports = new ArrayList<>();
+        for (String line : out.lines().filter(l -> l.startsWith("{")).toList()) {
+            reports.add(JSON.readTree(line));
+        }
+        if (reports.size() != PLAYERS.size()) {
+            throw new AssertionError("expected one report per player, got: " + out);
+        }
+        return reports;
+    }
+
+    private static void serve(HttpExchange exchange, Path root, String prefix) throws IOException {
+        try (exchange) {
+            String relative = exchange.getRequestURI().getPath().substring(prefix.length());
+            Path file = root.resolve(relative).normalize();
+            if (!file.startsWith(root) || !Files.isRegularFile(file)) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            long size = Files.size(file);
+            long from = 0;
+            long to = size - 1;
+            Matcher range = RANGE.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Range")));
+            boolean partial = range.matches();
+            if (partial) {
+                from = Long.parseLong(range.group(1));
+                to = range.group(2).isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(range.group(2)));
+                exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + size);
+            }
+            String name = file.getFileName().toString();
+            String type = TYPES.getOrDefault(name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT),
+                    "application/octet-stream");
+            exchange.getResponseHeaders().set("Content-Type", type);
+            exchange.getResponseHeaders().set("Accept-Ranges", "bytes");
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            long length = to - from + 1;
+            exchange.sendResponseHeaders(partial ? 206 : 200, length);
+            try (InputStream in = Files.newInputStream(file); OutputStream body = exchange.getResponseBody()) {
+                // Test ladders are small: the range is read whole.
+                in.skipNBytes(from);
+                body.write(in.readNBytes((int) length));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,128 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.testing.LadderAssertions;
+import io.hlsfleet.testing.SyntheticClip;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Ladders made by the real encode stage, played in hls.js and Shaka Player inside headless
+ * Chromium (see {@link PlayerHarness}): every level loads and renders at its height, automatic
+ * switching plays, a seek to the middle and to the end work, {@code ended} fires, and no player
+ * reports a fatal error.
+ */
+class PlayerIT {
+
+    @TempDir
+    static Path dir;
+
+    private static PlayerHarness players;
+    private static EncodeHarness encoder;
+
+    @BeforeAll
+    static void startPlayers() throws Exception {
+        players = new PlayerHarness(dir);
+        encoder = new EncodeHarness(dir);
+    }
+
+    @AfterAll
+    static void stopPlayers() {
+        players.close();
+    }
+
+    private final EncodeSettings small = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS);
+
+    @Test
+    void mpegTsLadderPlays() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).seconds(4).writeTo(dir.resolve("ts.mp4"));
+        assertPlays(clip, encoder.encode(clip, small));
+    }
+
+    @Test
+    void fragmentedMp4LadderPlays() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).seconds(4).writeTo(dir.resolve("fmp4.mp4"));
+        assertPlays(clip, encoder.encode(clip, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS",
+                EncodeHarness.SMALL_RUNGS, "HLSFLEET_ENCODE_CONTAINER", "fmp4")));
+    }
+
+    @Test
+    void aes128LadderPlaysWithItsKey() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).seconds(4).writeTo(dir.resolve("aes.mp4"));
+        Map<String, String> env = Map.of(
+                "HLSFLEET_ENCRYPTION", "aes-128",
+                "HLSFLEET_ENCRYPTION_KEY_URI", players.url("keys/{videoId}.key"),
+                "HLSFLEET_ENCRYPTION_KEY_STORE", dir.resolve("keys").toUri().toString(),
+                "HLSFLEET_BUCKET", dir.resolve("bucket").toUri().toString());
+        SegmentEncryption encryption = SegmentEncryption.from(new Settings(env::get), Container.MPEGTS);
+        // The files cannot be checked without the key (the ladder check tests run on clear ladders);
+        // the players fetch it from the key URI and must play every level.
+        assertPlays(encoder.encode(clip, small, encryption), List.of(144, 240));
+    }
+
+    @Test
+    void portraitLadderPlays() throws Exception {
+        Path clip = SyntheticClip.video(240, 426).seconds(4).writeTo(dir.resolve("portrait.mp4"));
+        assertPlays(clip, encoder.encode(clip, small));
+    }
+
+    @Test
+    void ladderWithoutAudioPlays() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).seconds(4).audioTracks(0).writeTo(dir.resolve("silent.mp4"));
+        assertPlays(clip, encoder.encode(clip, small));
+    }
+
+    /** Checks the ladder as files, then plays it in every player and checks what they did. */
+    private List<JsonNode> assertPlays(Path clip, Path ladder) throws Exception {
+        LadderAssertions.Ladder checked = LadderAssertions.assertValidLadder(ladder, clip);
+        return assertPlays(ladder, checked.variants().stream().map(LadderAssertions.Variant::height).toList());
+    }
+
+    /** Plays the ladder in every player and checks what they did; {@code heights} in master order. */
+    private List<JsonNode> assertPlays(Path ladder, List<Integer> heights) throws Exception {
+        List<JsonNode> reports = players.play(dir.relativize(ladder.resolve("master.m3u8")).toString());
+        SoftAssertions softly = new SoftAssertions();
+        for (JsonNode report : reports) {
+            String player = report.path("player").asString();
+            softly.assertThat(strings(report.path("fatal"))).as("%s: fatal errors", player).isEmpty();
+            softly.assertThat(ints(report.path("levels"), "height")).as("%s: levels offered", player)
+                    .containsExactlyElementsOf(heights);
+            softly.assertThat(ints(report.path("rendered"), null)).as("%s: picture height rendered per level", player)
+                    .containsExactlyElementsOf(heights);
+            softly.assertThat(report.path("automatic").asBoolean()).as("%s: automatic switching on", player).isTrue();
+            softly.assertThat(report.path("automaticPlayed").asBoolean()).as("%s: automatic switching plays", player)
+                    .isTrue();
+            double duration = report.path("duration").asDouble();
+            softly.assertThat(duration).as("%s: duration", player).isBetween(3.5, 4.5);
+            softly.assertThat(report.path("seekMiddle").asDouble()).as("%s: played on after a seek to the middle",
+                    player).isGreaterThan(duration / 2);
+            softly.assertThat(report.path("ended").asBoolean()).as("%s: ended fired after a seek to the end", player)
+                    .isTrue();
+        }
+        softly.assertAll();
+        assertThat(reports).hasSize(PlayerHarness.PLAYERS.size());
+        return reports;
+    }
+
+    static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(node -> values.add(node.asString()));
+        return values;
+    }
+
+    static List<Integer> ints(JsonNode array, String field) {
+        List<Integer> values = new ArrayList<>();
+        array.forEach(node -> values.add((field == null ? node : node.path(field)).asInt()));
+        return values;
+    }
+}

@@ -1,0 +1,33 @@
+// Drives the system's Chromium with playwright-core (which never downloads a browser of its own):
+// opens the check page once per ladder and player and prints one JSON report per line.
+//
+//   node run.mjs CHROMIUM PAGE_URL PLAYER=MASTER_URL...
+import { chromium } from 'playwright-core';
+
+const [executablePath, pageUrl, ...checks] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--autoplay-policy=no-user-gesture-required'],
+});
+try {
+  for (const check of checks) {
+    const eq = check.indexOf('=');
+    const player = check.slice(0, eq);
+    const master = check.slice(eq + 1);
+    const page = await browser.newPage();
+    const console = [];
+    page.on('console', message => { if (message.type() === 'error') console.push(message.text()); });
+    page.on('pageerror', error => console.push(error.message));
+    await page.goto(pageUrl);
+    const report = await page.evaluate(([p, m]) => window.checkLadder(p, m), [player, master]);
+    report.master = master;
+    report.consoleErrors = console;
+    process.stdout.write(JSON.stringify(report) + '\n');
+    await page.close();
+  }
+} finally {
+  await browser.close();
+}
