@@ -1,6 +1,7 @@
 package io.hlsfleet.config;
 
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.redis.RedisTransport;
 import io.hlsfleet.worker.RetryPolicy;
 import java.time.Duration;
 
@@ -18,6 +19,8 @@ import java.time.Duration;
  * @param consumerTimeout {@code HLSFLEET_CONSUMER_TIMEOUT}: the longest a RabbitMQ consumer may hold a message
  * @param redisLease {@code HLSFLEET_REDIS_LEASE}: how long a job held by a Redis consumer that stopped renewing
  *        it (because its worker died) waits before another worker takes it over
+ * @param redisDeadLetterCap {@code HLSFLEET_REDIS_DEAD_LETTER_CAP}: how many dead letters each stage
+ *        keeps on Redis, the newest (0: no cap)
  */
 public record FleetConfig(
         String broker,
@@ -28,7 +31,8 @@ public record FleetConfig(
         RetryPolicy retryPolicy,
         Duration shutdownGrace,
         Duration consumerTimeout,
-        Duration redisLease) {
+        Duration redisLease,
+        int redisDeadLetterCap) {
 
     public record RabbitSettings(String host, int port, String username, String password, String virtualHost) {
     }
@@ -57,7 +61,8 @@ public record FleetConfig(
                 retry,
                 settings.duration("HLSFLEET_SHUTDOWN_GRACE", Duration.ofMinutes(5)),
                 settings.duration("HLSFLEET_CONSUMER_TIMEOUT", Duration.ofHours(24)),
-                settings.duration("HLSFLEET_REDIS_LEASE", Duration.ofSeconds(60)));
+                settings.duration("HLSFLEET_REDIS_LEASE", Duration.ofSeconds(60)),
+                settings.integer("HLSFLEET_REDIS_DEAD_LETTER_CAP", RedisTransport.Settings.DEFAULT_DEAD_LETTER_CAP));
     }
 
     /** Default jobs in flight per process for a stage, overridden by {@code HLSFLEET_CONCURRENCY}. */

@@ -18,14 +18,28 @@ import java.time.Instant;
 public record DeadLetter(Job job, String rawBody, Stage stage, int attempts, String exceptionClass, String reason,
         Instant deadAt) {
 
+    /**
+     * The most of an unreadable body a dead letter keeps: enough to recognise it, small enough for
+     * any broker's message size limit whatever was queued.
+     */
+    public static final int RAW_BODY_LIMIT = 4096;
+
     public static DeadLetter of(Job job, JobFailure failure) {
         return new DeadLetter(job, null, job.stage(), job.attempt(), failure.causeClass(), failure.reason(),
                 Instant.now());
     }
 
     public static DeadLetter unreadable(Stage stage, String rawBody, Exception error) {
-        return new DeadLetter(null, rawBody, stage, 1, error.getClass().getName(),
+        return new DeadLetter(null, beginning(rawBody), stage, 1, error.getClass().getName(),
                 "malformed message: " + error.getMessage(), Instant.now());
+    }
+
+    private static String beginning(String rawBody) {
+        if (rawBody == null || rawBody.length() <= RAW_BODY_LIMIT) {
+            return rawBody;
+        }
+        int cut = Character.isHighSurrogate(rawBody.charAt(RAW_BODY_LIMIT - 1)) ? RAW_BODY_LIMIT - 1 : RAW_BODY_LIMIT;
+        return rawBody.substring(0, cut) + "...";
     }
 
     /** The job id, or a placeholder for a message that never became a job. */

@@ -15,7 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class JobCodec {
 
-    private static final int MAX_BODY = 64 * 1024;
+    /** The largest message body a worker reads; a larger one is dead-lettered unread. */
+    public static final int MAX_BODY = 64 * 1024;
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

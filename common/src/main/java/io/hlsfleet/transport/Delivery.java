@@ -2,11 +2,14 @@ package io.hlsfleet.transport;
 
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.Stage;
 import java.time.Duration;
 
 /**
- * One message handed to a consumer. It must be settled exactly once, by one of the three methods;
- * each of them returns only when the broker has recorded the outcome.
+ * One message handed to a consumer. It is settled once, by one of the methods below; each returns
+ * only when the broker has recorded the outcome, and throws {@link TransportException} (leaving
+ * the delivery unsettled) when it has not. Calls after the first successful one are ignored.
+ * {@link AbstractDelivery} holds these rules for every transport.
  */
 public interface Delivery {
 
@@ -18,8 +21,17 @@ public interface Delivery {
      */
     int deliveryCount();
 
-    /** The job is done at this stage (its output, if any, is already queued for the next one). */
+    /** The job is done at this stage and has nothing to hand on (the last stage). */
     void ack();
+
+    /**
+     * Queues {@code output} for the {@code next} stage and marks this delivery done, as one step:
+     * once the next stage's message is confirmed this delivery is settled, so the input can no
+     * longer be retried or dead-lettered, even if removing it from its queue then fails (it may
+     * then come back as a duplicate, which the idempotent stages absorb). Throws only if the next
+     * stage's message was not confirmed.
+     */
+    void handOff(Stage next, Job output);
 
     /** Queue {@code retry} for this stage again after {@code delay}, then drop this delivery. */
     void retryLater(Job retry, Duration delay);
@@ -27,6 +39,9 @@ public interface Delivery {
     /** Move the job to this stage's dead-letter queue, then drop this delivery. */
     void deadLetter(DeadLetter deadLetter);
 
-    /** Give the message back to the queue unchanged, as when a worker shuts down mid-job. */
+    /**
+     * Give the message back to the queue, as when a worker shuts down mid-job. A release is not a
+     * crash: it does not count toward the poison limit ({@link #deliveryCount()} is unchanged).
+     */
     void release();
 }

@@ -10,16 +10,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingDeque;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 
 /**
  * Queues in this process's memory, for {@code hlsfleet run} and fast tests. Messages are kept
@@ -27,8 +22,6 @@ import org.slf4j.LoggerFactory;
  * survives the process.
  */
 public final class InMemoryTransport implements Transport {
-
-    private static final Logger log = LoggerFactory.getLogger(InMemoryTransport.class);
 
     private final Map<Stage, BlockingDeque<Message>> ready = new EnumMap<>(Stage.class);
     private final Map<Stage, List<DeadLetter>> dead = new EnumMap<>(Stage.class);
@@ -86,6 +79,15 @@ public final class InMemoryTransport implements Transport {
     }
 
     @Override
+    public int removeDeadLetters(Stage stage, List<String> jobIds) {
+        List<DeadLetter> removed = dead.get(stage).stream()
+                .filter(letter -> letter.job() != null && jobIds.contains(letter.jobId()))
+                .toList();
+        dead.get(stage).removeAll(removed);
+        return removed.size();
+    }
+
+    @Override
     public int purgeDeadLetters(Stage stage) {
         int count = dead.get(stage).size();
         dead.get(stage).clear();
@@ -101,25 +103,20 @@ public final class InMemoryTransport implements Transport {
     private record Message(byte[] body, int deliveries) {
     }
 
-    private final class InMemorySubscription implements Subscription {
+    private final class InMemorySubscription extends ConsumerSkeleton {
 
-        private final Stage stage;
-        private final DeliveryHandler handler;
-        private final AtomicBoolean running = new AtomicBoolean(true);
         private final List<Thread> consumers = new ArrayList<>();
-        private final Map<InMemoryDelivery, Boolean> inFlight = new ConcurrentHashMap<>();
 
         InMemorySubscription(Stage stage, int concurrency, DeliveryHandler handler) {
-            this.stage = stage;
-            this.handler = handler;
+            super(stage, handler);
             for (int i = 0; i < concurrency; i++) {
                 consumers.add(Thread.ofVirtual().name("hlsfleet-" + stage.id() + "-", i).start(this::consume));
             }
         }
 
         private void consume() {
-            BlockingDeque<Message> queue = ready.get(stage);
-            while (running.get()) {
+            BlockingDeque<Message> queue = ready.get(stage());
+            while (running()) {
                 Message message;
                 try {
                     message = queue.pollFirst(100, TimeUnit.MILLISECONDS);
@@ -127,105 +124,71 @@ public final class InMemoryTransport implements Transport {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                if (message == null) {
-                    continue;
-                }
-                Message delivered = new Message(message.body(), message.deliveries() + 1);
-                Job job;
-                try {
-                    job = JobCodec.decode(delivered.body(), stage);
-                } catch (JobCodec.MalformedJobException e) {
-                    dead.get(stage).add(DeadLetter.unreadable(stage, new String(delivered.body(),
-                            java.nio.charset.StandardCharsets.UTF_8), e));
-                    continue;
-                }
-                InMemoryDelivery delivery = new InMemoryDelivery(stage, delivered, job);
-                inFlight.put(delivery, Boolean.TRUE);
-                try {
-                    handler.handle(delivery);
-                } catch (RuntimeException e) {
-                    log.error("handler for {} failed without settling job {}; giving it back", stage.id(),
-                            job.jobId(), e);
-                } finally {
-                    inFlight.remove(delivery);
-                    // A handler that returns (or throws) without settling gives the message back,
-                    // as a broker does when a consumer's channel closes.
-                    delivery.release();
+                if (message != null) {
+                    dispatch(new InMemoryDelivery(stage(), message));
                 }
             }
         }
 
         @Override
-        public void stop(Duration grace) {
-            running.set(false);
-            long deadline = System.nanoTime() + grace.toNanos();
+        protected void stopTaking(Duration grace) {
+        }
+
+        @Override
+        protected void awaitConsumers() throws InterruptedException {
             for (Thread consumer : consumers) {
-                long left = deadline - System.nanoTime();
-                try {
-                    if (left <= 0 || !consumer.join(Duration.ofNanos(left))) {
-                        consumer.interrupt();
-                        consumer.join(Duration.ofSeconds(30));
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+                consumer.join(Duration.ofSeconds(30));
             }
-            inFlight.keySet().forEach(InMemoryDelivery::release);
+        }
+
+        @Override
+        protected void stopped() {
             subscriptions.remove(this);
         }
     }
 
-    private final class InMemoryDelivery implements Delivery {
+    private final class InMemoryDelivery extends AbstractDelivery {
 
-        private final Stage stage;
         private final Message message;
-        private final Job job;
-        private final AtomicBoolean settled = new AtomicBoolean();
 
-        InMemoryDelivery(Stage stage, Message message, Job job) {
-            this.stage = stage;
+        InMemoryDelivery(Stage stage, Message message) {
+            super(stage, message.body());
             this.message = message;
-            this.job = job;
-        }
-
-        @Override
-        public Job job() {
-            return job;
         }
 
         @Override
         public int deliveryCount() {
-            return message.deliveries();
+            return message.deliveries() + 1;
         }
 
         @Override
-        public void ack() {
-            settled.set(true);
+        protected void sendAck() {
         }
 
         @Override
-        public void retryLater(Job retry, Duration delay) {
-            if (settled.compareAndSet(false, true)) {
-                byte[] body = JobCodec.encode(retry);
-                timer.schedule(() -> ready.get(stage).addLast(new Message(body, 0)),
-                        delay.toMillis(), TimeUnit.MILLISECONDS);
-            }
+        protected void sendHandOff(Stage next, byte[] output) {
+            publishRaw(next, output);
         }
 
         @Override
-        public void deadLetter(DeadLetter deadLetter) {
-            if (settled.compareAndSet(false, true)) {
-                dead.get(stage).add(deadLetter);
-            }
+        protected void sendRetry(byte[] retry, Duration delay) {
+            timer.schedule(() -> ready.get(stage()).addLast(new Message(retry, 0)),
+                    delay.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Override
-        public void release() {
-            if (settled.compareAndSet(false, true)) {
-                ready.get(stage).addFirst(message);
-            }
+        protected void sendDeadLetter(byte[] deadLetter) {
+            dead.get(stage()).add(JobCodec.decodeDeadLetter(deadLetter));
+        }
+
+        @Override
+        protected void sendRelease() {
+            ready.get(stage()).addFirst(message);
+        }
+
+        @Override
+        protected void sendAbandon() {
+            ready.get(stage()).addFirst(new Message(message.body(), message.deliveries() + 1));
         }
     }
-
 }

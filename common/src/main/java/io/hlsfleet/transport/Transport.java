@@ -41,7 +41,10 @@ public interface Transport extends AutoCloseable {
     /** Messages waiting in each stage's queue (ready, not yet delivered), for status and metrics. */
     Map<Stage, Long> queueDepths();
 
-    /** The dead letters of a stage, oldest first, without removing them. */
+    /**
+     * The dead letters of a stage, oldest first. Listing is not a delivery: however often they
+     * are listed, they stay, in their order.
+     */
     List<DeadLetter> deadLetters(Stage stage, int limit);
 
     /**
@@ -51,6 +54,14 @@ public interface Transport extends AutoCloseable {
      * @return how many were requeued
      */
     int requeueDeadLetters(Stage stage, List<String> jobIds);
+
+    /**
+     * Deletes the dead letters of these jobs from a stage's dead letters, leaving the others in
+     * their order; for a tool that has already queued the jobs again elsewhere.
+     *
+     * @return how many were removed
+     */
+    int removeDeadLetters(Stage stage, List<String> jobIds);
 
     /** Deletes every dead letter of a stage and returns how many there were. */
     int purgeDeadLetters(Stage stage);

@@ -22,8 +22,9 @@ import org.slf4j.MDC;
  * every stage has in common:
  * <ul>
  *   <li>Hand-off: the output is published to the next stage (and confirmed by the broker) before
- *       the input is acked, so a crash in between costs a duplicate, never a job. Stages are
- *       idempotent, so the duplicate overwrites the same keys.</li>
+ *       the input is acked, so a crash in between costs a duplicate, never a job; once the output
+ *       is confirmed the input is never retried ({@link Delivery#handOff}). Stages are idempotent,
+ *       so a duplicate overwrites the same keys.</li>
  *   <li>Failures: retryable ones come back after the policy's delay until the attempts run out;
  *       non-retryable ones, exhausted ones and messages redelivered too often go to the stage's
  *       dead-letter queue with the reason.</li>
@@ -139,9 +140,10 @@ public final class StageWorker implements AutoCloseable {
             var outputs = handler.process(job, new Context(job));
             Optional<Stage> next = stage.next();
             if (next.isPresent()) {
-                transport.publish(next.get(), attempt.handOn(job.advance(next.get(), outputs)));
+                delivery.handOff(next.get(), attempt.handOn(job.advance(next.get(), outputs)));
+            } else {
+                delivery.ack();
             }
-            delivery.ack();
             metrics.succeeded(sample, job, next.isEmpty());
             attempt.outcome("succeeded", null);
             listener.succeeded(stage, job, next.orElse(null));

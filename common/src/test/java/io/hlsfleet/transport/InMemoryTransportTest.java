@@ -70,6 +70,11 @@ class InMemoryTransportTest extends TransportContract {
         }
 
         @Override
+        public int removeDeadLetters(Stage stage, List<String> jobIds) {
+            return broker.removeDeadLetters(stage, jobIds);
+        }
+
+        @Override
         public int purgeDeadLetters(Stage stage) {
             return broker.purgeDeadLetters(stage);
         }

@@ -163,6 +163,7 @@ public abstract class TransportContract {
         assertQueueStaysEmpty(Stage.ENCODE);
     }
 
+    /** Closing a transport stops its consumers gracefully: what they held comes back, uncounted. */
     @Test
     void unsettledDeliveryComesBackWhenItsTransportIsClosed() throws InterruptedException {
         Job job = job(Stage.UPLOAD, "crashed");
@@ -185,7 +186,7 @@ public abstract class TransportContract {
             Delivery again = received.poll(redeliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
             assertThat(again).as("redelivered").isNotNull();
             assertThat(again.job().jobId()).isEqualTo(job.jobId());
-            assertThat(again.deliveryCount()).isGreaterThanOrEqualTo(2);
+            assertThat(again.deliveryCount()).as("a stop is not a crash").isEqualTo(1);
         }
         assertQueueStaysEmpty(Stage.UPLOAD);
     }
@@ -238,7 +239,7 @@ public abstract class TransportContract {
             Delivery redelivered = received.poll(redeliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
             assertThat(redelivered).isNotNull();
             assertThat(redelivered.job().jobId()).isEqualTo(job.jobId());
-            assertThat(redelivered.deliveryCount()).isGreaterThanOrEqualTo(2);
+            assertThat(redelivered.deliveryCount()).as("a stop is not a crash").isEqualTo(1);
         }
     }
 
@@ -268,12 +269,17 @@ public abstract class TransportContract {
     void redeliveredJobIsDeadLetteredOnceItExceedsMaxDeliveries() throws InterruptedException {
         Job job = job(Stage.ENCODE, "poison");
         transport.publish(Stage.ENCODE, job);
-        CountDownLatch handling = new CountDownLatch(1);
+        // The first delivery ends as a crash does (the handler returns without settling); the
+        // second is held, then given back by a graceful stop, which does not count.
+        CountDownLatch secondDelivery = new CountDownLatch(1);
+        AtomicInteger deliveries = new AtomicInteger();
         var crashing = transport.subscribe(Stage.ENCODE, 1, delivery -> {
-            handling.countDown();
-            sleepUntilInterrupted();
+            if (deliveries.incrementAndGet() > 1) {
+                secondDelivery.countDown();
+                sleepUntilInterrupted();
+            }
         });
-        assertThat(handling.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(secondDelivery.await(redeliveryTimeout().toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         crashing.stop(Duration.ZERO);
         AtomicInteger processed = new AtomicInteger();
         RetryPolicy oneDelivery = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 1);

@@ -20,8 +20,11 @@ import org.springframework.amqp.core.QueueBuilder;
  *       encode watchdog decides instead.</li>
  *   <li>{@code hlsfleet.<stage>.retry.<delay>}: one holding queue per backoff tier. Messages wait
  *       there for their TTL and are then dead-lettered back to the stage's queue.</li>
- *   <li>{@code hlsfleet.<stage>.dlq}: dead letters, each one a JSON {@code DeadLetter} with the
- *       reason.</li>
+ *   <li>{@code hlsfleet.<stage>.dead}: dead letters, each one a JSON {@code DeadLetter} with the
+ *       reason. A classic queue, so that reading it ({@code basic.get}, then a return) is not a
+ *       delivery that counts toward a quorum queue's delivery limit. Older releases kept dead
+ *       letters in a quorum queue {@code hlsfleet.<stage>.dlq}: a queue's type cannot change, so
+ *       the new queue has a new name, and workers move what the old one holds.</li>
  * </ul>
  * All are bound to the default exchange, so publishing to a queue is publishing with its name as
  * routing key ({@code rabbitmqadmin publish routing_key=hlsfleet.download payload=URL}).
@@ -42,6 +45,11 @@ public final class RabbitTopology {
     }
 
     public static String deadLetterQueue(Stage stage) {
+        return queue(stage) + ".dead";
+    }
+
+    /** Where older releases kept dead letters, as a quorum queue; see {@link #queues}. */
+    public static String legacyDeadLetterQueue(Stage stage) {
         return queue(stage) + ".dlq";
     }
 
@@ -65,7 +73,9 @@ public final class RabbitTopology {
         queues.add(QueueBuilder.durable(queue(stage)).quorum()
                 .withArgument("x-consumer-timeout", consumerTimeout.toMillis())
                 .build());
-        queues.add(QueueBuilder.durable(deadLetterQueue(stage)).quorum().build());
+        // Classic, not quorum: a quorum queue counts every look at a message as a delivery and on
+        // RabbitMQ 4 drops it after 20, so listing dead letters would delete them.
+        queues.add(QueueBuilder.durable(deadLetterQueue(stage)).withArgument("x-queue-type", "classic").build());
         for (Duration tier : retryTiers) {
             queues.add(QueueBuilder.durable(retryQueue(stage, tier))
                     .withArguments(Map.of(

@@ -7,7 +7,8 @@ import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
-import io.hlsfleet.transport.Delivery;
+import io.hlsfleet.transport.AbstractDelivery;
+import io.hlsfleet.transport.ConsumerSkeleton;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
 import java.io.IOException;
@@ -21,9 +22,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
@@ -50,7 +52,11 @@ public final class RabbitTransport implements Transport {
 
     private static final Logger log = LoggerFactory.getLogger(RabbitTransport.class);
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration RECOVERY_INTERVAL = Duration.ofSeconds(2);
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(10);
     private static final String DELIVERY_COUNT = "x-delivery-count";
+    /** Deliveries counted before a graceful release republished the message; see {@link RabbitDelivery}. */
+    static final String CARRIED_DELIVERIES = "hlsfleet-deliveries";
 
     private final CachingConnectionFactory connectionFactory;
     private final boolean ownsConnectionFactory;
@@ -59,6 +65,10 @@ public final class RabbitTransport implements Transport {
     private final RabbitTopology topology;
     private final Set<RabbitSubscription> subscriptions = ConcurrentHashMap.newKeySet();
 
+    /**
+     * Declares the fleet's queues on every new connection, so a broker that is down now, or comes
+     * back empty, gets them once it is reachable; the constructor never waits for the broker.
+     */
     public RabbitTransport(CachingConnectionFactory connectionFactory, boolean ownsConnectionFactory,
             RabbitTopology topology) {
         this.connectionFactory = connectionFactory;
@@ -67,9 +77,45 @@ public final class RabbitTransport implements Transport {
         this.template = new RabbitTemplate(connectionFactory);
         this.template.setMandatory(true);
         this.admin = new RabbitAdmin(connectionFactory);
+        connectionFactory.addConnectionListener(connection -> declareTopology());
+        try {
+            connectionFactory.createConnection().close();
+        } catch (AmqpException e) {
+            log.warn("RabbitMQ at {}:{} is not reachable yet ({}); consumers wait for it", connectionFactory.getHost(),
+                    connectionFactory.getPort(), e.getMessage());
+        }
+    }
+
+    private void declareTopology() {
         for (Stage stage : Stage.values()) {
             topology.queues(stage).forEach(admin::declareQueue);
+            moveLegacyDeadLetters(stage);
         }
+    }
+
+    /**
+     * Dead letters of older releases sit in a quorum queue ({@code hlsfleet.<stage>.dlq}), where
+     * every listing counted as a delivery. They are moved, once, to the classic dead-letter queue;
+     * the empty old queue is left for the operator to delete.
+     */
+    private void moveLegacyDeadLetters(Stage stage) {
+        String legacy = RabbitTopology.legacyDeadLetterQueue(stage);
+        var info = admin.getQueueInfo(legacy);
+        if (info == null || info.getMessageCount() == 0) {
+            return;
+        }
+        Integer moved = template.execute(channel -> {
+            int count = 0;
+            GetResponse response;
+            while ((response = channel.basicGet(legacy, false)) != null) {
+                send(RabbitTopology.deadLetterQueue(stage), response.getBody(), null, Map.of());
+                channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
+                count++;
+            }
+            return count;
+        });
+        log.info("moved {} dead letter(s) from {} to {}; delete {} once nothing uses it", moved, legacy,
+                RabbitTopology.deadLetterQueue(stage), legacy);
     }
 
     /** A connection factory with confirms, returns and heartbeats, from the fleet's settings. */
@@ -96,16 +142,17 @@ public final class RabbitTransport implements Transport {
 
     @Override
     public void publish(Stage stage, Job job) {
-        send(RabbitTopology.queue(stage), JobCodec.encode(job), null);
+        send(RabbitTopology.queue(stage), JobCodec.encode(job), null, Map.of());
     }
 
     @Override
     public void publishRaw(Stage stage, byte[] body) {
-        send(RabbitTopology.queue(stage), body, null);
+        send(RabbitTopology.queue(stage), body, null, Map.of());
     }
 
-    private void send(String queue, byte[] body, Long expirationMillis) {
+    private void send(String queue, byte[] body, Long expirationMillis, Map<String, Object> headers) {
         MessageProperties properties = new MessageProperties();
+        headers.forEach(properties::setHeader);
         properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
         properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
         if (expirationMillis != null) {
@@ -149,46 +196,70 @@ public final class RabbitTransport implements Transport {
 
     @Override
     public List<DeadLetter> deadLetters(Stage stage, int limit) {
-        // Read without acking, then put them back. A quorum queue appends returned messages at its
-        // tail, so all of them are taken off before any goes back; otherwise listing the first few
-        // would move them behind the rest.
-        return template.execute(channel -> {
-            List<DeadLetter> letters = new ArrayList<>();
-            GetResponse response;
-            while ((response = channel.basicGet(RabbitTopology.deadLetterQueue(stage), false)) != null) {
-                if (letters.size() < limit) {
-                    letters.add(JobCodec.decodeDeadLetter(response.getBody()));
-                }
+        List<DeadLetter> letters = new ArrayList<>();
+        walkDeadLetters(stage, letter -> {
+            if (letters.size() < limit) {
+                letters.add(letter);
             }
-            channel.basicRecover(true);
-            return letters;
+            return false;
         });
+        return letters;
     }
 
     @Override
     public int requeueDeadLetters(Stage stage, List<String> jobIds) {
-        Integer requeued = template.execute(channel -> {
+        return walkDeadLetters(stage, letter -> {
+            if (letter.job() == null || !(jobIds.isEmpty() || jobIds.contains(letter.jobId()))) {
+                return false;
+            }
+            publish(stage, letter.job().firstAttempt());
+            return true;
+        });
+    }
+
+    @Override
+    public int removeDeadLetters(Stage stage, List<String> jobIds) {
+        return walkDeadLetters(stage, letter -> letter.job() != null && jobIds.contains(letter.jobId()));
+    }
+
+    /**
+     * Takes every dead letter of {@code stage} on one channel without acking it, removes those
+     * {@code take} accepts (it may queue them elsewhere first), and returns the others with one
+     * {@code basic.nack}. The dead-letter queue is a classic queue, which counts no deliveries and
+     * puts returned messages back where they were, so a listing changes nothing.
+     *
+     * @return how many were removed
+     */
+    private int walkDeadLetters(Stage stage, Predicate<DeadLetter> take) {
+        String queue = RabbitTopology.deadLetterQueue(stage);
+        Integer taken = template.execute(channel -> {
             int count = 0;
-            long lastSkipped = -1;
+            long lastKept = -1;
             GetResponse response;
-            while ((response = channel.basicGet(RabbitTopology.deadLetterQueue(stage), false)) != null) {
+            while ((response = channel.basicGet(queue, false)) != null) {
                 long tag = response.getEnvelope().getDeliveryTag();
-                DeadLetter letter = JobCodec.decodeDeadLetter(response.getBody());
-                if (letter.job() != null && (jobIds.isEmpty() || jobIds.contains(letter.jobId()))) {
-                    publish(stage, letter.job().firstAttempt());
+                if (take.test(readDeadLetter(stage, response.getBody()))) {
                     channel.basicAck(tag, false);
                     count++;
                 } else {
-                    lastSkipped = tag;
+                    lastKept = tag;
                 }
             }
-            if (lastSkipped >= 0) {
-                // One return for all the letters kept, so they stay in their order.
-                channel.basicNack(lastSkipped, true, true);
+            if (lastKept >= 0) {
+                channel.basicNack(lastKept, true, true);
             }
             return count;
         });
-        return requeued == null ? 0 : requeued;
+        return taken == null ? 0 : taken;
+    }
+
+    /** A dead letter as stored, or, if something else was put on the queue, a letter saying so. */
+    private static DeadLetter readDeadLetter(Stage stage, byte[] body) {
+        try {
+            return JobCodec.decodeDeadLetter(body);
+        } catch (RuntimeException e) {
+            return DeadLetter.unreadable(stage, new String(body, StandardCharsets.UTF_8), e);
+        }
     }
 
     @Override
@@ -204,16 +275,13 @@ public final class RabbitTransport implements Transport {
         }
     }
 
-    private final class RabbitSubscription implements Subscription, ChannelAwareMessageListener {
+    private final class RabbitSubscription extends ConsumerSkeleton implements ChannelAwareMessageListener {
 
-        private final Stage stage;
-        private final DeliveryHandler handler;
         private final SimpleMessageListenerContainer container;
-        private final Set<Thread> working = ConcurrentHashMap.newKeySet();
+        private Thread stopper;
 
         RabbitSubscription(Stage stage, int concurrency, DeliveryHandler handler) {
-            this.stage = stage;
-            this.handler = handler;
+            super(stage, handler);
             SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("hlsfleet-" + stage.id() + "-");
             executor.setVirtualThreads(true);
             container = new SimpleMessageListenerContainer(connectionFactory);
@@ -224,82 +292,65 @@ public final class RabbitTransport implements Transport {
             container.setMaxConcurrentConsumers(concurrency);
             container.setTaskExecutor(executor);
             container.setDefaultRequeueRejected(false);
+            // A broker that is down, or has not declared the queue yet, is waited for: consumers
+            // try again every few seconds instead of giving up.
+            container.setMissingQueuesFatal(false);
+            container.setRecoveryInterval(RECOVERY_INTERVAL.toMillis());
             container.setMessageListener(this);
             container.afterPropertiesSet();
             container.start();
         }
 
         @Override
-        public void onMessage(Message message, Channel channel) throws IOException {
-            long tag = message.getMessageProperties().getDeliveryTag();
-            Job job;
-            try {
-                job = JobCodec.decode(message.getBody(), stage);
-            } catch (JobCodec.MalformedJobException e) {
-                log.warn("dead-lettering a malformed message on {}: {}", RabbitTopology.queue(stage), e.getMessage());
-                send(RabbitTopology.deadLetterQueue(stage), JobCodec.encode(DeadLetter.unreadable(stage,
-                        new String(message.getBody(), StandardCharsets.UTF_8), e)), null);
-                channel.basicAck(tag, false);
-                return;
-            }
-            RabbitDelivery delivery = new RabbitDelivery(stage, job, message, channel);
-            working.add(Thread.currentThread());
-            try {
-                handler.handle(delivery);
-            } finally {
-                working.remove(Thread.currentThread());
-                Thread.interrupted();
-                delivery.release();
-            }
+        public void onMessage(Message message, Channel channel) {
+            dispatch(new RabbitDelivery(stage(), message, channel));
+        }
+
+        /** Cancels the consumers at once; the container then waits for the listeners still running. */
+        @Override
+        protected void stopTaking(Duration grace) {
+            subscriptions.remove(this);
+            container.setShutdownTimeout(grace.plus(STOP_MARGIN).toMillis());
+            stopper = Thread.ofVirtual().name("hlsfleet-" + stage().id() + "-stopping").start(container::stop);
         }
 
         @Override
-        public void stop(Duration grace) {
-            subscriptions.remove(this);
-            // Stop taking messages at once; the container waits for listeners still running.
-            container.setShutdownTimeout(grace.toMillis() + 10_000);
-            Thread interrupter = Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(grace);
-                    working.forEach(Thread::interrupt);
-                } catch (InterruptedException finished) {
-                    // All listeners returned within the grace period.
-                }
-            });
-            container.stop();
-            interrupter.interrupt();
+        protected void awaitConsumers() throws InterruptedException {
+            stopper.join(STOP_MARGIN);
+        }
+
+        @Override
+        protected void stopped() {
             container.destroy();
         }
     }
 
-    private final class RabbitDelivery implements Delivery {
+    private final class RabbitDelivery extends AbstractDelivery {
 
-        private final Stage stage;
-        private final Job job;
         private final Message message;
         private final Channel channel;
-        private final AtomicBoolean settled = new AtomicBoolean();
 
-        RabbitDelivery(Stage stage, Job job, Message message, Channel channel) {
-            this.stage = stage;
-            this.job = job;
+        RabbitDelivery(Stage stage, Message message, Channel channel) {
+            super(stage, message.getBody());
             this.message = message;
             this.channel = channel;
         }
 
-        @Override
-        public Job job() {
-            return job;
-        }
-
+        /**
+         * Deliveries counted by the broker (a quorum queue's {@code x-delivery-count}, else the
+         * redelivered flag), plus those carried over by graceful releases, plus this one.
+         */
         @Override
         public int deliveryCount() {
-            Object count = message.getMessageProperties().getHeaders().get(DELIVERY_COUNT);
-            if (count instanceof Number n) {
-                // Quorum queues count earlier deliveries; this one makes one more.
-                return n.intValue() + 1;
+            MessageProperties properties = message.getMessageProperties();
+            int carried = properties.getHeaders().get(CARRIED_DELIVERIES) instanceof Number n ? n.intValue() : 0;
+            int counted;
+            if (properties.getHeaders().get(DELIVERY_COUNT) instanceof Number n) {
+                counted = n.intValue();
+            } else {
+                counted = Boolean.TRUE.equals(properties.getRedelivered()) ? 1 : 0;
             }
-            return Boolean.TRUE.equals(message.getMessageProperties().getRedelivered()) ? 2 : 1;
+            return carried + counted + 1;
         }
 
         private long tag() {
@@ -307,48 +358,59 @@ public final class RabbitTransport implements Transport {
         }
 
         @Override
-        public void ack() {
-            if (settled.compareAndSet(false, true)) {
-                basicAck();
-            }
-        }
-
-        @Override
-        public void retryLater(Job retry, Duration delay) {
-            if (settled.compareAndSet(false, true)) {
-                send(RabbitTopology.retryQueue(stage, topology.tierFor(delay)), JobCodec.encode(retry), delay.toMillis());
-                basicAck();
-            }
-        }
-
-        @Override
-        public void deadLetter(DeadLetter deadLetter) {
-            if (settled.compareAndSet(false, true)) {
-                send(RabbitTopology.deadLetterQueue(stage), JobCodec.encode(deadLetter), null);
-                basicAck();
-            }
-        }
-
-        @Override
-        public void release() {
-            if (settled.compareAndSet(false, true)) {
-                try {
-                    if (channel.isOpen()) {
-                        channel.basicNack(tag(), false, true);
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // The channel is gone, and with it the broker has already requeued the message.
-                    log.debug("could not nack; the broker requeues on channel close", e);
-                }
-            }
-        }
-
-        private void basicAck() {
+        protected void sendAck() {
             try {
                 channel.basicAck(tag(), false);
-            } catch (IOException e) {
-                throw new TransportException("could not ack on " + RabbitTopology.queue(stage)
+            } catch (IOException | RuntimeException e) {
+                throw new TransportException("could not ack on " + RabbitTopology.queue(stage())
                         + "; the message will be delivered again", e);
+            }
+        }
+
+        @Override
+        protected void sendHandOff(Stage next, byte[] output) {
+            send(RabbitTopology.queue(next), output, null, Map.of());
+            try {
+                sendAck();
+            } catch (TransportException e) {
+                log.warn("job handed on to {}, but its {} message could not be acked; it will come back as a"
+                        + " duplicate", next.id(), stage().id(), e);
+            }
+        }
+
+        @Override
+        protected void sendRetry(byte[] retry, Duration delay) {
+            send(RabbitTopology.retryQueue(stage(), topology.tierFor(delay)), retry, delay.toMillis(), Map.of());
+            sendAck();
+        }
+
+        @Override
+        protected void sendDeadLetter(byte[] deadLetter) {
+            send(RabbitTopology.deadLetterQueue(stage()), deadLetter, null, Map.of());
+            sendAck();
+        }
+
+        /**
+         * A copy goes to the back of the queue carrying the deliveries counted so far, and this one
+         * is acked: a return through the broker ({@code basic.nack}) would count as a delivery on
+         * some versions and not on others.
+         */
+        @Override
+        protected void sendRelease() {
+            send(RabbitTopology.queue(stage()), body(), null, Map.of(CARRIED_DELIVERIES, deliveryCount() - 1));
+            sendAck();
+        }
+
+        /** {@code basic.reject} with requeue: every RabbitMQ version counts it as a delivery. */
+        @Override
+        protected void sendAbandon() {
+            try {
+                if (channel.isOpen()) {
+                    channel.basicReject(tag(), true);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new TransportException("could not give back a message on " + RabbitTopology.queue(stage())
+                        + "; the broker returns it when the channel closes", e);
             }
         }
     }

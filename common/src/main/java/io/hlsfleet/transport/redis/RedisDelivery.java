@@ -1,12 +1,12 @@
 package io.hlsfleet.transport.redis;
 
-import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
-import io.hlsfleet.transport.Delivery;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.AbstractDelivery;
 import io.hlsfleet.transport.TransportException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,65 +17,71 @@ import redis.clients.jedis.exceptions.JedisException;
  * consumer still owns the entry, so a delivery whose lease was lost cannot settle the work of the
  * consumer that took it over.
  */
-final class RedisDelivery implements Delivery {
+final class RedisDelivery extends AbstractDelivery {
 
     private static final Logger log = LoggerFactory.getLogger(RedisDelivery.class);
 
     private final StageQueue queue;
     private final String consumer;
-    private final String id;
-    private final Job job;
-    private final int deliveryCount;
-    private final Thread worker;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    private final StageQueue.RedisMessage message;
 
-    RedisDelivery(StageQueue queue, String consumer, String id, Job job, int deliveryCount, Thread worker) {
+    RedisDelivery(StageQueue queue, String consumer, StageQueue.RedisMessage message) {
+        super(queue.stage(), message.body() == null ? null : message.body().getBytes(StandardCharsets.UTF_8));
         this.queue = queue;
         this.consumer = consumer;
-        this.id = id;
-        this.job = job;
-        this.deliveryCount = deliveryCount;
-        this.worker = worker;
+        this.message = message;
     }
 
     @Override
-    public Job job() {
-        return job;
+    protected Job decode() {
+        if (body() == null) {
+            throw new JobCodec.MalformedJobException("stream entry has no '" + RedisKeys.BODY + "' field");
+        }
+        return super.decode();
+    }
+
+    @Override
+    protected String rawText() {
+        return body() == null ? message.fields().toString() : super.rawText();
     }
 
     @Override
     public int deliveryCount() {
-        return deliveryCount;
+        return message.deliveryCount();
     }
 
-    Thread worker() {
-        return worker;
-    }
-
-    boolean settled() {
-        return settled.get();
+    String id() {
+        return message.id();
     }
 
     @Override
-    public void ack() {
-        settle("ack", () -> queue.ack(consumer, id));
+    protected void sendAck() {
+        run("ack", () -> queue.ack(consumer, id()));
     }
 
     @Override
-    public void retryLater(Job retry, Duration delay) {
-        byte[] body = JobCodec.encode(retry);
-        settle("retry", () -> queue.retryLater(consumer, id, body, delay));
+    protected void sendHandOff(Stage next, byte[] output) {
+        run("hand-off", () -> queue.handOff(consumer, id(), next, output));
     }
 
     @Override
-    public void deadLetter(DeadLetter deadLetter) {
-        byte[] body = JobCodec.encode(deadLetter);
-        settle("dead-letter", () -> queue.deadLetter(consumer, id, body));
+    protected void sendRetry(byte[] retry, Duration delay) {
+        run("retry", () -> queue.retryLater(consumer, id(), retry, delay));
     }
 
     @Override
-    public void release() {
-        settle("release", () -> queue.release(consumer, id));
+    protected void sendDeadLetter(byte[] deadLetter) {
+        run("dead-letter", () -> queue.deadLetter(consumer, id(), deadLetter));
+    }
+
+    @Override
+    protected void sendRelease() {
+        run("release", () -> queue.release(consumer, id(), deliveryCount() - 1));
+    }
+
+    @Override
+    protected void sendAbandon() {
+        run("give-back", () -> queue.abandon(consumer, id()));
     }
 
     /**
@@ -84,33 +90,19 @@ final class RedisDelivery implements Delivery {
      * @return false once another consumer has taken the entry over
      */
     boolean renew() {
-        return settled.get() || queue.renew(consumer, id);
+        return settled() || queue.renew(consumer, id());
     }
 
-    /**
-     * Runs one settling script. A worker being shut down is interrupted, yet must still record its
-     * outcome, and an interrupted virtual thread cannot use a socket; so the interrupt is set
-     * aside for the call and restored after it.
-     */
-    private void settle(String outcome, BooleanSupplier script) {
-        if (!settled.compareAndSet(false, true)) {
-            return;
-        }
-        boolean interrupted = Thread.interrupted();
+    /** Runs one settling script; an entry this consumer lost is settled by the one that took it. */
+    private void run(String outcome, BooleanSupplier script) {
         try {
             if (!script.getAsBoolean()) {
-                log.warn("{} of {} entry {} (job {}) dropped: this consumer no longer holds it (its lease ran out"
-                        + " and another consumer took it over, or an interrupted call went through)",
-                        outcome, queue.stream(), id, job.jobId());
+                log.warn("{} of {} entry {} dropped: this consumer no longer holds it (its lease ran out and another"
+                        + " consumer took it over, or an earlier call went through)", outcome, queue.stream(), id());
             }
         } catch (JedisException e) {
-            settled.set(false);
-            throw new TransportException("could not " + outcome + " " + queue.stream() + " entry " + id
+            throw new TransportException("could not " + outcome + " " + queue.stream() + " entry " + id()
                     + " on Redis; it will be delivered again", e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

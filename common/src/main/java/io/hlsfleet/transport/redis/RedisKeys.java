@@ -7,15 +7,19 @@ import io.hlsfleet.job.Stage;
  * itself with another one):
  * <ul>
  *   <li>{@code <prefix>:<stage>}: the stage's stream, consumed by the group {@value #GROUP}; every
- *       entry has one field, {@value #BODY}, holding a JSON job (or on the intake a bare URL).</li>
+ *       entry has the field {@value #BODY}, holding a JSON job (or on the intake a bare URL);
+ *       a copy queued by a graceful release also has {@value #CARRIED}, the deliveries counted
+ *       before it.</li>
  *   <li>{@code <prefix>:<stage>:delayed}: a sorted set of retries scored by when they are due.</li>
- *   <li>{@code <prefix>:<stage>:dead}: a list of JSON dead letters, oldest first.</li>
+ *   <li>{@code <prefix>:<stage>:dead}: a list of JSON dead letters, oldest first, capped at the
+ *       newest {@code HLSFLEET_REDIS_DEAD_LETTER_CAP}.</li>
  * </ul>
  */
 record RedisKeys(String prefix) {
 
     static final String GROUP = "workers";
     static final String BODY = "body";
+    static final String CARRIED = "deliveries";
 
     String stream(Stage stage) {
         return prefix + ":" + stage.id();

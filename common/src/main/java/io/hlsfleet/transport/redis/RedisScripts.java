@@ -8,7 +8,7 @@ package io.hlsfleet.transport.redis;
  * reload step; they are short, and Redis caches them anyway.
  *
  * <p>Common arguments: KEYS[1] the stream, ARGV[1] the group, ARGV[2] the consumer, ARGV[3] the
- * entry id.
+ * entry id (for reads and claims, KEYS[2] the dead-letter list and ARGV[3] the lease).
  */
 final class RedisScripts {
 
@@ -22,19 +22,80 @@ final class RedisScripts {
             + "redis.call('XDEL', KEYS[1], ARGV[3])\n";
 
     /**
-     * Claims one entry whose owner has not renewed it for ARGV[3] ms (ARGV[4]: the scan cursor).
-     * Returns {next cursor} or {next cursor, id, delivery count, {field, value, ...}}.
+     * Hands a read or claimed entry to the worker, unless its fields are larger than ARGV[5]
+     * bytes: such an entry is dead-lettered here, onto KEYS[2], without ever leaving Redis.
+     * ARGV[6] is the dead letter as JSON with {@value #RAW} and {@value #SIZE} standing for the
+     * first ARGV[7] bytes of its body and its size; ARGV[8] caps the dead-letter list (0: no cap).
+     * Returns {'entry', id, delivery count, {field, value, ...}} or {'oversize', id, size}; the
+     * delivery count adds the deliveries a graceful release carried over in the field
+     * {@value RedisKeys#CARRIED}.
      */
-    static final String CLAIM = """
-            local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', 1)
-            local entry = r[2][1]
-            if not entry then return {r[1]} end
-            if not entry[2] then
-              redis.call('XACK', KEYS[1], ARGV[1], entry[1])
-              return {r[1]}
+    private static final String DELIVER = """
+            local function replace(s, what, with)
+              local i = string.find(s, what, 1, true)
+              if not i then return s end
+              return string.sub(s, 1, i - 1) .. with .. string.sub(s, i + #what)
             end
-            local p = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
-            return {r[1], entry[1], p[1][4], entry[2]}
+            local function deliver(id, fields, count)
+              local size, body, carried = 0, nil, 0
+              for i = 1, #fields, 2 do
+                size = size + #fields[i] + #fields[i + 1]
+                if fields[i] == 'body' then body = fields[i + 1] end
+                if fields[i] == 'deliveries' then carried = tonumber(fields[i + 1]) or 0 end
+              end
+              if size <= tonumber(ARGV[5]) then return {'entry', id, count + carried, fields} end
+              local raw = body or fields[2] or ''
+              local cut = math.min(#raw, tonumber(ARGV[7]))
+              -- cut on a character boundary, so the letter stays valid UTF-8
+              while cut > 0 and cut < #raw and string.byte(raw, cut + 1) >= 128 and string.byte(raw, cut + 1) < 192 do
+                cut = cut - 1
+              end
+              local letter = replace(ARGV[6], '@@raw@@', string.sub(cjson.encode(string.sub(raw, 1, cut) .. '...'), 2, -2))
+              letter = replace(letter, '@@size@@', tostring(size))
+              redis.call('RPUSH', KEYS[2], letter)
+              if tonumber(ARGV[8]) > 0 then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1) end
+              redis.call('XACK', KEYS[1], ARGV[1], id)
+              redis.call('XDEL', KEYS[1], id)
+              return {'oversize', id, size}
+            end
+            """;
+
+    static final String RAW = "@@raw@@";
+    static final String SIZE = "@@size@@";
+
+    /**
+     * Reads the next never-delivered entry for consumer ARGV[2], without blocking (a blocking read
+     * would hand the client the entry before any check; see {@link #DELIVER} for the rest).
+     * Returns false when there is none.
+     */
+    static final String READ = DELIVER + """
+            local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+            if not r or not r[1][2][1] then return false end
+            local entry = r[1][2][1]
+            return deliver(entry[1], entry[2], 1)
+            """;
+
+    /**
+     * Takes over one entry whose owner has not renewed it for ARGV[3] ms, scanning the pending
+     * entries from ARGV[4] (a range start: '-' or '(' and the last id seen). XPENDING finds it and
+     * XCLAIM takes it, rather than XAUTOCLAIM, whose answer for an entry deleted while pending
+     * differs between versions (6.2: nil, and the entry stays pending for ever; 7.x: a separate
+     * list of ids). Such an entry is acked here, on any version. Returns {'none'}, {'gone', next
+     * cursor} or the answer of {@link #DELIVER} followed by the next cursor.
+     */
+    static final String CLAIM = DELIVER + """
+            local p = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', tonumber(ARGV[3]), ARGV[4], '+', 1)
+            if #p == 0 then return {'none'} end
+            local id = p[1][1]
+            local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), id)
+            local entry = claimed[1]
+            if not entry or not entry[2] then
+              redis.call('XACK', KEYS[1], ARGV[1], id)
+              return {'gone', '(' .. id}
+            end
+            local answer = deliver(entry[1], entry[2], tonumber(p[1][4]) + 1)
+            table.insert(answer, '(' .. id)
+            return answer
             """;
 
     /** Resets the idle time of an entry this consumer still owns; 1 if it does, 0 if it was lost. */
@@ -50,6 +111,15 @@ final class RedisScripts {
             """ + SETTLE + "return 1\n";
 
     /**
+     * Queues ARGV[4] (the next stage's job) on KEYS[2], the next stage's stream, and settles the
+     * owned entry, in one step: a consumer whose lease was lost hands nothing on.
+     */
+    static final String HAND_OFF = OWNED + """
+            if not owned then return 0 end
+            redis.call('XADD', KEYS[2], '*', 'body', ARGV[4])
+            """ + SETTLE + "return 1\n";
+
+    /**
      * Schedules ARGV[5] (a job body) on KEYS[2], the delayed set, ARGV[4] ms from the server's
      * clock, then settles the entry. ARGV[6] makes the set member unique.
      */
@@ -60,17 +130,38 @@ final class RedisScripts {
             redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[6] .. ' ' .. ARGV[5])
             """ + SETTLE + "return 1\n";
 
-    /** Appends ARGV[4] (a dead letter) to KEYS[2], the dead-letter list, then settles the entry. */
+    /**
+     * Appends ARGV[4] (a dead letter) to KEYS[2], the dead-letter list, keeping its newest ARGV[5]
+     * letters (0: all), then settles the entry.
+     */
     static final String DEAD_LETTER = OWNED + """
             if not owned then return 0 end
             redis.call('RPUSH', KEYS[2], ARGV[4])
+            if tonumber(ARGV[5]) > 0 then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1) end
             """ + SETTLE + "return 1\n";
 
     /**
-     * Hands an owned entry to the placeholder consumer ARGV[4] with an idle time of ARGV[5] ms,
-     * so the next claim by any consumer takes it at once, with its delivery count kept.
+     * A graceful release: queues a copy of the owned entry's body at the end of the stream,
+     * carrying ARGV[4], the deliveries counted so far (this one not included), then settles the
+     * entry. A stop is not a crash, so it must not bring the job nearer the poison limit.
      */
     static final String RELEASE = OWNED + """
+            if not owned then return 0 end
+            local e = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])
+            local fields = e[1] and e[1][2] or {}
+            for i = 1, #fields, 2 do
+              if fields[i] == 'body' then
+                redis.call('XADD', KEYS[1], '*', 'body', fields[i + 1], 'deliveries', ARGV[4])
+              end
+            end
+            """ + SETTLE + "return 1\n";
+
+    /**
+     * Gives back an owned entry its handler left unsettled: it goes to the placeholder consumer
+     * ARGV[4] with an idle time of ARGV[5] ms, so the next claim by any consumer takes it at once
+     * and counts one more delivery.
+     */
+    static final String ABANDON = OWNED + """
             if not owned then return 0 end
             redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[4], 0, ARGV[3], 'IDLE', ARGV[5], 'JUSTID')
             return 1
@@ -90,19 +181,73 @@ final class RedisScripts {
             """;
 
     /**
-     * Entries waiting to be delivered: the stream minus those pending with live consumers (entries
-     * handed to the placeholder consumer ARGV[2] count as waiting). ARGV[1] is the group.
+     * The stage's figures for metrics: {ready, unacked, dead letters, age in ms of the oldest
+     * waiting entry or -1}. Ready entries are the stream minus those pending with live consumers
+     * (entries handed to the placeholder consumer ARGV[2] wait to be claimed). KEYS[2] is the
+     * dead-letter list; ARGV[1] the group.
      */
-    static final String DEPTH = """
+    static final String STATS = """
             local length = redis.call('XLEN', KEYS[1])
-            if length == 0 then return 0 end
-            local ok, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
-            if not ok then return length end
-            local held = pending[1]
-            for _, consumer in ipairs(pending[4] or {}) do
-              if consumer[1] == ARGV[2] then held = held - tonumber(consumer[2]) end
+            local dead = redis.call('LLEN', KEYS[2])
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local function age(id)
+              if not id then return nil end
+              return now - tonumber(string.match(id, '^(%d+)'))
             end
-            return length - held
+            local ok, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
+            if not ok then
+              local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+              return {length, 0, dead, first and age(first[1]) or -1}
+            end
+            local held, released = pending[1], 0
+            for _, consumer in ipairs(pending[4] or {}) do
+              if consumer[1] == ARGV[2] then released = tonumber(consumer[2]) end
+            end
+            local oldest = -1
+            if released > 0 then
+              local r = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])[1]
+              if r then oldest = age(r[1]) end
+            end
+            local last
+            for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+              local name, delivered
+              for i = 1, #group, 2 do
+                if group[i] == 'name' then name = group[i + 1] end
+                if group[i] == 'last-delivered-id' then delivered = group[i + 1] end
+              end
+              if name == ARGV[1] then last = delivered end
+            end
+            if last then
+              local waiting = redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', 1)[1]
+              if waiting then oldest = math.max(oldest, age(waiting[1])) end
+            end
+            return {length - (held - released), held - released, dead, oldest}
+            """;
+
+    /**
+     * Removes the consumers that hold nothing and have not read for ARGV[2] ms: the names of
+     * workers that were killed. A live consumer reads every poll period, and one that holds an
+     * entry is never removed (removing it would drop its pending entries). ARGV[3] is the
+     * placeholder consumer, kept. Returns how many were removed.
+     */
+    static final String FORGET_IDLE_CONSUMERS = """
+            local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
+            if not ok then return 0 end
+            local removed = 0
+            for _, consumer in ipairs(consumers) do
+              local name, pending, idle
+              for i = 1, #consumer, 2 do
+                if consumer[i] == 'name' then name = consumer[i + 1] end
+                if consumer[i] == 'pending' then pending = consumer[i + 1] end
+                if consumer[i] == 'idle' then idle = consumer[i + 1] end
+              end
+              if name ~= ARGV[3] and pending == 0 and idle > tonumber(ARGV[2]) then
+                redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+                removed = removed + 1
+              end
+            end
+            return removed
             """;
 
     /** Moves dead letter ARGV[1] off KEYS[1] and queues job ARGV[2] on KEYS[2]; 1 if it was there. */

@@ -1,16 +1,12 @@
 package io.hlsfleet.transport.redis;
 
-import io.hlsfleet.job.DeadLetter;
-import io.hlsfleet.job.Job;
-import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.AbstractDelivery;
+import io.hlsfleet.transport.ConsumerSkeleton;
 import io.hlsfleet.transport.Transport;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -21,37 +17,41 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Consumers of one stage, each a virtual thread with its own consumer name in the group, plus a
- * keeper thread that renews the leases of deliveries in hand and moves due retries onto the stream.
+ * keeper thread that renews the leases of deliveries in hand, moves due retries onto the stream
+ * and removes the consumer names of killed workers.
  *
  * <p>A consumer first looks for entries abandoned by dead consumers (at most once per poll
- * period), then blocks on new ones for the poll timeout. Any Redis error (connection refused,
+ * period), then reads a new one; with nothing to do it pauses for a fraction of the poll period
+ * (reads do not block: see {@link StageQueue#readNew}). Any Redis error (connection refused,
  * connection reset, a group lost with Redis's data) is met by backing off and trying again, so a
- * worker outlives a Redis restart.
+ * worker outlives a Redis restart, and starts before Redis does.
  */
-final class RedisSubscription implements Transport.Subscription {
+final class RedisSubscription extends ConsumerSkeleton {
 
     private static final Logger log = LoggerFactory.getLogger(RedisSubscription.class);
     private static final Duration PROMOTE_INTERVAL = Duration.ofMillis(500);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final Duration MAX_IDLE_PAUSE = Duration.ofMillis(250);
+    /** How long a consumer that holds nothing may go without reading before it counts as dead. */
+    private static final int IDLE_CONSUMER_LEASES = 3;
 
     private final StageQueue queue;
-    private final Transport.DeliveryHandler handler;
     private final Duration lease;
     private final Duration pollTimeout;
+    private final Duration idlePause;
     private final Consumer<RedisSubscription> onStopped;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final List<String> consumerNames = new ArrayList<>();
     private final List<Thread> consumers = new ArrayList<>();
-    private final Set<RedisDelivery> inFlight = ConcurrentHashMap.newKeySet();
     private final Thread keeper;
 
     RedisSubscription(StageQueue queue, String instanceId, int concurrency, Transport.DeliveryHandler handler,
             Duration lease, Duration pollTimeout, Consumer<RedisSubscription> onStopped) {
+        super(queue.stage(), handler);
         this.queue = queue;
-        this.handler = handler;
         this.lease = lease;
         this.pollTimeout = pollTimeout;
+        this.idlePause = pollTimeout.compareTo(MAX_IDLE_PAUSE) < 0 ? pollTimeout : MAX_IDLE_PAUSE;
         this.onStopped = onStopped;
         Stage stage = queue.stage();
         for (int i = 0; i < concurrency; i++) {
@@ -72,37 +72,46 @@ final class RedisSubscription implements Transport.Subscription {
     }
 
     private void consume(String consumer) {
-        String cursor = "0-0";
+        String cursor = "-";
         long nextClaim = System.nanoTime();
         Backoff backoff = new Backoff();
-        while (running.get()) {
+        while (running()) {
             try {
-                StageQueue.RedisMessage message = null;
+                StageQueue.Read read = StageQueue.Read.NOTHING;
                 if (System.nanoTime() - nextClaim >= 0) {
                     StageQueue.Claim claim = queue.claimAbandoned(consumer, cursor);
                     cursor = claim.cursor();
-                    message = claim.message();
-                    if (message == null) {
+                    read = claim.read();
+                    if (read.id() == null) {
                         nextClaim = System.nanoTime() + pollTimeout.toNanos();
                     }
                 }
-                if (message == null) {
-                    message = queue.readNew(consumer, pollTimeout);
+                if (read.id() == null) {
+                    read = queue.readNew(consumer);
                 }
                 backoff.recovered(queue.stream());
-                if (message != null) {
-                    dispatch(consumer, message);
+                if (read.message() != null) {
+                    dispatch(new RedisDelivery(queue, consumer, read.message()));
+                } else if (read.oversize() > 0) {
+                    log.warn("dead-lettered entry {} of {} unread: its {} bytes are more than a job may have",
+                            read.id(), queue.stream(), read.oversize());
+                } else if (read.id() == null) {
+                    Thread.sleep(idlePause);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (RuntimeException e) {
-                if (!running.get()) {
+                if (!running()) {
                     return;
                 }
                 if (e instanceof JedisConnectionException) {
                     queue.dropIdleConnections();
                 }
                 if (StageQueue.isNoGroup(e)) {
-                    log.warn("consumer group of {} is missing (Redis lost its data?); creating it again", queue.stream());
-                    cursor = "0-0";
+                    log.warn("consumer group of {} is missing (Redis lost its data, or it was never made);"
+                            + " creating it", queue.stream());
+                    cursor = "-";
                     recreateGroup(backoff, e);
                 } else if (!backoff.pause(queue.stream(), e)) {
                     return;
@@ -120,54 +129,11 @@ final class RedisSubscription implements Transport.Subscription {
         }
     }
 
-    private void dispatch(String consumer, StageQueue.RedisMessage message) {
-        if (!running.get()) {
-            queue.release(consumer, message.id());
-            return;
-        }
-        Job job;
-        try {
-            if (message.body() == null) {
-                throw new JobCodec.MalformedJobException("stream entry has no '" + RedisKeys.BODY + "' field");
-            }
-            job = JobCodec.decode(message.body().getBytes(StandardCharsets.UTF_8), queue.stage());
-        } catch (JobCodec.MalformedJobException e) {
-            String raw = message.body() == null ? message.fields().toString() : message.body();
-            log.warn("dead-lettering malformed entry {} on {}: {}", message.id(), queue.stream(), e.getMessage());
-            queue.deadLetter(consumer, message.id(),
-                    JobCodec.encode(DeadLetter.unreadable(queue.stage(), raw, e)));
-            return;
-        }
-        RedisDelivery delivery = new RedisDelivery(queue, consumer, message.id(), job, message.deliveryCount(),
-                Thread.currentThread());
-        inFlight.add(delivery);
-        try {
-            handler.handle(delivery);
-        } catch (RuntimeException e) {
-            log.error("handler for {} failed without settling job {}; giving it back", queue.stream(),
-                    job.jobId(), e);
-        } finally {
-            inFlight.remove(delivery);
-            giveBack(delivery);
-        }
-    }
-
-    /** Releases a delivery its handler left unsettled, as a broker does when a consumer goes away. */
-    private static void giveBack(RedisDelivery delivery) {
-        if (delivery.settled()) {
-            return;
-        }
-        try {
-            delivery.release();
-        } catch (RuntimeException e) {
-            log.warn("could not give job {} back; it returns once its lease runs out", delivery.job().jobId(), e);
-        }
-    }
-
     private void keep() {
         Duration renewEvery = lease.dividedBy(3);
         Duration tick = renewEvery.compareTo(PROMOTE_INTERVAL) < 0 ? renewEvery : PROMOTE_INTERVAL;
         long nextRenew = System.nanoTime() + renewEvery.toNanos();
+        long nextSweep = System.nanoTime() + lease.toNanos();
         while (!stopped.get()) {
             try {
                 Thread.sleep(tick);
@@ -180,48 +146,52 @@ final class RedisSubscription implements Transport.Subscription {
                     nextRenew = System.nanoTime() + renewEvery.toNanos();
                     renewLeases();
                 }
-                if (running.get()) {
+                if (running()) {
                     queue.promoteDue(100);
                 }
+                if (running() && System.nanoTime() - nextSweep >= 0) {
+                    nextSweep = System.nanoTime() + lease.toNanos();
+                    long removed = queue.forgetIdleConsumers(lease.multipliedBy(IDLE_CONSUMER_LEASES));
+                    if (removed > 0) {
+                        log.info("removed {} consumer(s) of {} that held nothing and read nothing for {} s",
+                                removed, queue.stream(), lease.multipliedBy(IDLE_CONSUMER_LEASES).toSeconds());
+                    }
+                }
             } catch (JedisException e) {
-                log.debug("lease renewal or retry promotion on {} failed; trying again", queue.stream(), e);
+                log.warn("lease renewal, retry promotion or consumer sweep on {} failed; trying again in {} ms: {}",
+                        queue.stream(), tick.toMillis(), e.getMessage());
             }
         }
     }
 
     private void renewLeases() {
-        for (RedisDelivery delivery : inFlight) {
-            if (!delivery.renew()) {
-                log.warn("lost the lease on job {} of {}: another consumer has taken it over",
-                        delivery.job().jobId(), queue.stream());
+        for (AbstractDelivery delivery : inFlight()) {
+            RedisDelivery held = (RedisDelivery) delivery;
+            if (!held.renew()) {
+                log.warn("lost the lease on entry {} of {}: another consumer has taken it over", held.id(),
+                        queue.stream());
             }
         }
     }
 
     @Override
-    public void stop(Duration grace) {
-        if (!running.compareAndSet(true, false)) {
-            return;
+    protected void stopTaking(Duration grace) {
+    }
+
+    @Override
+    protected void awaitConsumers() throws InterruptedException {
+        Duration joinLimit = pollTimeout.plus(RedisTransport.BLOCKING_READ_MARGIN);
+        for (Thread consumer : consumers) {
+            consumer.join(joinLimit);
         }
-        long deadline = System.nanoTime() + grace.toNanos();
-        try {
-            while (!inFlight.isEmpty() && System.nanoTime() - deadline < 0) {
-                Thread.sleep(20);
-            }
-            inFlight.forEach(delivery -> delivery.worker().interrupt());
-            Duration joinLimit = pollTimeout.plus(RedisTransport.BLOCKING_READ_MARGIN);
-            for (Thread consumer : consumers) {
-                consumer.join(joinLimit);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            inFlight.forEach(RedisSubscription::giveBack);
-            stopped.set(true);
-            keeper.interrupt();
-            forgetConsumers();
-            onStopped.accept(this);
-        }
+    }
+
+    @Override
+    protected void stopped() {
+        stopped.set(true);
+        keeper.interrupt();
+        forgetConsumers();
+        onStopped.accept(this);
     }
 
     private void forgetConsumers() {

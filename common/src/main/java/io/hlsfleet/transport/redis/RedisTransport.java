@@ -5,6 +5,7 @@ import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
 import java.net.URI;
@@ -19,6 +20,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -68,7 +71,7 @@ import redis.clients.jedis.util.JedisURIHelper;
  * <p>{@link #publish} returns once Redis has the entry; how durable that is depends on the
  * server's persistence settings (AOF with {@code appendfsync everysec} or stricter for a fleet).
  */
-public final class RedisTransport implements Transport {
+public final class RedisTransport implements Transport, QueueStats {
 
     private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
     /** How far the socket timeout of a blocking read lies above the read's own timeout. */
@@ -91,9 +94,17 @@ public final class RedisTransport implements Transport {
      * @param url {@code redis://[user:password@]host:port[/db]} or {@code rediss://…}
      * @param keyPrefix prefix of every key; {@code hlsfleet} in a fleet, another one to isolate tests
      * @param lease how long a consumer may go without renewing an entry before others take it over
-     * @param pollTimeout how long one blocking read waits; also bounds how late a stop is noticed
+     * @param pollTimeout how often a consumer looks for abandoned entries; an idle consumer looks
+     *     for new ones at least every quarter second, or this often if shorter
+     * @param deadLetterCap how many dead letters each stage keeps, the newest; 0 keeps all
      */
-    public record Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout) {
+    public record Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout, int deadLetterCap) {
+
+        public static final int DEFAULT_DEAD_LETTER_CAP = 10_000;
+
+        public Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout) {
+            this(url, keyPrefix, lease, pollTimeout, DEFAULT_DEAD_LETTER_CAP);
+        }
 
         public Settings {
             Objects.requireNonNull(url, "url");
@@ -103,6 +114,9 @@ public final class RedisTransport implements Transport {
             }
             if (pollTimeout.compareTo(Duration.ofMillis(10)) < 0) {
                 throw new IllegalArgumentException("the poll timeout must be at least 10 ms");
+            }
+            if (deadLetterCap < 0) {
+                throw new IllegalArgumentException("the dead-letter cap must be 0 (no cap) or more");
             }
         }
 
@@ -119,21 +133,25 @@ public final class RedisTransport implements Transport {
         this.redis = connect(settings, SHARED_CONNECTIONS);
         this.consumerRedis = connect(settings, consumerPoolSize.get());
         for (Stage stage : Stage.values()) {
-            queues.put(stage, new StageQueue(redis, keys, stage, settings.lease()));
+            queues.put(stage, queue(redis, stage));
         }
         try {
             queues.values().forEach(StageQueue::ensureGroup);
         } catch (JedisException e) {
-            redis.close();
-            consumerRedis.close();
-            throw new TransportException("cannot reach Redis at " + redactedUrl(settings.url()), e);
+            // Consumers create the groups themselves once Redis answers.
+            log.warn("Redis at {} is not reachable yet ({}); consumers wait for it", redactedUrl(settings.url()),
+                    e.getMessage());
         }
+    }
+
+    private StageQueue queue(RedisClient client, Stage stage) {
+        return new StageQueue(client, keys, stage, settings.lease(), settings.deadLetterCap());
     }
 
     public static RedisTransport connect(FleetConfig config) {
         Settings defaults = Settings.defaults(config.redisUrl());
         return new RedisTransport(new Settings(defaults.url(), defaults.keyPrefix(), config.redisLease(),
-                defaults.pollTimeout()));
+                defaults.pollTimeout(), config.redisDeadLetterCap()));
     }
 
     private static RedisClient connect(Settings settings, int poolSize) {
@@ -207,7 +225,7 @@ public final class RedisTransport implements Transport {
         // Grown before the consumers start, so none of them waits for a connection.
         resizeConsumerPool(consumerPoolSize.addAndGet(RedisSubscription.connections(concurrency)));
         RedisSubscription subscription = new RedisSubscription(
-                new StageQueue(consumerRedis, keys, stage, settings.lease()),
+                queue(consumerRedis, stage),
                 instanceId + "-" + stage.id() + "-" + subscriptionCount.incrementAndGet(), concurrency, handler,
                 settings.lease(), settings.pollTimeout(), this::stopped);
         subscriptions.add(subscription);
@@ -233,12 +251,20 @@ public final class RedisTransport implements Transport {
     @Override
     public Map<Stage, Long> queueDepths() {
         Map<Stage, Long> depths = new EnumMap<>(Stage.class);
-        try {
-            queues.forEach((stage, queue) -> depths.put(stage, queue.depth()));
-        } catch (JedisException e) {
-            throw new TransportException("cannot read queue depths from Redis", e);
-        }
+        snapshot().forEach((stage, snapshot) -> depths.put(stage, snapshot.ready()));
         return depths;
+    }
+
+    /** Ready, unacked, dead letters and the oldest waiting entry's age, all from Redis itself. */
+    @Override
+    public Map<Stage, Snapshot> snapshot() {
+        Map<Stage, Snapshot> snapshots = new EnumMap<>(Stage.class);
+        try {
+            queues.forEach((stage, queue) -> snapshots.put(stage, queue.stats()));
+        } catch (JedisException e) {
+            throw new TransportException("cannot read queue statistics from Redis", e);
+        }
+        return snapshots;
     }
 
     @Override
@@ -270,19 +296,32 @@ public final class RedisTransport implements Transport {
     @Override
     public int requeueDeadLetters(Stage stage, List<String> jobIds) {
         StageQueue queue = queues.get(stage);
-        int requeued = 0;
+        return takeDeadLetters(stage, "requeueing", letter -> jobIds.isEmpty() || jobIds.contains(letter.jobId()),
+                (raw, letter) -> queue.requeue(raw, JobCodec.encode(letter.job().firstAttempt())));
+    }
+
+    @Override
+    public int removeDeadLetters(Stage stage, List<String> jobIds) {
+        StageQueue queue = queues.get(stage);
+        return takeDeadLetters(stage, "removing", letter -> jobIds.contains(letter.jobId()),
+                (raw, letter) -> queue.removeDeadLetter(raw));
+    }
+
+    /** Applies {@code take} to each wanted dead letter of a job; returns how many it took. */
+    private int takeDeadLetters(Stage stage, String what, Predicate<DeadLetter> wanted,
+            BiPredicate<String, DeadLetter> take) {
+        int taken = 0;
         try {
-            for (String raw : queue.deadLetters(Integer.MAX_VALUE)) {
+            for (String raw : queues.get(stage).deadLetters(Integer.MAX_VALUE)) {
                 DeadLetter letter = decodeDeadLetter(stage, raw);
-                if (letter.job() != null && (jobIds.isEmpty() || jobIds.contains(letter.jobId()))
-                        && queue.requeue(raw, JobCodec.encode(letter.job().firstAttempt()))) {
-                    requeued++;
+                if (letter.job() != null && wanted.test(letter) && take.test(raw, letter)) {
+                    taken++;
                 }
             }
         } catch (JedisException e) {
-            throw new TransportException("requeueing from " + keys.dead(stage) + " failed after " + requeued, e);
+            throw new TransportException(what + " from " + keys.dead(stage) + " failed after " + taken, e);
         }
-        return requeued;
+        return taken;
     }
 
     @Override

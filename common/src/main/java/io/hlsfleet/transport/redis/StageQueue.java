@@ -1,8 +1,12 @@
 package io.hlsfleet.transport.redis;
 
+import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.QueueStats;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +18,6 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAddParams;
-import redis.clients.jedis.params.XReadGroupParams;
-import redis.clients.jedis.resps.StreamEntry;
 
 /** One stage's stream, delayed set and dead-letter list, as the operations the transport needs. */
 final class StageQueue {
@@ -30,15 +32,19 @@ final class StageQueue {
     private final String stream;
     private final String delayed;
     private final String dead;
+    private final RedisKeys keys;
     private final long leaseMillis;
+    private final int deadLetterCap;
 
-    StageQueue(RedisClient redis, RedisKeys keys, Stage stage, Duration lease) {
+    StageQueue(RedisClient redis, RedisKeys keys, Stage stage, Duration lease, int deadLetterCap) {
         this.redis = redis;
+        this.keys = keys;
         this.stage = stage;
         this.stream = keys.stream(stage);
         this.delayed = keys.delayed(stage);
         this.dead = keys.dead(stage);
         this.leaseMillis = lease.toMillis();
+        this.deadLetterCap = deadLetterCap;
     }
 
     Stage stage() {
@@ -79,36 +85,50 @@ final class StageQueue {
                 Map.of(RedisKeys.BODY.getBytes(StandardCharsets.UTF_8), body)));
     }
 
-    /** The next never-delivered entry, waiting up to {@code block} for one; null if none came. */
-    RedisMessage readNew(String consumer, Duration block) {
-        Map<String, List<StreamEntry>> read = redis.xreadGroupAsMap(RedisKeys.GROUP, consumer,
-                XReadGroupParams.xReadGroupParams().count(1).block((int) block.toMillis()),
-                Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
-        if (read == null || read.get(stream) == null || read.get(stream).isEmpty()) {
-            return null;
-        }
-        StreamEntry entry = read.get(stream).getFirst();
-        Map<String, String> fields = entry.getFields();
-        return new RedisMessage(entry.getID().toString(), fields == null ? Map.of() : fields, 1);
+    /**
+     * The next never-delivered entry, or null if there is none now. The read does not block: a
+     * blocking read would load an entry of any size into this process before it could be checked.
+     */
+    Read readNew(String consumer) {
+        List<?> reply = (List<?>) eval(RedisScripts.READ, List.of(stream, dead),
+                deliverArgs(consumer, Long.toString(leaseMillis), "-"));
+        return reply == null ? Read.NOTHING : read(reply);
     }
 
     /**
      * Takes over one entry whose consumer stopped renewing it for a lease, scanning the pending
-     * entries from {@code cursor}.
+     * entries from {@code cursor} ({@code "-"} for the start).
      */
     Claim claimAbandoned(String consumer, String cursor) {
-        List<?> reply = (List<?>) eval(RedisScripts.CLAIM, List.of(stream),
-                List.of(RedisKeys.GROUP, consumer, Long.toString(leaseMillis), cursor));
-        String next = text(reply.get(0));
-        if (reply.size() == 1) {
-            return new Claim(next, null);
+        List<?> reply = (List<?>) eval(RedisScripts.CLAIM, List.of(stream, dead),
+                deliverArgs(consumer, Long.toString(leaseMillis), cursor));
+        return switch (text(reply.getFirst())) {
+            case "none" -> new Claim("-", Read.NOTHING);
+            case "gone" -> new Claim(text(reply.get(1)), Read.NOTHING);
+            default -> new Claim(text(reply.getLast()), read(reply));
+        };
+    }
+
+    private List<String> deliverArgs(String consumer, String lease, String cursor) {
+        String template = JobCodec.toJson(new DeadLetter(null, RedisScripts.RAW, stage, 1,
+                JobCodec.MalformedJobException.class.getName(), "malformed message: stream entry of "
+                        + RedisScripts.SIZE + " bytes is larger than " + JobCodec.MAX_BODY + " and was not read",
+                Instant.now()));
+        return List.of(RedisKeys.GROUP, consumer, lease, cursor, Integer.toString(JobCodec.MAX_BODY), template,
+                Integer.toString(DeadLetter.RAW_BODY_LIMIT), Integer.toString(deadLetterCap));
+    }
+
+    private static Read read(List<?> reply) {
+        String id = text(reply.get(1));
+        if (text(reply.getFirst()).equals("oversize")) {
+            return new Read(null, id, number(reply.get(2)));
         }
         List<?> flat = (List<?>) reply.get(3);
         Map<String, String> fields = new LinkedHashMap<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             fields.put(text(flat.get(i)), text(flat.get(i + 1)));
         }
-        return new Claim(next, new RedisMessage(text(reply.get(1)), fields, (int) number(reply.get(2))));
+        return new Read(new RedisMessage(id, fields, (int) number(reply.get(2))), id, 0);
     }
 
     boolean renew(String consumer, String id) {
@@ -125,13 +145,24 @@ final class StageQueue {
                 UUID.randomUUID().toString());
     }
 
-    boolean deadLetter(String consumer, String id, byte[] deadLetter) {
-        return owned(RedisScripts.DEAD_LETTER, List.of(stream, dead), consumer, id,
-                new String(deadLetter, StandardCharsets.UTF_8));
+    boolean handOff(String consumer, String id, Stage next, byte[] output) {
+        return owned(RedisScripts.HAND_OFF, List.of(stream, keys.stream(next)), consumer, id,
+                new String(output, StandardCharsets.UTF_8));
     }
 
-    boolean release(String consumer, String id) {
-        return owned(RedisScripts.RELEASE, List.of(stream), consumer, id, RELEASED,
+    boolean deadLetter(String consumer, String id, byte[] deadLetter) {
+        return owned(RedisScripts.DEAD_LETTER, List.of(stream, dead), consumer, id,
+                new String(deadLetter, StandardCharsets.UTF_8), Integer.toString(deadLetterCap));
+    }
+
+    /** A graceful release: the job goes back carrying {@code counted} deliveries, not one more. */
+    boolean release(String consumer, String id, int counted) {
+        return owned(RedisScripts.RELEASE, List.of(stream), consumer, id, Integer.toString(counted));
+    }
+
+    /** Gives an entry back to be claimed at once, its delivery counted. */
+    boolean abandon(String consumer, String id) {
+        return owned(RedisScripts.ABANDON, List.of(stream), consumer, id, RELEASED,
                 Long.toString(RELEASED_IDLE_MILLIS));
     }
 
@@ -140,8 +171,11 @@ final class StageQueue {
         return number(eval(RedisScripts.PROMOTE_DUE, List.of(delayed, stream), List.of(Integer.toString(limit))));
     }
 
-    long depth() {
-        return number(eval(RedisScripts.DEPTH, List.of(stream), List.of(RedisKeys.GROUP, RELEASED)));
+    QueueStats.Snapshot stats() {
+        List<?> reply = (List<?>) eval(RedisScripts.STATS, List.of(stream, dead), List.of(RedisKeys.GROUP, RELEASED));
+        long oldestAge = number(reply.get(3));
+        return new QueueStats.Snapshot(number(reply.get(0)), number(reply.get(1)), number(reply.get(2)),
+                oldestAge < 0 ? null : Instant.now().minusMillis(oldestAge));
     }
 
     List<String> deadLetters(int limit) {
@@ -153,6 +187,10 @@ final class StageQueue {
                 List.of(deadLetter, new String(body, StandardCharsets.UTF_8)))) == 1;
     }
 
+    boolean removeDeadLetter(String deadLetter) {
+        return onLiveConnection(() -> redis.lrem(dead, 1, deadLetter)) == 1;
+    }
+
     int purgeDeadLetters() {
         return (int) number(eval(RedisScripts.PURGE, List.of(dead), List.of()));
     }
@@ -160,6 +198,15 @@ final class StageQueue {
     /** Removes a consumer name that holds no entries, so stopped workers do not pile up in the group. */
     void forgetConsumer(String consumer) {
         eval(RedisScripts.FORGET_CONSUMER, List.of(stream), List.of(RedisKeys.GROUP, consumer));
+    }
+
+    /**
+     * Removes consumers that hold nothing and have not read for {@code idle}: those of workers that
+     * were killed. Returns how many.
+     */
+    long forgetIdleConsumers(Duration idle) {
+        return number(eval(RedisScripts.FORGET_IDLE_CONSUMERS, List.of(stream),
+                List.of(RedisKeys.GROUP, Long.toString(idle.toMillis()), RELEASED)));
     }
 
     private boolean owned(String script, List<String> keys, String consumer, String id, String... more) {
@@ -208,7 +255,15 @@ final class StageQueue {
         }
     }
 
-    /** The result of one claim step: where to continue scanning, and the entry if one was taken. */
-    record Claim(String cursor, RedisMessage message) {
+    /**
+     * One read or claim: the entry handed to this consumer, or null when there was none or it was
+     * dead-lettered unread for being larger than a job may be ({@code oversize} bytes).
+     */
+    record Read(RedisMessage message, String id, long oversize) {
+        static final Read NOTHING = new Read(null, null, 0);
+    }
+
+    /** The result of one claim step: where to continue scanning, and what was taken. */
+    record Claim(String cursor, Read read) {
     }
 }

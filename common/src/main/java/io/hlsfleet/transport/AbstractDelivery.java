@@ -1,0 +1,158 @@
+package io.hlsfleet.transport;
+
+import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Stage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The settling rules every transport shares, so that each transport only says how one outcome
+ * goes over its wire:
+ * <ul>
+ *   <li>A delivery is settled once, and only once the broker took the outcome: when the step
+ *       throws, the delivery stays unsettled and the error goes to the caller, so the consumer
+ *       skeleton gives the message back on the wire instead of leaving it held.</li>
+ *   <li>A hand-off whose next-stage message was confirmed is settled, whatever happens to the
+ *       ack after it: the input is never retried or dead-lettered once its output is queued.</li>
+ *   <li>Every outcome is recorded even by an interrupted worker (a shutdown interrupts handlers,
+ *       and an interrupted thread cannot use a socket): the interrupt is set aside for the call.</li>
+ * </ul>
+ */
+public abstract class AbstractDelivery implements Delivery {
+
+    private static final Logger log = LoggerFactory.getLogger(AbstractDelivery.class);
+
+    private final Stage stage;
+    private final byte[] body;
+    private final Thread worker = Thread.currentThread();
+    private Job job;
+    private boolean settled;
+
+    /**
+     * @param body the message body as the broker holds it, or null when the message has none
+     */
+    protected AbstractDelivery(Stage stage, byte[] body) {
+        this.stage = stage;
+        this.body = body;
+    }
+
+    @Override
+    public final Job job() {
+        if (job == null) {
+            throw new IllegalStateException("the message has not been read as a job");
+        }
+        return job;
+    }
+
+    public final Stage stage() {
+        return stage;
+    }
+
+    /** The body as the broker holds it; null when the message has none. */
+    protected final byte[] body() {
+        return body;
+    }
+
+    /** The message as a person would read it in a dead letter, when it is not a job. */
+    protected String rawText() {
+        // Only the beginning: the dead letter keeps no more than that of a body of any size.
+        return body == null ? "" : new String(body, 0, Math.min(body.length, DeadLetter.RAW_BODY_LIMIT * 4),
+                StandardCharsets.UTF_8);
+    }
+
+    /** Reads the body as a job of this stage; throws {@link JobCodec.MalformedJobException}. */
+    protected Job decode() {
+        return JobCodec.decode(body, stage);
+    }
+
+    final void decoded(Job decoded) {
+        this.job = decoded;
+    }
+
+    /** The thread that consumes this delivery: a shutdown interrupts it after the grace period. */
+    final Thread worker() {
+        return worker;
+    }
+
+    public final synchronized boolean settled() {
+        return settled;
+    }
+
+    @Override
+    public final void ack() {
+        settle("ack", this::sendAck);
+    }
+
+    @Override
+    public final void handOff(Stage next, Job output) {
+        byte[] encoded = JobCodec.encode(output);
+        settle("hand-off", () -> sendHandOff(next, encoded));
+    }
+
+    @Override
+    public final void retryLater(Job retry, Duration delay) {
+        byte[] encoded = JobCodec.encode(retry);
+        settle("retry", () -> sendRetry(encoded, delay));
+    }
+
+    @Override
+    public final void deadLetter(DeadLetter deadLetter) {
+        byte[] encoded = JobCodec.encode(deadLetter);
+        settle("dead-letter", () -> sendDeadLetter(encoded));
+    }
+
+    @Override
+    public final void release() {
+        settle("release", this::sendRelease);
+    }
+
+    /**
+     * Gives back a message its handler left unsettled while the consumer keeps running: a
+     * handler that fails this way may crash on the job, so the broker counts the delivery.
+     */
+    final void abandon() {
+        settle("give-back", this::sendAbandon);
+    }
+
+    /** Removes the message from the queue. */
+    protected abstract void sendAck();
+
+    /**
+     * Queues {@code output} for {@code next}, waiting for the broker's confirmation, then removes
+     * this message. Throws only if the output was not confirmed; an ack failing after it is
+     * logged, since the message then comes back as a duplicate the idempotent stage absorbs.
+     */
+    protected abstract void sendHandOff(Stage next, byte[] output);
+
+    /** Queues {@code retry} for this stage after {@code delay}, then removes this message. */
+    protected abstract void sendRetry(byte[] retry, Duration delay);
+
+    /** Puts {@code deadLetter} on this stage's dead letters, then removes this message. */
+    protected abstract void sendDeadLetter(byte[] deadLetter);
+
+    /** Returns the message to the queue without counting this delivery (a graceful stop). */
+    protected abstract void sendRelease();
+
+    /** Returns the message to the queue, counting this delivery toward the poison limit. */
+    protected abstract void sendAbandon();
+
+    private synchronized void settle(String outcome, Runnable step) {
+        if (settled) {
+            log.debug("{} of a {} delivery ignored: it is already settled", outcome, stage.id());
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            step.run();
+            settled = true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
