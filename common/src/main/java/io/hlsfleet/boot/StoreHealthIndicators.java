@@ -3,6 +3,8 @@ package io.hlsfleet.boot;
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.storage.s3.S3ObjectStore;
+import io.hlsfleet.storage.s3.S3StagingArea;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +33,9 @@ final class StoreHealthIndicators {
                 Path probe = Files.writeString(scratch.resolve("probe"), "ok");
                 staging.store(key, probe);
                 staging.delete(key);
-                return Health.up().build();
+                return withIntegrity(Health.up(), staging).build();
             } catch (Exception e) {
-                return Health.down(e).build();
+                return withIntegrity(Health.down(e), staging).build();
             } finally {
                 if (scratch != null) {
                     staging.deleteScratch(scratch);
@@ -47,11 +49,21 @@ final class StoreHealthIndicators {
         return () -> {
             try {
                 bucket.exists(".hlsfleet-health");
-                return Health.up().withDetail("bucket", bucket.describe()).build();
+                return withIntegrity(Health.up().withDetail("bucket", bucket.describe()), bucket).build();
             } catch (Exception e) {
-                return Health.down(e).withDetail("bucket", bucket.describe()).build();
+                return withIntegrity(Health.down(e).withDetail("bucket", bucket.describe()), bucket).build();
             }
         };
+    }
+
+    /** An S3 store's upload integrity mode, so readiness shows what protects the uploads. */
+    private static Health.Builder withIntegrity(Health.Builder health, Object store) {
+        if (store instanceof S3ObjectStore s3) {
+            health.withDetail("integrity", s3.integrity());
+        } else if (store instanceof S3StagingArea s3) {
+            health.withDetail("integrity", s3.integrity());
+        }
+        return health;
     }
 
     /** The Redis broker answers PING within two seconds. */

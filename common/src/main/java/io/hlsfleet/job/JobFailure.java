@@ -43,13 +43,20 @@ public class JobFailure extends Exception {
     }
 
     /**
-     * Classifies any throwable that escaped a stage: a {@link JobFailure} keeps its verdict,
-     * anything unexpected is treated as retryable, since a bug or a passing fault is more likely
-     * than bad input that the stage did not recognise.
+     * Classifies any throwable that escaped a stage: a {@link JobFailure} keeps its verdict, a
+     * {@link NotRetryable} cause makes the failure permanent with that cause's words, anything
+     * else is treated as retryable, since a bug or a passing fault is more likely than bad input
+     * that the stage did not recognise.
      */
     public static JobFailure classify(Throwable error) {
         if (error instanceof JobFailure failure) {
             return failure;
+        }
+        Throwable cause = error;
+        for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
+            if (cause instanceof NotRetryable) {
+                return new JobFailure(cause.getMessage(), false, error);
+            }
         }
         String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
         return new JobFailure(message, true, error);

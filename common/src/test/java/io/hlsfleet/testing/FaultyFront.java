@@ -60,6 +60,8 @@ public final class FaultyFront implements AutoCloseable {
     private void refuse(Socket client) {
         try (client) {
             readHeaders(client.getInputStream());
+            // Counted before the answer leaves, so a test that has seen the answer sees the count.
+            failed.incrementAndGet();
             byte[] body = SLOW_DOWN.getBytes(StandardCharsets.UTF_8);
             String head = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: " + body.length
                     + "\r\nConnection: close\r\n\r\n";
@@ -67,7 +69,6 @@ public final class FaultyFront implements AutoCloseable {
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
-            failed.incrementAndGet();
         } catch (IOException e) {
             // The client gave up on this connection; it will retry on another.
         }

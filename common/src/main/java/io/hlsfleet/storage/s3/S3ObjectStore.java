@@ -18,11 +18,16 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     public S3ObjectStore(S3Location location, S3Settings settings) {
         this.location = location;
-        this.s3 = new S3Transfers(settings.client(), settings);
+        this.s3 = new S3Transfers(settings, location.uri());
     }
 
     public S3Location location() {
         return location;
+    }
+
+    /** The integrity mode of uploads, as logged at start-up (see {@link S3Integrity}). */
+    public String integrity() {
+        return s3.integrity();
     }
 
     @Override

@@ -34,6 +34,7 @@ import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
  * @param endpoint an explicit endpoint; {@code null} leaves it to the SDK's standard configuration
  * @param region an explicit region; {@code null} means the SDK's, or {@code us-east-1} if it has none
  * @param credentials explicit credentials; {@code null} means the SDK's default provider chain
+ * @param integrity {@code HLSFLEET_S3_INTEGRITY}: how puts and parts are protected, see {@link S3Integrity}
  */
 public record S3Settings(
         boolean pathStyle,
@@ -46,7 +47,8 @@ public record S3Settings(
         Path scratchRoot,
         URI endpoint,
         Region region,
-        AwsCredentialsProvider credentials) {
+        AwsCredentialsProvider credentials,
+        S3Integrity integrity) {
 
     /** S3's smallest part size (except the last part). */
     public static final long MIN_PART_SIZE = 5L << 20;
@@ -58,6 +60,7 @@ public record S3Settings(
         if (multipartThreshold < partSize) {
             throw new IllegalArgumentException("HLSFLEET_S3_MULTIPART_THRESHOLD must be at least HLSFLEET_S3_PART_SIZE");
         }
+        Objects.requireNonNull(integrity, "integrity");
         if (maxConnections < 1 || partConcurrency < 1 || maxAttempts < 1) {
             throw new IllegalArgumentException(
                     "HLSFLEET_S3_MAX_CONNECTIONS, HLSFLEET_S3_PART_CONCURRENCY and HLSFLEET_S3_MAX_ATTEMPTS must be at least 1");
@@ -76,7 +79,8 @@ public record S3Settings(
                 scratchRoot(settings),
                 null,
                 null,
-                null);
+                null,
+                S3Integrity.parse(settings.string(S3Integrity.SETTING, null)));
     }
 
     private static ObjectCannedACL acl(String value) {
@@ -110,8 +114,7 @@ public record S3Settings(
      * A client for these settings. Its connection pool is sized for the parallel uploads of a
      * ladder plus the parts of a multipart upload; retries use the SDK's standard strategy
      * (exponential backoff with jitter, retry quota), which covers 5xx answers, throttling
-     * ({@code SlowDown}, 429) and broken connections. Requests carry the SDK's default CRC32
-     * checksum, which S3 verifies before it stores an object or part.
+     * ({@code SlowDown}, 429) and broken connections. Checksums follow {@link #integrity}.
      */
     public S3Client client() {
         S3ClientBuilder builder = S3Client.builder()
@@ -122,6 +125,7 @@ public record S3Settings(
                         .connectionAcquisitionTimeout(Duration.ofMinutes(2)))
                 .overrideConfiguration(o -> o.retryStrategy(
                         AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build()));
+        integrity.configure(builder);
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }

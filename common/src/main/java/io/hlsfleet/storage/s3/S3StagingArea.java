@@ -33,11 +33,16 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
         this.location = location;
         this.scratchRoot = settings.scratchRoot().toAbsolutePath().normalize();
         Files.createDirectories(scratchRoot);
-        this.s3 = new S3Transfers(settings.client(), settings);
+        this.s3 = new S3Transfers(settings, location.uri());
     }
 
     public S3Location location() {
         return location;
+    }
+
+    /** The integrity mode of uploads, as logged at start-up (see {@link S3Integrity}). */
+    public String integrity() {
+        return s3.integrity();
     }
 
     S3Settings settings() {

@@ -11,7 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -19,12 +22,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
-import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -46,17 +52,38 @@ final class S3Transfers implements AutoCloseable {
 
     /** The most keys one DeleteObjects request may name. */
     private static final int DELETE_BATCH = 1000;
+    /** Single deletes sent at once where DeleteObjects cannot be used. */
+    private static final int PARALLEL_DELETES = 8;
+
+    private static final Logger log = LoggerFactory.getLogger(S3Transfers.class);
 
     private final S3Client client;
     private final S3Settings settings;
+    /** The flexible checksum named on uploads, or null when the mode or the SDK's settings want none. */
+    private final ChecksumAlgorithm requestAlgorithm;
+    private final String integrity;
 
-    S3Transfers(S3Client client, S3Settings settings) {
-        this.client = client;
+    /** A client for {@code settings}; {@code location} names the store in the start-up log line. */
+    S3Transfers(S3Settings settings, String location) {
+        this.client = settings.client();
         this.settings = settings;
+        RequestChecksumCalculation sdkCalculation = client.serviceClientConfiguration().requestChecksumCalculation();
+        this.requestAlgorithm = settings.integrity().requestAlgorithm(sdkCalculation);
+        this.integrity = settings.integrity().describe(sdkCalculation);
+        if (settings.integrity().unprotected(sdkCalculation)) {
+            log.warn("{}: upload integrity {}", location, integrity);
+        } else {
+            log.info("{}: upload integrity {}", location, integrity);
+        }
     }
 
     S3Settings settings() {
         return settings;
+    }
+
+    /** The integrity mode in force, as the start-up log and readiness show it. */
+    String integrity() {
+        return integrity;
     }
 
     /**
@@ -69,20 +96,84 @@ final class S3Transfers implements AutoCloseable {
             if (size > settings.multipartThreshold()) {
                 uploadMultipart(bucket, key, file, size, kind, acl);
             } else {
-                client.putObject(b -> b.bucket(bucket).key(key).acl(acl)
-                        .contentType(kind.contentType()).cacheControl(kind.cacheControl())
-                        .checksumAlgorithm(ChecksumAlgorithm.CRC32), RequestBody.fromFile(file));
+                put(bucket, key, RequestBody.fromFile(file), md5(file, 0, size), kind, acl);
             }
         } catch (SdkException e) {
-            throw failure("upload", bucket, key, e);
+            throw uploadFailure(bucket, key, kind, acl, e);
         }
     }
+
+    private IOException uploadFailure(String bucket, String key, ContentTypes.Kind kind, ObjectCannedACL acl,
+            SdkException e) {
+        if (e instanceof SdkClientException broken && e.getCause() instanceof IOException
+                && !Thread.currentThread().isInterrupted()) {
+            return diagnoseBrokenUpload(bucket, key, kind, acl, broken);
+        }
+        return failure("upload", bucket, key, e);
+    }
+
+    private void put(String bucket, String key, RequestBody body, String contentMd5, ContentTypes.Kind kind,
+            ObjectCannedACL acl) {
+        client.putObject(b -> b.bucket(bucket).key(key).acl(acl)
+                .contentType(kind.contentType()).cacheControl(kind.cacheControl())
+                .checksumAlgorithm(requestAlgorithm).contentMD5(contentMd5), body);
+    }
+
+    /**
+     * An upload whose connection broke while the body was being sent. A store that refuses one of
+     * the request's headers answers before reading the body and closes the connection, so the SDK
+     * sees only a broken pipe; the same request without a body lets the answer through. If the
+     * store refuses that too, the upload fails with its words and cannot succeed by retrying;
+     * otherwise the connection really broke and the failure stays retryable.
+     */
+    private IOException diagnoseBrokenUpload(String bucket, String key, ContentTypes.Kind kind, ObjectCannedACL acl,
+            SdkClientException broken) {
+        String probeKey = key + ".hlsfleet-probe-" + UUID.randomUUID();
+        try {
+            put(bucket, probeKey, RequestBody.empty(), settings.integrity() == S3Integrity.MD5 ? EMPTY_MD5 : null, kind, acl);
+            client.deleteObject(b -> b.bucket(bucket).key(probeKey));
+        } catch (S3Exception answer) {
+            if (S3Failures.refused(answer)) {
+                return new S3RefusedException("the S3 store closed the connection while receiving s3://" + bucket + "/"
+                        + key + " (" + broken.getCause().getMessage() + ") and refuses the same request without a body: "
+                        + S3Failures.serverWords(answer) + "; " + S3Failures.advice(answer, settings.integrity()), broken);
+            }
+        } catch (SdkException probeFailed) {
+            broken.addSuppressed(probeFailed);
+        }
+        return failure("upload", bucket, key, broken);
+    }
+
+    /** The Content-MD5 of a slice of {@code file} in MD5 mode, else {@code null}. */
+    private String md5(Path file, long offset, long length) throws IOException {
+        if (settings.integrity() != S3Integrity.MD5) {
+            return null;
+        }
+        MessageDigest digest = md5Digest();
+        try (InputStream in = slice(file, offset, length)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return Base64.getEncoder().encodeToString(digest.digest());
+    }
+
+    private static MessageDigest md5Digest() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has MD5", e);
+        }
+    }
+
+    private static final String EMPTY_MD5 = Base64.getEncoder().encodeToString(md5Digest().digest());
 
     private void uploadMultipart(String bucket, String key, Path file, long size, ContentTypes.Kind kind,
             ObjectCannedACL acl) throws IOException {
         String uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(key).acl(acl)
                 .contentType(kind.contentType()).cacheControl(kind.cacheControl())
-                .checksumAlgorithm(ChecksumAlgorithm.CRC32)).uploadId();
+                .checksumAlgorithm(requestAlgorithm)).uploadId();
         boolean completed = false;
         try {
             long partSize = settings.partSize();
@@ -95,10 +186,17 @@ final class S3Transfers implements AutoCloseable {
                 uploads.add(() -> {
                     // The body is reopened for each attempt, so a retried part re-reads the file
                     // instead of holding the part in memory.
-                    UploadPartResponse part = client.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                                    .partNumber(number).contentLength(length).checksumAlgorithm(ChecksumAlgorithm.CRC32),
-                            RequestBody.fromContentProvider(() -> slice(file, offset, length), length,
-                                    "application/octet-stream"));
+                    String contentMd5 = md5(file, offset, length);
+                    UploadPartResponse part;
+                    try {
+                        part = client.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                                        .partNumber(number).contentLength(length).checksumAlgorithm(requestAlgorithm)
+                                        .contentMD5(contentMd5),
+                                RequestBody.fromContentProvider(() -> slice(file, offset, length), length,
+                                        "application/octet-stream"));
+                    } catch (SdkException e) {
+                        throw uploadFailure(bucket, key, kind, acl, e);
+                    }
                     return CompletedPart.builder().partNumber(number).eTag(part.eTag())
                             .checksumCRC32(part.checksumCRC32()).build();
                 });
@@ -134,8 +232,9 @@ final class S3Transfers implements AutoCloseable {
 
     /**
      * Downloads {@code key} to {@code target} through a temporary file beside it, so a broken
-     * transfer never leaves a partial file under the final name. The SDK validates the object's
-     * stored checksum while it reads, where the server keeps one.
+     * transfer never leaves a partial file under the final name. In CRC32 mode the SDK validates the
+     * object's stored checksum while it reads, where the server keeps one (unless
+     * {@code AWS_RESPONSE_CHECKSUM_VALIDATION=when_required} says otherwise).
      *
      * @throws NoSuchFileException if there is no such object
      */
@@ -143,7 +242,7 @@ final class S3Transfers implements AutoCloseable {
         Files.createDirectories(target.getParent());
         Path partial = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".part");
         try {
-            client.getObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED),
+            client.getObject(b -> b.bucket(bucket).key(key),
                     ResponseTransformer.toFile(partial));
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchKeyException e) {
@@ -183,8 +282,27 @@ final class S3Transfers implements AutoCloseable {
         }
     }
 
-    /** Deletes {@code keys} in batches of DeleteObjects; keys that do not exist are not an error. */
+    /**
+     * Deletes {@code keys}; keys that do not exist are not an error. In CRC32 mode in batches of
+     * DeleteObjects; otherwise one DeleteObject per key, several at once, since the SDK always
+     * names a flexible checksum on DeleteObjects, which stores without them refuse.
+     */
     void delete(String bucket, List<String> keys) throws IOException {
+        if (settings.integrity() != S3Integrity.CRC32) {
+            List<Callable<Void>> deletes = new ArrayList<>(keys.size());
+            for (String key : keys) {
+                deletes.add(() -> {
+                    try {
+                        client.deleteObject(b -> b.bucket(bucket).key(key));
+                    } catch (SdkException e) {
+                        throw failure("delete", bucket, key, e);
+                    }
+                    return null;
+                });
+            }
+            inParallel(deletes, PARALLEL_DELETES);
+            return;
+        }
         for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
             List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
                     .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
@@ -254,14 +372,8 @@ final class S3Transfers implements AutoCloseable {
         }
     }
 
-    private static IOException failure(String action, String bucket, String key, SdkException e) {
-        if (e.getCause() instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
-            Thread.currentThread().interrupt();
-            InterruptedIOException interrupted = new InterruptedIOException("interrupted: " + action + " s3://" + bucket + "/" + key);
-            interrupted.initCause(e);
-            return interrupted;
-        }
-        return new IOException("could not " + action + " s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+    private IOException failure(String action, String bucket, String key, SdkException e) {
+        return S3Failures.of(action, bucket, key, e, settings.integrity());
     }
 
     @Override

@@ -109,7 +109,7 @@ class S3ObjectStoreIT {
     private S3Settings through(FaultyFront front, int maxAttempts) {
         S3Settings base = server.settings(tmp.resolve("scratch"));
         return new S3Settings(true, 4, base.multipartThreshold(), base.partSize(), 1, maxAttempts, null,
-                base.scratchRoot(), front.endpoint(), base.region(), base.credentials());
+                base.scratchRoot(), front.endpoint(), base.region(), base.credentials(), base.integrity());
     }
 
     @Test
