@@ -84,9 +84,13 @@ public record Job(
                 Stage.DOWNLOAD, now, now, StageOutputs.NONE, force);
     }
 
-    /** This job handed on to {@code nextStage}, with what the current stage produced. */
+    /**
+     * This job handed on to {@code nextStage}, with what the current stage produced. A job whose
+     * URL named a web page takes the id of the video found there ({@link SourcePage#videoId}).
+     */
     public Job advance(Stage nextStage, StageOutputs newOutputs) {
-        return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, nextStage, submittedAt, Instant.now(),
+        String id = newOutputs.page() == null ? videoId : newOutputs.page().videoId();
+        return new Job(SCHEMA_VERSION, jobId, id, sourceUrl, 1, nextStage, submittedAt, Instant.now(),
                 newOutputs, force, traceParent);
     }
 

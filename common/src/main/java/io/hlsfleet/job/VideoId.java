@@ -34,6 +34,15 @@ public final class VideoId {
         return name + "-" + shortHash(source.strip());
     }
 
+    /**
+     * The id of a video found on a web page: readable from the site's own id, hashed over the
+     * extractor and that id, so every URL that leads to the same video gives the same id.
+     */
+    public static String fromPage(String extractor, String siteId) {
+        String key = extractor.toLowerCase(Locale.ROOT) + ":" + siteId;
+        return readable(siteId) + "-" + shortHash(key);
+    }
+
     /** True if {@code id} can be used as one path or key segment without escaping its folder. */
     public static boolean isSafe(String id) {
         return id != null && SAFE.matcher(id).matches() && !id.contains("..");
@@ -60,7 +69,12 @@ public final class VideoId {
         if (dot > 0) {
             last = last.substring(0, dot);
         }
-        String ascii = Normalizer.normalize(last, Normalizer.Form.NFKD).toLowerCase(Locale.ROOT);
+        return readable(last);
+    }
+
+    /** {@code text} reduced to lower-case letters, digits and single dashes, never empty. */
+    private static String readable(String text) {
+        String ascii = Normalizer.normalize(text, Normalizer.Form.NFKD).toLowerCase(Locale.ROOT);
         String name = NOT_NAME.matcher(ascii).replaceAll("-").replaceAll("^-+|-+$", "");
         if (name.length() > NAME_LENGTH) {
             name = name.substring(0, NAME_LENGTH).replaceAll("-+$", "");

@@ -20,6 +20,7 @@ import java.util.Locale;
 final class BodySink {
 
     static final int SNIFF_BYTES = 512;
+    static final String PAGE = "an HTML page";
     private static final int BUFFER = 64 * 1024;
     private static final long PROGRESS_EVERY = 1 << 20;
 
@@ -102,13 +103,16 @@ final class BodySink {
     private void sniff() throws JobFailure {
         sniffed = true;
         String kind = textKind(head, headLength);
+        if (PAGE.equals(kind)) {
+            throw new PageNotMedia("the origin sent " + kind + ", not a video");
+        }
         if (kind != null) {
             throw JobFailure.permanent("the origin sent " + kind + ", not a video; check that the URL points at the"
                     + " media file itself rather than a page that embeds it");
         }
     }
 
-    /** {@code "an HTML page"} or {@code "text"} when the bytes look like one, else {@code null}. */
+    /** {@link #PAGE} (HTML, or XML such as a feed) or {@code "text"} when the bytes look like one, else {@code null}. */
     static String textKind(byte[] bytes, int length) {
         int start = 0;
         if (length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
@@ -120,7 +124,7 @@ final class BodySink {
         String text = new String(bytes, start, length - start, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
         if (text.startsWith("<!doctype html") || text.startsWith("<html") || text.startsWith("<head")
                 || text.startsWith("<body") || text.startsWith("<?xml") || text.startsWith("<!--")) {
-            return "an HTML page";
+            return PAGE;
         }
         for (int i = 0; i < length; i++) {
             int b = bytes[i] & 0xff;

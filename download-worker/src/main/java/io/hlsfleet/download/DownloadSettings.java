@@ -29,10 +29,11 @@ import java.util.List;
  *        empty by default
  * @param s3PathStyle {@code HLSFLEET_S3_PATH_STYLE}: address buckets by path (S3Proxy, MinIO)
  * @param allowLocalFiles whether sources may be local paths; only {@code hlsfleet run} allows it
+ * @param pages how URLs of web pages are resolved ({@link PageSettings})
  */
 public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Duration totalTimeout, long maxBytes,
         int perHost, int attempts, Duration backoff, Duration maxBackoff, List<String> allowedNetworks,
-        boolean s3PathStyle, boolean allowLocalFiles) {
+        boolean s3PathStyle, boolean allowLocalFiles, PageSettings pages) {
 
     public static final String ALLOWED_NETWORKS = "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS";
 
@@ -65,7 +66,8 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
                 settings.duration("HLSFLEET_DOWNLOAD_MAX_BACKOFF", Duration.ofSeconds(30)),
                 settings.list(ALLOWED_NETWORKS, List.of()),
                 settings.bool("HLSFLEET_S3_PATH_STYLE", false),
-                allowLocalFiles);
+                allowLocalFiles,
+                PageSettings.from(settings));
     }
 
     /**
@@ -76,7 +78,7 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
         List<String> all = new ArrayList<>(allowedNetworks);
         all.addAll(more);
         return new DownloadSettings(connectTimeout, readTimeout, totalTimeout, maxBytes, perHost, attempts, backoff,
-                maxBackoff, all, s3PathStyle, allowLocalFiles);
+                maxBackoff, all, s3PathStyle, allowLocalFiles, pages);
     }
 
     List<Cidr> allowedCidrs() {

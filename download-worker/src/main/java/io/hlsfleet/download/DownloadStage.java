@@ -2,6 +2,7 @@ package io.hlsfleet.download;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.StagingArea;
@@ -20,13 +21,15 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The download stage: fetches a job's source (http, https or s3) into scratch space and stores it
  * in staging under a key derived from the job id, so a second run overwrites the first. Nothing
- * reaches staging unless it passed the size limit and the content check.
+ * reaches staging unless it passed the size limit and the content check. A URL of a web page is
+ * resolved to the video on it by yt-dlp ({@link PageResolver}).
  */
 public final class DownloadStage implements StageHandler, AutoCloseable {
 
     private final StagingArea staging;
     private final HttpDownloader http;
     private final S3Downloader s3;
+    private final PageResolver pages;
     private final DownloadSettings settings;
 
     public DownloadStage(StagingArea staging, DownloadSettings settings) {
@@ -48,6 +51,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
         this.staging = staging;
         this.settings = settings;
         this.http = new HttpDownloader(settings, resolver, metrics);
+        this.pages = new PageResolver(settings.pages(), settings, new SsrfGuard(settings.allowedCidrs(), resolver));
         this.s3 = new S3Downloader(s3Client, settings.maxBytes(), metrics);
     }
 
@@ -56,26 +60,31 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
         Path scratch = staging.newScratch(job.jobId());
         try {
             Path file = scratch.resolve("source");
-            long bytes = fetch(job.sourceUrl(), file, context);
-            context.bytes("in", bytes);
+            Fetched fetched = fetch(job.sourceUrl(), scratch, file, context);
+            context.bytes("in", fetched.bytes());
             String key = StagingKeys.source(job);
             staging.store(key, file);
-            return job.outputs().withSource(key, bytes);
+            StageOutputs outputs = job.outputs().withSource(key, fetched.bytes());
+            return fetched.page() == null ? outputs : outputs.withPage(fetched.page());
         } finally {
             staging.deleteScratch(scratch);
         }
     }
 
-    private long fetch(String source, Path target, JobContext context) throws JobFailure, InterruptedException,
-            IOException {
+    /** A source on disk: its size and, when the URL named a web page, what the page said about the video. */
+    private record Fetched(long bytes, SourcePage page) {
+    }
+
+    private Fetched fetch(String source, Path scratch, Path target, JobContext context) throws JobFailure,
+            InterruptedException, IOException {
         URI uri = parse(source);
         String scheme = uri == null || uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "http", "https" -> {
-                return http.download(uri, target, context);
+                return fetchHttp(uri, scratch, target, context);
             }
             case "s3" -> {
-                return s3.download(uri, target, context);
+                return new Fetched(s3.download(uri, target, context), null);
             }
             default -> {
                 if (scheme.length() > 1) {
@@ -92,7 +101,29 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
             throw JobFailure.permanent("cannot read local file " + source);
         }
         Files.copy(local, target);
-        return Files.size(target);
+        return new Fetched(Files.size(target), null);
+    }
+
+    /**
+     * A media URL is downloaded directly. A URL that answers with a web page, or belongs to a site
+     * listed in {@code HLSFLEET_DOWNLOAD_PAGE_SITES}, is resolved by yt-dlp; the direct attempt has
+     * already passed the SSRF guard by then, and yt-dlp's own connections pass it in the proxy.
+     */
+    private Fetched fetchHttp(URI uri, Path scratch, Path target, JobContext context) throws JobFailure,
+            InterruptedException, IOException {
+        if (!settings.pages().listed(uri.getHost())) {
+            try {
+                return new Fetched(http.download(uri, target, context), null);
+            } catch (PageNotMedia page) {
+                if (!pages.available()) {
+                    throw JobFailure.permanent(page.reason() + ", and " + pages.unavailable(), page);
+                }
+            }
+        } else {
+            http.refuseByForm(uri);
+        }
+        PageResolver.Resolved resolved = pages.resolve(uri, scratch, target, context);
+        return new Fetched(resolved.bytes(), resolved.page());
     }
 
     private static URI parse(String source) {

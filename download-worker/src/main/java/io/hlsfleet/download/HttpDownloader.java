@@ -158,7 +158,8 @@ public final class HttpDownloader implements AutoCloseable {
                 + " (HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT); " + mebibytes(sink.written()) + " received", cause);
     }
 
-    private void refuseByForm(URI uri) throws JobFailure {
+    /** Refuses {@code uri} by its form (scheme, host syntax, literal address), before any request. */
+    void refuseByForm(URI uri) throws JobFailure {
         try {
             guard.checkUrl(uri);
         } catch (RefusedDestination e) {

@@ -46,7 +46,8 @@ class DownloadStageIT {
     }
 
     private DownloadStage stage(String allowed) {
-        DownloadSettings settings = Fixtures.settings("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", allowed);
+        DownloadSettings settings = Fixtures.settings("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", allowed,
+                PageSettings.YTDLP, "off");
         return new DownloadStage(staging, settings, HostResolver.SYSTEM, new DownloadMetrics(new SimpleMeterRegistry()),
                 () -> {
                     throw new IllegalStateException("no s3 in this test");
@@ -75,7 +76,8 @@ class DownloadStageIT {
         Job local = Job.submit(origin.url("/v.mp4"), false);
         try (DownloadStage open = stage("127.0.0.0/8"); DownloadStage closed = stage("")) {
             Throwable html = catchThrowable(() -> open.process(page, new Fixtures.RecordingContext()));
-            assertThat(html).isInstanceOf(JobFailure.class).hasMessageContaining("HTML");
+            assertThat(html).isInstanceOf(JobFailure.class).hasMessageContaining("HTML")
+                    .hasMessageContaining("page resolution is off");
             Throwable refused = catchThrowable(() -> closed.process(local, new Fixtures.RecordingContext()));
             assertThat(refused).isInstanceOf(JobFailure.class).hasMessageContaining("--allow-network");
             assertThat(((JobFailure) refused).retryable()).isFalse();

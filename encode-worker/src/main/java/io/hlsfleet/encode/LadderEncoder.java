@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.worker.ChildProcesses;
 import io.hlsfleet.worker.JobContext;
 import java.io.BufferedReader;
 import java.io.IOException;

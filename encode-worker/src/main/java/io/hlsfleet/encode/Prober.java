@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.worker.ChildProcesses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

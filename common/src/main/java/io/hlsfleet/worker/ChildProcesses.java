@@ -1,4 +1,4 @@
-package io.hlsfleet.encode;
+package io.hlsfleet.worker;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Starts ffmpeg and ffprobe so that they never outlive the worker.
+ * Starts the tools a stage runs (ffmpeg, ffprobe, yt-dlp) so that they never outlive the worker.
  *
  * <p>On Linux every child is started through {@code setpriv --pdeathsig KILL}: the kernel kills it
  * when the thread that started it dies, which covers a worker killed with SIGKILL. Because that
@@ -61,7 +61,7 @@ public final class ChildProcesses {
         }
     }
 
-    /** Kills a child and waits for it, so no encoder keeps writing after its job was abandoned. */
+    /** Kills a child and waits for it, so no child keeps writing after its job was abandoned. */
     public static void kill(Process process) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
