@@ -32,6 +32,8 @@ public final class SyntheticClip {
     private int rotation;
     private boolean variableFrameRate;
     private boolean faststart;
+    private String videoFilter = "";
+    private String pattern = "testsrc2";
     private final List<String> extraOutputArgs = new ArrayList<>();
 
     private SyntheticClip(int width, int height) {
@@ -96,6 +98,25 @@ public final class SyntheticClip {
         return this;
     }
 
+    /**
+     * The lavfi source drawn, {@code testsrc2} by default. {@code mandelbrot} moves everywhere
+     * without fine horizontal lines, so {@code idet} reads it as progressive unless it is
+     * interlaced (testsrc2's one-pixel lines look combed to idet even when progressive).
+     */
+    public SyntheticClip pattern(String lavfiSource) {
+        this.pattern = lavfiSource;
+        return this;
+    }
+
+    /**
+     * A filter chain applied after the test pattern is drawn, e.g. {@code interlace=scan=tff} (weaves
+     * pairs of frames into fields) or {@code setsar=64/45} (non-square pixels).
+     */
+    public SyntheticClip videoFilter(String chain) {
+        this.videoFilter = chain;
+        return this;
+    }
+
     /** Further output options, passed to ffmpeg as they are. */
     public SyntheticClip outputArgs(String... args) {
         extraOutputArgs.addAll(List.of(args));
@@ -106,11 +127,11 @@ public final class SyntheticClip {
     public Path writeTo(Path file) throws IOException, InterruptedException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-nostdin", "-y", "-loglevel", "error",
-                "-f", "lavfi", "-i", "testsrc2=s=" + width + "x" + height + ":r=" + fps + ":d=" + seconds));
+                "-f", "lavfi", "-t", Double.toString(seconds), "-i", pattern + "=s=" + width + "x" + height + ":r=" + fps));
         for (int i = 0; i < audioTracks; i++) {
             cmd.addAll(List.of("-f", "lavfi", "-i", "sine=frequency=" + (300 + 200 * i) + ":sample_rate=48000:d=" + seconds));
         }
-        String filter = "noise=alls=8:allf=t";
+        String filter = "noise=alls=8:allf=t" + (videoFilter.isEmpty() ? "" : "," + videoFilter);
         if (variableFrameRate) {
             // Keep frames in an irregular pattern: 1, 2 or 3 frame gaps.
             filter += ",select='not(eq(mod(n\\,5)\\,1))*not(eq(mod(n\\,7)\\,3))',setpts=PTS";

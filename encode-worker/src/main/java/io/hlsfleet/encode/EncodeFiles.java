@@ -39,7 +39,7 @@ public final class EncodeFiles {
         }
         Path out = Path.of(args[first]);
         EncodeSettings settings = EncodeSettings.from(Settings.fromEnvironment(), jobs);
-        Prober prober = new Prober(settings.ffprobe(), settings.limits());
+        Prober prober = new Prober(settings.ffprobe(), settings.ffmpeg(), settings.limits());
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
         long start = System.nanoTime();
         List<Future<double[]>> results = new ArrayList<>();

@@ -21,10 +21,11 @@ import java.time.Duration;
  * @param minTimeLimit {@code HLSFLEET_ENCODE_MIN_TIME_LIMIT}: the overall limit is never below this
  * @param timeLimitFactor {@code HLSFLEET_ENCODE_TIME_LIMIT_FACTOR}: the overall limit is this many
  *        times the source's duration (when that is more than the minimum)
+ * @param videoChain deinterlacing and tone mapping, see {@link VideoChain.Settings}
  */
 public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String preset, boolean presetOverride,
         String x264Params, LadderProfile profile, Admission.Limits limits, Duration stallTimeout,
-        Duration minTimeLimit, int timeLimitFactor) {
+        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain) {
 
     /** The preset of rungs that name none; chosen by the benchmark in bench/README.md. */
     public static final String DEFAULT_PRESET = "medium";
@@ -46,7 +47,8 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
                 Admission.Limits.from(settings),
                 settings.duration("HLSFLEET_ENCODE_STALL_TIMEOUT", Duration.ofSeconds(120)),
                 settings.duration("HLSFLEET_ENCODE_MIN_TIME_LIMIT", Duration.ofMinutes(10)),
-                settings.integer("HLSFLEET_ENCODE_TIME_LIMIT_FACTOR", 20));
+                settings.integer("HLSFLEET_ENCODE_TIME_LIMIT_FACTOR", 20),
+                VideoChain.Settings.from(settings));
     }
 
     /** The x264 preset of one rung. */

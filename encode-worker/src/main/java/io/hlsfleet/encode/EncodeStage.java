@@ -31,7 +31,7 @@ public final class EncodeStage implements StageHandler {
             SegmentEncryption encryption) {
         this.staging = staging;
         this.encryption = encryption;
-        this.prober = new Prober(settings.ffprobe(), settings.limits());
+        this.prober = new Prober(settings.ffprobe(), settings.ffmpeg(), settings.limits());
         this.encoder = new LadderEncoder(settings, metrics);
     }
 

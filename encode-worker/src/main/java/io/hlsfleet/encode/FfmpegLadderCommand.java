@@ -28,8 +28,8 @@ final class FfmpegLadderCommand {
                 "-i", "file:" + source.toAbsolutePath()));
 
         // ffmpeg applies a rotation flag while decoding, so the graph sees the displayed picture.
-        StringBuilder graph = new StringBuilder("[0:").append(media.videoStream()).append("]split=")
-                .append(variants.size());
+        StringBuilder graph = new StringBuilder("[0:").append(media.videoStream()).append(']')
+                .append(VideoChain.filters(media, settings.videoChain())).append("split=").append(variants.size());
         for (int i = 0; i < variants.size(); i++) {
             graph.append("[s").append(i).append(']');
         }
@@ -62,9 +62,11 @@ final class FfmpegLadderCommand {
                 "-threads", Integer.toString(settings.threads()),
                 "-force_key_frames", "expr:gte(t,n_forced*" + segment + ")",
                 "-sc_threshold", "0"));
-        if (media.frameRate() > 0) {
+        cmd.addAll(VideoChain.colourTags(media));
+        double frameRate = VideoChain.frameRate(media, settings.videoChain());
+        if (frameRate > 0) {
             // No keyframes besides the forced ones: GOPs end exactly on segment boundaries.
-            cmd.addAll(List.of("-g", Long.toString(Math.max(1, Math.round(media.frameRate() * segment)))));
+            cmd.addAll(List.of("-g", Long.toString(Math.max(1, Math.round(frameRate * segment)))));
         }
         if (!profile.h264Level().isEmpty()) {
             cmd.addAll(List.of("-level:v", profile.h264Level()));

@@ -77,7 +77,7 @@ public final class LadderEncoder {
             MasterPlaylist.Measured measured = MasterPlaylist.measure(dir);
             checkComplete(measured.seconds(), media);
             stats.add(new MasterPlaylist.VariantStats(v, measured.peakBitsPerSecond(),
-                    measured.averageBitsPerSecond(), codecs, media.frameRate()));
+                    measured.averageBitsPerSecond(), codecs, VideoChain.frameRate(media, settings.videoChain())));
         }
         MasterPlaylist.write(outDir, stats, settings.profile().container());
         metrics.record(media.durationSeconds(), wall, cpu);

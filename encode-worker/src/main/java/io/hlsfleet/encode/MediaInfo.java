@@ -4,16 +4,64 @@ package io.hlsfleet.encode;
  * What ffprobe found in a staged source, reduced to what planning and encoding the ladder need.
  *
  * @param formatName the demuxer ffprobe chose (ffmpeg is forced to the same one)
- * @param width displayed width, after any rotation flag is applied
+ * @param width displayed width: the coded width times the sample aspect ratio, after any rotation flag
+ *        is applied
  * @param height displayed height, after any rotation flag is applied
  * @param durationSeconds duration of the container
  * @param frameRate average frame rate of the video stream
  * @param videoStream index of the video stream the ladder is made from
  * @param audioStream index of the audio stream carried into the ladder (the default one, else the
  *        first), or -1 when there is none
+ * @param picture how the pictures are scanned and coloured, which decides deinterlacing and tone mapping
  */
 public record MediaInfo(String formatName, int width, int height, double durationSeconds, double frameRate,
-        int videoStream, int audioStream) {
+        int videoStream, int audioStream, Picture picture) {
+
+    /** A progressive SDR source. */
+    public MediaInfo(String formatName, int width, int height, double durationSeconds, double frameRate,
+            int videoStream, int audioStream) {
+        this(formatName, width, height, durationSeconds, frameRate, videoStream, audioStream, Picture.PROGRESSIVE_SDR);
+    }
+
+    /** How the source's fields are ordered in time; {@code UNKNOWN} until the content is looked at. */
+    public enum Scan {
+        PROGRESSIVE, TOP_FIELD_FIRST, BOTTOM_FIELD_FIRST, UNKNOWN;
+
+        public boolean interlaced() {
+            return this == TOP_FIELD_FIRST || this == BOTTOM_FIELD_FIRST;
+        }
+    }
+
+    /** The transfer function: standard dynamic range, or one of the two HDR ones. */
+    public enum Transfer {
+        SDR, HLG, PQ
+    }
+
+    /**
+     * Scan and colour of the source's pictures.
+     *
+     * @param scan progressive, or interlaced with its field order
+     * @param transfer SDR, HLG or PQ (a Dolby Vision source is described by its base layer)
+     * @param primaries colour primaries as ffprobe names them ({@code bt2020}, ...), empty when untagged
+     * @param matrix YUV matrix as ffprobe names it ({@code bt2020nc}, ...), empty when untagged
+     * @param fullRange whether the YUV values use the full 0–255 range rather than the video range
+     */
+    public record Picture(Scan scan, Transfer transfer, String primaries, String matrix, boolean fullRange) {
+
+        public static final Picture PROGRESSIVE_SDR = new Picture(Scan.PROGRESSIVE, Transfer.SDR, "", "", false);
+
+        public Picture withScan(Scan newScan) {
+            return new Picture(newScan, transfer, primaries, matrix, fullRange);
+        }
+
+        public boolean hdr() {
+            return transfer != Transfer.SDR;
+        }
+    }
+
+    public MediaInfo withPicture(Picture newPicture) {
+        return new MediaInfo(formatName, width, height, durationSeconds, frameRate, videoStream, audioStream, newPicture);
+    }
 
     /** The short side: rungs are named and sized by it, so portrait videos get the same ladder. */
     public int shortSide() {

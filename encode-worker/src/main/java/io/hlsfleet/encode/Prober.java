@@ -26,15 +26,18 @@ public final class Prober {
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final String ffprobe;
+    private final String ffmpeg;
     private final Admission.Limits limits;
     private final Duration timeout;
 
-    public Prober(String ffprobe, Admission.Limits limits) {
-        this(ffprobe, limits, TIMEOUT);
+    /** @param ffmpeg runs {@code idet} on sources whose container does not say how they are scanned */
+    public Prober(String ffprobe, String ffmpeg, Admission.Limits limits) {
+        this(ffprobe, ffmpeg, limits, TIMEOUT);
     }
 
-    Prober(String ffprobe, Admission.Limits limits, Duration timeout) {
+    Prober(String ffprobe, String ffmpeg, Admission.Limits limits, Duration timeout) {
         this.ffprobe = ffprobe;
+        this.ffmpeg = ffmpeg;
         this.limits = limits;
         this.timeout = timeout;
     }
@@ -61,6 +64,10 @@ public final class Prober {
             JsonNode root = JSON.readTree(out.join());
             MediaInfo media = parse(root);
             Admission.checkLimits(media, root.path("streams").size(), limits);
+            if (media.picture().scan() == MediaInfo.Scan.UNKNOWN) {
+                media = media.withPicture(media.picture().withScan(
+                        InterlaceDetector.detect(ffmpeg, source, media)));
+            }
             return media;
         } finally {
             ChildProcesses.kill(process);
@@ -113,6 +120,11 @@ public final class Prober {
         if (video.path("nb_frames").asLong(2) == 1) {
             throw JobFailure.permanent("the file holds a single picture, not a video");
         }
+        // Non-square pixels: the picture is shown wider or narrower than it is coded.
+        double sampleAspect = ratio(video.path("sample_aspect_ratio").asString("1:1").replace(':', '/'));
+        if (sampleAspect > 0 && Math.abs(sampleAspect - 1) > 0.001) {
+            width = Math.max(2, (int) Math.round(width * sampleAspect / 2) * 2);
+        }
         if (Math.abs(rotation(video)) % 180 == 90) {
             int swap = width;
             width = height;
@@ -127,11 +139,46 @@ public final class Prober {
         }
         // HLS wants the highest frame rate: for variable frame rate that is r_frame_rate, unless the
         // container reports a timebase-like value there (Matroska can say 1000 fps).
-        double average = frameRate(video.path("avg_frame_rate").asString(""));
-        double highest = frameRate(video.path("r_frame_rate").asString(""));
+        double average = ratio(video.path("avg_frame_rate").asString(""));
+        double highest = ratio(video.path("r_frame_rate").asString(""));
         double frameRate = highest > 0 && highest <= 120 && highest >= average ? highest : average;
         return new MediaInfo(format, width, height, duration, frameRate, video.path("index").asInt(0),
-                audio == null ? -1 : audio.path("index").asInt());
+                audio == null ? -1 : audio.path("index").asInt(), picture(video));
+    }
+
+    /**
+     * Scan and colour from the stream's tags. A Dolby Vision stream is encoded from its base
+     * layer (ffmpeg does not apply the enhancement), whose kind its configuration record names; a
+     * profile without a base layer any other player could show (profile 5) is refused.
+     */
+    static MediaInfo.Picture picture(JsonNode video) throws JobFailure {
+        MediaInfo.Transfer transfer = switch (video.path("color_transfer").asString("")) {
+            case "arib-std-b67" -> MediaInfo.Transfer.HLG;
+            case "smpte2084" -> MediaInfo.Transfer.PQ;
+            default -> MediaInfo.Transfer.SDR;
+        };
+        for (JsonNode side : video.path("side_data_list")) {
+            if (side.has("dv_profile")) {
+                transfer = switch (side.path("dv_bl_signal_compatibility_id").asInt(0)) {
+                    case 1, 6 -> MediaInfo.Transfer.PQ;
+                    case 4 -> MediaInfo.Transfer.HLG;
+                    case 2 -> MediaInfo.Transfer.SDR;
+                    default -> throw JobFailure.permanent("the video is Dolby Vision profile "
+                            + side.path("dv_profile").asInt() + ", which has no HDR10, HLG or SDR base layer to encode;"
+                            + " export it with an HDR10 base layer (profile 8.1) or as HDR10");
+                };
+            }
+        }
+        MediaInfo.Scan scan = switch (video.path("field_order").asString("unknown")) {
+            case "progressive" -> MediaInfo.Scan.PROGRESSIVE;
+            case "tt", "tb" -> MediaInfo.Scan.TOP_FIELD_FIRST;
+            case "bb", "bt" -> MediaInfo.Scan.BOTTOM_FIELD_FIRST;
+            // These codecs have no interlaced coding; looking at their pictures would only cost time.
+            default -> List.of("vp8", "vp9", "av1").contains(video.path("codec_name").asString(""))
+                    ? MediaInfo.Scan.PROGRESSIVE : MediaInfo.Scan.UNKNOWN;
+        };
+        return new MediaInfo.Picture(scan, transfer, video.path("color_primaries").asString(""),
+                video.path("color_space").asString(""), "pc".equals(video.path("color_range").asString("")));
     }
 
     private static int rotation(JsonNode video) {
@@ -143,7 +190,8 @@ public final class Prober {
         return video.path("tags").path("rotate").asInt(0);
     }
 
-    static double frameRate(String ratio) {
+    /** A ratio as ffprobe writes it ({@code 30000/1001}, {@code 64/45}); 0 when absent or not positive. */
+    static double ratio(String ratio) {
         String[] parts = ratio.split("/");
         try {
             double value = parts.length == 2 ? Double.parseDouble(parts[0]) / Double.parseDouble(parts[1])

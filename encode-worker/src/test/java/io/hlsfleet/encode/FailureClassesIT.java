@@ -18,7 +18,7 @@ class FailureClassesIT {
     @Test
     void fullDiskIsRetryable() throws Exception {
         Path clip = SyntheticClip.video(160, 90).writeTo(dir.resolve("clip.mp4"));
-        MediaInfo media = new Prober("ffprobe", Admission.Limits.DEFAULT).probe(clip);
+        MediaInfo media = new Prober("ffprobe", "ffmpeg", Admission.Limits.DEFAULT).probe(clip);
         Path out = dir.resolve("ladder");
         // The first segment's path leads to /dev/full, which fails every write with ENOSPC.
         Files.createDirectories(out.resolve("90p"));

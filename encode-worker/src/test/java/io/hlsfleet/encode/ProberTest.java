@@ -31,7 +31,7 @@ class ProberTest {
         Path source = Files.write(tmp.resolve("source.bin"), noise);
 
         long started = System.nanoTime();
-        JobFailure failure = catchThrowableOfType(JobFailure.class, () -> new Prober(hanging.toString(),
+        JobFailure failure = catchThrowableOfType(JobFailure.class, () -> new Prober(hanging.toString(), "ffmpeg",
                 Admission.Limits.DEFAULT, Duration.ofSeconds(1)).probe(source));
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
@@ -100,6 +100,58 @@ class ProberTest {
                   "avg_frame_rate":"25/1","r_frame_rate":"1000/1"}],
                  "format":{"format_name":"matroska,webm","duration":"4"}}"""));
         assertThat(mkv.frameRate()).isEqualTo(25);
+    }
+
+    @Test
+    void nonSquarePixelsWidenTheDisplayedPicture() throws Exception {
+        MediaInfo media = Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"mpeg2video","codec_type":"video","width":720,"height":576,
+                  "sample_aspect_ratio":"64:45","field_order":"tt","avg_frame_rate":"25/1"}],
+                 "format":{"format_name":"mpegts","duration":"4"}}"""));
+        assertThat(media.width()).isEqualTo(1024);
+        assertThat(media.height()).isEqualTo(576);
+        assertThat(media.picture().scan()).isEqualTo(MediaInfo.Scan.TOP_FIELD_FIRST);
+        assertThat(media.picture().hdr()).isFalse();
+    }
+
+    @Test
+    void fieldOrderComesFromTheContainerWhenItKnows() throws Exception {
+        assertThat(scan("\"field_order\":\"bb\",\"codec_name\":\"h264\"")).isEqualTo(MediaInfo.Scan.BOTTOM_FIELD_FIRST);
+        assertThat(scan("\"field_order\":\"progressive\",\"codec_name\":\"h264\"")).isEqualTo(MediaInfo.Scan.PROGRESSIVE);
+        assertThat(scan("\"codec_name\":\"mpeg4\"")).isEqualTo(MediaInfo.Scan.UNKNOWN);
+        assertThat(scan("\"field_order\":\"unknown\",\"codec_name\":\"vp9\"")).isEqualTo(MediaInfo.Scan.PROGRESSIVE);
+    }
+
+    private static MediaInfo.Scan scan(String fields) throws Exception {
+        return Prober.parse(json("{\"streams\":[{\"index\":0,\"codec_type\":\"video\",\"width\":640,\"height\":480,"
+                + fields + "}],\"format\":{\"format_name\":\"avi\",\"duration\":\"4\"}}")).picture().scan();
+    }
+
+    @Test
+    void hdrTransfersAndDolbyVisionBaseLayers() throws Exception {
+        MediaInfo hlg = Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"hevc","codec_type":"video","width":3840,"height":2160,
+                  "color_range":"tv","color_space":"bt2020nc","color_transfer":"arib-std-b67","color_primaries":"bt2020",
+                  "field_order":"progressive"}],
+                 "format":{"format_name":"mov","duration":"4"}}"""));
+        assertThat(hlg.picture()).isEqualTo(new MediaInfo.Picture(MediaInfo.Scan.PROGRESSIVE, MediaInfo.Transfer.HLG,
+                "bt2020", "bt2020nc", false));
+        assertThat(dolbyVision(1).transfer()).isEqualTo(MediaInfo.Transfer.PQ);
+        assertThat(dolbyVision(4).transfer()).isEqualTo(MediaInfo.Transfer.HLG);
+        assertThat(dolbyVision(2).transfer()).isEqualTo(MediaInfo.Transfer.SDR);
+        JobFailure profile5 = catchThrowableOfType(JobFailure.class, () -> dolbyVision(0));
+        assertThat(profile5.retryable()).isFalse();
+        assertThat(profile5.reason()).contains("Dolby Vision profile 5").contains("no HDR10, HLG or SDR base layer");
+    }
+
+    /** A Dolby Vision stream whose base layer has this compatibility id (0 for profile 5), untagged itself. */
+    private static MediaInfo.Picture dolbyVision(int compatibility) throws Exception {
+        return Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"hevc","codec_type":"video","width":1920,"height":1080,
+                  "field_order":"progressive","side_data_list":[{"side_data_type":"DOVI configuration record",
+                  "dv_profile":%d,"dv_level":6,"bl_present_flag":1,"dv_bl_signal_compatibility_id":%d}]}],
+                 "format":{"format_name":"mov","duration":"4"}}""".formatted(compatibility == 0 ? 5 : 8, compatibility)))
+                .picture();
     }
 
     @Test

@@ -1,0 +1,108 @@
+package io.hlsfleet.encode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The filters a source's pictures go through once, before they are split and scaled per rung:
+ * interlaced sources are deinterlaced ({@code bwdif}), HLG and PQ sources are tone-mapped to SDR
+ * BT.709 (zscale to linear light, a tone-mapping operator, zscale back to BT.709). A progressive
+ * SDR source goes through none of them. Non-square pixels need nothing here: every rung is scaled
+ * to its planned size, which {@link LadderPlanner} derives from the displayed size, and then gets
+ * square pixels.
+ */
+final class VideoChain {
+
+    /** Operators of ffmpeg's {@code tonemap} filter that a person would choose. */
+    static final List<String> TONE_MAP_OPERATORS = List.of("mobius", "hable", "reinhard", "clip");
+
+    /**
+     * Reference white of the linear light the operators work in (nits). SDR content inside an HDR
+     * signal sits around here, so it comes out with its own brightness.
+     */
+    private static final int NOMINAL_PEAK = 100;
+
+    /** Whether a deinterlaced source keeps its frame rate (one frame per field pair) or doubles it. */
+    enum DeinterlaceRate {
+        /** 50i becomes 50p: one frame per field, the smoothest motion. */
+        FIELD,
+        /** 50i becomes 25p: one frame per pair of fields, half the frames to encode. */
+        FRAME
+    }
+
+    /**
+     * @param deinterlaceRate {@code HLSFLEET_ENCODE_DEINTERLACE_RATE}: {@code frame} (default) or {@code field}
+     * @param toneMap {@code HLSFLEET_ENCODE_TONEMAP}: the operator for HDR sources, default {@code mobius}
+     */
+    record Settings(DeinterlaceRate deinterlaceRate, String toneMap) {
+
+        static final Settings DEFAULT = new Settings(DeinterlaceRate.FRAME, "mobius");
+
+        Settings {
+            if (!TONE_MAP_OPERATORS.contains(toneMap)) {
+                throw new IllegalArgumentException("HLSFLEET_ENCODE_TONEMAP=" + toneMap + " is not one of "
+                        + TONE_MAP_OPERATORS);
+            }
+        }
+
+        static Settings from(io.hlsfleet.config.Settings settings) {
+            String rate = settings.string("HLSFLEET_ENCODE_DEINTERLACE_RATE", "frame").toLowerCase(Locale.ROOT);
+            if (!rate.equals("frame") && !rate.equals("field")) {
+                throw new IllegalArgumentException("HLSFLEET_ENCODE_DEINTERLACE_RATE=" + rate + " is not frame or field");
+            }
+            return new Settings(DeinterlaceRate.valueOf(rate.toUpperCase(Locale.ROOT)),
+                    settings.string("HLSFLEET_ENCODE_TONEMAP", DEFAULT.toneMap()).toLowerCase(Locale.ROOT));
+        }
+    }
+
+    private VideoChain() {
+    }
+
+    /** The filters before the split, each followed by a comma; empty for a progressive SDR source. */
+    static String filters(MediaInfo media, Settings settings) {
+        MediaInfo.Picture picture = media.picture();
+        StringBuilder chain = new StringBuilder();
+        if (picture.scan().interlaced()) {
+            // deint=all: the field order came from the container or from idet; per-frame flags are
+            // often missing in files whose container is right, so every frame is deinterlaced.
+            chain.append("bwdif=mode=").append(settings.deinterlaceRate() == DeinterlaceRate.FIELD ? "send_field"
+                    : "send_frame").append(":parity=")
+                    .append(picture.scan() == MediaInfo.Scan.TOP_FIELD_FIRST ? "tff" : "bff").append(":deint=all,");
+        }
+        if (picture.hdr()) {
+            chain.append("zscale=tin=").append(picture.transfer() == MediaInfo.Transfer.HLG ? "arib-std-b67" : "smpte2084")
+                    .append(":pin=").append(oneOf(picture.primaries(), "bt2020", "bt709", "bt2020"))
+                    .append(":min=").append(oneOf(picture.matrix(), "bt2020nc", "bt2020c", "bt709", "bt2020nc"))
+                    .append(":rin=").append(picture.fullRange() ? "full" : "limited")
+                    .append(":t=linear:npl=").append(NOMINAL_PEAK).append(",format=gbrpf32le,zscale=p=bt709,")
+                    .append("tonemap=tonemap=").append(settings.toneMap()).append(":desat=0,")
+                    .append("zscale=t=bt709:m=bt709:r=limited,format=yuv420p,");
+        }
+        return chain.toString();
+    }
+
+    /** Frame rate of what the chain puts out: doubled when interlaced fields become frames. */
+    static double frameRate(MediaInfo media, Settings settings) {
+        boolean doubled = media.picture().scan().interlaced() && settings.deinterlaceRate() == DeinterlaceRate.FIELD;
+        return doubled ? media.frameRate() * 2 : media.frameRate();
+    }
+
+    /**
+     * Encoder options that tag the rungs' colour: BT.709 where the chain converted to it (an
+     * untagged tone-mapped picture would be guessed right by most players, but not all).
+     */
+    static List<String> colourTags(MediaInfo media) {
+        List<String> tags = new ArrayList<>();
+        if (media.picture().hdr()) {
+            tags.addAll(List.of("-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+                    "-color_range", "tv"));
+        }
+        return tags;
+    }
+
+    /** {@code value} when it is one of {@code known}, else the last of them (the default). */
+    private static String oneOf(String value, String... known) {
+        return List.of(known).contains(value) ? value : known[known.length - 1];
+    }
+}

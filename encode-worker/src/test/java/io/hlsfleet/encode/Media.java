@@ -1,0 +1,80 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Measurements of encoded media with real ffprobe and ffmpeg, for the integration tests. */
+final class Media {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Pattern IDET = Pattern.compile("Multi frame detection: TFF:\\s*(\\d+)\\s+BFF:\\s*(\\d+)"
+            + "\\s+Progressive:\\s*(\\d+)\\s+Undetermined:\\s*(\\d+)");
+
+    private static final Pattern PSNR = Pattern.compile("PSNR .* average:(inf|[0-9.]+)");
+
+    private Media() {
+    }
+
+    /** What ffmpeg's idet counted over a whole file. */
+    record Idet(long topFieldFirst, long bottomFieldFirst, long progressive, long undetermined) {
+
+        long interlaced() {
+            return topFieldFirst + bottomFieldFirst;
+        }
+
+        long frames() {
+            return interlaced() + progressive + undetermined;
+        }
+    }
+
+    static Idet idet(Path file) throws IOException, InterruptedException {
+        String log = run(List.of("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", file.toString(), "-map", "0:v:0",
+                "-vf", "idet", "-f", "null", "-"), true);
+        Matcher m = IDET.matcher(log);
+        assertThat(m.find()).as("idet's counts for %s", file).isTrue();
+        return new Idet(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+                Long.parseLong(m.group(4)));
+    }
+
+    /** The first video stream as ffprobe describes it. */
+    static JsonNode stream(Path file) throws IOException, InterruptedException {
+        return JSON.readTree(run(List.of("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_streams", "-of", "json",
+                file.toString()), false)).path("streams").path(0);
+    }
+
+    static String fieldOrder(Path file) throws IOException, InterruptedException {
+        return stream(file).path("field_order").asString("");
+    }
+
+    /** Mean PSNR (dB) of two videos' pictures, compared frame by frame from their first ones. */
+    static double psnr(Path a, Path b) throws IOException, InterruptedException {
+        String log = run(List.of("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", a.toString(), "-i", b.toString(),
+                "-lavfi", "[0:v]setpts=PTS-STARTPTS,format=yuv420p[a];[1:v]setpts=PTS-STARTPTS,format=yuv420p[b];[a][b]psnr",
+                "-f", "null", "-"), true);
+        Matcher m = PSNR.matcher(log);
+        assertThat(m.find()).as("PSNR of %s and %s", a, b).isTrue();
+        return m.group(1).equals("inf") ? 100 : Double.parseDouble(m.group(1));
+    }
+
+    /** Runs a command that must succeed; returns its standard output, or its error output when asked. */
+    static String run(List<String> command, boolean errorOutput) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(new ArrayList<>(command))
+                .redirectOutput(errorOutput ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.PIPE)
+                .redirectError(errorOutput ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String((errorOutput ? p.getErrorStream() : p.getInputStream()).readAllBytes(),
+                StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
+        return out;
+    }
+}

@@ -1,0 +1,144 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.hlsfleet.testing.LadderAssertions;
+import io.hlsfleet.testing.LadderAssertions.Ladder;
+import io.hlsfleet.testing.SyntheticClip;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Camera and broadcast sources come out looking right: each test makes a source of one kind, runs
+ * the real encode stage on it and measures the ladder the way a person would judge it.
+ */
+class SourceKindsIT {
+
+    @TempDir
+    Path dir;
+
+    private EncodeHarness harness;
+    private final EncodeSettings small = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness = new EncodeHarness(dir);
+    }
+
+    /** 50 frames a second woven into 25 interlaced ones: every moving edge combs. */
+    private static SyntheticClip interlaced() {
+        return SyntheticClip.video(320, 240).pattern("mandelbrot").fps("50").seconds(2).videoFilter("interlace=scan=tff");
+    }
+
+    @Test
+    void interlacedSourceTaggedByItsContainerIsDeinterlaced() throws Exception {
+        Path clip = interlaced().outputArgs("-flags", "+ildct+ilme", "-x264-params", "tff=1", "-field_order", "tt")
+                .writeTo(dir.resolve("1080i-style.mp4"));
+        assertThat(Media.fieldOrder(clip)).isEqualTo("tt");
+        assertThat(Media.idet(clip).interlaced()).as("the source combs").isGreaterThan(30);
+        // Without the deinterlacer, an H.264 copy at the same size still combs: the measurement can fail.
+        Path plain = dir.resolve("plain.mp4");
+        SyntheticClip.run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-i", clip.toString(), "-c:v", "libx264",
+                "-preset", "ultrafast", plain.toString()));
+        assertThat(Media.idet(plain).interlaced()).isGreaterThan(30);
+
+        Path ladder = harness.encode(clip, small);
+        LadderAssertions.assertValidLadder(ladder, clip);
+        // The 240p rung has the source's size: nothing but the deinterlacer can have removed the combing.
+        Media.Idet out = Media.idet(ladder.resolve("240p/index.m3u8"));
+        assertThat(out.progressive()).isGreaterThan(30);
+        assertThat(out.interlaced()).isLessThanOrEqualTo(out.progressive() / 10);
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("FRAME-RATE=25.000");
+    }
+
+    @Test
+    void interlacedSourceWithoutFieldOrderIsFoundByLookingAndCanKeepItsFieldRate() throws Exception {
+        Path clip = interlaced().codec("mpeg4").outputArgs("-q:v", "2").writeTo(dir.resolve("camcorder.avi"));
+        assertThat(Media.fieldOrder(clip)).isIn("unknown", "");
+
+        Path ladder = harness.encode(clip, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
+                "HLSFLEET_ENCODE_DEINTERLACE_RATE", "field"));
+        LadderAssertions.assertValidLadder(ladder, clip);
+        // At 50 frames a second idet sees too little change between frames to call them progressive;
+        // what matters is that it finds no combing.
+        Media.Idet out = Media.idet(ladder.resolve("240p/index.m3u8"));
+        assertThat(out.frames()).isGreaterThan(90);
+        assertThat(out.interlaced()).isLessThanOrEqualTo(out.frames() / 10);
+        // One frame per field: 25 interlaced frames a second become 50 progressive ones.
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("FRAME-RATE=50.000");
+    }
+
+    @Test
+    void progressiveSourceWithoutFieldOrderIsLookedAtAndLeftAlone() throws Exception {
+        Path clip = SyntheticClip.video(320, 240).pattern("mandelbrot").fps("50").seconds(2).codec("mpeg4")
+                .outputArgs("-q:v", "2").writeTo(dir.resolve("webcam.avi"));
+        MediaInfo media = new Prober("ffprobe", "ffmpeg", Admission.Limits.DEFAULT).probe(clip);
+        assertThat(media.picture().scan()).isEqualTo(MediaInfo.Scan.PROGRESSIVE);
+        assertThat(VideoChain.filters(media, VideoChain.Settings.DEFAULT)).isEmpty();
+    }
+
+    @Test
+    void anamorphicPalIsShownAtSixteenByNineWithSquarePixels() throws Exception {
+        Path clip = SyntheticClip.video(720, 576).seconds(2).videoFilter("setsar=64/45").writeTo(dir.resolve("dvd.mp4"));
+        assertThat(Media.stream(clip).path("sample_aspect_ratio").asString()).isEqualTo("64:45");
+
+        Path ladderDir = harness.encode(clip, small);
+        Ladder ladder = LadderAssertions.assertValidLadder(ladderDir, clip);
+        assertThat(ladder.variants()).extracting(v -> v.width() + "x" + v.height())
+                .containsExactly("256x144", "426x240", "640x360");
+        for (LadderAssertions.Variant v : ladder.variants()) {
+            JsonNode video = Media.stream(ladderDir.resolve(v.uri()));
+            assertThat(video.path("sample_aspect_ratio").asString()).as(v.uri()).isEqualTo("1:1");
+            assertThat((double) v.width() / v.height()).as(v.uri()).isCloseTo(16.0 / 9, within(0.01));
+        }
+    }
+    @Test
+    void hlgIsToneMappedToBt709() throws Exception {
+        assertToneMapped("arib-std-b67");
+    }
+
+    @Test
+    void pqIsToneMappedToBt709() throws Exception {
+        assertToneMapped("smpte2084");
+    }
+
+    /**
+     * An SDR master is turned into 10-bit HEVC HDR with the given transfer, as a camera would record
+     * the same scene; the ladder made from it must be tagged BT.709 and look like the master (PSNR),
+     * clearly more than like the naive cut (the HDR values taken as they are into 8 bits).
+     */
+    private void assertToneMapped(String transfer) throws Exception {
+        Path master = dir.resolve("master.mkv");
+        SyntheticClip.run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-t", "2", "-i",
+                "testsrc2=s=320x180:r=25", "-vf", "format=gbrp,zscale=tin=bt709:pin=bt709:min=gbr:rin=full"
+                        + ":t=bt709:p=bt709:m=bt709:r=limited,format=yuv420p", "-c:v", "ffv1", master.toString()));
+        Path hdr = dir.resolve("hdr-" + transfer + ".mp4");
+        SyntheticClip.run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-i", master.toString(), "-vf",
+                "zscale=tin=bt709:pin=bt709:min=bt709:rin=limited:t=" + transfer + ":p=bt2020:m=bt2020nc:r=limited"
+                        + ":npl=100,format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-crf", "8",
+                "-x265-params", "log-level=error", "-tag:v", "hvc1", "-color_primaries", "bt2020", "-color_trc",
+                transfer, "-colorspace", "bt2020nc", hdr.toString()));
+        Path naive = dir.resolve("naive.mkv");
+        SyntheticClip.run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-i", hdr.toString(), "-vf",
+                "format=yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", naive.toString()));
+
+        Path ladder = harness.encode(hdr, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "180:800k"));
+        LadderAssertions.assertValidLadder(ladder, hdr);
+        Path rung = ladder.resolve("180p/index.m3u8");
+        JsonNode video = Media.stream(rung);
+        assertThat(List.of(video.path("color_primaries").asString(), video.path("color_transfer").asString(),
+                video.path("color_space").asString())).containsOnly("bt709");
+
+        double toMaster = Media.psnr(rung, master);
+        double toNaive = Media.psnr(rung, naive);
+        double naiveToMaster = Media.psnr(naive, master);
+        assertThat(toMaster).as("PSNR to the SDR master (to the naive cut: %.1f dB; naive cut to master: %.1f dB)",
+                toNaive, naiveToMaster).isGreaterThan(toNaive).isGreaterThan(naiveToMaster + 3);
+    }
+}
