@@ -83,7 +83,8 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
     private void save(Job job, JobState state, int percent, String detail, String reason) {
         try {
             store.save(new JobStatus(job.jobId(), job.videoId(), job.sourceUrl(), state, percent, detail,
-                    job.attempt(), reason, job.submittedAt(), Instant.now()));
+                    job.attempt(), reason, job.submittedAt(), Instant.now(),
+                    job.outputs().page() == null ? null : job.outputs().page().title()));
         } catch (RuntimeException e) {
             log.warn("could not record the status of job {}: {}", job.jobId(), e.getMessage());
         }

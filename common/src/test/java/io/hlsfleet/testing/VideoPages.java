@@ -30,18 +30,20 @@ public final class VideoPages implements AutoCloseable {
             "/local-file.html", "file");
 
     private final ScriptedOrigin origin;
+    private final Path clip;
 
-    private VideoPages(ScriptedOrigin origin) {
+    private VideoPages(ScriptedOrigin origin, Path clip) {
         this.origin = origin;
+        this.clip = clip;
     }
 
     /**
-     * Serves the pages on {@code address}, with a 2 s clip written into {@code dir}; the hostile
+     * Serves the pages on {@code address}, with a 2 s 360p clip written into {@code dir}; the hostile
      * pages point at {@code refused}.
      */
     public static VideoPages serve(String address, Path dir, ScriptedOrigin refused)
             throws IOException, InterruptedException {
-        Path clip = SyntheticClip.video(320, 180).seconds(2).faststart().writeTo(dir.resolve("clip.mp4"));
+        Path clip = SyntheticClip.video(640, 360).seconds(2).faststart().writeTo(dir.resolve("clip.mp4"));
         Path hls = Files.createDirectories(dir.resolve("hls"));
         SyntheticClip.run(List.of("ffmpeg", "-v", "error", "-y", "-i", clip.toString(), "-c", "copy", "-f", "hls",
                 "-hls_time", "1", "-hls_list_size", "0", "-hls_segment_filename", hls.resolve("s%d.ts").toString(),
@@ -95,11 +97,16 @@ public final class VideoPages implements AutoCloseable {
                 #EXT-X-ENDLIST
                 """.formatted(elsewhere)));
         origin.route("/local-file.html", page("Local file", "", "<video controls src=\"file:///etc/passwd\"></video>"));
-        return new VideoPages(origin);
+        return new VideoPages(origin, clip);
     }
 
     public String url(String page) {
         return origin.url(page);
+    }
+
+    /** The clip every page's video is made of (640x360, 2 s). */
+    public Path clip() {
+        return clip;
     }
 
     /** The origin serving the pages, to count its requests. */

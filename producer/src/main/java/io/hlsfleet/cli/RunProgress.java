@@ -2,6 +2,7 @@ package io.hlsfleet.cli;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.LadderPublisher;
 import io.hlsfleet.worker.JobListener;
@@ -76,6 +77,10 @@ final class RunProgress implements JobListener, AutoCloseable {
     public void succeeded(Stage stage, Job job, Stage nextStage) {
         if (nextStage == null) {
             update(job, stage, 1, "published");
+            // The published job, whose video id is the one of the video found when the URL named a page.
+            synchronized (items) {
+                items.computeIfPresent(job.jobId(), (id, item) -> new Item(item.source(), job));
+            }
             finish(job, Outcome.PUBLISHED, null);
             line(job, "published");
         }
@@ -97,7 +102,7 @@ final class RunProgress implements JobListener, AutoCloseable {
             return;
         }
         ProgressBar bar = bars.computeIfAbsent(job.jobId(), id -> new ProgressBarBuilder()
-                .setTaskName(shorten(job.videoId()))
+                .setTaskName(shorten(name(job)))
                 .setInitialMax(1000)
                 .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .setUpdateIntervalMillis(250)
@@ -127,10 +132,16 @@ final class RunProgress implements JobListener, AutoCloseable {
         }
     }
 
+    /** The video id, and the title once the download stage found one on the web page the job named. */
+    private static String name(Job job) {
+        SourcePage page = job.outputs().page();
+        return page == null || page.title() == null ? job.videoId() : job.videoId() + " \"" + page.title() + "\"";
+    }
+
     private void line(Job job, String message) {
         if (!interactive) {
             synchronized (out) {
-                out.println(shorten(job.videoId()) + ": " + message);
+                out.println(shorten(name(job)) + ": " + message);
                 out.flush();
             }
         }

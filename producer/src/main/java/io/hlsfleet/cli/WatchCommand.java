@@ -59,12 +59,12 @@ final class WatchCommand implements Callable<Integer> {
                     active.add(status.jobId());
                     if (interactive) {
                         ProgressBar bar = bars.computeIfAbsent(status.jobId(), id -> new ProgressBarBuilder()
-                                .setTaskName(status.videoId()).setInitialMax(100)
+                                .setTaskName(StatusCommand.name(status)).setInitialMax(100)
                                 .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).continuousUpdate().build());
                         bar.stepTo(Math.max(0, status.percent()));
                         bar.setExtraMessage(label(status));
                     } else {
-                        String line = status.videoId() + ": " + label(status)
+                        String line = StatusCommand.name(status) + ": " + label(status)
                                 + (status.percent() >= 0 ? " " + status.percent() + "%" : "");
                         if (!line.equals(lastLine.put(status.jobId(), line))) {
                             out.println(line);

@@ -41,7 +41,8 @@ class FleetCheckerTest {
     }
 
     private JobStatus status(JobState state, String reason) {
-        return new JobStatus(job.jobId(), job.videoId(), URL, state, 100, "", 1, reason, Instant.now(), Instant.now());
+        return new JobStatus(job.jobId(), job.videoId(), URL, state, 100, "", 1, reason, Instant.now(), Instant.now(),
+                null);
     }
 
     private Snapshot snapshot(List<JobStatus> statuses, List<DeadLetter> letters, String uploadLog, List<String> ffmpeg) {
