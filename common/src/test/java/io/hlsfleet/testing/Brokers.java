@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Where the integration tests find their brokers: the hosts named by {@code RABBITMQ_HOST} and
@@ -20,6 +22,8 @@ import java.util.Base64;
  * would consume a test's messages; {@link #isolatedRabbit} gives a test a virtual host of its own.
  */
 public final class Brokers {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private Brokers() {
     }
@@ -57,7 +61,52 @@ public final class Brokers {
         return "http://" + settings.host() + ":" + env("RABBITMQ_MANAGEMENT_PORT", "15672") + "/api";
     }
 
-    private static void management(FleetConfig.RabbitSettings settings, String method, String url, String json) {
+    /** Closes every client connection to {@code virtualHost}, a test's own, as a network cut would. */
+    public static void closeRabbitConnections(String virtualHost) {
+        FleetConfig.RabbitSettings shared = rabbit();
+        String base = managementApi(shared);
+        String connections = management(shared, "GET", base + "/vhosts/" + encode(virtualHost) + "/connections", "");
+        for (JsonNode connection : JSON.readTree(connections)) {
+            management(shared, "DELETE", base + "/connections/" + encode(connection.path("name").asString()), "");
+        }
+    }
+
+    /**
+     * Applies a policy to the queues of {@code virtualHost} matching {@code queuePattern}, and
+     * waits until {@code queue} carries it.
+     */
+    public static void setRabbitPolicy(String virtualHost, String name, String queuePattern, String definitionJson,
+            String queue) {
+        FleetConfig.RabbitSettings shared = rabbit();
+        String base = managementApi(shared);
+        management(shared, "PUT", base + "/policies/" + encode(virtualHost) + "/" + encode(name),
+                "{\"pattern\":\"" + queuePattern + "\",\"definition\":" + definitionJson
+                        + ",\"apply-to\":\"queues\",\"priority\":100}");
+        String queueUrl = base + "/queues/" + encode(virtualHost) + "/" + encode(queue);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!name.equals(JSON.readTree(management(shared, "GET", queueUrl, "")).path("policy").asString(""))) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("policy " + name + " not applied to " + queue);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a policy", e);
+            }
+        }
+    }
+
+    public static void deleteRabbitPolicy(String virtualHost, String name) {
+        FleetConfig.RabbitSettings shared = rabbit();
+        management(shared, "DELETE", managementApi(shared) + "/policies/" + encode(virtualHost) + "/" + encode(name), "");
+    }
+
+    private static String encode(String pathSegment) {
+        return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String management(FleetConfig.RabbitSettings settings, String method, String url, String json) {
         String credentials = Base64.getEncoder().encodeToString(
                 (settings.username() + ":" + settings.password()).getBytes(StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(url))
@@ -72,6 +121,7 @@ public final class Brokers {
                 throw new IllegalStateException("RabbitMQ management API refused " + method + " " + url + ": "
                         + response.statusCode() + " " + response.body());
             }
+            return response.body();
         } catch (IOException e) {
             throw new IllegalStateException("RabbitMQ management API unreachable at " + url, e);
         } catch (InterruptedException e) {

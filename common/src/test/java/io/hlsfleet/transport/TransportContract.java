@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +54,24 @@ public abstract class TransportContract {
 
     /** Checks, beyond the queue depth, that the broker holds nothing more for {@code stage}. */
     protected void assertNothingHeld(Stage stage) {
+    }
+
+    /**
+     * Makes the broker refuse every dead letter of {@code stage} until the returned handle is
+     * closed; skips the test on a transport whose broker cannot refuse.
+     */
+    protected AutoCloseable refuseDeadLetters(Stage stage) throws Exception {
+        Assumptions.abort("this broker cannot be made to refuse a message");
+        return null;
+    }
+
+    /**
+     * What cuts the connections of the transports under test, as a network fault would; skips the
+     * test on a transport without connections.
+     */
+    protected Runnable connectionCutter() {
+        Assumptions.abort("this broker has no connections to cut");
+        return null;
     }
 
     private final List<Transport> opened = new CopyOnWriteArrayList<>();
@@ -133,10 +153,7 @@ public abstract class TransportContract {
         transport.publish(Stage.DOWNLOAD, download);
         transport.publish(Stage.ENCODE, encode);
         List<String> handled = new CopyOnWriteArrayList<>();
-        Transport.DeliveryHandler handler = delivery -> {
-            delivery.ack();
-            handled.add(delivery.job().jobId());
-        };
+        Transport.DeliveryHandler handler = ackingInto(handled);
 
         try (var downloads = transport.subscribe(Stage.DOWNLOAD, 1, handler);
                 var encodes = transport.subscribe(Stage.ENCODE, 1, handler)) {
@@ -282,12 +299,8 @@ public abstract class TransportContract {
         assertThat(secondDelivery.await(redeliveryTimeout().toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         crashing.stop(Duration.ZERO);
         AtomicInteger processed = new AtomicInteger();
-        RetryPolicy oneDelivery = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 1);
 
-        try (StageWorker worker = new StageWorker(Stage.ENCODE, (j, context) -> {
-            processed.incrementAndGet();
-            return StageOutputs.NONE;
-        }, transport, oneDelivery, JobListener.NONE, new SimpleMeterRegistry()).start(1)) {
+        try (StageWorker worker = encodeWorkerWithPoisonLimitOfOne(processed)) {
             await().atMost(redeliveryTimeout()).until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
         }
 
@@ -398,6 +411,153 @@ public abstract class TransportContract {
         assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
     }
 
+    @Test
+    void bodyLargerThanAJobIsDeadLetteredWithItsBeginningOnly() {
+        String huge = "x".repeat(300 * 1024);
+        transport.publishRaw(Stage.DOWNLOAD, huge.getBytes(StandardCharsets.UTF_8));
+        List<String> handled = new CopyOnWriteArrayList<>();
+
+        try (var subscription = transport.subscribe(Stage.DOWNLOAD, 1, delivery -> {
+            delivery.ack();
+            handled.add(delivery.job().jobId());
+        })) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> transport.deadLetters(Stage.DOWNLOAD, 10).size() == 1);
+        }
+
+        DeadLetter letter = transport.deadLetters(Stage.DOWNLOAD, 10).getFirst();
+        assertThat(handled).isEmpty();
+        assertThat(letter.reason()).contains("larger than " + JobCodec.MAX_BODY);
+        assertThat(letter.rawBody()).startsWith("xxxx").hasSizeLessThanOrEqualTo(DeadLetter.RAW_BODY_LIMIT + 3);
+        assertQueueStaysEmpty(Stage.DOWNLOAD);
+    }
+
+    /**
+     * A dead letter the broker refused settled nothing: the handler still holds the delivery and
+     * can settle it otherwise. (Before, the delivery counted as settled, and a RabbitMQ consumer
+     * kept the message unacked until its consumer timeout.)
+     */
+    @Test
+    void outcomeTheBrokerRefusedLeavesTheDeliveryUnsettled() throws Exception {
+        transport.publish(Stage.UPLOAD, job(Stage.UPLOAD, "refused-dead-letter"));
+        List<Throwable> refused = new CopyOnWriteArrayList<>();
+        CountDownLatch acked = new CountDownLatch(1);
+
+        try (AutoCloseable refusing = refuseDeadLetters(Stage.UPLOAD);
+                var subscription = transport.subscribe(Stage.UPLOAD, 1, delivery -> {
+                    try {
+                        delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("refused")));
+                    } catch (TransportException e) {
+                        refused.add(e);
+                    }
+                    delivery.ack();
+                    acked.countDown();
+                })) {
+            assertThat(acked.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertQueueStaysEmpty(Stage.UPLOAD);
+        assertThat(refused).hasSize(1);
+        assertThat(transport.deadLetters(Stage.UPLOAD, 10)).isEmpty();
+    }
+
+    /** A handler that lets the refusal escape leaves the delivery unsettled: it is given back at once. */
+    @Test
+    void deliveryWhoseOutcomeWasRefusedIsGivenBackAtOnce() throws Exception {
+        Job job = job(Stage.UPLOAD, "refused-then-retried");
+        transport.publish(Stage.UPLOAD, job);
+        BlockingQueue<Delivery> again = new LinkedBlockingQueue<>();
+        AtomicInteger seen = new AtomicInteger();
+
+        try (AutoCloseable refusing = refuseDeadLetters(Stage.UPLOAD);
+                var subscription = transport.subscribe(Stage.UPLOAD, 1, delivery -> {
+                    if (seen.incrementAndGet() == 1) {
+                        delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("refused")));
+                    }
+                    delivery.ack();
+                    again.add(delivery);
+                })) {
+            Delivery redelivered = again.poll(redeliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(redelivered).as("given back after the refusal").isNotNull();
+            assertThat(redelivered.job().jobId()).isEqualTo(job.jobId());
+            assertThat(redelivered.deliveryCount()).isGreaterThanOrEqualTo(2);
+        }
+        assertQueueStaysEmpty(Stage.UPLOAD);
+    }
+
+    @Test
+    void deadLettersListedTwentyFiveTimesStayInTheirOrder() {
+        List<Job> jobs = List.of(job(Stage.ENCODE, "listed-1"), job(Stage.ENCODE, "listed-2"));
+        jobs.forEach(job -> transport.publish(Stage.ENCODE, job));
+        try (var subscription = transport.subscribe(Stage.ENCODE, 1, delivery ->
+                delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("kept"))))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> transport.deadLetters(Stage.ENCODE, 10).size() == 2);
+        }
+
+        for (int i = 0; i < 25; i++) {
+            assertThat(transport.deadLetters(Stage.ENCODE, 10)).extracting(DeadLetter::jobId)
+                    .as("listing %d", i + 1).containsExactly(jobs.get(0).jobId(), jobs.get(1).jobId());
+        }
+
+        assertThat(transport.removeDeadLetters(Stage.ENCODE, List.of(jobs.get(0).jobId()))).isEqualTo(1);
+        assertThat(transport.deadLetters(Stage.ENCODE, 10)).extracting(DeadLetter::jobId)
+                .containsExactly(jobs.get(1).jobId());
+        assertQueueStaysEmpty(Stage.ENCODE);
+    }
+
+    /** Six graceful stops in a row (rolling deploys, scale-ins) leave the delivery count at one. */
+    @Test
+    void gracefulReleasesAreNotCountedAsDeliveries() throws InterruptedException {
+        Job job = job(Stage.ENCODE, "released-six-times");
+        transport.publish(Stage.ENCODE, job);
+        for (int stop = 1; stop <= 6; stop++) {
+            BlockingQueue<Integer> counts = new LinkedBlockingQueue<>();
+            var subscription = transport.subscribe(Stage.ENCODE, 1, delivery -> {
+                counts.add(delivery.deliveryCount());
+                sleepUntilInterrupted();
+            });
+            Integer count = counts.poll(redeliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            subscription.stop(Duration.ZERO);
+            assertThat(count).as("delivery count after %d graceful stops", stop - 1).isEqualTo(1);
+        }
+        AtomicInteger processed = new AtomicInteger();
+
+        try (StageWorker worker = encodeWorkerWithPoisonLimitOfOne(processed)) {
+            await().atMost(redeliveryTimeout()).until(() -> transport.queueDepths().get(Stage.UPLOAD) == 1L);
+        }
+        assertThat(processed).hasValue(1);
+        assertThat(transport.deadLetters(Stage.ENCODE, 10)).as("not poison").isEmpty();
+    }
+
+    /**
+     * A stage whose output was confirmed but whose input could not be acked (its connection cut
+     * in between) is done: the input may come back as a duplicate, but it is never retried as a
+     * failed attempt nor dead-lettered.
+     */
+    @Test
+    void handedOnInputIsNeverRetriedWhenItsAckFails() throws Exception {
+        Job job = job(Stage.ENCODE, "ack-lost");
+        transport.publish(Stage.ENCODE, job);
+        Runnable cutConnections = connectionCutter();
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        AtomicInteger cuts = new AtomicInteger();
+        RetryPolicy quickRetry = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 5);
+
+        try (StageWorker worker = new StageWorker(Stage.ENCODE, (j, context) -> {
+            attempts.add(j.attempt());
+            if (cuts.getAndIncrement() == 0) {
+                cutConnections.run();
+            }
+            return StageOutputs.NONE;
+        }, transport, quickRetry, JobListener.NONE, new SimpleMeterRegistry()).start(1)) {
+            await().atMost(redeliveryTimeout().plusSeconds(10))
+                    .until(() -> transport.queueDepths().get(Stage.UPLOAD) >= 1L);
+            // Long enough for a retry after the 1 s backoff to show up.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20))
+                    .until(() -> transport.queueDepths().get(Stage.ENCODE) == 0L);
+        }
+        assertThat(attempts).as("attempts seen by the stage").containsOnly(1);
+        assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
+    }
+
     private void publishInParallel(List<Job> jobs, int publishers) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
@@ -424,6 +584,23 @@ public abstract class TransportContract {
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
                 .until(() -> transport.queueDepths().get(stage) == 0L);
         assertNothingHeld(stage);
+    }
+
+    /** An encode worker that counts what it processes and takes a second delivery for poison. */
+    private StageWorker encodeWorkerWithPoisonLimitOfOne(AtomicInteger processed) {
+        RetryPolicy oneDelivery = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 1);
+        return new StageWorker(Stage.ENCODE, (j, context) -> {
+            processed.incrementAndGet();
+            return StageOutputs.NONE;
+        }, transport, oneDelivery, JobListener.NONE, new SimpleMeterRegistry()).start(1);
+    }
+
+    /** A handler that acks each delivery and notes its job id. */
+    protected static Transport.DeliveryHandler ackingInto(List<String> handled) {
+        return delivery -> {
+            delivery.ack();
+            handled.add(delivery.job().jobId());
+        };
     }
 
     /** A handler that never settles: it returns, unsettled, only when interrupted. */

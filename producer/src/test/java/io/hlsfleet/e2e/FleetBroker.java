@@ -1,6 +1,7 @@
 package io.hlsfleet.e2e;
 
 import io.hlsfleet.testing.PrivateRabbitNode;
+import io.hlsfleet.testing.RedisServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

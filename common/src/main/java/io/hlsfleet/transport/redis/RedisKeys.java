@@ -11,6 +11,9 @@ import io.hlsfleet.job.Stage;
  *       a copy queued by a graceful release also has {@value #CARRIED}, the deliveries counted
  *       before it.</li>
  *   <li>{@code <prefix>:<stage>:delayed}: a sorted set of retries scored by when they are due.</li>
+ *   <li>{@code <prefix>:<stage>:alive}: a sorted set of the group's consumer names, scored by when
+ *       their worker last said they were alive; names silent for three leases and holding nothing
+ *       are removed from the group.</li>
  *   <li>{@code <prefix>:<stage>:dead}: a list of JSON dead letters, oldest first, capped at the
  *       newest {@code HLSFLEET_REDIS_DEAD_LETTER_CAP}.</li>
  * </ul>
@@ -27,6 +30,10 @@ record RedisKeys(String prefix) {
 
     String delayed(Stage stage) {
         return stream(stage) + ":delayed";
+    }
+
+    String alive(Stage stage) {
+        return stream(stage) + ":alive";
     }
 
     String dead(Stage stage) {

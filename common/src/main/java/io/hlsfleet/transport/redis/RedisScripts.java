@@ -225,15 +225,28 @@ final class RedisScripts {
             return {length - (held - released), held - released, dead, oldest}
             """;
 
+    /** Marks consumers ARGV[1..n] alive now in KEYS[1], a sorted set scored by the server's clock. */
+    static final String HEARTBEAT = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            for _, name in ipairs(ARGV) do redis.call('ZADD', KEYS[1], now, name) end
+            return #ARGV
+            """;
+
     /**
-     * Removes the consumers that hold nothing and have not read for ARGV[2] ms: the names of
-     * workers that were killed. A live consumer reads every poll period, and one that holds an
-     * entry is never removed (removing it would drop its pending entries). ARGV[3] is the
-     * placeholder consumer, kept. Returns how many were removed.
+     * Removes the consumers of the stream KEYS[1] that hold nothing and whose worker has not
+     * marked them alive in KEYS[2] for ARGV[2] ms: the names of workers that were killed. (A
+     * consumer's own idle time cannot tell: a read that finds nothing does not reset it.) A
+     * consumer never marked alive counts from its idle time. One that holds an entry is never
+     * removed, since removing it would drop its pending entries. ARGV[3] is the placeholder
+     * consumer, kept. Returns how many were removed.
      */
     static final String FORGET_IDLE_CONSUMERS = """
             local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
             if not ok then return 0 end
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local limit = tonumber(ARGV[2])
             local removed = 0
             for _, consumer in ipairs(consumers) do
               local name, pending, idle
@@ -242,8 +255,11 @@ final class RedisScripts {
                 if consumer[i] == 'pending' then pending = consumer[i + 1] end
                 if consumer[i] == 'idle' then idle = consumer[i + 1] end
               end
-              if name ~= ARGV[3] and pending == 0 and idle > tonumber(ARGV[2]) then
+              local seen = redis.call('ZSCORE', KEYS[2], name)
+              local silent = seen and now - tonumber(seen) or idle
+              if name ~= ARGV[3] and pending == 0 and silent > limit then
                 redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+                redis.call('ZREM', KEYS[2], name)
                 removed = removed + 1
               end
             end
@@ -269,6 +285,7 @@ final class RedisScripts {
             local ok, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
             if not ok or #pending > 0 then return 0 end
             redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('ZREM', KEYS[2], ARGV[2])
             return 1
             """;
 }

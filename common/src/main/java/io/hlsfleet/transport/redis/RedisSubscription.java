@@ -32,7 +32,7 @@ final class RedisSubscription extends ConsumerSkeleton {
     private static final Duration PROMOTE_INTERVAL = Duration.ofMillis(500);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private static final Duration MAX_IDLE_PAUSE = Duration.ofMillis(250);
-    /** How long a consumer that holds nothing may go without reading before it counts as dead. */
+    /** How long a consumer that holds nothing may go unmarked by its worker before it counts as dead. */
     private static final int IDLE_CONSUMER_LEASES = 3;
 
     private final StageQueue queue;
@@ -145,6 +145,9 @@ final class RedisSubscription extends ConsumerSkeleton {
                 if (System.nanoTime() - nextRenew >= 0) {
                     nextRenew = System.nanoTime() + renewEvery.toNanos();
                     renewLeases();
+                    if (running()) {
+                        queue.heartbeat(consumerNames);
+                    }
                 }
                 if (running()) {
                     queue.promoteDue(100);
@@ -153,7 +156,7 @@ final class RedisSubscription extends ConsumerSkeleton {
                     nextSweep = System.nanoTime() + lease.toNanos();
                     long removed = queue.forgetIdleConsumers(lease.multipliedBy(IDLE_CONSUMER_LEASES));
                     if (removed > 0) {
-                        log.info("removed {} consumer(s) of {} that held nothing and read nothing for {} s",
+                        log.info("removed {} consumer(s) of {} that held nothing and whose worker was silent for {} s",
                                 removed, queue.stream(), lease.multipliedBy(IDLE_CONSUMER_LEASES).toSeconds());
                     }
                 }

@@ -32,6 +32,7 @@ final class StageQueue {
     private final String stream;
     private final String delayed;
     private final String dead;
+    private final String alive;
     private final RedisKeys keys;
     private final long leaseMillis;
     private final int deadLetterCap;
@@ -43,6 +44,7 @@ final class StageQueue {
         this.stream = keys.stream(stage);
         this.delayed = keys.delayed(stage);
         this.dead = keys.dead(stage);
+        this.alive = keys.alive(stage);
         this.leaseMillis = lease.toMillis();
         this.deadLetterCap = deadLetterCap;
     }
@@ -197,15 +199,20 @@ final class StageQueue {
 
     /** Removes a consumer name that holds no entries, so stopped workers do not pile up in the group. */
     void forgetConsumer(String consumer) {
-        eval(RedisScripts.FORGET_CONSUMER, List.of(stream), List.of(RedisKeys.GROUP, consumer));
+        eval(RedisScripts.FORGET_CONSUMER, List.of(stream, alive), List.of(RedisKeys.GROUP, consumer));
+    }
+
+    /** Says that these consumers' worker is alive, so the sweep of killed workers' names spares them. */
+    void heartbeat(List<String> consumers) {
+        eval(RedisScripts.HEARTBEAT, List.of(alive), consumers);
     }
 
     /**
-     * Removes consumers that hold nothing and have not read for {@code idle}: those of workers that
-     * were killed. Returns how many.
+     * Removes consumers that hold nothing and whose worker has not said it is alive for
+     * {@code idle}: those of workers that were killed. Returns how many.
      */
     long forgetIdleConsumers(Duration idle) {
-        return number(eval(RedisScripts.FORGET_IDLE_CONSUMERS, List.of(stream),
+        return number(eval(RedisScripts.FORGET_IDLE_CONSUMERS, List.of(stream, alive),
                 List.of(RedisKeys.GROUP, Long.toString(idle.toMillis()), RELEASED)));
     }
 

@@ -16,7 +16,8 @@ import org.springframework.amqp.rabbit.core.RabbitAdmin;
  */
 class RabbitTransportIT extends TransportContract {
 
-    private static final FleetConfig.RabbitSettings RABBIT = Brokers.isolatedRabbit("hlsfleet-contract");
+    private static final String VHOST = "hlsfleet-contract";
+    private static final FleetConfig.RabbitSettings RABBIT = Brokers.isolatedRabbit(VHOST);
 
     /** The tier the contract's short retries wait in. */
     private static final List<Duration> RETRY_TIERS = List.of(Duration.ofSeconds(1));
@@ -28,6 +29,20 @@ class RabbitTransportIT extends TransportContract {
 
     private static RabbitTopology topology() {
         return new RabbitTopology(RETRY_TIERS, Duration.ofHours(24));
+    }
+
+    /** A policy that caps the dead-letter queue at nothing and refuses what would go beyond. */
+    @Override
+    protected AutoCloseable refuseDeadLetters(Stage stage) {
+        String queue = RabbitTopology.deadLetterQueue(stage);
+        Brokers.setRabbitPolicy(VHOST, "refuse-dead-letters", "^" + queue.replace(".", "\\\\.") + "$",
+                "{\"max-length\":0,\"overflow\":\"reject-publish\"}", queue);
+        return () -> Brokers.deleteRabbitPolicy(VHOST, "refuse-dead-letters");
+    }
+
+    @Override
+    protected Runnable connectionCutter() {
+        return () -> Brokers.closeRabbitConnections(VHOST);
     }
 
     @Override

@@ -3,20 +3,25 @@ package io.hlsfleet.transport.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.Delivery;
+import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportContract;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -60,7 +65,7 @@ class RedisTransportIT extends TransportContract {
     protected void purgeBroker() {
         try (RedisClient client = RedisClient.create(URI.create(Brokers.redisUrl()))) {
             for (Stage stage : Stage.values()) {
-                client.del(keys.stream(stage), keys.delayed(stage), keys.dead(stage));
+                client.del(keys.stream(stage), keys.delayed(stage), keys.dead(stage), keys.alive(stage));
             }
         }
     }
@@ -75,6 +80,18 @@ class RedisTransportIT extends TransportContract {
     protected void assertNothingHeld(Stage stage) {
         assertThat(redis.xlen(keys.stream(stage))).as("entries left in " + keys.stream(stage)).isZero();
         assertThat(redis.zcard(keys.delayed(stage))).isZero();
+    }
+
+    /** A dead-letter key of the wrong type: every push onto it fails, as a refusing broker would. */
+    @Override
+    protected AutoCloseable refuseDeadLetters(Stage stage) {
+        redis.set(keys.dead(stage), "not a list");
+        return () -> redis.del(keys.dead(stage));
+    }
+
+    @Override
+    protected Runnable connectionCutter() {
+        return () -> killClients(prefix + "-" + ProcessHandle.current().pid());
     }
 
     @Test
@@ -190,6 +207,137 @@ class RedisTransportIT extends TransportContract {
             assertThat(delivery.job().jobId()).isEqualTo(job.jobId());
         }
         assertQueueStaysEmpty(Stage.UPLOAD);
+    }
+
+    /** An entry far larger than a job is dead-lettered inside Redis, also when claimed from a dead consumer. */
+    @Test
+    void oversizeEntriesAreDeadLetteredWithoutBeingRead() {
+        String huge = "y".repeat(2 * 1024 * 1024);
+        redis.xadd(keys.stream(Stage.DOWNLOAD), StreamEntryID.NEW_ENTRY, Map.of("body", huge));
+        redis.xadd(keys.stream(Stage.ENCODE), StreamEntryID.NEW_ENTRY, Map.of("body", huge));
+        redis.xreadGroupAsMap(RedisKeys.GROUP, "crashed-worker", XReadGroupParams.xReadGroupParams().count(1),
+                Map.of(keys.stream(Stage.ENCODE), StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+        List<String> handled = new CopyOnWriteArrayList<>();
+        Transport.DeliveryHandler handler = ackingInto(handled);
+
+        try (var downloads = transport.subscribe(Stage.DOWNLOAD, 1, handler);
+                var encodes = transport.subscribe(Stage.ENCODE, 1, handler)) {
+            await().atMost(redeliveryTimeout()).until(() -> transport.deadLetters(Stage.DOWNLOAD, 1).size() == 1
+                    && transport.deadLetters(Stage.ENCODE, 1).size() == 1);
+        }
+
+        assertThat(handled).isEmpty();
+        for (Stage stage : List.of(Stage.DOWNLOAD, Stage.ENCODE)) {
+            DeadLetter letter = transport.deadLetters(stage, 1).getFirst();
+            assertThat(letter.reason()).contains("of " + (huge.length() + 4) + " bytes").contains("was not read");
+            assertThat(letter.rawBody()).startsWith("yyyy").hasSizeLessThanOrEqualTo(DeadLetter.RAW_BODY_LIMIT + 3);
+            assertQueueStaysEmpty(stage);
+        }
+    }
+
+    /**
+     * An entry deleted while pending with a dead consumer is acked when claimed, on Redis 6.2
+     * (where XAUTOCLAIM answers nil and leaves it pending) as on 7.x.
+     */
+    @Test
+    void entryDeletedWhilePendingDoesNotStayPending() {
+        transport.publish(Stage.UPLOAD, job(Stage.UPLOAD, "deleted-while-pending"));
+        var read = redis.xreadGroupAsMap(RedisKeys.GROUP, "crashed-worker", XReadGroupParams.xReadGroupParams().count(1),
+                Map.of(keys.stream(Stage.UPLOAD), StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+        redis.xdel(keys.stream(Stage.UPLOAD), read.get(keys.stream(Stage.UPLOAD)).getFirst().getID());
+        assertThat(pendingCount(Stage.UPLOAD)).isEqualTo(1);
+        List<String> handled = new CopyOnWriteArrayList<>();
+
+        try (var subscription = transport.subscribe(Stage.UPLOAD, 1, delivery -> {
+            delivery.ack();
+            handled.add(delivery.job().jobId());
+        })) {
+            await().atMost(redeliveryTimeout()).until(() -> pendingCount(Stage.UPLOAD) == 0);
+        }
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void consumersOfKilledWorkersAreRemovedOnceTheyHoldNothing() {
+        Job job = job(Stage.ENCODE, "left-by-a-killed-worker");
+        transport.publish(Stage.ENCODE, job);
+        redis.xreadGroupAsMap(RedisKeys.GROUP, "killed-worker", XReadGroupParams.xReadGroupParams().count(1),
+                Map.of(keys.stream(Stage.ENCODE), StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+        List<String> handled = new CopyOnWriteArrayList<>();
+
+        try (var subscription = transport.subscribe(Stage.ENCODE, 2, delivery -> {
+            delivery.ack();
+            handled.add(delivery.job().jobId());
+        })) {
+            await().atMost(redeliveryTimeout()).until(() -> handled.size() == 1);
+            assertThat(consumerNames(Stage.ENCODE)).contains("killed-worker");
+            await().atMost(LEASE.multipliedBy(6).plusSeconds(5))
+                    .until(() -> !consumerNames(Stage.ENCODE).contains("killed-worker"));
+            // Redis lists a consumer once it has taken an entry; the one that took the job over stays.
+            assertThat(consumerNames(Stage.ENCODE)).as("live consumers stay").isNotEmpty()
+                    .allMatch(name -> name.startsWith(prefix));
+        }
+        assertThat(handled).containsExactly(job.jobId());
+    }
+
+    @Test
+    void deadLetterListKeepsTheNewestUpToItsCap() {
+        Transport capped = new RedisTransport(new RedisTransport.Settings(Brokers.redisUrl(), prefix, LEASE, POLL, 3));
+        try {
+            for (int i = 1; i <= 5; i++) {
+                capped.publish(Stage.UPLOAD, job(Stage.UPLOAD, "capped-" + i));
+            }
+            try (var subscription = capped.subscribe(Stage.UPLOAD, 1, delivery ->
+                    delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("capped"))))) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> capped.queueDepths().get(Stage.UPLOAD) == 0L
+                        && redis.xlen(keys.stream(Stage.UPLOAD)) == 0);
+            }
+            assertThat(capped.deadLetters(Stage.UPLOAD, 10)).extracting(letter -> letter.job().sourceUrl())
+                    .containsExactly(job(Stage.UPLOAD, "capped-3").sourceUrl(), job(Stage.UPLOAD, "capped-4").sourceUrl(),
+                            job(Stage.UPLOAD, "capped-5").sourceUrl());
+        } finally {
+            capped.close();
+        }
+    }
+
+    /** Ready, unacked, dead letters and the oldest waiting entry, as the RabbitMQ gauges have them. */
+    @Test
+    void queueStatsTellReadyUnackedDeadAndOldest() throws InterruptedException {
+        Instant before = Instant.now().minusSeconds(1);
+        List<Job> jobs = List.of(job(Stage.ENCODE, "stats-1"), job(Stage.ENCODE, "stats-2"), job(Stage.ENCODE, "stats-3"));
+        jobs.forEach(job -> transport.publish(Stage.ENCODE, job));
+        QueueStats stats = (QueueStats) transport;
+        assertThat(stats.snapshot().get(Stage.ENCODE)).satisfies(snapshot -> {
+            assertThat(snapshot.ready()).isEqualTo(3);
+            assertThat(snapshot.unacked()).isZero();
+            assertThat(snapshot.oldestQueuedAt()).isBetween(before, Instant.now());
+        });
+        CountDownLatch holding = new CountDownLatch(1);
+
+        try (var subscription = transport.subscribe(Stage.ENCODE, 1, delivery -> {
+            if (delivery.job().jobId().equals(jobs.get(0).jobId())) {
+                delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("counted")));
+                return;
+            }
+            holding.countDown();
+            sleepUntilInterrupted();
+        })) {
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            QueueStats.Snapshot snapshot = stats.snapshot().get(Stage.ENCODE);
+            assertThat(snapshot.ready()).isEqualTo(1);
+            assertThat(snapshot.unacked()).isEqualTo(1);
+            assertThat(snapshot.deadLetters()).isEqualTo(1);
+            assertThat(snapshot.oldestQueuedAt()).isBetween(before, Instant.now());
+        }
+    }
+
+    private long pendingCount(Stage stage) {
+        return redis.xpending(keys.stream(stage), RedisKeys.GROUP).getTotal();
+    }
+
+    private List<String> consumerNames(Stage stage) {
+        return redis.xinfoConsumers2(keys.stream(stage), RedisKeys.GROUP).stream()
+                .map(consumer -> consumer.getName()).toList();
     }
 
     /** Closes the named connections from the server side, as a restart or a network cut would. */

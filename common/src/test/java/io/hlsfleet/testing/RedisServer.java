@@ -1,4 +1,4 @@
-package io.hlsfleet.e2e;
+package io.hlsfleet.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,29 +15,44 @@ import redis.clients.jedis.Jedis;
  * file is synced on every write ({@code appendfsync always}): everything Redis acknowledged is
  * there again after {@link #crashAndRestart}.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private final Path dir;
     private final int port;
     private Process process;
 
-    RedisServer(Path dir) throws IOException, InterruptedException {
-        this.dir = Files.createDirectories(dir);
-        try (ServerSocket socket = new ServerSocket(0)) {
-            this.port = socket.getLocalPort();
-        }
+    /** A server started on a free port, its files under {@code dir}. */
+    public RedisServer(Path dir) throws IOException, InterruptedException {
+        this(dir, freePort());
         start();
     }
 
-    String url() {
+    private RedisServer(Path dir, int port) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.port = port;
+    }
+
+    /** A server whose port is chosen but that is not started yet: a broker that is down. */
+    public static RedisServer notStarted(Path dir) throws IOException {
+        return new RedisServer(dir, freePort());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public String url() {
         return "redis://127.0.0.1:" + port;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    private void start() throws IOException, InterruptedException {
+    /** Starts the server (again, with its data) and waits until it answers. */
+    public void start() throws IOException, InterruptedException {
         process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()))
                 .redirectErrorStream(true)
@@ -61,7 +76,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** SIGKILL, as a crashed or rescheduled Redis, then a start on the same port and data. */
-    void crashAndRestart(Duration down) throws IOException, InterruptedException {
+    public void crashAndRestart(Duration down) throws IOException, InterruptedException {
         process.destroyForcibly();
         process.waitFor();
         Thread.sleep(down);
@@ -70,7 +85,9 @@ final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 }
