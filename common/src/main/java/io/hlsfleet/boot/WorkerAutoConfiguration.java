@@ -11,6 +11,7 @@ import io.hlsfleet.transport.Transports;
 import io.hlsfleet.status.JobStatusStores;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.JobTracing;
+import io.hlsfleet.worker.LeftoverSweeper;
 import io.hlsfleet.worker.StageWorker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Tracer;
@@ -67,6 +68,13 @@ public class WorkerAutoConfiguration {
     @ConditionalOnMissingBean
     public ObjectStore bucket(FleetConfig config, Settings settings) throws IOException {
         return Stores.bucket(config.bucket(), settings);
+    }
+
+    /** Removes what killed workers left in staging and the bucket ({@code HLSFLEET_SWEEP_AGE}, {@code _INTERVAL}). */
+    @Bean(destroyMethod = "close")
+    public LeftoverSweeper leftoverSweeper(StagingArea staging, ObjectStore bucket, Settings settings) {
+        LeftoverSweeper.SweepSettings sweep = LeftoverSweeper.SweepSettings.from(settings);
+        return new LeftoverSweeper(staging, bucket, sweep.age(), Clock.systemUTC()).start(sweep.interval());
     }
 
     /** Job status for {@code hlsfleet status}/{@code watch}, written when a Redis store is configured. */

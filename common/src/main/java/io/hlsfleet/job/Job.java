@@ -9,8 +9,9 @@ import java.util.UUID;
  * One video on its way through the fleet. Immutable: every stage hands a new copy to the next one.
  *
  * <p>Large payloads never travel in the message. What earlier stages produced is referenced by
- * staging keys in {@link #outputs()}; the keys are derived from the job id, so a stage that runs
- * twice for the same job overwrites its own earlier output instead of creating a second one.
+ * staging keys in {@link #outputs()}; each attempt of a stage writes under keys of its own
+ * ({@link StagingKeys}), so two runs of one job never touch each other's files, and the next stage
+ * reads exactly what the run that handed the job on wrote.
  *
  * @param schemaVersion version of this message's JSON shape, {@link #SCHEMA_VERSION} when written
  * @param jobId unique per submission; names the job's staging keys

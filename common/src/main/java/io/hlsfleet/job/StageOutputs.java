@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * Staging keys of what earlier stages produced. Keys are relative to the staging area and always
- * derived from the job id ({@link StagingKeys}), never from user input.
+ * Staging keys of what earlier stages produced. Keys are relative to the staging area, made from
+ * the job id and the attempt that wrote them ({@link StagingKeys}), never from user input.
  *
  * @param source the downloaded source file, set by the download stage
  * @param ladder the folder holding the encoded ladder, set by the encode stage

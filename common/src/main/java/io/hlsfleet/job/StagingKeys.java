@@ -1,8 +1,12 @@
 package io.hlsfleet.job;
 
+import java.util.UUID;
+
 /**
- * The staging keys of a job. Every stage derives its keys from here, so a stage that runs twice
- * for the same job writes to the same place.
+ * The staging keys of a job. Every attempt of a stage writes under keys of its own
+ * ({@code jobs/<jobId>/<what>-<attempt>}) and hands them on in the job's {@link StageOutputs}, so
+ * two runs of one job (a lease lost under a live worker, a connection cut mid-encode) never write
+ * to, read from or delete each other's files: whichever hands on first is what the next stage reads.
  */
 public final class StagingKeys {
 
@@ -14,11 +18,18 @@ public final class StagingKeys {
         return "jobs/" + job.jobId();
     }
 
-    public static String source(Job job) {
-        return jobPrefix(job) + "/source";
+    /** A fresh name for one attempt of one stage, unique across workers. */
+    public static String newAttempt() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     }
 
-    public static String ladder(Job job) {
-        return jobPrefix(job) + "/ladder";
+    /** Where {@code attempt} of the download stage stores the source. */
+    public static String source(Job job, String attempt) {
+        return jobPrefix(job) + "/source-" + attempt;
+    }
+
+    /** Where {@code attempt} of the encode stage stores the ladder. */
+    public static String ladder(Job job, String attempt) {
+        return jobPrefix(job) + "/ladder-" + attempt;
     }
 }

@@ -47,6 +47,25 @@ public final class LocalFiles {
         return resolved;
     }
 
+    /**
+     * True if nothing in the tree at {@code path} (itself included) was modified at or after
+     * {@code cutoff}; false too if the tree vanished meanwhile.
+     */
+    public static boolean untouchedSince(Path path, java.time.Instant cutoff) throws IOException {
+        try (Stream<Path> walk = Files.walk(path)) {
+            return walk.allMatch(p -> {
+                try {
+                    return Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant()
+                            .isBefore(cutoff);
+                } catch (IOException gone) {
+                    return false;
+                }
+            });
+        } catch (NoSuchFileException | UncheckedIOException gone) {
+            return false;
+        }
+    }
+
     /** Every regular file under {@code dir}, as paths relative to it with '/' separators. */
     public static java.util.List<String> relativeFiles(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {

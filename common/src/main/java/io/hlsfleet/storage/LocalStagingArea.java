@@ -1,14 +1,15 @@
 package io.hlsfleet.storage;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Staging in a directory that every worker mounts. Scratch directories live inside it, so storing
@@ -16,13 +17,15 @@ import java.util.UUID;
  */
 public final class LocalStagingArea implements StagingArea {
 
+    /** What versions before write-once keys put beside a key while replacing it. */
+    private static final String MOVED_ASIDE = ".old-";
+
     private final Path root;
-    private final Path scratchRoot;
+    private final ScratchSpace scratch;
 
     public LocalStagingArea(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
-        this.scratchRoot = this.root.resolve("scratch");
-        Files.createDirectories(scratchRoot);
+        this.scratch = new ScratchSpace(this.root.resolve("scratch"));
     }
 
     public Path root() {
@@ -31,28 +34,40 @@ public final class LocalStagingArea implements StagingArea {
 
     @Override
     public Path newScratch(String jobId) throws IOException {
-        return Files.createDirectories(LocalFiles.resolveInside(scratchRoot, jobId + "-" + UUID.randomUUID()));
+        return scratch.create(jobId);
     }
 
+    @Override
+    public void deleteScratch(Path folder) {
+        scratch.delete(folder);
+    }
+
+    @Override
+    public int sweep(Instant cutoff) throws IOException {
+        int removed = scratch.sweep(cutoff);
+        for (Path job : ScratchSpace.entries(root.resolve("jobs"))) {
+            for (Path output : ScratchSpace.entries(job)) {
+                if (output.getFileName().toString().contains(MOVED_ASIDE) && LocalFiles.untouchedSince(output, cutoff)) {
+                    LocalFiles.deleteRecursively(output);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * One atomic rename from scratch (inside the staging directory, so on the same disk): a reader
+     * sees all of it or nothing. A key that exists already is refused, never replaced.
+     */
     @Override
     public void store(String key, Path local) throws IOException {
         Path target = LocalFiles.resolveInside(root, key);
         Files.createDirectories(target.getParent());
-        // Move the old copy aside first: a rename cannot replace a non-empty directory.
-        Path old = target.resolveSibling(target.getFileName() + ".old-" + UUID.randomUUID());
-        boolean hadOld = Files.exists(target);
-        if (hadOld) {
-            Files.move(target, old);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "staging key " + key + " is written once");
         }
-        try {
-            Files.move(local, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException otherDisk) {
-            copyTree(local, target);
-            LocalFiles.deleteRecursively(local);
-        }
-        if (hadOld) {
-            LocalFiles.deleteRecursively(old);
-        }
+        Files.move(local, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override
@@ -62,6 +77,11 @@ public final class LocalStagingArea implements StagingArea {
             throw new NoSuchFileException(stored.toString(), null, "nothing staged under " + key);
         }
         return stored;
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return Files.exists(LocalFiles.resolveInside(root, key));
     }
 
     @Override
@@ -80,18 +100,5 @@ public final class LocalStagingArea implements StagingArea {
     @Override
     public void delete(String prefix) {
         LocalFiles.deleteRecursively(LocalFiles.resolveInside(root, prefix));
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        if (Files.isDirectory(from)) {
-            Files.createDirectories(to);
-            for (String relative : LocalFiles.relativeFiles(from)) {
-                Path target = to.resolve(relative);
-                Files.createDirectories(target.getParent());
-                Files.copy(from.resolve(relative), target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } else {
-            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

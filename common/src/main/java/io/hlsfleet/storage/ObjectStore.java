@@ -2,6 +2,7 @@ package io.hlsfleet.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 
 /** A bucket the ladders are published to: a mounted directory or S3-compatible storage. */
 public interface ObjectStore {
@@ -27,6 +28,13 @@ public interface ObjectStore {
             throws IOException {
         throw new UnsupportedOperationException(describe() + " cannot copy from staging");
     }
+
+    /**
+     * Removes uploads into this bucket that were started before {@code cutoff} and never
+     * finished (temporary {@code .part} files, incomplete multipart uploads): what killed
+     * workers left. Returns how many were removed.
+     */
+    int sweep(Instant cutoff) throws IOException;
 
     /** A description for logs and the README's status output, such as {@code file:///srv/cdn}. */
     String describe();

@@ -4,6 +4,7 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.StagingKeys;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -18,7 +19,10 @@ public interface StagingArea {
      */
     Path newScratch(String jobId) throws IOException;
 
-    /** Stores a local file or directory under {@code key}, replacing what was there. */
+    /**
+     * Stores a local file or directory under {@code key}. Keys are written once, by the attempt
+     * that owns them ({@link StagingKeys}); nothing is replaced or moved aside.
+     */
     void store(String key, Path local) throws IOException;
 
     /**
@@ -36,12 +40,15 @@ public interface StagingArea {
      */
     List<StagedFile> list(String key) throws IOException;
 
+    /** True if a file or a directory with at least one file is stored under {@code key}. */
+    boolean exists(String key) throws IOException;
+
     /** Deletes everything stored under {@code prefix}; missing keys are not an error. */
     void delete(String prefix) throws IOException;
 
     /**
-     * Deletes everything staged for a job that was given up, so that a dead job leaves nothing
-     * behind. Unlike {@link #delete}, fails unchecked: it runs in clean-up paths.
+     * Deletes everything staged for a job, as {@code dlq purge} does for a dead one. Unlike
+     * {@link #delete}, fails unchecked: it runs in clean-up paths.
      */
     default void discardJob(Job job) {
         try {
@@ -51,9 +58,16 @@ public interface StagingArea {
         }
     }
 
-    default void deleteScratch(Path scratch) {
-        LocalFiles.deleteRecursively(scratch);
-    }
+    void deleteScratch(Path scratch);
+
+    /**
+     * Removes what attempts that can no longer finish left behind, and nothing a live attempt
+     * owns: scratch folders of killed workers in which nothing was written since {@code cutoff},
+     * folders an older version moved aside ({@code .old-*}), and uploads to staging started
+     * before {@code cutoff} and never completed. Staged outputs ({@code jobs/}) are not touched:
+     * a dead job's inputs stay until {@code dlq purge}. Returns how many leftovers were removed.
+     */
+    int sweep(Instant cutoff) throws IOException;
 
     /** One file of a stored directory: its name relative to the directory, and its size. */
     record StagedFile(String name, long size) {

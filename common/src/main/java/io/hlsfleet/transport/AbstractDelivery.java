@@ -6,6 +6,7 @@ import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
  *       ack after it: the input is never retried or dead-lettered once its output is queued.</li>
  *   <li>Every outcome is recorded even by an interrupted worker (a shutdown interrupts handlers,
  *       and an interrupted thread cannot use a socket): the interrupt is set aside for the call.</li>
+ *   <li>A delivery the broker took back from this consumer ({@link #lose}) is fenced: its handler
+ *       is interrupted and it settles nothing, since another consumer may be working on it.</li>
  * </ul>
  */
 public abstract class AbstractDelivery implements Delivery {
@@ -29,6 +32,9 @@ public abstract class AbstractDelivery implements Delivery {
     private final Stage stage;
     private final byte[] body;
     private final Thread worker = Thread.currentThread();
+    private final AtomicReference<String> lostBecause = new AtomicReference<>();
+    private final Object handlerLock = new Object();
+    private boolean handling;
     private Job job;
     private boolean settled;
 
@@ -80,6 +86,40 @@ public abstract class AbstractDelivery implements Delivery {
 
     public final synchronized boolean settled() {
         return settled;
+    }
+
+    /**
+     * The transport's signal that the broker no longer holds this message for this consumer
+     * ({@code reason} says why): the handler, if still running, is interrupted so that ffmpeg and
+     * transfers stop, and nothing is settled from now on.
+     */
+    public final void lose(String reason) {
+        if (!lostBecause.compareAndSet(null, reason)) {
+            return;
+        }
+        synchronized (handlerLock) {
+            if (handling) {
+                log.warn("{} job {}: {}; interrupting its handler, which settles nothing", stage.id(),
+                        job == null ? "?" : job.jobId(), reason);
+                worker.interrupt();
+            }
+        }
+    }
+
+    @Override
+    public final boolean lost() {
+        return lostBecause.get() != null;
+    }
+
+    /** Marks the handler running or done, so that a loss interrupts only a running handler. */
+    final void handling(boolean running) {
+        synchronized (handlerLock) {
+            handling = running;
+            if (!running && lost()) {
+                // The loss may have interrupted this thread; the next delivery must not inherit it.
+                Thread.interrupted();
+            }
+        }
     }
 
     @Override
@@ -144,6 +184,11 @@ public abstract class AbstractDelivery implements Delivery {
         if (settled) {
             log.debug("{} of a {} delivery ignored: it is already settled", outcome, stage.id());
             return;
+        }
+        String lost = lostBecause.get();
+        if (lost != null) {
+            throw new TransportException(outcome + " of a " + stage.id() + " delivery refused: " + lost
+                    + "; another consumer may have the message");
         }
         boolean interrupted = Thread.interrupted();
         try {

@@ -74,11 +74,13 @@ public abstract class ConsumerSkeleton implements Transport.Subscription {
         }
         delivery.decoded(job);
         inFlight.add(delivery);
+        delivery.handling(true);
         try {
             handler.handle(delivery);
         } catch (RuntimeException e) {
             log.error("handler for {} failed without settling job {}; giving it back", stage.id(), job.jobId(), e);
         } finally {
+            delivery.handling(false);
             inFlight.remove(delivery);
             giveBack(delivery);
         }
@@ -90,7 +92,8 @@ public abstract class ConsumerSkeleton implements Transport.Subscription {
      * returns once the consumer's connection or lease is gone.
      */
     private void giveBack(AbstractDelivery delivery) {
-        if (delivery.settled()) {
+        if (delivery.settled() || delivery.lost()) {
+            // A lost delivery is the broker's again: it gave it back (or to another consumer) itself.
             return;
         }
         try {

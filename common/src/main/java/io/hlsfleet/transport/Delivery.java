@@ -16,6 +16,13 @@ public interface Delivery {
     Job job();
 
     /**
+     * True once the broker no longer holds this message for this consumer (a Redis lease taken
+     * over, a RabbitMQ channel closed): another consumer may have it now. A lost delivery's
+     * handler is interrupted, and the delivery settles nothing (every settling call throws).
+     */
+    boolean lost();
+
+    /**
      * How many times the broker has delivered this message, this time included, when the broker
      * counts; otherwise 1 on a first delivery and 2 on any redelivery.
      */

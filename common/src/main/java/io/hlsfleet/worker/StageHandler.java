@@ -18,8 +18,4 @@ public interface StageHandler {
      *         thrown counts as retryable
      */
     StageOutputs process(Job job, JobContext context) throws Exception;
-
-    /** Called once a job is given up at this stage, to remove what it left behind. */
-    default void discard(Job job) {
-    }
 }

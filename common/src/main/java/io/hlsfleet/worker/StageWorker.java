@@ -23,13 +23,15 @@ import org.slf4j.MDC;
  * <ul>
  *   <li>Hand-off: the output is published to the next stage (and confirmed by the broker) before
  *       the input is acked, so a crash in between costs a duplicate, never a job; once the output
- *       is confirmed the input is never retried ({@link Delivery#handOff}). Stages are idempotent,
- *       so a duplicate overwrites the same keys.</li>
+ *       is confirmed the input is never retried ({@link Delivery#handOff}). A duplicate writes
+ *       under keys of its own attempt and publishes the same video id again.</li>
  *   <li>Failures: retryable ones come back after the policy's delay until the attempts run out;
  *       non-retryable ones, exhausted ones and messages redelivered too often go to the stage's
  *       dead-letter queue with the reason.</li>
  *   <li>Shutdown: {@link #stop} takes no new jobs and gives jobs still running after the grace
  *       period back to the queue.</li>
+ *   <li>Fencing: an attempt whose delivery the broker took back ({@link Delivery#lost}) is
+ *       interrupted by its transport and abandoned here, settling nothing.</li>
  *   <li>Observability: metrics ({@link StageMetrics}), one log line per job event with the job and
  *       video ids in the MDC, and a trace span per attempt ({@link JobTracing}).</li>
  * </ul>
@@ -149,6 +151,15 @@ public final class StageWorker implements AutoCloseable {
             listener.succeeded(stage, job, next.orElse(null));
             log.info("{} succeeded{}", stage.id(), next.isEmpty() ? "; ladder published" : "");
         } catch (Throwable error) {
+            if (delivery.lost()) {
+                // Fenced: another worker may hold the job now; this attempt's outputs are under keys
+                // of its own that nobody will read, and it records no outcome.
+                metrics.failed(sample, "abandoned", "none");
+                attempt.outcome("abandoned", null);
+                log.warn("{} attempt abandoned: the broker took the job back from this worker ({})", stage.id(),
+                        error.toString());
+                return;
+            }
             if (stopping.get() && (Thread.currentThread().isInterrupted() || error instanceof InterruptedException)) {
                 delivery.release();
                 metrics.failed(sample, "released", "none");
@@ -173,12 +184,8 @@ public final class StageWorker implements AutoCloseable {
         }
     }
 
+    /** Dead-letters the job; its staged inputs stay, so that `dlq requeue` can carry on from them. */
     private void giveUp(Delivery delivery, Job job, JobFailure failure) {
-        try {
-            handler.discard(job);
-        } catch (RuntimeException e) {
-            log.warn("cleaning up after a dead job failed", e);
-        }
         delivery.deadLetter(DeadLetter.of(job, failure));
         listener.dead(stage, job, failure);
         log.error("{} gave up after {} attempt(s): {}", stage.id(), job.attempt(), failure.reason());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,11 @@ class LadderPublisherTest {
         @Override
         public boolean exists(String key) {
             return delegate.exists(key);
+        }
+
+        @Override
+        public int sweep(Instant cutoff) throws IOException {
+            return delegate.sweep(cutoff);
         }
 
         @Override

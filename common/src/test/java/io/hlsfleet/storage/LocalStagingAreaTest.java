@@ -3,9 +3,11 @@ package io.hlsfleet.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,24 +16,36 @@ class LocalStagingAreaTest {
     @TempDir
     Path tmp;
 
+    /**
+     * Two attempts of one job (a lease lost under a live worker) each store under their own key:
+     * neither sees, replaces or moves the other's files, and a key is never written twice.
+     */
     @Test
-    void storeReplacesEarlierOutputOfTheSameKey() throws Exception {
+    void attemptsStoreUnderTheirOwnKeysAndAKeyIsWrittenOnce() throws Exception {
         LocalStagingArea staging = new LocalStagingArea(tmp);
         Path first = staging.newScratch("job1");
         Files.createDirectories(first.resolve("ladder/360p"));
-        Files.writeString(first.resolve("ladder/360p/old.ts"), "old");
-        staging.store("jobs/job1/ladder", first.resolve("ladder"));
+        Files.writeString(first.resolve("ladder/360p/a.ts"), "first");
+        staging.store("jobs/job1/ladder-a", first.resolve("ladder"));
 
         Path second = staging.newScratch("job1");
         Files.createDirectories(second.resolve("ladder/360p"));
-        Files.writeString(second.resolve("ladder/360p/new.ts"), "new");
-        staging.store("jobs/job1/ladder", second.resolve("ladder"));
+        Files.writeString(second.resolve("ladder/360p/b.ts"), "second");
+        staging.store("jobs/job1/ladder-b", second.resolve("ladder"));
 
-        Path stored = staging.fetch("jobs/job1/ladder", null);
-        assertThat(stored.resolve("360p/new.ts")).hasContent("new");
-        assertThat(stored.resolve("360p/old.ts")).doesNotExist();
+        assertThat(staging.fetch("jobs/job1/ladder-a", null).resolve("360p/a.ts")).hasContent("first");
+        assertThat(staging.fetch("jobs/job1/ladder-b", null).resolve("360p/b.ts")).hasContent("second");
+        try (Stream<Path> entries = Files.list(tmp.resolve("jobs/job1"))) {
+            assertThat(entries.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("ladder-a", "ladder-b");
+        }
+
+        Path again = staging.newScratch("job1");
+        Files.createDirectories(again.resolve("ladder"));
+        assertThatThrownBy(() -> staging.store("jobs/job1/ladder-a", again.resolve("ladder")))
+                .isInstanceOf(FileAlreadyExistsException.class);
+        assertThat(staging.fetch("jobs/job1/ladder-a", null).resolve("360p/a.ts")).hasContent("first");
         staging.deleteScratch(first);
-        staging.deleteScratch(second);
+        staging.deleteScratch(again);
         assertThat(first).doesNotExist();
     }
 

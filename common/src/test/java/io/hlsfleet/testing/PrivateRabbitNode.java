@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PrivateRabbitNode implements AutoCloseable {
 
-    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path dir;

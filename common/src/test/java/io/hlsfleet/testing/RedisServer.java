@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 
 /**
  * A {@code redis-server} of the test's own on a free loopback port, so that tests neither see nor
@@ -73,6 +74,13 @@ public final class RedisServer implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("redis-server did not answer on port " + port);
+    }
+
+    /** Closes every client connection but the one asking, as a network cut would. */
+    public void killClients() {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            jedis.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "normal", "SKIPME", "yes");
+        }
     }
 
     /** SIGKILL, as a crashed or rescheduled Redis, then a start on the same port and data. */

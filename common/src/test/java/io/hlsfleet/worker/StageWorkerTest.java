@@ -92,25 +92,22 @@ class StageWorkerTest {
     }
 
     @Test
-    void permanentFailuresAreDeadLetteredAtOnceAndCleanedUp() {
-        List<String> discarded = new CopyOnWriteArrayList<>();
-        StageHandler handler = new StageHandler() {
-            @Override
-            public StageOutputs process(Job job, JobContext context) throws JobFailure {
-                throw JobFailure.permanent("not a video: text file");
-            }
-
-            @Override
-            public void discard(Job job) {
-                discarded.add(job.jobId());
-            }
+    void permanentFailuresAreDeadLetteredAtOnceWithTheirStagedInputsNamed() {
+        AtomicInteger calls = new AtomicInteger();
+        StageHandler handler = (job, context) -> {
+            calls.incrementAndGet();
+            throw JobFailure.permanent("not a video: text file");
         };
         try (var encode = worker(Stage.ENCODE, handler)) {
-            Job job = Job.submit("https://x.example/a.mp4", false).advance(Stage.ENCODE, StageOutputs.NONE);
+            Job job = Job.submit("https://x.example/a.mp4", false)
+                    .advance(Stage.ENCODE, StageOutputs.NONE.withSource("jobs/x/source-a", 42));
             transport.publish(Stage.ENCODE, job);
             await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
-            assertThat(transport.deadLetters(Stage.ENCODE, 10).getFirst().attempts()).isEqualTo(1);
-            assertThat(discarded).containsExactly(job.jobId());
+            DeadLetter letter = transport.deadLetters(Stage.ENCODE, 10).getFirst();
+            assertThat(letter.attempts()).isEqualTo(1);
+            assertThat(calls.get()).isEqualTo(1);
+            // The dead letter still names the staged source, which stays for `dlq requeue` until `dlq purge`.
+            assertThat(letter.job().outputs().source()).isEqualTo("jobs/x/source-a");
             assertThat(registry.get("hlsfleet.stage.jobs").tag("outcome", "dead").tag("failure", "permanent")
                     .counter().count()).isEqualTo(1.0);
         }

@@ -62,7 +62,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
             Path file = scratch.resolve("source");
             Fetched fetched = fetch(job.sourceUrl(), scratch, file, context);
             context.bytes("in", fetched.bytes());
-            String key = StagingKeys.source(job);
+            String key = StagingKeys.source(job, StagingKeys.newAttempt());
             staging.store(key, file);
             StageOutputs outputs = job.outputs().withSource(key, fetched.bytes());
             return fetched.page() == null ? outputs : outputs.withPage(fetched.page());
@@ -132,11 +132,6 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
         } catch (URISyntaxException e) {
             return null;
         }
-    }
-
-    @Override
-    public void discard(Job job) {
-        staging.discardJob(job);
     }
 
     @Override

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
-import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -56,14 +56,17 @@ class S3DownloadIT {
         Job job = Job.submit("s3://sources/clips/a%20clip.mp4", false);
         Job missing = Job.submit("s3://sources/clips/none.mp4", false);
         LocalStagingArea staging = new LocalStagingArea(dir.resolve("staging"));
+        String sourceKey;
         try (DownloadStage stage = new DownloadStage(staging, Fixtures.settings(), HostResolver.SYSTEM,
                 new DownloadMetrics(new SimpleMeterRegistry()), s3())) {
-            assertThat(stage.process(job, new Fixtures.RecordingContext()).sourceBytes()).isEqualTo(video.length);
+            StageOutputs outputs = stage.process(job, new Fixtures.RecordingContext());
+            assertThat(outputs.sourceBytes()).isEqualTo(video.length);
+            sourceKey = outputs.source();
             Throwable absent = catchThrowable(() -> stage.process(missing, new Fixtures.RecordingContext()));
             assertThat(absent).isInstanceOf(JobFailure.class).hasMessageContaining("no object");
             assertThat(((JobFailure) absent).retryable()).isFalse();
         }
-        Path stored = staging.fetch(StagingKeys.source(job), staging.newScratch("check"));
+        Path stored = staging.fetch(sourceKey, staging.newScratch("check"));
         assertThat(Files.readAllBytes(stored)).isEqualTo(video);
     }
 }

@@ -46,7 +46,9 @@ public final class EncodeStage implements StageHandler {
             try {
                 source = staging.fetch(job.outputs().source(), scratch);
             } catch (NoSuchFileException missing) {
-                throw JobFailure.permanent("the downloaded source is no longer in staging; submit the video again");
+                // Retryable: another attempt may still be storing it. Once the retries are used up
+                // the job is dead, and `dlq requeue` sends it back to the download.
+                throw JobFailure.retryable("the downloaded source is not in staging", missing);
             }
             MediaInfo media = prober.probe(source);
             Path ladder = scratch.resolve("ladder");
@@ -56,7 +58,7 @@ public final class EncodeStage implements StageHandler {
                 encryption.storeKey(videoKey, scratch);
             }
             LadderCheck.verify(ladder);
-            String key = StagingKeys.ladder(job);
+            String key = StagingKeys.ladder(job, StagingKeys.newAttempt());
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds());
         } catch (IOException e) {
@@ -74,11 +76,5 @@ public final class EncodeStage implements StageHandler {
             }
         }
         return false;
-    }
-
-    /** A job given up here leaves nothing staged: its source and any ladder go with it. */
-    @Override
-    public void discard(Job job) {
-        staging.discardJob(job);
     }
 }

@@ -3,10 +3,15 @@ package io.hlsfleet.cli;
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.storage.StagedInputs;
+import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +83,9 @@ final class DlqCommand {
         }
     }
 
-    @Command(name = "requeue", description = "Put dead letters back on their stage's queue as first attempts.")
+    @Command(name = "requeue", description = "Send dead jobs back as first attempts to the earliest stage whose"
+            + " inputs are still staged: a dead upload is uploaded again if its ladder is staged, encoded again if"
+            + " only its source is, else downloaded again.")
     static final class Requeue implements Callable<Integer> {
         @Mixin
         StageFilter parent;
@@ -90,19 +97,39 @@ final class DlqCommand {
         CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
+            FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
+            StagingArea staging = Stores.staging(config.staging());
+            PrintWriter out = spec.commandLine().getOut();
             int requeued = 0;
-            try (Transport transport = connect()) {
+            try (Transport transport = Transports.connect(config)) {
                 for (Stage stage : parent.stages()) {
-                    requeued += transport.requeueDeadLetters(stage, jobIds);
+                    List<String> moved = new ArrayList<>();
+                    for (DeadLetter letter : transport.deadLetters(stage, Integer.MAX_VALUE)) {
+                        if (letter.job() == null || !jobIds.isEmpty() && !jobIds.contains(letter.jobId())) {
+                            continue;
+                        }
+                        Job resumed = StagedInputs.resume(letter.job(), staging);
+                        // Published (and confirmed) before the dead letter goes: a crash in between
+                        // leaves a duplicate, never a lost job.
+                        transport.publish(resumed.stage(), resumed);
+                        moved.add(letter.jobId());
+                        out.println(letter.jobId() + "  " + stage.id() + " -> " + resumed.stage().id());
+                    }
+                    if (!moved.isEmpty()) {
+                        transport.removeDeadLetters(stage, moved);
+                    }
+                    requeued += moved.size();
                 }
+            } finally {
+                closeQuietly(staging);
             }
-            spec.commandLine().getOut().println("requeued " + requeued + " job" + (requeued == 1 ? "" : "s"));
+            out.println("requeued " + requeued + " job" + (requeued == 1 ? "" : "s"));
             return !jobIds.isEmpty() && requeued < jobIds.size() ? 1 : 0;
         }
     }
 
-    @Command(name = "purge", description = "Delete the dead letters for good.")
+    @Command(name = "purge", description = "Delete the dead letters for good, with the files their jobs left in staging.")
     static final class Purge implements Callable<Integer> {
         @Mixin
         StageFilter parent;
@@ -111,15 +138,36 @@ final class DlqCommand {
         CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
+            FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
+            StagingArea staging = Stores.staging(config.staging());
             int purged = 0;
-            try (Transport transport = connect()) {
+            try (Transport transport = Transports.connect(config)) {
                 for (Stage stage : parent.stages()) {
+                    // A dead job's staged files are kept for `dlq requeue` until its letter is purged.
+                    for (DeadLetter letter : transport.deadLetters(stage, Integer.MAX_VALUE)) {
+                        if (letter.job() != null) {
+                            staging.discardJob(letter.job());
+                        }
+                    }
                     purged += transport.purgeDeadLetters(stage);
                 }
+            } finally {
+                closeQuietly(staging);
             }
             spec.commandLine().getOut().println("purged " + purged + " dead letter" + (purged == 1 ? "" : "s"));
             return 0;
+        }
+    }
+
+    /** Closes an S3 staging client; nothing is pending on it once the command is done with it. */
+    private static void closeQuietly(StagingArea staging) {
+        if (staging instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // Only the client's resources were left to free.
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import io.hlsfleet.e2e.FleetChecker.Allowed;
 import io.hlsfleet.e2e.FleetChecker.Counts;
 import io.hlsfleet.e2e.FleetChecker.Expectation;
 import io.hlsfleet.e2e.FleetChecker.RawPoison;
+import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.status.JobState;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -229,6 +231,232 @@ class FaultToleranceIT {
             assertThat(fleet.status(url).orElseThrow().attempt()).as("a job given back is not a failed attempt")
                     .isEqualTo(1);
             FaultReport.record("SIGTERM mid-encode, grace 1 s", transport, counts, seconds(started));
+        }
+    }
+
+    /**
+     * The broker closes every worker connection while ffmpeg encodes (a network cut). On RabbitMQ
+     * the message returns to the queue, the cut worker's handler is interrupted (its ffmpeg stops
+     * within seconds) and settles nothing, and the job is encoded again after reconnection; on
+     * Redis the entry stays with its worker, which reconnects and finishes. Either way: one ladder.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void networkCutMidEncode(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        long cutToStop = -1;
+        try (Fleet fleet = Fleet.onPrivateBroker(transport, tmp, "network-cut")) {
+            Path clip = TestClips.generate(fleet.clips(), "cut.mp4", 1280, 720, 6);
+            String url = fleet.origin().url("cut.mp4");
+            fleet.startAll(Map.of("HLSFLEET_ENCODE_PRESET", "medium"));
+            String job = fleet.submit(List.of(url)).getFirst();
+
+            String before = FfmpegProcesses.awaitRunning(job, Duration.ofMinutes(3));
+            ProcessHandle ffmpeg = ProcessHandle.of(Long.parseLong(before.substring(0, before.indexOf(':'))))
+                    .orElseThrow();
+            fleet.broker().cutConnections();
+            if (transport == FleetBroker.Kind.RABBITMQ) {
+                long cut = System.nanoTime();
+                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> !ffmpeg.isAlive());
+                cutToStop = Duration.ofNanos(System.nanoTime() - cut).toMillis();
+            }
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360, 720))), List.of(), Allowed.NOTHING, SETTLE);
+            FaultReport.record("network cut of every worker connection mid-encode"
+                    + (cutToStop >= 0 ? " (stale ffmpeg stopped " + cutToStop + " ms after the cut)" : ""),
+                    transport, counts, seconds(started));
+        }
+    }
+
+    /**
+     * Redis only: the encode worker freezes (SIGSTOP) longer than its lease while ffmpeg runs;
+     * another encode worker takes the job over and publishes it. Resumed (SIGCONT), the frozen one
+     * finds its lease gone, stops its ffmpeg and settles nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FleetBroker.Kind.class, names = "REDIS")
+    void leaseExpiresUnderAFrozenWorker(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "frozen-worker")) {
+            Path clip = TestClips.generate(fleet.clips(), "frozen.mp4", 1280, 720, 6);
+            String url = fleet.origin().url("frozen.mp4");
+            fleet.start(Fleet.DOWNLOAD);
+            fleet.start(Fleet.UPLOAD);
+            WorkerProcess frozen = fleet.start(Fleet.ENCODE, Map.of("HLSFLEET_ENCODE_PRESET", "medium"));
+            String job = fleet.submit(List.of(url)).getFirst();
+
+            FfmpegProcesses.awaitRunning(job, Duration.ofMinutes(3));
+            frozen.pause();
+            try {
+                // The lease is 5 s; the second worker takes the job over once it has started.
+                fleet.start(Fleet.ENCODE);
+                fleet.awaitStatus(url, s -> s.state() == JobState.UPLOADING || s.state() == JobState.PUBLISHED,
+                        SETTLE);
+            } finally {
+                frozen.resume();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> frozen.log().contains("attempt abandoned"));
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360, 720))), List.of(), Allowed.NOTHING, SETTLE);
+            FaultReport.record("encode worker frozen (SIGSTOP) past its lease, then resumed", transport, counts,
+                    seconds(started));
+        }
+    }
+
+    /**
+     * One long encode is interrupted by SIGTERM six times in a row (rolling deploys), with at most
+     * five deliveries allowed: graceful releases are not crashes, so the seventh worker publishes it.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void sixSigtermsInARowAreNotPoison(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "six-sigterms")) {
+            Path clip = TestClips.generate(fleet.clips(), "long.mp4", 1280, 720, 6);
+            String url = fleet.origin().url("long.mp4");
+            fleet.set("HLSFLEET_MAX_DELIVERIES", "5");
+            fleet.start(Fleet.DOWNLOAD);
+            fleet.start(Fleet.UPLOAD);
+            String job = fleet.submit(List.of(url)).getFirst();
+            for (int stop = 1; stop <= 6; stop++) {
+                WorkerProcess encode = fleet.start(Fleet.ENCODE, Map.of("HLSFLEET_SHUTDOWN_GRACE", "1s",
+                        "HLSFLEET_ENCODE_PRESET", "medium"));
+                FfmpegProcesses.awaitRunning(job, Duration.ofMinutes(3));
+                assertThat(encode.terminate(Duration.ofSeconds(60))).as("SIGTERM " + stop).isTrue();
+                assertThat(FfmpegProcesses.awaitGone(job, Duration.ofSeconds(10))).as("ffmpeg after SIGTERM " + stop)
+                        .isEmpty();
+            }
+            fleet.start(Fleet.ENCODE);
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360, 720))), List.of(), Allowed.NOTHING, SETTLE);
+            FaultReport.record("one encode SIGTERMed six times in a row (5 deliveries allowed)", transport, counts,
+                    seconds(started));
+        }
+    }
+
+    /**
+     * The broker is down while the workers start: they start, report not ready, and consume once
+     * it is back, within 30 s.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void workersStartedWhileTheBrokerIsDownWaitForIt(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = Fleet.onPrivateBroker(transport, tmp, "broker-down-at-start")) {
+            Path clip = TestClips.generate(fleet.clips(), "late.mp4", 640, 360, 2);
+            String url = fleet.origin().url("late.mp4");
+            fleet.broker().stop();
+            List<WorkerProcess> workers = new ArrayList<>();
+            for (String module : Fleet.WORKERS) {
+                workers.add(fleet.launch(module, Map.of()));
+            }
+            for (WorkerProcess worker : workers) {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> liveButNotReady(worker));
+            }
+            fleet.broker().boot();
+            long back = System.nanoTime();
+            for (WorkerProcess worker : workers) {
+                worker.awaitHealthy(Duration.ofSeconds(30));
+            }
+            long readyAfter = Duration.ofNanos(System.nanoTime() - back).toSeconds();
+            fleet.submit(List.of(url));
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360))), List.of(), Allowed.NOTHING, SETTLE);
+            FaultReport.record("workers started with the broker down (ready " + readyAfter + " s after it came)",
+                    transport, counts, seconds(started));
+        }
+    }
+
+    /**
+     * A dead letter at each stage (a 404 at download, a broken ffmpeg at encode, a bucket folder
+     * in the way at upload), listed 25 times and still there, then requeued once the causes are
+     * fixed: each job carries on from its staged inputs and is published.
+     */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void deadLettersListedOftenThenRequeuedFromEachStage(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "dlq-requeue")) {
+            Path late = fleet.clips().resolve("late.mp4");
+            Path broken = TestClips.generate(fleet.clips(), "broken-encoder.mp4", 640, 360, 2);
+            Path blocked = TestClips.generate(fleet.clips(), "blocked-bucket.mp4", 640, 360, 2);
+            String lateUrl = fleet.origin().url("late.mp4");
+            String brokenUrl = fleet.origin().url("broken-encoder.mp4");
+            String blockedUrl = fleet.origin().url("blocked-bucket.mp4");
+            fleet.set("HLSFLEET_MAX_ATTEMPTS", "1");
+            // A file where the upload must make the video's folder: the upload fails.
+            Files.createDirectories(fleet.bucket());
+            Path obstacle = Files.writeString(fleet.bucket().resolve(VideoId.fromSource(blockedUrl)), "in the way");
+            fleet.start(Fleet.DOWNLOAD);
+            WorkerProcess brokenEncoder = fleet.start(Fleet.ENCODE, Map.of("HLSFLEET_FFMPEG", "false"));
+            WorkerProcess upload = fleet.start(Fleet.UPLOAD);
+            fleet.submit(List.of(lateUrl));
+            fleet.awaitStatus(lateUrl, s -> s.state() == JobState.DEAD, SETTLE);
+            fleet.submit(List.of(brokenUrl));
+            fleet.awaitStatus(brokenUrl, s -> s.state() == JobState.DEAD, SETTLE);
+            brokenEncoder.terminate(Duration.ofSeconds(60));
+            fleet.start(Fleet.ENCODE);
+            fleet.submit(List.of(blockedUrl));
+            fleet.awaitStatus(blockedUrl, s -> s.state() == JobState.DEAD, SETTLE);
+
+            for (int listing = 1; listing <= 25; listing++) {
+                String listed = fleet.cli("dlq", "list");
+                assertThat(listed).as("listing " + listing).contains("3 dead letters");
+            }
+            // The causes are fixed: the clip is on the origin, a working encoder runs, the bucket is clear.
+            TestClips.generate(fleet.clips(), "late.mp4", 640, 360, 2);
+            Files.delete(obstacle);
+            String requeued = fleet.cli("dlq", "requeue");
+            assertThat(requeued).contains("download -> download").contains("encode -> encode")
+                    .contains("upload -> upload").contains("requeued 3 jobs");
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(
+                    Expectation.published(lateUrl, late, List.of(360)),
+                    Expectation.published(brokenUrl, broken, List.of(360)),
+                    Expectation.published(blockedUrl, blocked, List.of(360))), List.of(), Allowed.NOTHING, SETTLE);
+            assertThat(upload.isAlive()).isTrue();
+            FaultReport.record("dead letter at each stage, listed 25 times, requeued", transport, counts,
+                    seconds(started));
+        }
+    }
+
+    /** A message far larger than a job may be (1 MiB) is dead-lettered unread, with the start of its body. */
+    @ParameterizedTest
+    @EnumSource(FleetBroker.Kind.class)
+    void oversizeMessageIsDeadLetteredUnread(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "oversize")) {
+            Path good = TestClips.generate(fleet.clips(), "good.mp4", 640, 360, 2);
+            String goodUrl = fleet.origin().url("good.mp4");
+            fleet.startAll();
+            String start = "https://videos.example/oversize-" + transport.name().toLowerCase(Locale.ROOT);
+            fleet.transport().publishRaw(Stage.DOWNLOAD, (start + "x".repeat(1 << 20)).getBytes(StandardCharsets.UTF_8));
+            fleet.submit(List.of(goodUrl));
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(goodUrl, good,
+                    List.of(360))), List.of(new RawPoison(Stage.DOWNLOAD, start, "larger than")), Allowed.NOTHING,
+                    SETTLE);
+            for (DeadLetter letter : fleet.transport().deadLetters(Stage.DOWNLOAD, 10)) {
+                assertThat(letter.rawBody().length()).as("raw body kept in a dead letter").isLessThanOrEqualTo(8192);
+            }
+            FaultReport.record("1 MiB message on the intake", transport, counts, seconds(started));
+        }
+    }
+
+    private static boolean liveButNotReady(WorkerProcess worker) {
+        try {
+            return worker.isAlive() && worker.get("/actuator/health/liveness").statusCode() == 200
+                    && worker.get("/actuator/health/readiness").statusCode() != 200;
+        } catch (IOException notYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -110,11 +110,16 @@ final class Fleet implements AutoCloseable {
 
     /** Starts one worker of {@code module} with the fleet's settings plus {@code overrides}. */
     WorkerProcess start(String module, Map<String, String> overrides) throws IOException, InterruptedException {
+        return launch(module, overrides).awaitHealthy(Duration.ofMinutes(3));
+    }
+
+    /** Starts one worker of {@code module} without waiting for it to become healthy. */
+    WorkerProcess launch(String module, Map<String, String> overrides) throws IOException {
         Map<String, String> workerEnv = new HashMap<>(env);
         workerEnv.putAll(overrides);
         WorkerProcess worker = WorkerProcess.start(module, workerEnv, logs);
         workers.add(worker);
-        return worker.awaitHealthy(Duration.ofMinutes(3));
+        return worker;
     }
 
     WorkerProcess start(String module) throws IOException, InterruptedException {
@@ -172,6 +177,16 @@ final class Fleet implements AutoCloseable {
             throw new IllegalStateException("hlsfleet submit failed: " + result.err());
         }
         return result.out().lines().toList();
+    }
+
+    /** Runs the CLI with the fleet's settings; returns its output, or fails with its errors. */
+    String cli(String... args) throws IOException, InterruptedException {
+        Cli.Result result = Cli.run(env, List.of(args));
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException("hlsfleet " + String.join(" ", args) + " failed (" + result.exitCode()
+                    + "): " + result.err());
+        }
+        return result.out();
     }
 
     /** Every job the status store knows, through {@code hlsfleet status --json}. */

@@ -24,6 +24,19 @@ interface FleetBroker extends AutoCloseable {
      */
     void restart(Duration down) throws IOException, InterruptedException;
 
+    /** Stops the broker until {@link #boot}, keeping its data; only a broker of the test's own can. */
+    void stop() throws IOException, InterruptedException;
+
+    /** Starts the broker again after {@link #stop} and waits until it serves clients. */
+    void boot() throws IOException, InterruptedException;
+
+    /**
+     * Closes every worker's connection at the broker, as a network cut would: RabbitMQ returns
+     * their unacked messages to the queues; Redis keeps its pending entries with their owners.
+     * Only a broker of the test's own can.
+     */
+    void cutConnections() throws IOException, InterruptedException;
+
     @Override
     void close() throws IOException, InterruptedException;
 
@@ -76,6 +89,25 @@ interface FleetBroker extends AutoCloseable {
                     + " open the fleet's broker with FleetBroker.Kind.openPrivate");
         }
 
+        /** Refused, as {@link #restart} is. */
+        @Override
+        public void stop() {
+            restart(Duration.ZERO);
+        }
+
+        /** Refused, as {@link #restart} is. */
+        @Override
+        public void boot() {
+            restart(Duration.ZERO);
+        }
+
+        /** Refused, as {@link #restart} is. */
+        @Override
+        public void cutConnections() {
+            throw new UnsupportedOperationException("connections to the shared RabbitMQ node are not cut by a test;"
+                    + " open the fleet's broker with FleetBroker.Kind.openPrivate");
+        }
+
         @Override
         public void close() throws IOException, InterruptedException {
             try {
@@ -115,6 +147,21 @@ interface FleetBroker extends AutoCloseable {
         }
 
         @Override
+        public void cutConnections() throws IOException, InterruptedException {
+            node.closeConnections("/", "network cut staged by the fault suite");
+        }
+
+        @Override
+        public void stop() throws InterruptedException {
+            node.stop();
+        }
+
+        @Override
+        public void boot() throws IOException, InterruptedException {
+            node.boot();
+        }
+
+        @Override
         public void close() throws InterruptedException {
             try {
                 node.close();
@@ -147,6 +194,21 @@ interface FleetBroker extends AutoCloseable {
         @Override
         public void restart(Duration down) throws IOException, InterruptedException {
             server.crashAndRestart(down);
+        }
+
+        @Override
+        public void cutConnections() {
+            server.killClients();
+        }
+
+        @Override
+        public void stop() throws InterruptedException {
+            server.close();
+        }
+
+        @Override
+        public void boot() throws IOException, InterruptedException {
+            server.start();
         }
 
         @Override

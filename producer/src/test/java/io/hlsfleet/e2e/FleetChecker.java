@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  *   <li>every published ladder is complete and plays ({@link LadderVerifier}), the bucket holds
  *       exactly the published videos, and no job's ladder was published twice;</li>
  *   <li>nothing is left behind: no ffmpeg or ffprobe working in the fleet's staging, no staged job
- *       files, and (unless a worker was killed, which cannot clean up) no scratch folders.</li>
+ *       files once the dead letters are purged ({@code dlq purge}; a dead job's inputs stay until
+ *       then), and (unless a worker was killed, which cannot clean up) no scratch folders.</li>
  * </ul>
  * {@link #evaluate} is separate from the fleet, so a test can show that it catches each fault.
  */
@@ -82,6 +83,7 @@ final class FleetChecker {
             for (Stage stage : Stage.values()) {
                 letters.put(stage, fleet.transport().deadLetters(stage, 1000));
             }
+            fleet.cli("dlq", "purge");
             return new Snapshot(fleet.statuses(), letters, fleet.bucket(), fleet.staging(), fleet.uploadLog(),
                     FfmpegProcesses.awaitGone(fleet.staging().toString(), Duration.ofSeconds(10)));
         }

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -107,6 +108,16 @@ final class WorkerProcess implements AutoCloseable {
     boolean terminate(Duration timeout) throws InterruptedException {
         process.destroy();
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** SIGSTOP: the worker freezes (as in a long GC pause or a frozen VM); its children go on. */
+    void pause() throws IOException, InterruptedException {
+        TestClips.run(List.of("kill", "-STOP", Long.toString(process.pid())));
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    void resume() throws IOException, InterruptedException {
+        TestClips.run(List.of("kill", "-CONT", Long.toString(process.pid())));
     }
 
     /** SIGKILL: the worker gets no chance to clean up. */

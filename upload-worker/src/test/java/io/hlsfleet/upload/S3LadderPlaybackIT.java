@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.s3.S3Location;
 import io.hlsfleet.storage.s3.S3ObjectStore;
@@ -148,15 +150,18 @@ class S3LadderPlaybackIT {
     }
 
     private void publishAndPlay(String name, boolean fmp4) throws Exception {
-        Job job = Job.submit("https://videos.example/" + name + ".mp4", false);
-        String videoId = job.videoId();
+        Job submitted = Job.submit("https://videos.example/" + name + ".mp4", false);
+        String videoId = submitted.videoId();
+        String sourceKey = StagingKeys.source(submitted, StagingKeys.newAttempt());
+        String ladderKey = StagingKeys.ladder(submitted, StagingKeys.newAttempt());
+        Job job = submitted.advance(Stage.UPLOAD, StageOutputs.NONE.withSource(sourceKey, 6).withLadder(ladderKey, 2));
         Path ladder = encodeLadder(tmp.resolve("encoded-" + name), fmp4);
         try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
                      server.settings(tmp.resolve("scratch")));
              S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/hls"),
                      server.settings(tmp.resolve("scratch"), 16L << 20, ObjectCannedACL.PUBLIC_READ))) {
-            staging.store(StagingKeys.ladder(job), ladder);
-            staging.store(StagingKeys.source(job), Files.writeString(tmp.resolve("source-" + name), "source"));
+            staging.store(ladderKey, ladder);
+            staging.store(sourceKey, Files.writeString(tmp.resolve("source-" + name), "source"));
 
             new UploadStage(staging, cdn, 4).process(job, (fraction, detail) -> { });
 
@@ -200,14 +205,17 @@ class S3LadderPlaybackIT {
     }
 
     @Test
-    void aLadderMissingFromStagingFailsForGoodAndLeavesNoScratch() throws Exception {
-        Job job = Job.submit("https://videos.example/never-encoded.mp4", false);
+    void aLadderMissingFromStagingIsRetriedAndLeavesNoScratch() throws Exception {
+        Job submitted = Job.submit("https://videos.example/never-encoded.mp4", false);
+        Job job = submitted.advance(Stage.UPLOAD,
+                StageOutputs.NONE.withLadder(StagingKeys.ladder(submitted, StagingKeys.newAttempt()), 2));
         try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
                      server.settings(tmp.resolve("scratch")));
              S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/hls"), server.settings(tmp.resolve("scratch")))) {
             assertThatThrownBy(() -> new UploadStage(staging, cdn, 4).process(job, (fraction, detail) -> { }))
                     .isInstanceOf(JobFailure.class)
-                    .satisfies(e -> assertThat(((JobFailure) e).retryable()).isFalse());
+                    .hasMessageContaining("not in staging")
+                    .satisfies(e -> assertThat(((JobFailure) e).retryable()).isTrue());
             assertThat(tmp.resolve("scratch")).isEmptyDirectory();
         }
     }

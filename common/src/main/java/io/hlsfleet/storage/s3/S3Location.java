@@ -51,6 +51,11 @@ public record S3Location(String bucket, String prefix) {
         return prefix.isEmpty() ? relative : prefix + "/" + relative;
     }
 
+    /** The key prefix of everything at this location: empty, or the prefix and a slash. */
+    public String root() {
+        return prefix.isEmpty() ? "" : prefix + "/";
+    }
+
     /** The key prefix that lists everything under {@code relative}, ending in a slash. */
     public String directory(String relative) {
         return key(relative) + "/";

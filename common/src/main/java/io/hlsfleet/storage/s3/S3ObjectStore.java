@@ -5,6 +5,7 @@ import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 
 /**
  * A bucket on S3 or an S3-compatible server: {@code HLSFLEET_BUCKET=s3://bucket/prefix}. Every
@@ -57,6 +58,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
         S3Location from = ((S3StagingArea) staging).location();
         s3.copy(from.bucket(), from.key(stagedKey), location.bucket(), location.key(key), kind, s3.settings().publishAcl());
+    }
+
+    /** Aborts multipart uploads into the bucket's prefix that killed workers never completed. */
+    @Override
+    public int sweep(Instant cutoff) throws IOException {
+        return s3.abortIncompleteUploads(location.bucket(), location.root(), cutoff);
     }
 
     @Override

@@ -2,16 +2,15 @@ package io.hlsfleet.storage.s3;
 
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.storage.LocalFiles;
+import io.hlsfleet.storage.ScratchSpace;
 import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -27,12 +26,11 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
 
     private final S3Location location;
     private final S3Transfers s3;
-    private final Path scratchRoot;
+    private final ScratchSpace scratch;
 
     public S3StagingArea(S3Location location, S3Settings settings) throws IOException {
         this.location = location;
-        this.scratchRoot = settings.scratchRoot().toAbsolutePath().normalize();
-        Files.createDirectories(scratchRoot);
+        this.scratch = new ScratchSpace(settings.scratchRoot());
         this.s3 = new S3Transfers(settings, location.uri());
     }
 
@@ -51,13 +49,24 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
 
     @Override
     public Path newScratch(String jobId) throws IOException {
-        return Files.createDirectories(LocalFiles.resolveInside(scratchRoot, jobId + "-" + UUID.randomUUID()));
+        return scratch.create(jobId);
+    }
+
+    @Override
+    public void deleteScratch(Path folder) {
+        scratch.delete(folder);
+    }
+
+    /** Local scratch of killed workers on this machine, and staging uploads they never completed. */
+    @Override
+    public int sweep(Instant cutoff) throws IOException {
+        return scratch.sweep(cutoff) + s3.abortIncompleteUploads(location.bucket(), location.root(), cutoff);
     }
 
     /**
-     * Uploads a file as {@code key}, or a directory as {@code key/<relative path>}. Objects left
-     * under the key by an earlier run that the new directory does not have are deleted afterwards,
-     * so the key holds exactly the new directory. The local copy stays; its scratch owner deletes it.
+     * Uploads a file as {@code key}, or a directory as {@code key/<relative path>}. Keys belong to
+     * one attempt ({@link io.hlsfleet.job.StagingKeys}), so nothing else is under them and nothing
+     * is deleted. The local copy stays; its scratch owner deletes it.
      */
     @Override
     public void store(String key, Path local) throws IOException {
@@ -66,21 +75,15 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
             s3.upload(bucket, location.key(key), local, ContentTypes.of(key), null);
             return;
         }
-        List<String> files = LocalFiles.relativeFiles(local);
-        Set<String> written = new HashSet<>();
         List<Callable<Void>> uploads = new ArrayList<>();
-        for (String file : files) {
+        for (String file : LocalFiles.relativeFiles(local)) {
             String objectKey = location.key(key + "/" + file);
-            written.add(objectKey);
             uploads.add(() -> {
                 s3.upload(bucket, objectKey, local.resolve(file), ContentTypes.of(file), null);
                 return null;
             });
         }
         S3Transfers.inParallel(uploads, PARALLEL_FILES);
-        List<String> stale = s3.list(bucket, location.directory(key)).stream()
-                .map(S3Object::key).filter(k -> !written.contains(k)).toList();
-        s3.delete(bucket, stale);
     }
 
     /**
@@ -119,6 +122,11 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
         Files.createDirectories(target);
         S3Transfers.inParallel(downloads, PARALLEL_FILES);
         return target;
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        return s3.exists(location.bucket(), location.key(key)) || !list(key).isEmpty();
     }
 
     @Override

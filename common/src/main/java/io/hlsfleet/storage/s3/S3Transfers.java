@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -35,6 +36,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -279,6 +281,27 @@ final class S3Transfers implements AutoCloseable {
             return objects;
         } catch (SdkException e) {
             throw failure("list", bucket, prefix, e);
+        }
+    }
+
+    /**
+     * Aborts the multipart uploads under {@code prefix} started before {@code cutoff}: those of
+     * killed workers, whose parts are stored (and billed) until aborted. Returns how many.
+     */
+    int abortIncompleteUploads(String bucket, String prefix, Instant cutoff) throws IOException {
+        try {
+            List<MultipartUpload> stale = new ArrayList<>();
+            client.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads().forEach(upload -> {
+                if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
+                    stale.add(upload);
+                }
+            });
+            for (MultipartUpload upload : stale) {
+                abortQuietly(bucket, upload.key(), upload.uploadId());
+            }
+            return stale.size();
+        } catch (SdkException e) {
+            throw failure("list the multipart uploads of", bucket, prefix, e);
         }
     }
 

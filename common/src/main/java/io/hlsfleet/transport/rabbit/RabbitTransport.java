@@ -2,6 +2,7 @@ package io.hlsfleet.transport.rabbit;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.ShutdownListener;
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
@@ -303,7 +304,17 @@ public final class RabbitTransport implements Transport {
 
         @Override
         public void onMessage(Message message, Channel channel) {
-            dispatch(new RabbitDelivery(stage(), message, channel));
+            RabbitDelivery delivery = new RabbitDelivery(stage(), message, channel);
+            // Unacked messages go back to the queue when their channel closes (a connection cut,
+            // the broker closing it): the handler of such a message is working on someone else's job.
+            ShutdownListener closed = cause -> delivery.lose("its channel closed (" + cause.getMessage()
+                    + "); the broker has given the message back to the queue");
+            channel.addShutdownListener(closed);
+            try {
+                dispatch(delivery);
+            } finally {
+                channel.removeShutdownListener(closed);
+            }
         }
 
         /** Cancels the consumers at once; the container then waits for the listeners still running. */

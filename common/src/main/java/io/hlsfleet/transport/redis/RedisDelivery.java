@@ -24,6 +24,8 @@ final class RedisDelivery extends AbstractDelivery {
     private final StageQueue queue;
     private final String consumer;
     private final StageQueue.RedisMessage message;
+    /** When the lease was last taken or renewed (System.nanoTime). */
+    private volatile long leasedAt = System.nanoTime();
 
     RedisDelivery(StageQueue queue, String consumer, StageQueue.RedisMessage message) {
         super(queue.stage(), message.body() == null ? null : message.body().getBytes(StandardCharsets.UTF_8));
@@ -90,7 +92,20 @@ final class RedisDelivery extends AbstractDelivery {
      * @return false once another consumer has taken the entry over
      */
     boolean renew() {
-        return settled() || queue.renew(consumer, id());
+        if (settled()) {
+            return true;
+        }
+        long attempted = System.nanoTime();
+        boolean held = queue.renew(consumer, id());
+        if (held) {
+            leasedAt = attempted;
+        }
+        return held;
+    }
+
+    /** True if the lease has not been renewed for {@code lease}: other consumers may have taken the entry. */
+    boolean leaseRanOut(Duration lease) {
+        return System.nanoTime() - leasedAt > lease.toNanos();
     }
 
     /** Runs one settling script; an entry this consumer lost is settled by the one that took it. */

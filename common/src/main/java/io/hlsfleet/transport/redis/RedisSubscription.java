@@ -163,6 +163,7 @@ final class RedisSubscription extends ConsumerSkeleton {
             } catch (JedisException e) {
                 log.warn("lease renewal, retry promotion or consumer sweep on {} failed; trying again in {} ms: {}",
                         queue.stream(), tick.toMillis(), e.getMessage());
+                loseLeasesThatRanOut();
             }
         }
     }
@@ -171,8 +172,19 @@ final class RedisSubscription extends ConsumerSkeleton {
         for (AbstractDelivery delivery : inFlight()) {
             RedisDelivery held = (RedisDelivery) delivery;
             if (!held.renew()) {
-                log.warn("lost the lease on entry {} of {}: another consumer has taken it over", held.id(),
-                        queue.stream());
+                held.lose("lost the lease on entry " + held.id() + " of " + queue.stream()
+                        + ": another consumer has taken it over");
+            }
+        }
+    }
+
+    /** Unrenewable for a whole lease (Redis unreachable): others may have claimed the entries by now. */
+    private void loseLeasesThatRanOut() {
+        for (AbstractDelivery delivery : inFlight()) {
+            RedisDelivery held = (RedisDelivery) delivery;
+            if (held.leaseRanOut(lease)) {
+                held.lose("could not renew the lease on entry " + held.id() + " of " + queue.stream() + " for "
+                        + lease.toSeconds() + " s");
             }
         }
     }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -109,12 +110,14 @@ class S3StagingAreaIT {
     }
 
     @Test
-    void storingADirectoryAgainReplacesWhatWasThere() throws Exception {
+    void twoAttemptsOfOneJobKeepTheirOwnLadders() throws Exception {
         try (S3StagingArea staging = staging()) {
-            staging.store("jobs/job-3/ladder", ladder(tmp.resolve("first"), 4));
-            staging.store("jobs/job-3/ladder", ladder(tmp.resolve("second"), 2));
-            assertThat(staging.list("jobs/job-3/ladder")).hasSize(7);
-            assertThat(keys("staging", "fleet/jobs/job-3/")).noneMatch(k -> k.endsWith("seg_00003.ts"));
+            staging.store("jobs/job-3/ladder-a", ladder(tmp.resolve("first"), 4));
+            staging.store("jobs/job-3/ladder-b", ladder(tmp.resolve("second"), 2));
+            assertThat(staging.list("jobs/job-3/ladder-a")).hasSize(11);
+            assertThat(staging.list("jobs/job-3/ladder-b")).hasSize(7);
+            staging.delete("jobs/job-3/ladder-b");
+            assertThat(staging.list("jobs/job-3/ladder-a")).as("after the other attempt's ladder is deleted").hasSize(11);
         }
     }
 
@@ -182,6 +185,11 @@ class S3StagingAreaIT {
         public void copyFrom(StagingArea staging, String stagedKey, String key, ContentTypes.Kind kind) throws IOException {
             delegate.copyFrom(staging, stagedKey, key, kind);
             copied.add(key);
+        }
+
+        @Override
+        public int sweep(Instant cutoff) throws IOException {
+            return delegate.sweep(cutoff);
         }
 
         @Override

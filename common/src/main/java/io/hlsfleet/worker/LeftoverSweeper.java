@@ -1,0 +1,93 @@
+package io.hlsfleet.worker;
+
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.storage.ObjectStore;
+import io.hlsfleet.storage.StagingArea;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes, every {@code interval}, what workers killed mid-job left behind and no live attempt
+ * owns ({@link StagingArea#sweep}, {@link ObjectStore#sweep}): anything untouched for longer than
+ * {@code age}. Every worker sweeps; sweeps of several workers at once only find less to remove.
+ */
+public final class LeftoverSweeper implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LeftoverSweeper.class);
+
+    private final StagingArea staging;
+    private final ObjectStore bucket;
+    private final Duration age;
+    private final Clock clock;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("hlsfleet-leftover-sweeper").factory());
+
+    /**
+     * @param age {@code HLSFLEET_SWEEP_AGE}: how long a leftover stays untouched before it is
+     *        removed; longer than any attempt stays silent (a live encode writes a segment every
+     *        few seconds and is stopped after the stall timeout)
+     * @param interval {@code HLSFLEET_SWEEP_INTERVAL}: time between sweeps
+     */
+    public record SweepSettings(Duration age, Duration interval) {
+
+        public static final SweepSettings DEFAULT = new SweepSettings(Duration.ofHours(24), Duration.ofHours(1));
+
+        public SweepSettings {
+            if (age.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("HLSFLEET_SWEEP_AGE and HLSFLEET_SWEEP_INTERVAL must be at least 1s");
+            }
+        }
+
+        public static SweepSettings from(Settings settings) {
+            return new SweepSettings(settings.duration("HLSFLEET_SWEEP_AGE", DEFAULT.age()),
+                    settings.duration("HLSFLEET_SWEEP_INTERVAL", DEFAULT.interval()));
+        }
+    }
+
+    public LeftoverSweeper(StagingArea staging, ObjectStore bucket, Duration age, Clock clock) {
+        this.staging = staging;
+        this.bucket = bucket;
+        this.age = age;
+        this.clock = clock;
+    }
+
+    /** Sweeps every {@code interval}, the first time after a random part of it so workers spread out. */
+    public LeftoverSweeper start(Duration interval) {
+        long period = interval.toMillis();
+        timer.scheduleWithFixedDelay(this::sweepQuietly, ThreadLocalRandom.current().nextLong(period) + 1, period,
+                TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** One sweep now; returns how many leftovers were removed. */
+    public int sweep() throws IOException {
+        Instant cutoff = clock.instant().minus(age);
+        int removed = staging.sweep(cutoff) + bucket.sweep(cutoff);
+        if (removed > 0) {
+            log.info("removed {} leftover(s) of attempts that stopped before {}", removed, cutoff);
+        }
+        return removed;
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (IOException | RuntimeException e) {
+            // The next sweep tries again; leftovers cost space, not correctness.
+            log.warn("sweeping leftovers failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}
