@@ -24,7 +24,8 @@ public final class StagedInputs {
             return dead.advance(Stage.UPLOAD, outputs);
         }
         if (dead.stage() != Stage.DOWNLOAD && sourceStaged) {
-            return dead.advance(Stage.ENCODE, new StageOutputs(outputs.source(), null, outputs.sourceBytes(), null));
+            return dead.advance(Stage.ENCODE,
+                    new StageOutputs(outputs.source(), null, outputs.sourceBytes(), null, outputs.page()));
         }
         return dead.advance(Stage.DOWNLOAD, StageOutputs.NONE);
     }

@@ -132,8 +132,8 @@ class PageResolutionIT {
                 assertThat(thrown).as(hostile.getKey()).isInstanceOf(JobFailure.class)
                         .hasMessageContaining(hostile.getValue());
                 assertThat(((JobFailure) thrown).retryable()).as(hostile.getKey()).isFalse();
-                assertThat(catchThrowable(() -> staging.fetch(StagingKeys.source(job), staging.newScratch("c"))))
-                        .as(hostile.getKey()).isNotNull();
+                assertThat(staging.exists(StagingKeys.jobPrefix(job))).as(hostile.getKey() + " staged nothing")
+                        .isFalse();
             }
         }
         assertThat(refused.accepted()).isZero();
