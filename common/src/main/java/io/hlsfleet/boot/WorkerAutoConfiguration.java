@@ -1,6 +1,8 @@
 package io.hlsfleet.boot;
 
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.FleetProperties;
+import io.hlsfleet.config.ObservabilityProperties;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
@@ -8,6 +10,7 @@ import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
+import io.hlsfleet.transport.rabbit.RabbitTransport;
 import io.hlsfleet.status.JobStatusStores;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.JobTracing;
@@ -18,7 +21,8 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.connection.ConnectionNameStrategy;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -32,9 +36,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
- * Spring Boot wiring shared by the three worker applications. Configuration is read by the same
- * {@link FleetConfig} the CLI uses, from Spring's environment (so {@code HLSFLEET_*} variables,
- * system properties and {@code application.properties} all work).
+ * Spring Boot wiring shared by the three worker applications. Configuration is bound into the same
+ * typed records the CLI uses, from Spring's environment (so {@code HLSFLEET_*} variables, system
+ * properties and {@code application.properties} all work). On RabbitMQ the transport consumes and
+ * publishes through Spring Boot's connection factory, the one the readiness check probes.
  */
 @AutoConfiguration
 @ConditionalOnBean(WorkerStage.class)
@@ -43,7 +48,7 @@ public class WorkerAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public Settings hlsfleetSettings(Environment environment) {
-        return new Settings(environment::getProperty);
+        return Settings.of(environment);
     }
 
     @Bean
@@ -54,8 +59,18 @@ public class WorkerAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public Transport hlsfleetTransport(FleetConfig config) {
+    public Transport hlsfleetTransport(FleetConfig config, ObjectProvider<CachingConnectionFactory> rabbit) {
+        if (config.broker().equals("rabbitmq")) {
+            return RabbitTransport.connect(config, rabbit.getObject());
+        }
         return Transports.connect(config);
+    }
+
+    /** Names the worker's RabbitMQ connection after its process, as the CLI's is. */
+    @Bean
+    @ConditionalOnMissingBean
+    public ConnectionNameStrategy hlsfleetConnectionName() {
+        return RabbitTransport.CONNECTION_NAME;
     }
 
     @Bean
@@ -91,7 +106,8 @@ public class WorkerAutoConfiguration {
         StageWorker worker = new StageWorker(workerStage.stage(), workerStage.handler(), transport,
                 config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry,
                 JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()));
-        return new StageWorkerLifecycle(worker, FleetConfig.concurrency(settings, workerStage.stage()), config);
+        return new StageWorkerLifecycle(worker,
+                settings.bind(FleetProperties.class).concurrency(workerStage.stage()), config);
     }
 
     /**
@@ -106,8 +122,9 @@ public class WorkerAutoConfiguration {
             return own;
         }
         if (config.broker().equals("rabbitmq")) {
-            return new RabbitManagementQueueStats(settings.string("HLSFLEET_RABBITMQ_MANAGEMENT_URL",
-                    RabbitManagementQueueStats.defaultUrl(config.rabbit())), config.rabbit());
+            String url = settings.bind(ObservabilityProperties.class).rabbitmqManagementUrl();
+            return new RabbitManagementQueueStats(url != null ? url : RabbitManagementQueueStats.defaultUrl(config.rabbit()),
+                    config.rabbit());
         }
         return new TransportQueueStats(transport);
     }
@@ -116,7 +133,7 @@ public class WorkerAutoConfiguration {
     @Bean(destroyMethod = "close")
     public QueueMetrics queueMetrics(QueueStats stats, Settings settings, StageWorkerLifecycle lifecycle) {
         StageWorker worker = lifecycle.worker;
-        return new QueueMetrics(stats, settings.duration("HLSFLEET_QUEUE_METRICS_INTERVAL", Duration.ofSeconds(10)),
+        return new QueueMetrics(stats, settings.bind(ObservabilityProperties.class).queueMetricsInterval(),
                 worker.stage(), worker::lastTakenQueuedAt, Clock.systemUTC());
     }
 
@@ -136,7 +153,7 @@ public class WorkerAutoConfiguration {
         }
 
         @Bean
-        @ConditionalOnProperty(name = "HLSFLEET_BROKER", havingValue = "redis")
+        @ConditionalOnProperty(name = "hlsfleet.broker", havingValue = "redis")
         HealthIndicator redisHealthIndicator(FleetConfig config) {
             return StoreHealthIndicators.redis(config);
         }

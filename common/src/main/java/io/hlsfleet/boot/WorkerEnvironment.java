@@ -1,7 +1,10 @@
 package io.hlsfleet.boot;
 
+import io.hlsfleet.config.FleetProperties;
+import io.hlsfleet.config.FleetProperties.Broker;
+import io.hlsfleet.config.ObservabilityProperties;
+import io.hlsfleet.config.Settings;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
@@ -36,33 +39,40 @@ public final class WorkerEnvironment implements EnvironmentPostProcessor {
     }
 
     static Map<String, Object> defaults(ConfigurableEnvironment environment) {
+        Settings settings = Settings.of(environment);
+        Broker broker = settings.bind(FleetProperties.class).broker();
+        ObservabilityProperties observability = settings.bind(ObservabilityProperties.class);
         Map<String, Object> defaults = new HashMap<>();
-        String broker = environment.getProperty("HLSFLEET_BROKER", "rabbitmq").toLowerCase(Locale.ROOT);
         String brokerCheck = switch (broker) {
-            case "rabbitmq" -> "rabbit,";
-            case "redis" -> "redis,";
-            default -> "";
+            case RABBITMQ -> "rabbit,";
+            case REDIS -> "redis,";
+            case MEMORY -> "";
         };
-        if (!broker.equals("rabbitmq")) {
+        if (broker != Broker.RABBITMQ) {
             // Boot's RabbitMQ check would report a broker this worker does not use as down.
             defaults.put("management.health.rabbit.enabled", "false");
         }
+        // Boot's connection factory is the transport's: it needs confirms, returns and heartbeats.
+        defaults.put("spring.rabbitmq.publisher-confirm-type", "correlated");
+        defaults.put("spring.rabbitmq.publisher-returns", "true");
+        defaults.put("spring.rabbitmq.requested-heartbeat", "30s");
         defaults.put("management.endpoint.health.group.liveness.include", "livenessState");
         defaults.put("management.endpoint.health.group.readiness.include", "readinessState," + brokerCheck + "staging,bucket");
         defaults.put("management.endpoint.health.group.readiness.show-components", "always");
 
         defaults.put("logging.pattern.correlation", CORRELATION);
-        if (Boolean.parseBoolean(environment.getProperty("HLSFLEET_LOG_JSON", "false").strip())) {
+        if (observability.logJson()) {
             defaults.put("logging.structured.format.console", "ecs");
         }
 
-        String endpoint = environment.getProperty("HLSFLEET_OTLP_ENDPOINT", "").strip();
-        if (!endpoint.isEmpty()) {
+        String endpoint = observability.otlpEndpoint();
+        if (endpoint != null) {
             defaults.put(OTLP_ENDPOINT, endpoint);
         }
-        boolean exporting = !endpoint.isEmpty() || !environment.getProperty(OTLP_ENDPOINT, "").isBlank();
+        boolean exporting = endpoint != null || !environment.getProperty(OTLP_ENDPOINT, "").isBlank();
+        Double sampling = observability.traceSampling();
         defaults.put("management.tracing.sampling.probability",
-                environment.getProperty("HLSFLEET_TRACE_SAMPLING", exporting ? "1.0" : "0.0"));
+                sampling != null ? sampling.toString() : exporting ? "1.0" : "0.0");
         return defaults;
     }
 }

@@ -1,113 +1,148 @@
 package io.hlsfleet.config;
 
-import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.PlaceholdersResolver;
+import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.util.unit.DataSize;
 
 /**
- * Typed access to configuration given as environment-style names ({@code HLSFLEET_BROKER}). The
- * CLI reads the process environment; the workers read Spring's {@code Environment}, which also
- * sees system properties and {@code application.properties}. Every bad value fails at start-up
- * with the name of the variable.
+ * Where the fleet's configuration comes from, bound into the {@code @ConfigurationProperties}
+ * records of each concern ({@link FleetProperties}, {@code DownloadProperties}, ...) by Spring
+ * Boot's {@link Binder}. The workers bind from Spring's {@code Environment}; the CLI, which has no
+ * Spring context, from the system environment and system properties. Relaxed binding keeps the
+ * environment variable names working: {@code HLSFLEET_DOWNLOAD_CONNECT_TIMEOUT} sets
+ * {@code hlsfleet.download.connect-timeout}. A value that does not convert fails with the name of
+ * the setting, where it came from and why.
  */
 public final class Settings {
 
-    private final Function<String, String> lookup;
+    private static final ApplicationConversionService CONVERSION = conversionService();
 
-    public Settings(Function<String, String> lookup) {
-        this.lookup = lookup;
+    private final Iterable<ConfigurationPropertySource> sources;
+    private final Binder binder;
+
+    private Settings(Iterable<ConfigurationPropertySource> sources, PlaceholdersResolver placeholders) {
+        this.sources = sources;
+        this.binder = new Binder(sources, placeholders, CONVERSION);
     }
 
+    /** The CLI's configuration: the process environment and {@code -D} system properties. */
     public static Settings fromEnvironment() {
-        return new Settings(System::getenv);
+        return of(new StandardEnvironment());
     }
 
-    public String string(String name, String fallback) {
-        String value = lookup.apply(name);
-        return value == null || value.isBlank() ? fallback : value.strip();
-    }
-
-    public int integer(String name, int fallback) {
-        String value = string(name, null);
-        if (value == null) {
-            return fallback;
+    /** A worker's configuration: everything Spring's environment sees. */
+    public static Settings of(Environment environment) {
+        if (!(environment instanceof ConfigurableEnvironment configurable)) {
+            throw new IllegalArgumentException("not a configurable environment: " + environment);
         }
+        return new Settings(ConfigurationPropertySources.get(configurable),
+                new PropertySourcesPlaceholdersResolver(configurable));
+    }
+
+    /**
+     * Configuration given as environment variables ({@code HLSFLEET_BROKER=redis}) or property
+     * names ({@code hlsfleet.broker=redis}), for tests and for values a command line adds.
+     */
+    public static Settings of(Map<String, ?> variables) {
+        MutablePropertySources sources = new MutablePropertySources();
+        sources.addFirst(new SystemEnvironmentPropertySource(
+                "given-" + StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new HashMap<>(variables)));
+        return new Settings(ConfigurationPropertySources.from(sources), null);
+    }
+
+    /** These settings with {@code variables} (environment-style names) taking precedence. */
+    public Settings with(Map<String, ?> variables) {
+        List<ConfigurationPropertySource> all = new ArrayList<>();
+        of(variables).sources.forEach(all::add);
+        sources.forEach(all::add);
+        return new Settings(all, null);
+    }
+
+    /**
+     * The record of {@code type}, bound under the prefix of its {@link ConfigurationProperties}
+     * annotation; defaults fill what is not set.
+     */
+    public <T> T bind(Class<T> type) {
+        ConfigurationProperties annotation = type.getAnnotation(ConfigurationProperties.class);
+        if (annotation == null) {
+            throw new IllegalArgumentException(type.getName() + " is not a @ConfigurationProperties record");
+        }
+        return bind(annotation.prefix().isEmpty() ? annotation.value() : annotation.prefix(), type);
+    }
+
+    /** The record of {@code type} bound under {@code prefix}, for records that are not the fleet's own. */
+    public <T> T bind(String prefix, Class<T> type) {
         try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + "=" + value + " is not a whole number");
+            return binder.bindOrCreate(prefix, type);
+        } catch (BindException e) {
+            throw new IllegalArgumentException(describe(e), e);
         }
     }
 
-    public long bytes(String name, long fallback) {
-        String value = string(name, null);
-        return value == null ? fallback : parseBytes(name, value);
-    }
-
-    public boolean bool(String name, boolean fallback) {
-        String value = string(name, null);
-        return value == null ? fallback : Boolean.parseBoolean(value);
-    }
-
-    public Duration duration(String name, Duration fallback) {
-        String value = string(name, null);
-        return value == null ? fallback : parseDuration(name, value);
-    }
-
-    public List<String> list(String name, List<String> fallback) {
-        String value = string(name, null);
-        if (value == null) {
-            return fallback;
+    /** Which setting was wrong, what it was set to and where, and why it was refused. */
+    private static String describe(BindException e) {
+        ConfigurationProperty property = e.getProperty();
+        // The first cause that is not Spring's binding machinery says what was wrong with the value.
+        Throwable reason = e;
+        while (reason.getCause() != null && reason.getClass().getName().startsWith("org.springframework.")) {
+            reason = reason.getCause();
         }
-        return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        String why = reason.getMessage() == null ? reason.getClass().getSimpleName() : reason.getMessage();
+        if (property == null) {
+            return "invalid settings under " + e.getName() + ": " + why;
+        }
+        String name = property.getName().toString();
+        return name + "=" + property.getValue() + " (" + variableName(name) + ", from "
+                + property.getOrigin() + ") is not valid: " + why;
     }
 
-    public List<Duration> durations(String name, List<Duration> fallback) {
-        String value = string(name, null);
-        return value == null ? fallback : list(name, List.of()).stream().map(v -> parseDuration(name, v)).toList();
+    /** The environment variable of a property: {@code hlsfleet.s3.path-style} is {@code HLSFLEET_S3_PATH_STYLE}. */
+    public static String variableName(String property) {
+        return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
-    /** Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or ISO-8601 ({@code PT10S}). */
-    public static Duration parseDuration(String name, String value) {
-        String v = value.strip().toLowerCase(Locale.ROOT);
-        try {
-            if (v.startsWith("pt") || v.startsWith("p")) {
-                return Duration.parse(value.strip().toUpperCase(Locale.ROOT));
+    private static ApplicationConversionService conversionService() {
+        ApplicationConversionService service = new ApplicationConversionService();
+        service.addConverter(String.class, DataSize.class, new ShortDataSize());
+        return service;
+    }
+
+    /**
+     * Boot's sizes ({@code 512KB}, {@code 20GB}) plus the short forms the fleet has always taken
+     * ({@code 512k}, {@code 20g}, {@code 20GiB}); all are binary multiples, as in Boot.
+     */
+    static final class ShortDataSize implements Converter<String, DataSize> {
+
+        private static final Pattern SHORT = Pattern.compile("^\\s*([+-]?\\d+)\\s*([kmgt])(i?b)?\\s*$",
+                Pattern.CASE_INSENSITIVE);
+
+        @Override
+        public DataSize convert(String value) {
+            Matcher m = SHORT.matcher(value);
+            if (m.matches()) {
+                return DataSize.parse(m.group(1) + m.group(2).toUpperCase(Locale.ROOT) + "B");
             }
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            }
-            long amount = Long.parseLong(v.substring(0, v.length() - 1));
-            return switch (v.charAt(v.length() - 1)) {
-                case 's' -> Duration.ofSeconds(amount);
-                case 'm' -> Duration.ofMinutes(amount);
-                case 'h' -> Duration.ofHours(amount);
-                case 'd' -> Duration.ofDays(amount);
-                default -> Duration.ofSeconds(Long.parseLong(v));
-            };
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(name + "=" + value + " is not a duration (examples: 500ms, 10s, 5m, 2h)");
-        }
-    }
-
-    /** Parses {@code 1024}, {@code 512k}, {@code 20g}, {@code 20GiB}. */
-    public static long parseBytes(String name, String value) {
-        String v = value.strip().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
-        try {
-            char unit = v.charAt(v.length() - 1);
-            long factor = switch (unit) {
-                case 'k' -> 1L << 10;
-                case 'm' -> 1L << 20;
-                case 'g' -> 1L << 30;
-                case 't' -> 1L << 40;
-                default -> 1;
-            };
-            String number = factor == 1 ? v : v.substring(0, v.length() - 1);
-            return Long.parseLong(number.strip()) * factor;
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(name + "=" + value + " is not a size (examples: 512k, 100m, 20g)");
+            return DataSize.parse(value.strip().toUpperCase(Locale.ROOT));
         }
     }
 }

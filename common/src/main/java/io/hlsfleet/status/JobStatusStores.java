@@ -1,7 +1,9 @@
 package io.hlsfleet.status;
 
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.RedisProperties;
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.config.StatusProperties;
 import io.hlsfleet.worker.JobListener;
 import java.util.Optional;
 
@@ -15,7 +17,10 @@ public final class JobStatusStores {
     }
 
     public static Optional<JobStatusStore> connect(Settings settings, FleetConfig config) {
-        String url = settings.string("HLSFLEET_STATUS_REDIS_URL", settings.string("HLSFLEET_REDIS_URL", null));
+        String url = settings.bind(StatusProperties.class).redisUrl();
+        if (url == null) {
+            url = settings.bind(RedisProperties.class).url();
+        }
         if (url == null && config.broker().equals("redis")) {
             url = config.redisUrl();
         }

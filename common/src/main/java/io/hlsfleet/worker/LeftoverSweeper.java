@@ -7,12 +7,16 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
 
 /**
  * Removes, every {@code interval}, what workers killed mid-job left behind and no live attempt
@@ -36,7 +40,10 @@ public final class LeftoverSweeper implements AutoCloseable {
      *        few seconds and is stopped after the stall timeout)
      * @param interval {@code HLSFLEET_SWEEP_INTERVAL}: time between sweeps
      */
-    public record SweepSettings(Duration age, Duration interval) {
+    @ConfigurationProperties("hlsfleet.sweep")
+    public record SweepSettings(
+            @DefaultValue("24h") @DurationUnit(ChronoUnit.SECONDS) Duration age,
+            @DefaultValue("1h") @DurationUnit(ChronoUnit.SECONDS) Duration interval) {
 
         public static final SweepSettings DEFAULT = new SweepSettings(Duration.ofHours(24), Duration.ofHours(1));
 
@@ -47,8 +54,7 @@ public final class LeftoverSweeper implements AutoCloseable {
         }
 
         public static SweepSettings from(Settings settings) {
-            return new SweepSettings(settings.duration("HLSFLEET_SWEEP_AGE", DEFAULT.age()),
-                    settings.duration("HLSFLEET_SWEEP_INTERVAL", DEFAULT.interval()));
+            return settings.bind(SweepSettings.class);
         }
     }
 

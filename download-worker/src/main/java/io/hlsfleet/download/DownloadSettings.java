@@ -1,12 +1,14 @@
 package io.hlsfleet.download;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.storage.s3.S3Properties;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Settings of the download stage, read from {@code HLSFLEET_DOWNLOAD_*} (and {@code HLSFLEET_S3_*}).
+ * Settings of the download stage as it uses them, made from {@link DownloadProperties}
+ * ({@code HLSFLEET_DOWNLOAD_*}) and {@code HLSFLEET_S3_PATH_STYLE}.
  *
  * @param connectTimeout {@code HLSFLEET_DOWNLOAD_CONNECT_TIMEOUT}: longest wait for a TCP (and TLS)
  *        connection, default 10 s
@@ -54,20 +56,25 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
         }
     }
 
+    /**
+     * The stage's settings: {@code hlsfleet.download.*}, the S3 path style and the encoder's
+     * height limit, which page resolution must not exceed.
+     */
     public static DownloadSettings from(Settings settings, boolean allowLocalFiles) {
+        DownloadProperties download = settings.bind(DownloadProperties.class);
         return new DownloadSettings(
-                settings.duration("HLSFLEET_DOWNLOAD_CONNECT_TIMEOUT", Duration.ofSeconds(10)),
-                settings.duration("HLSFLEET_DOWNLOAD_READ_TIMEOUT", Duration.ofSeconds(60)),
-                settings.duration("HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT", Duration.ofHours(2)),
-                settings.bytes("HLSFLEET_DOWNLOAD_MAX_BYTES", 20L << 30),
-                settings.integer("HLSFLEET_DOWNLOAD_PER_HOST", 64),
-                settings.integer("HLSFLEET_DOWNLOAD_ATTEMPTS", 4),
-                settings.duration("HLSFLEET_DOWNLOAD_BACKOFF", Duration.ofSeconds(1)),
-                settings.duration("HLSFLEET_DOWNLOAD_MAX_BACKOFF", Duration.ofSeconds(30)),
-                settings.list(ALLOWED_NETWORKS, List.of()),
-                settings.bool("HLSFLEET_S3_PATH_STYLE", false),
+                download.connectTimeout(),
+                download.readTimeout(),
+                download.totalTimeout(),
+                download.maxBytes().toBytes(),
+                download.perHost(),
+                download.attempts(),
+                download.backoff(),
+                download.maxBackoff(),
+                download.allowedNetworks(),
+                settings.bind(S3Properties.class).pathStyle(),
                 allowLocalFiles,
-                PageSettings.from(settings));
+                PageSettings.from(download, settings));
     }
 
     /**

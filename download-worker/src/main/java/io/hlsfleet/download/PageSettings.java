@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Settings of page resolution: URLs that answer with a web page (or belong to a listed site) are
@@ -34,12 +35,14 @@ public record PageSettings(String ytDlp, List<String> sites, int height, int max
         }
     }
 
-    public static PageSettings from(Settings settings) {
-        return new PageSettings(
-                settings.string(YTDLP, "yt-dlp"),
-                settings.list(SITES, List.of()),
-                settings.integer("HLSFLEET_DOWNLOAD_PAGE_HEIGHT", 1080),
-                settings.integer("HLSFLEET_ENCODE_MAX_HEIGHT", 4320));
+    /** Page resolution as {@code hlsfleet.download.*} and the encoder's {@code hlsfleet.encode.max-height} say. */
+    public static PageSettings from(DownloadProperties download, Settings settings) {
+        return new PageSettings(download.ytdlp(), download.pageSites(), download.pageHeight(),
+                settings.bind("hlsfleet.encode", EncoderHeight.class).maxHeight());
+    }
+
+    /** The encoder's admission limit, which the encode worker documents and owns. */
+    record EncoderHeight(@DefaultValue("4320") int maxHeight) {
     }
 
     /** True if {@code host} is one of {@link #sites} or below one. */

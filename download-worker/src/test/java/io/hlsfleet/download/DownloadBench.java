@@ -38,8 +38,7 @@ public final class DownloadBench {
                 "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8",
                 "HLSFLEET_DOWNLOAD_PER_HOST", Integer.toString(Math.max(concurrency, 1)),
                 "HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT", "5m");
-        DownloadSettings settings = DownloadSettings.from(new Settings(name -> env.getOrDefault(name,
-                System.getenv(name))), false);
+        DownloadSettings settings = DownloadSettings.from(Settings.fromEnvironment().with(env), false);
         JobContext quiet = (fraction, detail) -> { };
         long bytes = 0;
         try (HttpDownloader downloader = new HttpDownloader(settings);

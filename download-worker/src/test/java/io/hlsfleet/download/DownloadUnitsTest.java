@@ -79,16 +79,16 @@ class DownloadUnitsTest {
 
     @Test
     void settingsReadTheEnvironmentAndRejectBadNetworks() {
-        DownloadSettings defaults = DownloadSettings.from(new Settings(name -> null), false);
+        DownloadSettings defaults = DownloadSettings.from(Settings.of(Map.of()), false);
         assertThat(defaults.maxBytes()).isEqualTo(20L << 30);
         assertThat(defaults.allowedNetworks()).isEmpty();
         assertThat(defaults.perHost()).isEqualTo(64);
-        DownloadSettings opened = DownloadSettings.from(new Settings(Map.of(
-                "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "10.0.0.0/8, fd00::/8")::get), false)
+        DownloadSettings opened = DownloadSettings.from(Settings.of(Map.of(
+                "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "10.0.0.0/8, fd00::/8")), false)
                 .withAllowedNetworks(List.of("127.0.0.0/8"));
         assertThat(opened.allowedNetworks()).containsExactly("10.0.0.0/8", "fd00::/8", "127.0.0.0/8");
-        assertThatThrownBy(() -> DownloadSettings.from(new Settings(Map.of(
-                "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "intranet")::get), false))
+        assertThatThrownBy(() -> DownloadSettings.from(Settings.of(Map.of(
+                "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "intranet")), false))
                 .hasMessageContaining("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS");
     }
 }

@@ -28,7 +28,7 @@ final class Fixtures {
         for (int i = 0; i < overrides.length; i += 2) {
             values.put(overrides[i], overrides[i + 1]);
         }
-        return DownloadSettings.from(new Settings(values::get), false);
+        return DownloadSettings.from(Settings.of(values), false);
     }
 
     /** Deterministic bytes that look like the start of an MP4 file, so the content check lets them pass. */

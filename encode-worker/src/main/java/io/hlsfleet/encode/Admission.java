@@ -1,6 +1,5 @@
 package io.hlsfleet.encode;
 
-import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.JobFailure;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,12 +45,8 @@ public final class Admission {
 
         public static final Limits DEFAULT = new Limits(7680, 4320, Duration.ofHours(4), 16);
 
-        public static Limits from(Settings settings) {
-            return new Limits(
-                    settings.integer("HLSFLEET_ENCODE_MAX_WIDTH", DEFAULT.maxWidth()),
-                    settings.integer("HLSFLEET_ENCODE_MAX_HEIGHT", DEFAULT.maxHeight()),
-                    settings.duration("HLSFLEET_ENCODE_MAX_DURATION", DEFAULT.maxDuration()),
-                    settings.integer("HLSFLEET_ENCODE_MAX_STREAMS", DEFAULT.maxStreams()));
+        public static Limits from(EncodeProperties encode) {
+            return new Limits(encode.maxWidth(), encode.maxHeight(), encode.maxDuration(), encode.maxStreams());
         }
     }
 

@@ -4,7 +4,8 @@ import io.hlsfleet.config.Settings;
 import java.time.Duration;
 
 /**
- * Settings of the encode stage, read from {@code HLSFLEET_*} variables (see the module README).
+ * Settings of the encode stage as the encoder uses them, made from {@link EncodeProperties} and
+ * {@link FfmpegProperties} (see the module README).
  *
  * @param ffmpeg {@code HLSFLEET_FFMPEG}, default {@code ffmpeg} on the PATH
  * @param ffprobe {@code HLSFLEET_FFPROBE}, default {@code ffprobe} on the PATH
@@ -34,21 +35,23 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
     public static final String DEFAULT_X264_PARAMS = "aq-mode=2";
 
     public static EncodeSettings from(Settings settings, int concurrentJobs) {
+        EncodeProperties encode = settings.bind(EncodeProperties.class);
+        FfmpegProperties binaries = settings.bind(FfmpegProperties.class);
         int cores = Runtime.getRuntime().availableProcessors();
-        String preset = settings.string("HLSFLEET_ENCODE_PRESET", null);
+        String preset = encode.preset();
         return new EncodeSettings(
-                settings.string("HLSFLEET_FFMPEG", "ffmpeg"),
-                settings.string("HLSFLEET_FFPROBE", "ffprobe"),
-                settings.integer("HLSFLEET_ENCODE_THREADS", Math.max(1, cores / Math.max(1, concurrentJobs))),
+                binaries.ffmpeg(),
+                binaries.ffprobe(),
+                encode.threads() != null ? encode.threads() : Math.max(1, cores / Math.max(1, concurrentJobs)),
                 preset == null ? DEFAULT_PRESET : preset,
                 preset != null,
-                settings.string("HLSFLEET_ENCODE_X264_PARAMS", DEFAULT_X264_PARAMS),
-                LadderProfile.from(settings),
-                Admission.Limits.from(settings),
-                settings.duration("HLSFLEET_ENCODE_STALL_TIMEOUT", Duration.ofSeconds(120)),
-                settings.duration("HLSFLEET_ENCODE_MIN_TIME_LIMIT", Duration.ofMinutes(10)),
-                settings.integer("HLSFLEET_ENCODE_TIME_LIMIT_FACTOR", 20),
-                VideoChain.Settings.from(settings));
+                encode.x264Params(),
+                LadderProfile.from(encode),
+                Admission.Limits.from(encode),
+                encode.stallTimeout(),
+                encode.minTimeLimit(),
+                encode.timeLimitFactor(),
+                VideoChain.Settings.from(encode));
     }
 
     /** The x264 preset of one rung. */

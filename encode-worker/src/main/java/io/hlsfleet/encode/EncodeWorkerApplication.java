@@ -1,7 +1,7 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.boot.WorkerStage;
-import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.FleetProperties;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.StagingArea;
@@ -21,7 +21,7 @@ public class EncodeWorkerApplication {
 
     @Bean
     WorkerStage encodeStage(StagingArea staging, Settings settings, MeterRegistry registry) throws IOException {
-        int jobs = FleetConfig.concurrency(settings, Stage.ENCODE);
+        int jobs = settings.bind(FleetProperties.class).concurrency(Stage.ENCODE);
         EncodeSettings encode = EncodeSettings.from(settings, jobs);
         return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, encode, new EncodeMetrics(registry),
                 SegmentEncryption.from(settings, encode.profile().container())));

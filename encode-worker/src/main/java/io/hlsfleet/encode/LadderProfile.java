@@ -1,6 +1,5 @@
 package io.hlsfleet.encode;
 
-import io.hlsfleet.config.Settings;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -9,7 +8,7 @@ import java.util.Map;
 /**
  * A named ladder: its rungs, audio bitrate, segment length, segment container and H.264
  * profile/level. {@code HLSFLEET_ENCODE_PROFILE} picks one of {@link #BUILT_IN}; the other
- * {@code HLSFLEET_ENCODE_*} variables read by {@link #from} override single parts of it.
+ * {@code hlsfleet.encode.*} settings read by {@link #from} override single parts of it.
  *
  * @param name profile name
  * @param rungs the rungs, sorted by height; rungs above the source are dropped at planning time
@@ -60,22 +59,23 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
     }
 
     /** The profile named by {@code HLSFLEET_ENCODE_PROFILE}, with any single-part overrides applied. */
-    public static LadderProfile from(Settings settings) {
-        String name = settings.string("HLSFLEET_ENCODE_PROFILE", "default").toLowerCase(Locale.ROOT);
+    public static LadderProfile from(EncodeProperties settings) {
+        String name = settings.profile().strip().toLowerCase(Locale.ROOT);
         LadderProfile base = BUILT_IN.get(name);
         if (base == null) {
             throw new IllegalArgumentException("HLSFLEET_ENCODE_PROFILE=" + name + " is not one of "
                     + BUILT_IN.keySet().stream().sorted().toList());
         }
-        String rungs = settings.string("HLSFLEET_ENCODE_RUNGS", null);
-        String audio = settings.string("HLSFLEET_ENCODE_AUDIO_BITRATE", null);
-        String container = settings.string("HLSFLEET_ENCODE_CONTAINER", null);
+        String rungs = settings.rungs();
+        String audio = settings.audioBitrate();
+        String container = settings.container();
+        String h264Profile = settings.h264Profile();
         return new LadderProfile(name,
                 rungs == null ? base.rungs() : Rung.parseList("HLSFLEET_ENCODE_RUNGS", rungs),
                 audio == null ? base.audioKbps() : Rung.kbps(audio),
-                settings.integer("HLSFLEET_ENCODE_SEGMENT_SECONDS", base.segmentSeconds()),
+                settings.segmentSeconds() != null ? settings.segmentSeconds() : base.segmentSeconds(),
                 container == null ? base.container() : Container.parse("HLSFLEET_ENCODE_CONTAINER", container),
-                settings.string("HLSFLEET_ENCODE_H264_PROFILE", base.h264Profile()).toLowerCase(Locale.ROOT),
-                settings.string("HLSFLEET_ENCODE_H264_LEVEL", base.h264Level()));
+                h264Profile != null ? h264Profile.toLowerCase(Locale.ROOT) : base.h264Profile(),
+                settings.h264Level() != null ? settings.h264Level() : base.h264Level());
     }
 }

@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.config.StorageProperties;
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.Stores;
@@ -51,7 +52,8 @@ public final class SegmentEncryption {
     }
 
     public static SegmentEncryption from(Settings settings, Container container) throws IOException {
-        String mode = settings.string("HLSFLEET_ENCRYPTION", "none").toLowerCase(Locale.ROOT);
+        EncryptionProperties encryption = settings.bind(EncryptionProperties.class);
+        String mode = encryption.encryption().strip().toLowerCase(Locale.ROOT);
         if (mode.equals("none")) {
             return DISABLED;
         }
@@ -61,14 +63,14 @@ public final class SegmentEncryption {
         if (container != Container.MPEGTS) {
             throw new IllegalArgumentException("HLSFLEET_ENCRYPTION=aes-128 works with HLSFLEET_ENCODE_CONTAINER=ts only");
         }
-        String uri = settings.string("HLSFLEET_ENCRYPTION_KEY_URI", null);
-        String store = settings.string("HLSFLEET_ENCRYPTION_KEY_STORE", null);
+        String uri = encryption.encryptionKeyUri();
+        String store = encryption.encryptionKeyStore();
         if (uri == null || store == null) {
             throw new IllegalArgumentException("HLSFLEET_ENCRYPTION=aes-128 needs HLSFLEET_ENCRYPTION_KEY_URI (the key's URL "
                     + "in the playlists, with {videoId}) and HLSFLEET_ENCRYPTION_KEY_STORE (where keys are written)");
         }
-        String bucket = settings.string("HLSFLEET_BUCKET", "file:./cdn-bucket");
-        if (sameLocation(store, bucket) && !settings.bool("HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET", false)) {
+        String bucket = settings.bind(StorageProperties.class).bucket();
+        if (sameLocation(store, bucket) && !encryption.encryptionKeysInBucket()) {
             throw new IllegalArgumentException("HLSFLEET_ENCRYPTION_KEY_STORE is the public bucket: anyone could fetch the "
                     + "keys. Use a private store, or set HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET=true to accept that");
         }

@@ -46,13 +46,13 @@ final class VideoChain {
             }
         }
 
-        static Settings from(io.hlsfleet.config.Settings settings) {
-            String rate = settings.string("HLSFLEET_ENCODE_DEINTERLACE_RATE", "frame").toLowerCase(Locale.ROOT);
+        static Settings from(EncodeProperties encode) {
+            String rate = encode.deinterlaceRate().strip().toLowerCase(Locale.ROOT);
             if (!rate.equals("frame") && !rate.equals("field")) {
                 throw new IllegalArgumentException("HLSFLEET_ENCODE_DEINTERLACE_RATE=" + rate + " is not frame or field");
             }
             return new Settings(DeinterlaceRate.valueOf(rate.toUpperCase(Locale.ROOT)),
-                    settings.string("HLSFLEET_ENCODE_TONEMAP", DEFAULT.toneMap()).toLowerCase(Locale.ROOT));
+                    encode.tonemap().strip().toLowerCase(Locale.ROOT));
         }
     }
 

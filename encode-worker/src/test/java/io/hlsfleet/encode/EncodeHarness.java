@@ -40,7 +40,7 @@ final class EncodeHarness {
         for (int i = 0; i < nameValuePairs.length; i += 2) {
             env.put(nameValuePairs[i], nameValuePairs[i + 1]);
         }
-        return EncodeSettings.from(new Settings(env::get), 1);
+        return EncodeSettings.from(Settings.of(env), 1);
     }
 
     /** Stages {@code clip} as a downloaded source and runs the encode stage; returns the ladder folder. */

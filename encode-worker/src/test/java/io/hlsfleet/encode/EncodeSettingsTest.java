@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class EncodeSettingsTest {
 
     private static EncodeSettings from(Map<String, String> env) {
-        return EncodeSettings.from(new Settings(env::get), 1);
+        return EncodeSettings.from(Settings.of(env), 1);
     }
 
     @Test

@@ -64,7 +64,7 @@ class PlayerIT {
                 "HLSFLEET_ENCRYPTION_KEY_URI", players.url("keys/{videoId}.key"),
                 "HLSFLEET_ENCRYPTION_KEY_STORE", dir.resolve("keys").toUri().toString(),
                 "HLSFLEET_BUCKET", dir.resolve("bucket").toUri().toString());
-        SegmentEncryption encryption = SegmentEncryption.from(new Settings(env::get), Container.MPEGTS);
+        SegmentEncryption encryption = SegmentEncryption.from(Settings.of(env), Container.MPEGTS);
         // The files cannot be checked without the key (the ladder check tests run on clear ladders);
         // the players fetch it from the key URI and must play every level.
         assertPlays(encoder.encode(clip, small, encryption), List.of(144, 240));

@@ -27,7 +27,7 @@ class SegmentEncryptionIT {
                 "HLSFLEET_ENCRYPTION_KEY_URI", "https://keys.example.org/{videoId}.key",
                 "HLSFLEET_ENCRYPTION_KEY_STORE", keys.toUri().toString(),
                 "HLSFLEET_BUCKET", dir.resolve("bucket").toUri().toString());
-        return SegmentEncryption.from(new Settings(env::get), Container.MPEGTS);
+        return SegmentEncryption.from(Settings.of(env), Container.MPEGTS);
     }
 
     @Test
@@ -90,13 +90,13 @@ class SegmentEncryptionIT {
                 "HLSFLEET_ENCRYPTION_KEY_URI", "/keys/{videoId}.key",
                 "HLSFLEET_ENCRYPTION_KEY_STORE", bucket.toUri().toString(),
                 "HLSFLEET_BUCKET", bucket.toString());
-        assertThatThrownBy(() -> SegmentEncryption.from(new Settings(env::get), Container.MPEGTS))
+        assertThatThrownBy(() -> SegmentEncryption.from(Settings.of(env), Container.MPEGTS))
                 .hasMessageContaining("public bucket");
         Map<String, String> allowed = new java.util.HashMap<>(env);
         allowed.put("HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET", "true");
         org.assertj.core.api.Assertions.assertThatCode(
-                () -> SegmentEncryption.from(new Settings(allowed::get), Container.MPEGTS)).doesNotThrowAnyException();
-        assertThatThrownBy(() -> SegmentEncryption.from(new Settings(Map.of("HLSFLEET_ENCRYPTION", "aes-128")::get),
+                () -> SegmentEncryption.from(Settings.of(allowed), Container.MPEGTS)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> SegmentEncryption.from(Settings.of(Map.of("HLSFLEET_ENCRYPTION", "aes-128")),
                 Container.MPEGTS)).hasMessageContaining("HLSFLEET_ENCRYPTION_KEY_URI");
     }
 }

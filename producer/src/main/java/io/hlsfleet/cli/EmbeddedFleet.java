@@ -1,6 +1,7 @@
 package io.hlsfleet.cli;
 
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.FleetProperties;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.download.DownloadSettings;
 import io.hlsfleet.download.DownloadStage;
@@ -33,16 +34,22 @@ final class EmbeddedFleet implements AutoCloseable {
     private final InMemoryTransport transport = new InMemoryTransport();
     private final List<StageWorker> workers = new ArrayList<>();
 
-    EmbeddedFleet(Settings settings, Path staging, Path bucket, JobListener listener) throws IOException {
+    /**
+     * @param allowedNetworks networks the SSRF guard lets through besides those of
+     *        {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS} ({@code --allow-network})
+     */
+    EmbeddedFleet(Settings settings, List<String> allowedNetworks, Path staging, Path bucket, JobListener listener)
+            throws IOException {
         FleetConfig config = FleetConfig.from(settings);
         MeterRegistry registry = new SimpleMeterRegistry();
         LocalStagingArea stagingArea = new LocalStagingArea(staging);
-        int encodeJobs = settings.integer("HLSFLEET_ENCODE_CONCURRENCY", FleetConfig.defaultConcurrency(Stage.ENCODE));
+        int encodeJobs = settings.bind(FleetProperties.class).concurrency(Stage.ENCODE);
         EncodeSettings encodeSettings = EncodeSettings.from(settings, encodeJobs);
         workers.add(new StageWorker(Stage.DOWNLOAD,
-                new DownloadStage(stagingArea, DownloadSettings.from(settings, true), registry),
+                new DownloadStage(stagingArea, DownloadSettings.from(settings, true).withAllowedNetworks(allowedNetworks),
+                        registry),
                 transport, config.retryPolicy(), listener, registry)
-                .start(settings.integer("HLSFLEET_DOWNLOAD_CONCURRENCY", 8)));
+                .start(8));
         workers.add(new StageWorker(Stage.ENCODE,
                 new EncodeStage(stagingArea, encodeSettings, new EncodeMetrics(registry),
                         SegmentEncryption.from(settings, encodeSettings.profile().container())),

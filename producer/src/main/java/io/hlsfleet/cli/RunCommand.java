@@ -9,9 +9,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,13 +54,7 @@ final class RunCommand implements Callable<Integer> {
             err.println("hlsfleet: " + list + " lists no videos");
             return 2;
         }
-        Map<String, String> overrides = new HashMap<>();
-        if (!allowedNetworks.isEmpty()) {
-            String fromEnv = System.getenv("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS");
-            overrides.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS",
-                    (fromEnv == null || fromEnv.isBlank() ? "" : fromEnv + ",") + String.join(",", allowedNetworks));
-        }
-        Settings settings = new Settings(name -> overrides.containsKey(name) ? overrides.get(name) : System.getenv(name));
+        Settings settings = Settings.fromEnvironment();
         boolean temporaryStaging = staging == null;
         Path stagingDir = temporaryStaging ? Files.createTempDirectory("hlsfleet-staging-") : staging;
 
@@ -73,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
         }
         RunProgress progress = new RunProgress(jobs, sources, out, System.console() != null);
         LadderPublisher bucket = new LadderPublisher(new LocalObjectStore(this.out), 1);
-        try (EmbeddedFleet fleet = new EmbeddedFleet(settings, stagingDir, this.out, progress)) {
+        try (EmbeddedFleet fleet = new EmbeddedFleet(settings, allowedNetworks, stagingDir, this.out, progress)) {
             for (Job job : jobs) {
                 if (!force && bucket.isPublished(job.videoId())) {
                     progress.alreadyPublished(job);

@@ -5,6 +5,7 @@ import io.hlsfleet.status.JobStatus;
 import io.hlsfleet.status.JobStatusStore;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.springframework.boot.convert.DurationStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -39,7 +41,12 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        Duration refresh = io.hlsfleet.config.Settings.parseDuration("--interval", interval);
+        Duration refresh;
+        try {
+            refresh = DurationStyle.detectAndParse(interval, ChronoUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--interval=" + interval + " is not a duration (examples: 500ms, 2s, 1m)");
+        }
         boolean interactive = System.console() != null;
         Map<String, ProgressBar> bars = new HashMap<>();
         Map<String, String> lastLine = new HashMap<>();

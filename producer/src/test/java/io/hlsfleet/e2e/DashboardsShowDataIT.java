@@ -98,7 +98,7 @@ class DashboardsShowDataIT {
                     urls.add(origin.url(source.getFileName().toString()));
                 }
                 urls.add(origin.url("missing.mp4"));
-                FleetConfig config = FleetConfig.from(new Settings(env::get));
+                FleetConfig config = FleetConfig.from(Settings.of(env));
                 try (RabbitTransport transport = RabbitTransport.connect(config)) {
                     for (String url : urls) {
                         transport.publish(Stage.DOWNLOAD, Job.submit(url, false));

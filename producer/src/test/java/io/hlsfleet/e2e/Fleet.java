@@ -202,7 +202,7 @@ final class Fleet implements AutoCloseable {
     /** A client of the fleet's broker, for raw messages and dead letters. */
     synchronized Transport transport() {
         if (transport == null) {
-            transport = Transports.connect(FleetConfig.from(new Settings(env::get)));
+            transport = Transports.connect(FleetConfig.from(Settings.of(env)));
         }
         return transport;
     }

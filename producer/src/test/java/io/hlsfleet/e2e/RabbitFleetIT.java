@@ -81,7 +81,7 @@ class RabbitFleetIT {
             LadderVerifier.verify(bucket, VideoId.fromSource(urls.get(2)), sources.get(2), List.of(360, 720, 1080));
 
             // The 404 ends as a dead letter with its reason, not as a ladder.
-            FleetConfig config = FleetConfig.from(new Settings(env::get));
+            FleetConfig config = FleetConfig.from(Settings.of(env));
             try (RabbitTransport transport = RabbitTransport.connect(config)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> !transport.deadLetters(Stage.DOWNLOAD, 10).isEmpty());
                 assertThat(transport.deadLetters(Stage.DOWNLOAD, 10).getFirst().reason()).contains("404");

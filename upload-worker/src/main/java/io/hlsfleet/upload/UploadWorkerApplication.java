@@ -20,6 +20,6 @@ public class UploadWorkerApplication {
     @Bean
     WorkerStage uploadStage(StagingArea staging, ObjectStore bucket, Settings settings) {
         return new WorkerStage(Stage.UPLOAD,
-                new UploadStage(staging, bucket, settings.integer("HLSFLEET_UPLOAD_PARALLELISM", 8)));
+                new UploadStage(staging, bucket, settings.bind(UploadProperties.class).parallelism()));
     }
 }

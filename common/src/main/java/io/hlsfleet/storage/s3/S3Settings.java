@@ -1,6 +1,7 @@
 package io.hlsfleet.storage.s3;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.config.StorageProperties;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,20 +68,22 @@ public record S3Settings(
         }
     }
 
+    /** The settings of {@code hlsfleet.s3.*}, with scratch space from {@code hlsfleet.scratch}. */
     public static S3Settings from(Settings settings) {
+        S3Properties s3 = settings.bind(S3Properties.class);
         return new S3Settings(
-                settings.bool("HLSFLEET_S3_PATH_STYLE", false),
-                settings.integer("HLSFLEET_S3_MAX_CONNECTIONS", 64),
-                settings.bytes("HLSFLEET_S3_MULTIPART_THRESHOLD", 16L << 20),
-                settings.bytes("HLSFLEET_S3_PART_SIZE", 16L << 20),
-                settings.integer("HLSFLEET_S3_PART_CONCURRENCY", 4),
-                settings.integer("HLSFLEET_S3_MAX_ATTEMPTS", 5),
-                acl(settings.string("HLSFLEET_S3_ACL", null)),
-                scratchRoot(settings),
+                s3.pathStyle(),
+                s3.maxConnections(),
+                s3.multipartThreshold().toBytes(),
+                s3.partSize().toBytes(),
+                s3.partConcurrency(),
+                s3.maxAttempts(),
+                acl(s3.acl()),
+                settings.bind(StorageProperties.class).scratchRoot(),
                 null,
                 null,
                 null,
-                S3Integrity.parse(settings.string(S3Integrity.SETTING, null)));
+                S3Integrity.parse(s3.integrity()));
     }
 
     private static ObjectCannedACL acl(String value) {
@@ -101,13 +104,6 @@ public record S3Settings(
     public boolean sameServer(S3Settings other) {
         return pathStyle == other.pathStyle && Objects.equals(endpoint, other.endpoint)
                 && Objects.equals(region, other.region) && Objects.equals(credentials, other.credentials);
-    }
-
-    /** {@code HLSFLEET_SCRATCH}, by default {@code hlsfleet-scratch} in the JVM's temporary directory. */
-    public static Path scratchRoot(Settings settings) {
-        String configured = settings.string("HLSFLEET_SCRATCH", null);
-        return configured != null ? Path.of(configured)
-                : Path.of(System.getProperty("java.io.tmpdir"), "hlsfleet-scratch");
     }
 
     /**

@@ -33,6 +33,7 @@ import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.ConnectionNameStrategy;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
@@ -119,6 +120,9 @@ public final class RabbitTransport implements Transport {
                 RabbitTopology.deadLetterQueue(stage), legacy);
     }
 
+    /** Names a connection after the process it belongs to, so the broker's list tells them apart. */
+    public static final ConnectionNameStrategy CONNECTION_NAME = cf -> "hlsfleet-" + ProcessHandle.current().pid();
+
     /** A connection factory with confirms, returns and heartbeats, from the fleet's settings. */
     public static CachingConnectionFactory connectionFactory(FleetConfig.RabbitSettings settings) {
         CachingConnectionFactory factory = new CachingConnectionFactory(settings.host(), settings.port());
@@ -128,12 +132,21 @@ public final class RabbitTransport implements Transport {
         factory.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
         factory.setPublisherReturns(true);
         factory.setRequestedHeartBeat(30);
-        factory.setConnectionNameStrategy(cf -> "hlsfleet-" + ProcessHandle.current().pid());
+        factory.setConnectionNameStrategy(CONNECTION_NAME);
         return factory;
     }
 
     public static RabbitTransport connect(FleetConfig config) {
         return new RabbitTransport(connectionFactory(config.rabbit()), true,
+                new RabbitTopology(config.retryPolicy().delays(), config.consumerTimeout()));
+    }
+
+    /**
+     * A transport on a connection factory someone else owns and closes (a worker's is Spring
+     * Boot's, configured with confirms and returns).
+     */
+    public static RabbitTransport connect(FleetConfig config, CachingConnectionFactory shared) {
+        return new RabbitTransport(shared, false,
                 new RabbitTopology(config.retryPolicy().delays(), config.consumerTimeout()));
     }
 

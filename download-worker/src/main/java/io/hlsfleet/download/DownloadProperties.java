@@ -1,0 +1,56 @@
+package io.hlsfleet.download;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of the download stage, {@code hlsfleet.download.*} ({@code HLSFLEET_DOWNLOAD_*}); the
+ * stage reads them through {@link DownloadSettings}. Durations without a unit are seconds.
+ *
+ * @param connectTimeout TCP/TLS connect timeout
+ * @param readTimeout longest silence while waiting for headers or the next bytes of the body
+ * @param totalTimeout longest one download may take, all tries included; ends origins that drip a
+ *        byte now and then
+ * @param maxBytes largest source accepted, enforced on the bytes received whatever Content-Length says
+ * @param perHost connections to one host and port from one worker
+ * @param attempts tries inside the download stage (with Range resume) before the job is requeued
+ * @param backoff first in-stage retry delay, doubled each time with full jitter
+ * @param maxBackoff longest delay between two tries, and the longest {@code Retry-After} waited
+ *        out in the stage
+ * @param allowedNetworks CIDRs the SSRF guard lets through although they are private, loopback or
+ *        otherwise internal, e.g. {@code 192.168.1.0/24} for a NAS
+ * @param ytdlp the yt-dlp that resolves page URLs: a path or a name looked up on {@code PATH};
+ *        {@code off} turns page resolution off
+ * @param pageSites host names (and their subdomains) whose URLs go to yt-dlp at once
+ * @param pageHeight the picture height wanted from a page that offers several
+ */
+@ConfigurationProperties("hlsfleet.download")
+public record DownloadProperties(
+        @DefaultValue("10s") @DurationUnit(ChronoUnit.SECONDS) Duration connectTimeout,
+        @DefaultValue("60s") @DurationUnit(ChronoUnit.SECONDS) Duration readTimeout,
+        @DefaultValue("2h") @DurationUnit(ChronoUnit.SECONDS) Duration totalTimeout,
+        @DefaultValue("20GB") DataSize maxBytes,
+        @DefaultValue("64") int perHost,
+        @DefaultValue("4") int attempts,
+        @DefaultValue("1s") @DurationUnit(ChronoUnit.SECONDS) Duration backoff,
+        @DefaultValue("30s") @DurationUnit(ChronoUnit.SECONDS) Duration maxBackoff,
+        List<String> allowedNetworks,
+        @DefaultValue("yt-dlp") String ytdlp,
+        List<String> pageSites,
+        @DefaultValue("1080") int pageHeight) {
+
+    public DownloadProperties {
+        allowedNetworks = nonBlank(allowedNetworks);
+        pageSites = nonBlank(pageSites);
+        ytdlp = ytdlp == null ? "" : ytdlp.strip();
+    }
+
+    private static List<String> nonBlank(List<String> values) {
+        return values == null ? List.of() : values.stream().map(String::strip).filter(v -> !v.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,71 @@
+package io.hlsfleet.encode;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
+
+/**
+ * Settings of the encode stage, {@code hlsfleet.encode.*} ({@code HLSFLEET_ENCODE_*}); what they
+ * become is {@link EncodeSettings}. Unset ladder parts come from the profile. Durations without a
+ * unit are seconds.
+ *
+ * @param profile ladder profile: {@code default} (360p/720p/1080p, MPEG-TS, 6 s segments),
+ *        {@code cmaf} (the same in fMP4) or {@code uhd}
+ * @param rungs {@code height:bitrate[:maxrate[:buffer[:preset]]],...}, replacing the profile's rungs
+ * @param audioBitrate AAC bitrate, such as {@code 128k}
+ * @param segmentSeconds segment length
+ * @param container {@code ts} or {@code fmp4}
+ * @param h264Profile H.264 profile ceiling: {@code baseline}, {@code main} or {@code high}
+ * @param h264Level H.264 level such as {@code 4.1}; by default x264 chooses
+ * @param preset one x264 preset for every rung, overriding the rungs' own
+ * @param x264Params extra x264 options, {@code key=value:...}
+ * @param threads encoder threads per ffmpeg; by default cores divided by concurrent encodes
+ * @param maxWidth admission limit on the long side of the picture
+ * @param maxHeight admission limit on the short side of the picture
+ * @param maxDuration admission limit on the duration
+ * @param maxStreams admission limit on streams of all kinds together
+ * @param stallTimeout ffmpeg is stopped (and the attempt retried) after this long without progress
+ * @param minTimeLimit the overall limit of one encode is never below this
+ * @param timeLimitFactor the overall limit of one encode is this many times the source's duration
+ *        (when that is more than the minimum)
+ * @param deinterlaceRate interlaced sources: {@code frame} (50i to 25p) or {@code field} (50i to 50p)
+ * @param tonemap tone-mapping operator for HLG and PQ sources: {@code mobius}, {@code hable},
+ *        {@code reinhard} or {@code clip}
+ */
+@ConfigurationProperties("hlsfleet.encode")
+public record EncodeProperties(
+        @DefaultValue("default") String profile,
+        String rungs,
+        String audioBitrate,
+        Integer segmentSeconds,
+        String container,
+        String h264Profile,
+        String h264Level,
+        String preset,
+        @DefaultValue(EncodeSettings.DEFAULT_X264_PARAMS) String x264Params,
+        Integer threads,
+        @DefaultValue("7680") int maxWidth,
+        @DefaultValue("4320") int maxHeight,
+        @DefaultValue("4h") @DurationUnit(ChronoUnit.SECONDS) Duration maxDuration,
+        @DefaultValue("16") int maxStreams,
+        @DefaultValue("120s") @DurationUnit(ChronoUnit.SECONDS) Duration stallTimeout,
+        @DefaultValue("10m") @DurationUnit(ChronoUnit.SECONDS) Duration minTimeLimit,
+        @DefaultValue("20") int timeLimitFactor,
+        @DefaultValue("frame") String deinterlaceRate,
+        @DefaultValue("mobius") String tonemap) {
+
+    public EncodeProperties {
+        rungs = blankToNull(rungs);
+        audioBitrate = blankToNull(audioBitrate);
+        container = blankToNull(container);
+        h264Profile = blankToNull(h264Profile);
+        h264Level = blankToNull(h264Level);
+        preset = blankToNull(preset);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}
