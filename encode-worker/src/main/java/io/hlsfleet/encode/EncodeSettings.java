@@ -23,10 +23,11 @@ import java.time.Duration;
  * @param timeLimitFactor {@code HLSFLEET_ENCODE_TIME_LIMIT_FACTOR}: the overall limit is this many
  *        times the source's duration (when that is more than the minimum)
  * @param videoChain deinterlacing and tone mapping, see {@link VideoChain.Settings}
+ * @param timeLimitCap the longest any encode may take whatever the source, or null; see {@link #within}
  */
 public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String preset, boolean presetOverride,
         String x264Params, LadderProfile profile, Admission.Limits limits, Duration stallTimeout,
-        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain) {
+        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain, Duration timeLimitCap) {
 
     /** The preset of rungs that name none; chosen by the benchmark in bench/README.md. */
     public static final String DEFAULT_PRESET = "medium";
@@ -51,7 +52,32 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
                 encode.stallTimeout(),
                 encode.minTimeLimit(),
                 encode.timeLimitFactor(),
-                VideoChain.Settings.from(encode));
+                VideoChain.Settings.from(encode),
+                null);
+    }
+
+    /**
+     * These settings for a worker whose broker takes a message back from a consumer that holds it
+     * longer than {@code consumerTimeout} (RabbitMQ's {@code x-consumer-timeout}): every encode's
+     * limit is capped at nine tenths of it, the rest left for fetching the source and storing the
+     * ladder, so the watchdog ends a long encode before the broker does. Refuses settings whose
+     * minimum limit or stall timeout already reach the cap.
+     */
+    public EncodeSettings within(Duration consumerTimeout) {
+        Duration cap = consumerTimeout.multipliedBy(9).dividedBy(10);
+        if (minTimeLimit.compareTo(cap) >= 0 || stallTimeout.compareTo(cap) >= 0) {
+            throw new IllegalArgumentException("HLSFLEET_ENCODE_MIN_TIME_LIMIT (" + minTimeLimit
+                    + ") and HLSFLEET_ENCODE_STALL_TIMEOUT (" + stallTimeout + ") must be shorter than nine tenths of"
+                    + " HLSFLEET_CONSUMER_TIMEOUT (" + consumerTimeout + "), or RabbitMQ takes long encodes away from"
+                    + " their worker: raise the consumer timeout or lower the limits");
+        }
+        return new EncodeSettings(ffmpeg, ffprobe, threads, preset, presetOverride, x264Params, profile, limits,
+                stallTimeout, minTimeLimit, timeLimitFactor, videoChain, cap);
+    }
+
+    /** The longest encode these settings allow: the limit of the longest source admission lets in. */
+    public Duration largestTimeLimit() {
+        return timeLimit(limits.maxDuration().toMillis() / 1000.0);
     }
 
     /** The x264 preset of one rung. */
@@ -59,9 +85,13 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
         return presetOverride || rung.preset() == null ? preset : rung.preset();
     }
 
-    /** How long one encode may take in all: scales with the source, never below the minimum. */
+    /**
+     * How long one encode may take in all: scales with the source, never below the minimum, never
+     * above the cap.
+     */
     public Duration timeLimit(double durationSeconds) {
         Duration scaled = Duration.ofMillis((long) Math.ceil(durationSeconds * timeLimitFactor * 1000));
-        return scaled.compareTo(minTimeLimit) > 0 ? scaled : minTimeLimit;
+        Duration limit = scaled.compareTo(minTimeLimit) > 0 ? scaled : minTimeLimit;
+        return timeLimitCap != null && limit.compareTo(timeLimitCap) > 0 ? timeLimitCap : limit;
     }
 }

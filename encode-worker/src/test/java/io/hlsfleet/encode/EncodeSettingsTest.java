@@ -72,4 +72,18 @@ class EncodeSettingsTest {
         assertThat(s.timeLimit(10)).isEqualTo(Duration.ofMinutes(10));
         assertThat(s.timeLimit(3600)).isEqualTo(Duration.ofHours(20));
     }
+
+    /** Even the longest source admission lets in ends its encode before RabbitMQ's consumer timeout. */
+    @Test
+    void onRabbitMqTheLongestEncodeEndsBeforeTheConsumerTimeout() {
+        EncodeSettings defaults = from(Map.of());
+        assertThat(defaults.largestTimeLimit()).as("4 h at 20x").isEqualTo(Duration.ofHours(80));
+
+        EncodeSettings rabbit = defaults.within(Duration.ofHours(24));
+
+        assertThat(rabbit.largestTimeLimit()).isLessThan(Duration.ofHours(24)).isEqualTo(Duration.ofMinutes(1296));
+        assertThat(rabbit.timeLimit(3600)).isEqualTo(Duration.ofHours(20));
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_MIN_TIME_LIMIT", "2h")).within(Duration.ofHours(2)))
+                .hasMessageContaining("HLSFLEET_CONSUMER_TIMEOUT").hasMessageContaining("HLSFLEET_ENCODE_MIN_TIME_LIMIT");
+    }
 }

@@ -173,7 +173,11 @@ public final class RabbitTransport implements Transport {
             properties.setExpiration(Long.toString(expirationMillis));
         }
         CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
-        template.send("", queue, new Message(body, properties), correlation);
+        try {
+            template.send("", queue, new Message(body, properties), correlation);
+        } catch (AmqpException e) {
+            throw new TransportException("RabbitMQ did not take the message for " + queue, e);
+        }
         try {
             CorrelationData.Confirm confirm = correlation.getFuture().get(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (correlation.getReturned() != null) {

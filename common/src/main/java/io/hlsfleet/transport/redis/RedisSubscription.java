@@ -134,6 +134,7 @@ final class RedisSubscription extends ConsumerSkeleton {
         Duration tick = renewEvery.compareTo(PROMOTE_INTERVAL) < 0 ? renewEvery : PROMOTE_INTERVAL;
         long nextRenew = System.nanoTime() + renewEvery.toNanos();
         long nextSweep = System.nanoTime() + lease.toNanos();
+        boolean failing = false;
         while (!stopped.get()) {
             try {
                 Thread.sleep(tick);
@@ -160,9 +161,21 @@ final class RedisSubscription extends ConsumerSkeleton {
                                 removed, queue.stream(), lease.multipliedBy(IDLE_CONSUMER_LEASES).toSeconds());
                     }
                 }
+                if (failing) {
+                    log.info("keeper of {} reaches Redis again", queue.stream());
+                    failing = false;
+                }
             } catch (JedisException e) {
-                log.warn("lease renewal, retry promotion or consumer sweep on {} failed; trying again in {} ms: {}",
-                        queue.stream(), tick.toMillis(), e.getMessage());
+                // A job in hand whose lease cannot be renewed may be taken over: always worth a
+                // warning. Otherwise an outage is told once; the consumers tell it too.
+                if (!inFlight().isEmpty() || !failing) {
+                    log.warn("lease renewal, retry promotion or consumer sweep on {} failed ({} job(s) in hand);"
+                            + " trying again in {} ms: {}", queue.stream(), inFlight().size(), tick.toMillis(),
+                            e.getMessage());
+                } else {
+                    log.debug("keeper of {} still cannot reach Redis", queue.stream(), e);
+                }
+                failing = true;
                 loseLeasesThatRanOut();
             }
         }

@@ -1,13 +1,24 @@
 package io.hlsfleet.transport.rabbit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportContract;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
  * The contract against the RabbitMQ named by {@link Brokers}, on the fleet's own queue names in a
@@ -43,6 +54,29 @@ class RabbitTransportIT extends TransportContract {
     @Override
     protected Runnable connectionCutter() {
         return () -> Brokers.closeRabbitConnections(VHOST);
+    }
+
+    /** An upgrade keeps the dead letters an older release left in its quorum queue. */
+    @Test
+    void deadLettersOfTheOldQuorumQueueMoveToTheClassicOne() {
+        ConnectionFactory connections = ((RabbitTransport) transport).connectionFactory();
+        RabbitAdmin admin = new RabbitAdmin(connections);
+        String legacy = RabbitTopology.legacyDeadLetterQueue(Stage.UPLOAD);
+        admin.declareQueue(QueueBuilder.durable(legacy).quorum().build());
+        try {
+            DeadLetter letter = DeadLetter.of(job(Stage.UPLOAD, "from-an-older-release"),
+                    JobFailure.permanent("kept across the upgrade"));
+            new RabbitTemplate(connections).send("", legacy, new Message(JobCodec.encode(letter)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.getQueueInfo(legacy).getMessageCount() == 1);
+
+            Transport upgraded = open();
+
+            assertThat(upgraded.deadLetters(Stage.UPLOAD, 10)).extracting(DeadLetter::reason)
+                    .containsExactly("kept across the upgrade");
+            assertThat(admin.getQueueInfo(legacy).getMessageCount()).isZero();
+        } finally {
+            admin.deleteQueue(legacy);
+        }
     }
 
     @Override
