@@ -33,6 +33,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
 
 /**
@@ -113,9 +114,11 @@ public class WorkerAutoConfiguration {
     /**
      * Where queue gauges come from: the transport itself when it can tell, RabbitMQ's management
      * API ({@code HLSFLEET_RABBITMQ_MANAGEMENT_URL}, by default port 15672 of the AMQP host), or
-     * what the plain transport interface offers.
+     * what the plain transport interface offers. Primary, because a transport that reports its own
+     * queues (Redis) is a second {@link QueueStats} bean once created.
      */
     @Bean
+    @Primary
     @ConditionalOnMissingBean
     public QueueStats queueStats(Transport transport, FleetConfig config, Settings settings) {
         if (transport instanceof QueueStats own) {
