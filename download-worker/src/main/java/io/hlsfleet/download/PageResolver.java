@@ -86,7 +86,7 @@ final class PageResolver {
         }
         if (Files.exists(work.resolve(PLAYLIST_INFO))) {
             JsonNode list = JSON.readTree(work.resolve(PLAYLIST_INFO).toFile());
-            throw JobFailure.permanent("the page lists " + list.path("entries").size()
+            throw JobFailure.permanent("the page lists " + list.path("playlist_count").asInt()
                     + " videos; submit the URL of each video");
         }
         SourcePage found = sourcePage(JSON.readTree(work.resolve(VIDEO_INFO).toFile()));

@@ -140,6 +140,18 @@ class PageResolutionIT {
     }
 
     @Test
+    void aFeedOfSeveralVideosIsRefusedWithTheNumberOfEntries() throws Exception {
+        try (DownloadStage stage = stage()) {
+            Job feed = Job.submit(pages.url(VideoPages.FEED), false);
+            Throwable thrown = catchThrowable(() -> stage.process(feed, new Fixtures.RecordingContext()));
+            assertThat(thrown).isInstanceOf(JobFailure.class).hasMessageContaining("lists 3 videos");
+            assertThat(((JobFailure) thrown).retryable()).isFalse();
+        }
+        // Listed, never downloaded entry by entry.
+        assertThat(pages.origin().requests()).noneMatch(r -> r.target().startsWith("/clip.mp4?n="));
+    }
+
+    @Test
     void listedSitesGoToYtDlpAtOnceAndAnAbsentYtDlpIsExplained() throws Exception {
         Job job = Job.submit(pages.url(VideoPages.OPEN_GRAPH), false);
         int before = pages.origin().requests().size();
