@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.Delivery;
 import io.hlsfleet.transport.Transport;
@@ -48,7 +49,7 @@ class RedisFencingIT {
                     interrupted.add(delivery);
                 }
             })) {
-                Job job = Job.submit("https://videos.example/fenced.mp4", false).advance(Stage.ENCODE, null);
+                Job job = Job.submit("https://videos.example/fenced.mp4", false).advance(Stage.ENCODE, StageOutputs.NONE);
                 transport.publish(Stage.ENCODE, job);
                 assertThat(started.await(30, TimeUnit.SECONDS)).as("handler started").isTrue();
 
