@@ -268,10 +268,12 @@ window.checkLadder = async function (playerName, url) {
       video.currentTime = 0;
       await video.play();
       await until('subtitle track ' + i + ' to be active', () => player.activeText() === i, 10000);
+      report.subtitles[i].active = true;
+      // No cue is not fatal for the player; the test decides what it means.
       report.subtitles[i].cues = await until('a subtitle cue', () => {
         const texts = cueTexts(video);
         return texts.length ? texts : null;
-      }, 20000);
+      }, 10000).catch(() => []);
     });
   }
   await step('seek to the middle', async () => {

@@ -19,6 +19,7 @@ public final class ContentTypes {
     public static final Kind TS_SEGMENT = new Kind("video/mp2t", "public, max-age=31536000, immutable");
     public static final Kind MP4_SEGMENT = new Kind("video/iso.segment", "public, max-age=31536000, immutable");
     public static final Kind MP4_INIT = new Kind("video/mp4", "public, max-age=31536000, immutable");
+    public static final Kind WEBVTT_SEGMENT = new Kind("text/vtt; charset=utf-8", "public, max-age=31536000, immutable");
     public static final Kind KEY = new Kind("application/octet-stream", "private, max-age=60");
     public static final Kind OTHER = new Kind("application/octet-stream", "public, max-age=300");
 
@@ -35,6 +36,9 @@ public final class ContentTypes {
         }
         if (name.endsWith(".mp4")) {
             return MP4_INIT;
+        }
+        if (name.endsWith(".vtt")) {
+            return WEBVTT_SEGMENT;
         }
         if (name.endsWith(".key")) {
             return KEY;

@@ -57,6 +57,13 @@ class LadderPublisherTest {
                 Files.write(dir.resolve(variant + "/seg_0000" + i + ".ts"), new byte[1000 + i]);
             }
         }
+        // Audio and subtitle renditions sit in folders two levels down.
+        Files.createDirectories(dir.resolve("audio/a0"));
+        Files.writeString(dir.resolve("audio/a0/index.m3u8"), "#EXTM3U\n");
+        Files.write(dir.resolve("audio/a0/seg_00000.ts"), new byte[100]);
+        Files.createDirectories(dir.resolve("subs/s0"));
+        Files.writeString(dir.resolve("subs/s0/index.m3u8"), "#EXTM3U\n");
+        Files.writeString(dir.resolve("subs/s0/seg_00000.vtt"), "WEBVTT\n");
         Files.writeString(dir.resolve("master.m3u8"), "#EXTM3U\n");
         return dir;
     }
@@ -67,7 +74,8 @@ class LadderPublisherTest {
         LadderPublisher publisher = new LadderPublisher(bucket, 4);
         assertThat(publisher.isPublished("vid-1")).isFalse();
         publisher.publish("vid-1", ladder());
-        assertThat(bucket.order).hasSize(13).last().isEqualTo("vid-1/master.m3u8");
+        assertThat(bucket.order).hasSize(17).last().isEqualTo("vid-1/master.m3u8");
+        assertThat(bucket.order).contains("vid-1/audio/a0/seg_00000.ts", "vid-1/subs/s0/seg_00000.vtt");
         assertThat(publisher.isPublished("vid-1")).isTrue();
         assertThat(Files.size(tmp.resolve("bucket/vid-1/720p/seg_00004.ts"))).isEqualTo(1004);
     }
@@ -80,7 +88,7 @@ class LadderPublisherTest {
         publisher.publish("vid-1", ladder);
         publisher.publish("vid-1", ladder);
         try (var files = Files.walk(tmp.resolve("bucket"))) {
-            assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(13);
+            assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(17);
         }
     }
 
@@ -108,5 +116,7 @@ class LadderPublisherTest {
         assertThat(ContentTypes.of("seg_00001.ts").cacheControl()).contains("immutable");
         assertThat(ContentTypes.of("init.mp4").contentType()).isEqualTo("video/mp4");
         assertThat(ContentTypes.of("seg_1.m4s").contentType()).isEqualTo("video/iso.segment");
+        assertThat(ContentTypes.of("seg_00001.vtt").contentType()).isEqualTo("text/vtt; charset=utf-8");
+        assertThat(ContentTypes.of("seg_00001.vtt").cacheControl()).contains("immutable");
     }
 }

@@ -24,13 +24,20 @@ import tools.jackson.databind.json.JsonMapper;
  * EXT-X-TARGETDURATION at least the longest EXTINF rounded up, EXT-X-PLAYLIST-TYPE:VOD and
  * EXT-X-ENDLIST. Every variant decodes without an error, lasts as long as the source (within half
  * a second), is 8-bit 4:2:0 H.264, keeps the source's displayed orientation and is never larger
- * (short side) than the source.
+ * (short side) than the source. Audio may be muxed into the variants or published as
+ * {@code EXT-X-MEDIA:TYPE=AUDIO} renditions of a group the variant names: each rendition playlist
+ * is held to the same media playlist rules, decodes cleanly and lasts as long as the source, and
+ * the variant's CODECS must name the audio codec either way.
  */
 public final class LadderAssertions {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** One checked variant. */
+    /**
+     * One checked variant.
+     *
+     * @param hasAudio whether a player gets audio with it: muxed in, or from its audio group
+     */
     public record Variant(String uri, int width, int height, long bandwidth, long averageBandwidth, String codecs,
             boolean hasAudio) {
 
@@ -77,6 +84,16 @@ public final class LadderAssertions {
         if (lines.isEmpty() || !lines.getFirst().equals("#EXTM3U")) {
             problems.add("master.m3u8 does not start with #EXTM3U");
         }
+        Map<String, List<String>> audioGroups = new LinkedHashMap<>();
+        for (String line : lines) {
+            if (line.startsWith("#EXT-X-MEDIA:")) {
+                Map<String, String> media = attributes(line.substring("#EXT-X-MEDIA:".length()));
+                if ("AUDIO".equals(media.get("TYPE"))) {
+                    audioGroups.computeIfAbsent(media.get("GROUP-ID"), g -> new ArrayList<>()).add(media.get("URI"));
+                    checkAudioRendition(ladderDir, media.get("URI"), srcDuration, problems);
+                }
+            }
+        }
         List<Variant> variants = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (!lines.get(i).startsWith("#EXT-X-STREAM-INF:")) {
@@ -84,7 +101,11 @@ public final class LadderAssertions {
             }
             Map<String, String> attrs = attributes(lines.get(i).substring("#EXT-X-STREAM-INF:".length()));
             String uri = i + 1 < lines.size() ? lines.get(i + 1).strip() : "";
-            variants.add(checkVariant(ladderDir, uri, attrs, srcW, srcH, srcDuration, srcAudio, problems));
+            if (attrs.containsKey("AUDIO") && !audioGroups.containsKey(attrs.get("AUDIO"))) {
+                problems.add(uri + ": names audio group " + attrs.get("AUDIO") + ", which the master does not declare");
+            }
+            boolean groupAudio = audioGroups.containsKey(attrs.get("AUDIO"));
+            variants.add(checkVariant(ladderDir, uri, attrs, srcW, srcH, srcDuration, srcAudio, groupAudio, problems));
         }
         if (variants.isEmpty()) {
             problems.add("master.m3u8 lists no variant");
@@ -95,8 +116,33 @@ public final class LadderAssertions {
         return new Ladder(variants);
     }
 
+    /** An audio rendition: a finished media playlist of audio only, as long as the source, clean. */
+    private static void checkAudioRendition(Path ladderDir, String uri, double srcDuration, List<String> problems)
+            throws IOException, InterruptedException {
+        String p = "audio rendition " + uri + ": ";
+        Path playlist = uri == null ? null : ladderDir.resolve(uri);
+        if (playlist == null || !Files.isRegularFile(playlist)) {
+            problems.add(p + "playlist missing");
+            return;
+        }
+        checkMediaPlaylist(playlist, p, problems);
+        JsonNode probed = probe(playlist);
+        if (firstStream(probed, "audio") == null || firstStream(probed, "video") != null) {
+            problems.add(p + "is not audio only");
+        }
+        double duration = probed.path("format").path("duration").asDouble(-1);
+        if (Math.abs(duration - srcDuration) > 0.5) {
+            problems.add(String.format(Locale.ROOT, "%slasts %.2f s, the source %.2f s", p, duration, srcDuration));
+        }
+        String decodeErrors = decode(playlist);
+        if (!decodeErrors.isEmpty()) {
+            problems.add(p + "does not decode cleanly: " + decodeErrors.lines().findFirst().orElse(""));
+        }
+    }
+
     private static Variant checkVariant(Path ladderDir, String uri, Map<String, String> attrs, int srcW, int srcH,
-            double srcDuration, boolean srcAudio, List<String> problems) throws IOException, InterruptedException {
+            double srcDuration, boolean srcAudio, boolean groupAudio, List<String> problems)
+            throws IOException, InterruptedException {
         String p = uri + ": ";
         long bandwidth = number(attrs.get("BANDWIDTH"));
         long average = number(attrs.get("AVERAGE-BANDWIDTH"));
@@ -114,7 +160,7 @@ public final class LadderAssertions {
 
         JsonNode probed = probe(playlist);
         JsonNode video = firstStream(probed, "video");
-        boolean hasAudio = firstStream(probed, "audio") != null;
+        boolean hasAudio = firstStream(probed, "audio") != null || groupAudio;
         if (video == null) {
             problems.add(p + "has no video stream");
             return new Variant(uri, 0, 0, bandwidth, average, attrs.get("CODECS"), hasAudio);

@@ -33,6 +33,10 @@ import org.springframework.boot.convert.DurationUnit;
  * @param deinterlaceRate interlaced sources: {@code frame} (50i to 25p) or {@code field} (50i to 50p)
  * @param tonemap tone-mapping operator for HLG and PQ sources: {@code mobius}, {@code hable},
  *        {@code reinhard} or {@code clip}
+ * @param keyframeSeconds a keyframe every this many seconds in every rung; divides the segment length
+ * @param audio {@code renditions} (each audio track encoded once, as an audio rendition) or
+ *        {@code muxed} (the main track encoded into every variant)
+ * @param maxAudioTracks most audio renditions per video
  */
 @ConfigurationProperties("hlsfleet.encode")
 public record EncodeProperties(
@@ -54,7 +58,10 @@ public record EncodeProperties(
         @DefaultValue("10m") @DurationUnit(ChronoUnit.SECONDS) Duration minTimeLimit,
         @DefaultValue("20") int timeLimitFactor,
         @DefaultValue("frame") String deinterlaceRate,
-        @DefaultValue("mobius") String tonemap) {
+        @DefaultValue("mobius") String tonemap,
+        @DefaultValue("2") int keyframeSeconds,
+        @DefaultValue("renditions") String audio,
+        @DefaultValue("4") int maxAudioTracks) {
 
     public EncodeProperties {
         rungs = blankToNull(rungs);

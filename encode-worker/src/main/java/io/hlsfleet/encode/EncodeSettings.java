@@ -2,6 +2,8 @@ package io.hlsfleet.encode;
 
 import io.hlsfleet.config.Settings;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Settings of the encode stage as the encoder uses them, made from {@link EncodeProperties} and
@@ -24,10 +26,50 @@ import java.time.Duration;
  *        times the source's duration (when that is more than the minimum)
  * @param videoChain deinterlacing and tone mapping, see {@link VideoChain.Settings}
  * @param timeLimitCap the longest any encode may take whatever the source, or null; see {@link #within}
+ * @param renditions keyframe interval and how audio and subtitles are published
  */
 public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String preset, boolean presetOverride,
         String x264Params, LadderProfile profile, Admission.Limits limits, Duration stallTimeout,
-        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain, Duration timeLimitCap) {
+        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain, Duration timeLimitCap,
+        Renditions renditions) {
+
+    /**
+     * How the ladder is cut and what rides beside the video.
+     *
+     * @param keyframeSeconds {@code HLSFLEET_ENCODE_KEYFRAME_SECONDS}: a keyframe starts every this
+     *        many seconds in every rung (Apple's authoring rules ask for 2); segments are cut on
+     *        every n-th one, so the segment length must be a multiple of it
+     * @param muxedAudio {@code HLSFLEET_ENCODE_AUDIO=muxed}: the main audio track encoded into every
+     *        variant, for players that cannot play separate audio; by default ({@code renditions})
+     *        every audio track is encoded once and published as an audio rendition
+     * @param maxAudioTracks {@code HLSFLEET_ENCODE_MAX_AUDIO_TRACKS}: most audio renditions
+     */
+    public record Renditions(int keyframeSeconds, boolean muxedAudio, int maxAudioTracks) {
+
+        static Renditions from(EncodeProperties encode, LadderProfile profile) {
+            int keyframe = encode.keyframeSeconds();
+            if (keyframe < 1 || profile.segmentSeconds() % keyframe != 0) {
+                throw new IllegalArgumentException("HLSFLEET_ENCODE_KEYFRAME_SECONDS=" + keyframe + " must divide the "
+                        + profile.segmentSeconds() + " s segments, so every segment starts on a keyframe");
+            }
+            String audio = encode.audio().strip().toLowerCase(Locale.ROOT);
+            if (!audio.equals("renditions") && !audio.equals("muxed")) {
+                throw new IllegalArgumentException("HLSFLEET_ENCODE_AUDIO=" + audio + " is not renditions or muxed");
+            }
+            if (encode.maxAudioTracks() < 1) {
+                throw new IllegalArgumentException("HLSFLEET_ENCODE_MAX_AUDIO_TRACKS must be at least 1");
+            }
+            return new Renditions(keyframe, audio.equals("muxed"), encode.maxAudioTracks());
+        }
+    }
+
+    /** The audio tracks that become renditions: the source's choosable ones, up to the limit. */
+    public List<MediaInfo.AudioTrack> audioRenditions(MediaInfo media) {
+        if (renditions.muxedAudio()) {
+            return List.of();
+        }
+        return media.audioTracks().subList(0, Math.min(media.audioTracks().size(), renditions.maxAudioTracks()));
+    }
 
     /** The preset of rungs that name none; chosen by the benchmark in bench/README.md. */
     public static final String DEFAULT_PRESET = "medium";
@@ -40,6 +82,7 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
         FfmpegProperties binaries = settings.bind(FfmpegProperties.class);
         int cores = Runtime.getRuntime().availableProcessors();
         String preset = encode.preset();
+        LadderProfile profile = LadderProfile.from(encode);
         return new EncodeSettings(
                 binaries.ffmpeg(),
                 binaries.ffprobe(),
@@ -47,13 +90,14 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
                 preset == null ? DEFAULT_PRESET : preset,
                 preset != null,
                 encode.x264Params(),
-                LadderProfile.from(encode),
+                profile,
                 Admission.Limits.from(encode),
                 encode.stallTimeout(),
                 encode.minTimeLimit(),
                 encode.timeLimitFactor(),
                 VideoChain.Settings.from(encode),
-                null);
+                null,
+                Renditions.from(encode, profile));
     }
 
     /**
@@ -72,7 +116,7 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
                     + " their worker: raise the consumer timeout or lower the limits");
         }
         return new EncodeSettings(ffmpeg, ffprobe, threads, preset, presetOverride, x264Params, profile, limits,
-                stallTimeout, minTimeLimit, timeLimitFactor, videoChain, cap);
+                stallTimeout, minTimeLimit, timeLimitFactor, videoChain, cap, renditions);
     }
 
     /** The longest encode these settings allow: the limit of the longest source admission lets in. */

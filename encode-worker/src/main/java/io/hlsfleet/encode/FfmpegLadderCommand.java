@@ -9,8 +9,10 @@ import java.util.Locale;
  * Builds the single ffmpeg invocation that decodes a source once and writes every variant of its
  * ladder: the decoded picture is split and scaled once per variant, each scaled copy is encoded
  * with libx264 as 8-bit 4:2:0, and the HLS muxer writes one folder per variant. Keyframes are
- * forced on segment boundaries so that every segment starts with one and variants switch cleanly,
- * whatever the source's frame rate.
+ * forced at the same times in every rung (every {@code HLSFLEET_ENCODE_KEYFRAME_SECONDS}), and
+ * segments are cut on them, so every segment starts with one and variants switch cleanly, whatever
+ * the source's frame rate. Each audio track is encoded once into its own rendition folder; text
+ * subtitles are converted to WebVTT in the same run.
  */
 final class FfmpegLadderCommand {
 
@@ -40,33 +42,42 @@ final class FfmpegLadderCommand {
         }
         cmd.addAll(List.of("-filter_complex", graph.toString()));
 
+        boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();
         StringBuilder streamMap = new StringBuilder();
         for (int i = 0; i < variants.size(); i++) {
             PlannedVariant v = variants.get(i);
             cmd.addAll(List.of("-map", "[v" + i + "]"));
             cmd.addAll(List.of("-b:v:" + i, v.videoKbps() + "k", "-maxrate:v:" + i, v.maxKbps() + "k",
                     "-bufsize:v:" + i, v.bufferKbits() + "k", "-preset:v:" + i, v.preset()));
-            if (media.hasAudio()) {
+            if (muxedAudio) {
                 cmd.addAll(List.of("-map", "0:" + media.audioStream()));
             }
             streamMap.append(streamMap.isEmpty() ? "" : " ").append("v:").append(i);
-            if (media.hasAudio()) {
+            if (muxedAudio) {
                 streamMap.append(",a:").append(i);
             }
             streamMap.append(",name:").append(v.name());
         }
+        // Each audio rendition is encoded once and segmented on its own, beside the video variants.
+        List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
+        for (int j = 0; j < audio.size(); j++) {
+            cmd.addAll(List.of("-map", "0:" + audio.get(j).stream()));
+            streamMap.append(" a:").append(j).append(",name:").append(audioFolder(j));
+        }
         int segment = profile.segmentSeconds();
+        int keyframe = settings.renditions().keyframeSeconds();
         cmd.addAll(List.of(
                 "-map_metadata", "-1", "-map_chapters", "-1",
                 "-c:v", "libx264", "-profile:v", profile.h264Profile(),
                 "-threads", Integer.toString(settings.threads()),
-                "-force_key_frames", "expr:gte(t,n_forced*" + segment + ")",
+                // The same forced keyframes in every rung: segments (cut on every n-th) align.
+                "-force_key_frames", "expr:gte(t,n_forced*" + keyframe + ")",
                 "-sc_threshold", "0"));
         cmd.addAll(VideoChain.colourTags(media));
         double frameRate = VideoChain.frameRate(media, settings.videoChain());
         if (frameRate > 0) {
-            // No keyframes besides the forced ones: GOPs end exactly on segment boundaries.
-            cmd.addAll(List.of("-g", Long.toString(Math.max(1, Math.round(frameRate * segment)))));
+            // No keyframes besides the forced ones: GOPs end exactly on the forced keyframes.
+            cmd.addAll(List.of("-g", Long.toString(Math.max(1, Math.round(frameRate * keyframe)))));
         }
         if (!profile.h264Level().isEmpty()) {
             cmd.addAll(List.of("-level:v", profile.h264Level()));
@@ -74,7 +85,7 @@ final class FfmpegLadderCommand {
         if (!settings.x264Params().isEmpty()) {
             cmd.addAll(List.of("-x264-params", settings.x264Params()));
         }
-        if (media.hasAudio()) {
+        if (muxedAudio || !audio.isEmpty()) {
             cmd.addAll(List.of("-c:a", "aac", "-b:a", profile.audioKbps() + "k", "-ac", "2"));
         }
         Container container = profile.container();
@@ -89,7 +100,25 @@ final class FfmpegLadderCommand {
                 "-hls_segment_filename", outDir.resolve("%v/seg_%05d" + container.extension()).toString(),
                 "-var_stream_map", streamMap.toString(),
                 outDir.resolve("%v/index.m3u8").toString()));
+        // Text subtitles go to whole WebVTT files, segmented afterwards to match the video.
+        for (int k = 0; k < media.subtitles().size(); k++) {
+            cmd.addAll(List.of("-map", "0:" + media.subtitles().get(k).stream(), "-c:s", "webvtt", "-f", "webvtt",
+                    outDir.resolve(subtitleFolder(k)).resolve(WHOLE_SUBTITLES).toString()));
+        }
         return cmd;
+    }
+
+    /** The whole WebVTT file of one subtitle track, before it is segmented. */
+    static final String WHOLE_SUBTITLES = "whole.vtt";
+
+    /** Folder of audio rendition {@code j}, relative to the ladder. */
+    static String audioFolder(int j) {
+        return "audio/a" + j;
+    }
+
+    /** Folder of subtitle rendition {@code k}, relative to the ladder. */
+    static String subtitleFolder(int k) {
+        return "subs/s" + k;
     }
 
     /** ffprobe reports e.g. {@code mov,mp4,m4a,3gp,3g2,mj2}; ffmpeg's -f takes the first name. */

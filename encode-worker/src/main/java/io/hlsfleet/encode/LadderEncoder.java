@@ -57,8 +57,15 @@ public final class LadderEncoder {
     public Result encode(Path source, MediaInfo media, Path outDir, JobContext context,
             SegmentEncryption.VideoKey key) throws JobFailure, IOException, InterruptedException {
         List<PlannedVariant> variants = LadderPlanner.plan(media, settings);
+        List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
         for (PlannedVariant v : variants) {
             Files.createDirectories(outDir.resolve(v.name()));
+        }
+        for (int j = 0; j < audio.size(); j++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.audioFolder(j)));
+        }
+        for (int k = 0; k < media.subtitles().size(); k++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.subtitleFolder(k)));
         }
         checkFreeSpace(outDir, media, variants);
         long started = System.nanoTime();
@@ -66,23 +73,57 @@ public final class LadderEncoder {
         double wall = (System.nanoTime() - started) / 1e9;
 
         List<MasterPlaylist.VariantStats> stats = new ArrayList<>();
+        VideoFacts first = null;
         for (PlannedVariant v : variants) {
             Path dir = outDir.resolve(v.name());
             LadderCheck.verifyVariant(outDir, v.name() + "/index.m3u8");
             MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
-            String codecs = codecs(dir, media);
+            VideoFacts facts = videoFacts(dir, media);
+            first = first == null ? facts : first;
             if (key != null) {
                 key.encryptVariant(dir);
             }
             MasterPlaylist.Measured measured = MasterPlaylist.measure(dir);
             checkComplete(measured.seconds(), media);
             stats.add(new MasterPlaylist.VariantStats(v, measured.peakBitsPerSecond(),
-                    measured.averageBitsPerSecond(), codecs, VideoChain.frameRate(media, settings.videoChain())));
+                    measured.averageBitsPerSecond(), facts.codecs(), VideoChain.frameRate(media, settings.videoChain())));
         }
-        MasterPlaylist.write(outDir, stats, settings.profile().container());
+        List<MasterPlaylist.AudioRendition> audioRenditions = new ArrayList<>();
+        for (int j = 0; j < audio.size(); j++) {
+            MediaInfo.AudioTrack track = audio.get(j);
+            String folder = FfmpegLadderCommand.audioFolder(j);
+            LadderCheck.verifyVariant(outDir, folder + "/index.m3u8");
+            MasterPlaylist.fixTargetDuration(outDir.resolve(folder).resolve("index.m3u8"));
+            if (key != null) {
+                key.encryptVariant(outDir.resolve(folder));
+            }
+            MasterPlaylist.Measured measured = MasterPlaylist.measure(outDir.resolve(folder));
+            audioRenditions.add(new MasterPlaylist.AudioRendition(folder + "/index.m3u8", track.language(),
+                    MasterPlaylist.displayName(track.title(), track.language(), j), j == 0, 2, AAC_LC,
+                    measured.peakBitsPerSecond(), measured.averageBitsPerSecond()));
+        }
+        List<MasterPlaylist.SubtitleRendition> subtitles = new ArrayList<>();
+        List<Double> segmentSeconds = MasterPlaylist.segmentDurations(outDir.resolve(variants.getFirst().name())
+                .resolve("index.m3u8"));
+        for (int k = 0; k < media.subtitles().size(); k++) {
+            MediaInfo.SubtitleTrack track = media.subtitles().get(k);
+            String folder = FfmpegLadderCommand.subtitleFolder(k);
+            SubtitleSegmenter.segment(outDir.resolve(folder).resolve(FfmpegLadderCommand.WHOLE_SUBTITLES),
+                    segmentSeconds, first.startSeconds());
+            subtitles.add(new MasterPlaylist.SubtitleRendition(folder + "/index.m3u8", track.language(),
+                    MasterPlaylist.displayName(track.title(), track.language(), k), track.isDefault(), track.forced()));
+        }
+        MasterPlaylist.write(outDir, stats, new MasterPlaylist.Renditions(audioRenditions, subtitles,
+                first.closedCaptions()), settings.profile().container());
+        if (!media.leftOut().isEmpty()) {
+            context.progress(1, String.join("; ", media.leftOut()));
+        }
         metrics.record(media.durationSeconds(), wall, cpu);
         return new Result(variants, wall, cpu);
     }
+
+    /** RFC 6381 codec of the AAC-LC audio the encoder writes. */
+    static final String AAC_LC = "mp4a.40.2";
 
     /**
      * Refuses to start when the scratch disk cannot hold the ladder at its peak bitrates: better a
@@ -242,13 +283,25 @@ public final class LadderEncoder {
     }
 
     /**
-     * The CODECS string of a variant, from the profile and level of the H.264 it really contains.
-     * The variant's own playlist is probed, so the answer is the same for MPEG-TS and fMP4 (whose
-     * init segment alone carries no level).
+     * What the master playlist needs to know about a written video variant.
+     *
+     * @param codecs the CODECS of its own streams (video, and audio when it is muxed in)
+     * @param startSeconds presentation time of its first frame, which subtitle cue time 0 maps to
+     * @param closedCaptions whether its video carries CEA-608/708 captions
      */
-    private String codecs(Path variantDir, MediaInfo media) throws IOException, InterruptedException, JobFailure {
+    record VideoFacts(String codecs, double startSeconds, boolean closedCaptions) {
+    }
+
+    /**
+     * Reads a written variant back: CODECS from the profile and level of the H.264 it really
+     * contains, its start time and whether captions came through. The variant's own playlist is
+     * probed, so the answer is the same for MPEG-TS and fMP4 (whose init segment alone carries no
+     * level).
+     */
+    private VideoFacts videoFacts(Path variantDir, MediaInfo media) throws IOException, InterruptedException, JobFailure {
         Process probe = ChildProcesses.start(new ProcessBuilder(settings.ffprobe(), "-v", "error",
-                "-protocol_whitelist", "file", "-select_streams", "v:0", "-show_entries", "stream=profile,level",
+                "-protocol_whitelist", "file", "-select_streams", "v:0",
+                "-show_entries", "stream=profile,level,closed_captions,start_time",
                 "-of", "json", "file:" + variantDir.resolve("index.m3u8").toAbsolutePath()));
         try {
             JsonNode stream = JSON.readTree(probe.getInputStream().readAllBytes()).path("streams").path(0);
@@ -258,7 +311,9 @@ public final class LadderEncoder {
                 throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant could not be read back");
             }
             String video = MasterPlaylist.avcCodec(stream.path("profile").asString(), level);
-            return media.hasAudio() ? video + ",mp4a.40.2" : video;
+            boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();
+            return new VideoFacts(muxedAudio ? video + "," + AAC_LC : video, stream.path("start_time").asDouble(0),
+                    stream.path("closed_captions").asInt(0) == 1);
         } finally {
             ChildProcesses.kill(probe);
         }

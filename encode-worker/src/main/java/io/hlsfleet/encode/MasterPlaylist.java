@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,22 +31,140 @@ final class MasterPlaylist {
     record Measured(long peakBitsPerSecond, long averageBitsPerSecond, double seconds) {
     }
 
+    /** An audio rendition as written: where, what language, and its measured bitrates. */
+    record AudioRendition(String uri, String language, String name, boolean isDefault, int channels, String codecs,
+            long peakBitsPerSecond, long averageBitsPerSecond) {
+    }
+
+    /** A WebVTT subtitle rendition as written. */
+    record SubtitleRendition(String uri, String language, String name, boolean isDefault, boolean forced) {
+    }
+
+    /**
+     * What rides beside the video variants.
+     *
+     * @param closedCaptions whether the video carries CEA-608 captions (declared as CC1), else
+     *        every variant says {@code CLOSED-CAPTIONS=NONE}
+     */
+    record Renditions(List<AudioRendition> audio, List<SubtitleRendition> subtitles, boolean closedCaptions) {
+
+        static final Renditions NONE = new Renditions(List.of(), List.of(), false);
+    }
+
+    static final String AUDIO_GROUP = "audio";
+    static final String SUBTITLE_GROUP = "subs";
+    static final String CAPTION_GROUP = "cc";
+
     static void write(Path outDir, List<VariantStats> variants, Container container) throws IOException {
-        // Fragmented MP4 segments need version 7 (EXT-X-MAP in a media playlist without I-frames-only).
-        int version = container == Container.FMP4 ? 7 : 3;
-        StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:" + version + "\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+        write(outDir, variants, Renditions.NONE, container);
+    }
+
+    /**
+     * Writes the master playlist as Apple's HLS authoring rules ask: audio and subtitle renditions
+     * in one group each that every variant names, each variant's BANDWIDTH the peak of its video
+     * plus the largest audio rendition, AVERAGE-BANDWIDTH likewise, CODECS with the group's audio
+     * codec, VIDEO-RANGE, and CLOSED-CAPTIONS declared or NONE.
+     */
+    static void write(Path outDir, List<VariantStats> variants, Renditions renditions, Container container)
+            throws IOException {
+        StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:" + version(container)
+                + "\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+        long audioPeak = 0;
+        long audioAverage = 0;
+        String audioCodecs = "";
+        for (AudioRendition audio : renditions.audio()) {
+            m3u8.append("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"").append(AUDIO_GROUP).append('"')
+                    .append(languageAttribute(audio.language()))
+                    .append(",NAME=\"").append(audio.name()).append('"')
+                    .append(",DEFAULT=").append(audio.isDefault() ? "YES" : "NO").append(",AUTOSELECT=YES")
+                    .append(",CHANNELS=\"").append(audio.channels()).append('"')
+                    .append(",URI=\"").append(audio.uri()).append("\"\n");
+            audioPeak = Math.max(audioPeak, audio.peakBitsPerSecond());
+            audioAverage = Math.max(audioAverage, audio.averageBitsPerSecond());
+            audioCodecs = audio.codecs();
+        }
+        for (SubtitleRendition subtitle : renditions.subtitles()) {
+            m3u8.append("#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"").append(SUBTITLE_GROUP).append('"')
+                    .append(languageAttribute(subtitle.language()))
+                    .append(",NAME=\"").append(subtitle.name()).append('"')
+                    .append(",DEFAULT=").append(subtitle.isDefault() ? "YES" : "NO").append(",AUTOSELECT=YES")
+                    .append(",FORCED=").append(subtitle.forced() ? "YES" : "NO")
+                    .append(",URI=\"").append(subtitle.uri()).append("\"\n");
+        }
+        if (renditions.closedCaptions()) {
+            m3u8.append("#EXT-X-MEDIA:TYPE=CLOSED-CAPTIONS,GROUP-ID=\"").append(CAPTION_GROUP)
+                    .append("\",NAME=\"CC1\",INSTREAM-ID=\"CC1\",DEFAULT=NO,AUTOSELECT=YES\n");
+        }
         for (VariantStats stats : variants) {
             PlannedVariant v = stats.variant();
-            m3u8.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(stats.peakBitsPerSecond())
-                    .append(",AVERAGE-BANDWIDTH=").append(stats.averageBitsPerSecond())
+            String codecs = audioCodecs.isEmpty() ? stats.codecs() : stats.codecs() + "," + audioCodecs;
+            m3u8.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(stats.peakBitsPerSecond() + audioPeak)
+                    .append(",AVERAGE-BANDWIDTH=").append(stats.averageBitsPerSecond() + audioAverage)
                     .append(",RESOLUTION=").append(v.width()).append('x').append(v.height())
-                    .append(",CODECS=\"").append(stats.codecs()).append('"');
+                    .append(",CODECS=\"").append(codecs).append('"');
             if (stats.frameRate() > 0) {
                 m3u8.append(",FRAME-RATE=").append(String.format(Locale.ROOT, "%.3f", stats.frameRate()));
             }
+            // The encoder writes 8-bit BT.709 pictures only.
+            m3u8.append(",VIDEO-RANGE=SDR");
+            if (!renditions.audio().isEmpty()) {
+                m3u8.append(",AUDIO=\"").append(AUDIO_GROUP).append('"');
+            }
+            if (!renditions.subtitles().isEmpty()) {
+                m3u8.append(",SUBTITLES=\"").append(SUBTITLE_GROUP).append('"');
+            }
+            m3u8.append(",CLOSED-CAPTIONS=").append(renditions.closedCaptions() ? "\"" + CAPTION_GROUP + "\"" : "NONE");
             m3u8.append('\n').append(v.name()).append("/index.m3u8\n");
         }
         Files.writeString(outDir.resolve("master.m3u8"), m3u8.toString(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The lowest protocol version the ladder's playlists need: 3 for decimal segment durations
+     * (and AES-128 with an IV, which needs 2), 6 for fMP4's EXT-X-MAP.
+     */
+    static int version(Container container) {
+        return container == Container.FMP4 ? 6 : 3;
+    }
+
+    private static String languageAttribute(String language) {
+        String tag = rfc5646(language);
+        return tag.isEmpty() ? "" : ",LANGUAGE=\"" + tag + "\"";
+    }
+
+    /**
+     * The RFC 5646 tag HLS wants for a container's language: ISO 639-2 codes such as {@code eng}
+     * become {@code en} where a two-letter code exists; {@code und} (undetermined) becomes empty.
+     */
+    static String rfc5646(String language) {
+        String lower = language.strip().toLowerCase(Locale.ROOT);
+        if (lower.isEmpty() || lower.equals("und")) {
+            return "";
+        }
+        lower = BIBLIOGRAPHIC.getOrDefault(lower, lower);
+        if (lower.length() == 3) {
+            for (String two : Locale.getISOLanguages()) {
+                if (Locale.of(two).getISO3Language().equals(lower)) {
+                    return two;
+                }
+            }
+        }
+        return lower;
+    }
+
+    /** ISO 639-2/B codes (which Matroska files often carry) and their ISO 639-1 codes. */
+    private static final Map<String, String> BIBLIOGRAPHIC = Map.ofEntries(Map.entry("alb", "sq"),
+            Map.entry("arm", "hy"), Map.entry("baq", "eu"), Map.entry("bur", "my"), Map.entry("chi", "zh"),
+            Map.entry("cze", "cs"), Map.entry("dut", "nl"), Map.entry("fre", "fr"), Map.entry("geo", "ka"),
+            Map.entry("ger", "de"), Map.entry("gre", "el"), Map.entry("ice", "is"), Map.entry("mac", "mk"),
+            Map.entry("mao", "mi"), Map.entry("may", "ms"), Map.entry("per", "fa"), Map.entry("rum", "ro"),
+            Map.entry("slo", "sk"), Map.entry("tib", "bo"), Map.entry("wel", "cy"));
+
+    /** A rendition's NAME: its title when the source has one, else its language in English. */
+    static String displayName(String title, String language, int index) {
+        String name = title.isBlank() ? Locale.forLanguageTag(rfc5646(language)).getDisplayLanguage(Locale.ENGLISH)
+                : title.strip();
+        return (name.isEmpty() ? "Track " + (index + 1) : name).replace('"', '\'');
     }
 
     /**
@@ -65,8 +184,7 @@ final class MasterPlaylist {
             if (map.find()) {
                 totalBytes += Files.size(variantDir.resolve(map.group(1)));
             } else if (line.startsWith("#EXTINF:")) {
-                int comma = line.indexOf(',');
-                duration = Double.parseDouble(line.substring(8, comma < 0 ? line.length() : comma));
+                duration = extinf(line);
             } else if (!line.isBlank() && !line.startsWith("#")) {
                 long bytes = Files.size(variantDir.resolve(line.strip()));
                 totalBytes += bytes;
@@ -80,6 +198,17 @@ final class MasterPlaylist {
         return new Measured(Math.max(peak, average), average, totalSeconds);
     }
 
+    /** The EXTINF durations of a media playlist, in order. */
+    static List<Double> segmentDurations(Path playlist) throws IOException {
+        return Files.readAllLines(playlist, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("#EXTINF:"))
+                .map(MasterPlaylist::extinf).toList();
+    }
+
+    private static double extinf(String line) {
+        int comma = line.indexOf(',');
+        return Double.parseDouble(line.substring(8, comma < 0 ? line.length() : comma));
+    }
+
     /**
      * Raises a media playlist's EXT-X-TARGETDURATION to its longest segment rounded up. ffmpeg
      * rounds to the nearest second, so a 6.04 s segment gets a target of 6, which strict players
@@ -90,8 +219,7 @@ final class MasterPlaylist {
         double longest = 0;
         for (String line : lines) {
             if (line.startsWith("#EXTINF:")) {
-                int comma = line.indexOf(',');
-                longest = Math.max(longest, Double.parseDouble(line.substring(8, comma < 0 ? line.length() : comma)));
+                longest = Math.max(longest, extinf(line));
             }
         }
         int target = (int) Math.ceil(longest);

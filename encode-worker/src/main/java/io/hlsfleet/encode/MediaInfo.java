@@ -1,5 +1,7 @@
 package io.hlsfleet.encode;
 
+import java.util.List;
+
 /**
  * What ffprobe found in a staged source, reduced to what planning and encoding the ladder need.
  *
@@ -10,14 +12,41 @@ package io.hlsfleet.encode;
  * @param durationSeconds duration of the container
  * @param frameRate average frame rate of the video stream
  * @param videoStream index of the video stream the ladder is made from
- * @param audioStream index of the audio stream carried into the ladder (the default one, else the
- *        first), or -1 when there is none
+ * @param audioStream index of the main audio stream (the default one, else the first), or -1 when
+ *        there is none; it is the one muxed into the variants when audio is muxed
  * @param picture how the pictures are scanned and coloured, which decides deinterlacing and tone mapping
+ * @param audioTracks the audio tracks a viewer would choose from, the main one first; each becomes
+ *        an audio rendition
+ * @param subtitles the text subtitle tracks; each becomes a WebVTT rendition
+ * @param leftOut what the ladder cannot carry (bitmap subtitles), said to the uploader
  */
 public record MediaInfo(String formatName, int width, int height, double durationSeconds, double frameRate,
-        int videoStream, int audioStream, Picture picture) {
+        int videoStream, int audioStream, Picture picture, List<AudioTrack> audioTracks,
+        List<SubtitleTrack> subtitles, List<String> leftOut) {
 
-    /** A progressive SDR source. */
+    /** One audio track of the source. */
+    public record AudioTrack(int stream, String language, String title, int channels) {
+    }
+
+    /** One text subtitle track of the source. */
+    public record SubtitleTrack(int stream, String codec, String language, String title, boolean isDefault,
+            boolean forced) {
+    }
+
+    public MediaInfo {
+        audioTracks = List.copyOf(audioTracks);
+        subtitles = List.copyOf(subtitles);
+        leftOut = List.copyOf(leftOut);
+    }
+
+    /** A source with at most one stereo, untagged audio track and no subtitles. */
+    public MediaInfo(String formatName, int width, int height, double durationSeconds, double frameRate,
+            int videoStream, int audioStream, Picture picture) {
+        this(formatName, width, height, durationSeconds, frameRate, videoStream, audioStream, picture,
+                audioStream < 0 ? List.of() : List.of(new AudioTrack(audioStream, "und", "", 2)), List.of(), List.of());
+    }
+
+    /** A progressive SDR source with at most one stereo, untagged audio track and no subtitles. */
     public MediaInfo(String formatName, int width, int height, double durationSeconds, double frameRate,
             int videoStream, int audioStream) {
         this(formatName, width, height, durationSeconds, frameRate, videoStream, audioStream, Picture.PROGRESSIVE_SDR);
@@ -60,7 +89,8 @@ public record MediaInfo(String formatName, int width, int height, double duratio
     }
 
     public MediaInfo withPicture(Picture newPicture) {
-        return new MediaInfo(formatName, width, height, durationSeconds, frameRate, videoStream, audioStream, newPicture);
+        return new MediaInfo(formatName, width, height, durationSeconds, frameRate, videoStream, audioStream, newPicture,
+                audioTracks, subtitles, leftOut);
     }
 
     /** The short side: rungs are named and sized by it, so portrait videos get the same ladder. */

@@ -7,7 +7,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
@@ -21,6 +23,9 @@ import tools.jackson.databind.json.JsonMapper;
 public final class Prober {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** Subtitle codecs ffmpeg converts to WebVTT. */
+    static final Set<String> TEXT_SUBTITLES = Set.of("mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text");
 
     /** How long ffprobe may take; it reads headers only, so longer means it hangs. */
     static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -142,8 +147,10 @@ public final class Prober {
         double average = ratio(video.path("avg_frame_rate").asString(""));
         double highest = ratio(video.path("r_frame_rate").asString(""));
         double frameRate = highest > 0 && highest <= 120 && highest >= average ? highest : average;
+        List<String> leftOut = new ArrayList<>();
         return new MediaInfo(format, width, height, duration, frameRate, video.path("index").asInt(0),
-                audio == null ? -1 : audio.path("index").asInt(), picture(video));
+                audio == null ? -1 : audio.path("index").asInt(), picture(video), audioTracks(root, audio),
+                subtitles(root, leftOut), leftOut);
     }
 
     /**
@@ -179,6 +186,59 @@ public final class Prober {
         };
         return new MediaInfo.Picture(scan, transfer, video.path("color_primaries").asString(""),
                 video.path("color_space").asString(""), "pc".equals(video.path("color_range").asString("")));
+    }
+
+    /**
+     * The audio tracks a viewer would choose from: the main one first, then one per further
+     * language; commentary tracks and second tracks of a language already offered are left out.
+     */
+    static List<MediaInfo.AudioTrack> audioTracks(JsonNode root, JsonNode main) {
+        List<MediaInfo.AudioTrack> tracks = new ArrayList<>();
+        if (main == null) {
+            return tracks;
+        }
+        tracks.add(audioTrack(main));
+        for (JsonNode stream : root.path("streams")) {
+            MediaInfo.AudioTrack track = audioTrack(stream);
+            boolean newLanguage = tracks.stream().noneMatch(t -> t.language().equals(track.language()));
+            if ("audio".equals(stream.path("codec_type").asString("")) && stream != main && newLanguage
+                    && stream.path("disposition").path("comment").asInt(0) == 0) {
+                tracks.add(track);
+            }
+        }
+        return tracks;
+    }
+
+    private static MediaInfo.AudioTrack audioTrack(JsonNode stream) {
+        return new MediaInfo.AudioTrack(stream.path("index").asInt(), language(stream),
+                stream.path("tags").path("title").asString(""), stream.path("channels").asInt(2));
+    }
+
+    /** Text subtitle tracks; bitmap ones cannot become WebVTT and are named in {@code leftOut}. */
+    static List<MediaInfo.SubtitleTrack> subtitles(JsonNode root, List<String> leftOut) {
+        List<MediaInfo.SubtitleTrack> tracks = new ArrayList<>();
+        for (JsonNode stream : root.path("streams")) {
+            if (!"subtitle".equals(stream.path("codec_type").asString(""))) {
+                continue;
+            }
+            String codec = stream.path("codec_name").asString("");
+            if (TEXT_SUBTITLES.contains(codec)) {
+                JsonNode disposition = stream.path("disposition");
+                tracks.add(new MediaInfo.SubtitleTrack(stream.path("index").asInt(), codec, language(stream),
+                        stream.path("tags").path("title").asString(""), disposition.path("default").asInt(0) == 1,
+                        disposition.path("forced").asInt(0) == 1));
+            } else {
+                leftOut.add("subtitle track " + stream.path("index").asInt() + " (" + (codec.isEmpty() ? "unknown" : codec)
+                        + ", " + language(stream) + ") is a picture format, not text, and is not in the ladder");
+            }
+        }
+        return tracks;
+    }
+
+    /** The ISO 639 language tag of a stream, {@code und} when it has none. */
+    private static String language(JsonNode stream) {
+        String language = stream.path("tags").path("language").asString("").strip();
+        return language.isEmpty() ? "und" : language;
     }
 
     private static int rotation(JsonNode video) {

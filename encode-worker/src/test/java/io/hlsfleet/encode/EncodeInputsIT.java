@@ -96,7 +96,7 @@ class EncodeInputsIT {
         Ladder ladder = encode(clip, small);
         assertThat(ladder.variants()).allSatisfy(v -> assertThat(v.hasAudio()).isTrue());
         // Track 1 is the 500 Hz tone: the ladder's audio must be that one, not the first (300 Hz).
-        Path variant = harness.encode(clip, small).resolve("144p/index.m3u8");
+        Path variant = harness.encode(clip, small).resolve("audio/a0/index.m3u8");
         assertThat(dominantFrequency(variant)).isBetween(450.0, 550.0);
     }
 
@@ -139,11 +139,42 @@ class EncodeInputsIT {
     void sixtyFpsKeepsKeyframesOnSegmentBoundaries() throws Exception {
         Path clip = SyntheticClip.video(320, 180).fps("60").seconds(4).writeTo(dir.resolve("60fps.mp4"));
         EncodeSettings oneSecond = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
-                "HLSFLEET_ENCODE_SEGMENT_SECONDS", "1");
+                "HLSFLEET_ENCODE_SEGMENT_SECONDS", "1", "HLSFLEET_ENCODE_KEYFRAME_SECONDS", "1");
         Path ladder = harness.encode(clip, oneSecond);
         LadderAssertions.assertValidLadder(ladder, clip);
         assertKeyframesOnSegmentBoundaries(ladder.resolve("144p"), 1);
         assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("FRAME-RATE=60.000");
+    }
+
+    @Test
+    void keyframesEveryTwoSecondsAtTheSameTimesInEveryRungWithSixSecondSegments() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).fps("30").seconds(8).writeTo(dir.resolve("gop.mp4"));
+        Path ladder = harness.encode(clip, small);
+        LadderAssertions.assertValidLadder(ladder, clip);
+        List<String> low = keyframeTimes(ladder.resolve("144p/index.m3u8"));
+        assertThat(low).containsExactly("0.000", "2.000", "4.000", "6.000");
+        assertThat(keyframeTimes(ladder.resolve("240p/index.m3u8"))).isEqualTo(low);
+        assertThat(MasterPlaylist.segmentDurations(ladder.resolve("240p/index.m3u8")).getFirst())
+                .isCloseTo(6.0, org.assertj.core.data.Offset.offset(0.05));
+    }
+
+    /** Times of the keyframes of a variant, from its first frame, to the millisecond. */
+    private static List<String> keyframeTimes(Path playlist) throws Exception {
+        List<String> times = new ArrayList<>();
+        double first = Double.NaN;
+        for (String line : run("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                "packet=pts_time,flags", "-of", "csv=p=0", playlist.toString()).lines().toList()) {
+            String[] fields = line.split(",");
+            if (fields.length < 2 || fields[0].isBlank()) {
+                continue;
+            }
+            double pts = Double.parseDouble(fields[0]);
+            first = Double.isNaN(first) ? pts : first;
+            if (fields[1].startsWith("K")) {
+                times.add(String.format(java.util.Locale.ROOT, "%.3f", pts - first));
+            }
+        }
+        return times;
     }
 
     @Test
@@ -155,7 +186,7 @@ class EncodeInputsIT {
     void variableFrameRateKeepsKeyframesOnSegmentBoundaries() throws Exception {
         Path clip = SyntheticClip.video(320, 180).fps("30").seconds(4).variableFrameRate().writeTo(dir.resolve("vfr.mp4"));
         EncodeSettings oneSecond = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
-                "HLSFLEET_ENCODE_SEGMENT_SECONDS", "1");
+                "HLSFLEET_ENCODE_SEGMENT_SECONDS", "1", "HLSFLEET_ENCODE_KEYFRAME_SECONDS", "1");
         Path ladder = harness.encode(clip, oneSecond);
         LadderAssertions.assertValidLadder(ladder, clip);
         assertKeyframesOnSegmentBoundaries(ladder.resolve("144p"), 1);
@@ -172,7 +203,7 @@ class EncodeInputsIT {
         assertThat(checked.variants()).allSatisfy(v -> assertThat(v.codecs()).matches("avc1\\.(42c0|4d40)1f,mp4a\\.40\\.2"));
         String playlist = Files.readString(ladder.resolve("240p/index.m3u8"));
         assertThat(playlist).contains("#EXT-X-MAP:URI=").contains(".m4s").doesNotContain(".ts");
-        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("#EXT-X-VERSION:7");
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("#EXT-X-VERSION:6");
     }
 
     /** Every segment of a variant starts with a keyframe and all but the last are as long as asked. */

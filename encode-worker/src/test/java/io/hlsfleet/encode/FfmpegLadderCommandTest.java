@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -36,16 +37,43 @@ class FfmpegLadderCommandTest {
         assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=3[s0][s1][s2];")
                 .contains("[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]")
                 .contains("[s2]scale=1920:1080");
-        assertThat(after(cmd, "-force_key_frames")).isEqualTo("expr:gte(t,n_forced*6)");
+        assertThat(after(cmd, "-force_key_frames")).isEqualTo("expr:gte(t,n_forced*2)");
         assertThat(after(cmd, "-sc_threshold")).isEqualTo("0");
-        assertThat(after(cmd, "-g")).isEqualTo("180");
-        assertThat(after(cmd, "-var_stream_map")).isEqualTo("v:0,a:0,name:360p v:1,a:1,name:720p v:2,a:2,name:1080p");
+        assertThat(after(cmd, "-g")).isEqualTo("60");
+        // The audio is encoded once, into its own rendition.
+        assertThat(after(cmd, "-var_stream_map")).isEqualTo("v:0,name:360p v:1,name:720p v:2,name:1080p a:0,name:audio/a0");
+        assertThat(cmd.stream().filter("0:2"::equals)).hasSize(1);
         assertThat(cmd).containsSubsequence("-map", "[v0]", "-b:v:0", "360k", "-maxrate:v:0", "540k", "-bufsize:v:0", "720k",
                 "-preset:v:0", "ultrafast", "-map", "0:2");
         assertThat(after(cmd, "-hls_segment_type")).isEqualTo("mpegts");
         assertThat(after(cmd, "-hls_segment_filename")).isEqualTo("/scratch/ladder/%v/seg_%05d.ts");
         assertThat(after(cmd, "-profile:v")).isEqualTo("high");
         assertThat(cmd).doesNotContain("-level:v", "-hls_fmp4_init_filename");
+    }
+
+    @Test
+    void mutedAudioSettingEncodesTheMainTrackIntoEveryVariant() {
+        List<String> cmd = command(EncodeHarness.settings("HLSFLEET_ENCODE_AUDIO", "muxed"),
+                new MediaInfo("mov", 1280, 720, 10, 30, 0, 1));
+        assertThat(after(cmd, "-var_stream_map")).isEqualTo("v:0,a:0,name:360p v:1,a:1,name:720p");
+    }
+
+    @Test
+    void everyLanguageBecomesARenditionAndTextSubtitlesBecomeWebVtt() {
+        MediaInfo media = new MediaInfo("matroska,webm", 640, 360, 10, 25, 0, 1,
+                List.of(new MediaInfo.AudioTrack(1, "eng", "", 2), new MediaInfo.AudioTrack(2, "ger", "", 6)),
+                List.of(new MediaInfo.SubtitleTrack(3, "subrip", "eng", "", false, false)), List.of());
+        List<String> cmd = command(EncodeHarness.settings(), media);
+        assertThat(after(cmd, "-var_stream_map")).isEqualTo("v:0,name:360p a:0,name:audio/a0 a:1,name:audio/a1");
+        assertThat(cmd).containsSubsequence("-map", "0:1", "-map", "0:2", "-c:a", "aac", "-b:a", "128k", "-ac", "2");
+        assertThat(cmd).containsSubsequence("-map", "0:3", "-c:s", "webvtt", "-f", "webvtt",
+                "/scratch/ladder/subs/s0/whole.vtt");
+    }
+
+    @Test
+    void keyframeIntervalMustDivideTheSegments() {
+        assertThatThrownBy(() -> EncodeHarness.settings("HLSFLEET_ENCODE_KEYFRAME_SECONDS", "4"))
+                .hasMessageContaining("HLSFLEET_ENCODE_KEYFRAME_SECONDS=4 must divide the 6 s segments");
     }
 
     @Test

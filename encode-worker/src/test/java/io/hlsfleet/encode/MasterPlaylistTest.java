@@ -71,8 +71,57 @@ class MasterPlaylistTest {
                 #EXT-X-VERSION:3
                 #EXT-X-INDEPENDENT-SEGMENTS
                 #EXT-X-STREAM-INF:BANDWIDTH=500000,AVERAGE-BANDWIDTH=400000,RESOLUTION=640x360,\
-                CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=29.970
+                CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=29.970,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE
                 360p/index.m3u8
                 """);
+    }
+
+    @Test
+    void renditionGroupsAreNamedByEveryVariantAndCountedInItsBandwidth() throws Exception {
+        PlannedVariant v = new PlannedVariant("360p", 640, 360, 360, 540, 720, "slow");
+        MasterPlaylist.Renditions renditions = new MasterPlaylist.Renditions(List.of(
+                new MasterPlaylist.AudioRendition("audio/a0/index.m3u8", "eng", "English", true, 2, "mp4a.40.2",
+                        140_000, 130_000),
+                new MasterPlaylist.AudioRendition("audio/a1/index.m3u8", "ger", "Deutsch", false, 2, "mp4a.40.2",
+                        150_000, 120_000)),
+                List.of(new MasterPlaylist.SubtitleRendition("subs/s0/index.m3u8", "eng", "English", false, false)),
+                false);
+        MasterPlaylist.write(dir, List.of(new MasterPlaylist.VariantStats(v, 500_000, 400_000, "avc1.64001e", 25)),
+                renditions, Container.FMP4);
+        String master = Files.readString(dir.resolve("master.m3u8"));
+        assertThat(master).isEqualTo("""
+                #EXTM3U
+                #EXT-X-VERSION:6
+                #EXT-X-INDEPENDENT-SEGMENTS
+                #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="en",NAME="English",DEFAULT=YES,AUTOSELECT=YES,\
+                CHANNELS="2",URI="audio/a0/index.m3u8"
+                #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="de",NAME="Deutsch",DEFAULT=NO,AUTOSELECT=YES,\
+                CHANNELS="2",URI="audio/a1/index.m3u8"
+                #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,\
+                FORCED=NO,URI="subs/s0/index.m3u8"
+                #EXT-X-STREAM-INF:BANDWIDTH=650000,AVERAGE-BANDWIDTH=530000,RESOLUTION=640x360,\
+                CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=25.000,VIDEO-RANGE=SDR,AUDIO="audio",SUBTITLES="subs",\
+                CLOSED-CAPTIONS=NONE
+                360p/index.m3u8
+                """);
+        assertThat(LadderCheck.conformance(master.lines().toList())).isEmpty();
+    }
+
+    @Test
+    void conformanceNamesEveryBrokenRule() {
+        List<String> broken = LadderCheck.conformance(List.of(
+                "#EXTM3U",
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"English\",DEFAULT=YES,URI=\"a0.m3u8\"",
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"English\",DEFAULT=YES,URI=\"a1.m3u8\"",
+                "#EXT-X-STREAM-INF:BANDWIDTH=100,AVERAGE-BANDWIDTH=200,CODECS=\"avc1.64001e\",RESOLUTION=2x2,"
+                        + "FRAME-RATE=25,CLOSED-CAPTIONS=NONE,SUBTITLES=\"subs\"",
+                "v.m3u8"));
+        assertThat(broken).containsExactlyInAnyOrder(
+                "AUDIO audio has two renditions named English",
+                "AUDIO audio has 2 default renditions",
+                "a variant has no VIDEO-RANGE",
+                "a variant's AVERAGE-BANDWIDTH is above its BANDWIDTH",
+                "a variant names SUBTITLES group subs, which is not declared",
+                "a variant names no AUDIO group although the master declares one");
     }
 }
