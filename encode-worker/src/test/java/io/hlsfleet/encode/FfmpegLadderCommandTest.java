@@ -60,7 +60,7 @@ class FfmpegLadderCommandTest {
 
     @Test
     void everyLanguageBecomesARenditionAndTextSubtitlesBecomeWebVtt() {
-        MediaInfo media = new MediaInfo("matroska,webm", 640, 360, 10, 25, 0, 1,
+        MediaInfo media = new MediaInfo("matroska,webm", 640, 360, 10, 25, 0, 1, MediaInfo.Picture.PROGRESSIVE_SDR,
                 List.of(new MediaInfo.AudioTrack(1, "eng", "", 2), new MediaInfo.AudioTrack(2, "ger", "", 6)),
                 List.of(new MediaInfo.SubtitleTrack(3, "subrip", "eng", "", false, false)), List.of());
         List<String> cmd = command(EncodeHarness.settings(), media);
