@@ -130,14 +130,7 @@ public final class LadderAssertions {
         if (firstStream(probed, "audio") == null || firstStream(probed, "video") != null) {
             problems.add(p + "is not audio only");
         }
-        double duration = probed.path("format").path("duration").asDouble(-1);
-        if (Math.abs(duration - srcDuration) > 0.5) {
-            problems.add(String.format(Locale.ROOT, "%slasts %.2f s, the source %.2f s", p, duration, srcDuration));
-        }
-        String decodeErrors = decode(playlist);
-        if (!decodeErrors.isEmpty()) {
-            problems.add(p + "does not decode cleanly: " + decodeErrors.lines().findFirst().orElse(""));
-        }
+        checkLengthAndDecoding(playlist, probed, srcDuration, p, problems);
     }
 
     private static Variant checkVariant(Path ladderDir, String uri, Map<String, String> attrs, int srcW, int srcH,
@@ -188,6 +181,13 @@ public final class LadderAssertions {
         if (srcAudio && !hasAudio) {
             problems.add(p + "lost the source's audio");
         }
+        checkLengthAndDecoding(playlist, probed, srcDuration, p, problems);
+        return new Variant(uri, w, h, bandwidth, average, attrs.get("CODECS"), hasAudio);
+    }
+
+    /** A media playlist lasts as long as the source and decodes without an error. */
+    private static void checkLengthAndDecoding(Path playlist, JsonNode probed, double srcDuration, String p,
+            List<String> problems) throws IOException, InterruptedException {
         double duration = probed.path("format").path("duration").asDouble(-1);
         if (Math.abs(duration - srcDuration) > 0.5) {
             problems.add(String.format(Locale.ROOT, "%slasts %.2f s, the source %.2f s", p, duration, srcDuration));
@@ -196,7 +196,6 @@ public final class LadderAssertions {
         if (!decodeErrors.isEmpty()) {
             problems.add(p + "does not decode cleanly: " + decodeErrors.lines().findFirst().orElse(""));
         }
-        return new Variant(uri, w, h, bandwidth, average, attrs.get("CODECS"), hasAudio);
     }
 
     private static void checkMediaPlaylist(Path playlist, String p, List<String> problems) throws IOException {

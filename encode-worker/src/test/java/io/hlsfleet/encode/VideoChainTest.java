@@ -37,7 +37,7 @@ class VideoChainTest {
     void interlacedSourceIsDeinterlacedOnceBeforeTheSplitAtFrameRate() {
         List<String> cmd = command(EncodeHarness.settings(), media(TFF));
         assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]bwdif=mode=send_frame:parity=tff:deint=all,split=3");
-        assertThat(after(cmd, "-g")).isEqualTo("150");
+        assertThat(after(cmd, "-g")).isEqualTo("50");
     }
 
     @Test
@@ -46,7 +46,7 @@ class VideoChainTest {
         MediaInfo bff = media(TFF.withScan(MediaInfo.Scan.BOTTOM_FIELD_FIRST));
         List<String> cmd = command(field, bff);
         assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]bwdif=mode=send_field:parity=bff:deint=all,split=3");
-        assertThat(after(cmd, "-g")).isEqualTo("300");
+        assertThat(after(cmd, "-g")).isEqualTo("100");
         assertThat(VideoChain.frameRate(bff, field.videoChain())).isEqualTo(50);
     }
 
