@@ -1,6 +1,7 @@
 package io.hlsfleet.storage;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -97,8 +98,20 @@ public final class LocalStagingArea implements StagingArea {
         return files;
     }
 
+    /** Deletes {@code prefix}, then the folders above it that it leaves empty (a published job's folder). */
     @Override
     public void delete(String prefix) {
-        LocalFiles.deleteRecursively(LocalFiles.resolveInside(root, prefix));
+        Path target = LocalFiles.resolveInside(root, prefix);
+        LocalFiles.deleteRecursively(target);
+        for (Path folder = target.getParent(); folder != null && !folder.equals(root); folder = folder.getParent()) {
+            try {
+                Files.deleteIfExists(folder);
+            } catch (DirectoryNotEmptyException inUse) {
+                // Another attempt's output, or a store about to happen: the folder stays.
+                return;
+            } catch (IOException e) {
+                return;
+            }
+        }
     }
 }

@@ -47,6 +47,12 @@ class LocalStagingAreaTest {
         staging.deleteScratch(first);
         staging.deleteScratch(again);
         assertThat(first).doesNotExist();
+
+        staging.delete("jobs/job1/ladder-a");
+        assertThat(tmp.resolve("jobs/job1/ladder-b")).as("the other attempt's ladder").exists();
+        staging.delete("jobs/job1/ladder-b");
+        assertThat(tmp.resolve("jobs/job1")).as("a job folder its last key left empty").doesNotExist();
+        assertThat(tmp.resolve("scratch")).exists();
     }
 
     @Test
