@@ -4,6 +4,7 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.FleetProperties;
 import io.hlsfleet.config.ObservabilityProperties;
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Intake;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.storage.Stores;
@@ -106,7 +107,7 @@ public class WorkerAutoConfiguration {
             ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         StageWorker worker = new StageWorker(workerStage.stage(), workerStage.handler(), transport,
                 config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry,
-                JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()));
+                JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()), Intake.from(settings, config));
         return new StageWorkerLifecycle(worker,
                 settings.bind(FleetProperties.class).concurrency(workerStage.stage()), config);
     }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.time.Instant;
 
 /**
- * What a dead-letter queue holds: the job as it was when it failed, and why.
+ * What a dead-letter queue holds: the job as it was when it failed, and why. Source URLs are kept
+ * {@linkplain SourceUrls#redact redacted}: a signed URL is requeued without its signature, so
+ * such a job is submitted again with a fresh one instead.
  *
  * @param job the job, or null if the message could not be read as one
  * @param rawBody the message body when it could not be read as a job
@@ -25,13 +27,13 @@ public record DeadLetter(Job job, String rawBody, Stage stage, int attempts, Str
     public static final int RAW_BODY_LIMIT = 4096;
 
     public static DeadLetter of(Job job, JobFailure failure) {
-        return new DeadLetter(job, null, job.stage(), job.attempt(), failure.causeClass(), failure.reason(),
-                Instant.now());
+        return new DeadLetter(job.withRedactedSource(), null, job.stage(), job.attempt(), failure.causeClass(),
+                failure.reason(), Instant.now());
     }
 
     public static DeadLetter unreadable(Stage stage, String rawBody, Exception error) {
-        return new DeadLetter(null, beginning(rawBody), stage, 1, error.getClass().getName(),
-                "malformed message: " + error.getMessage(), Instant.now());
+        return new DeadLetter(null, beginning(SourceUrls.redactText(rawBody)), stage, 1, error.getClass().getName(),
+                "malformed message: " + SourceUrls.redactText(error.getMessage()), Instant.now());
     }
 
     private static String beginning(String rawBody) {

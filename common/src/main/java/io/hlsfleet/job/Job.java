@@ -26,6 +26,8 @@ import java.util.UUID;
  * @param traceParent W3C {@code traceparent} of the span that queued this copy, so that every stage
  *     of one video joins one trace; null when tracing is off. Optional in the JSON: older messages
  *     and tools that write jobs by hand simply start a new trace.
+ * @param intakeSeal the fleet's mark that {@code jobId} and {@code videoId} were given by the fleet
+ *     itself ({@link Intake}); a job without a valid one is a new submission on the intake queue
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
@@ -39,7 +41,8 @@ public record Job(
         Instant updatedAt,
         StageOutputs outputs,
         boolean force,
-        String traceParent) {
+        String traceParent,
+        String intakeSeal) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -75,7 +78,8 @@ public record Job(
     /** A job without trace context, as written before jobs carried one. */
     public Job(int schemaVersion, String jobId, String videoId, String sourceUrl, int attempt, Stage stage,
             Instant submittedAt, Instant updatedAt, StageOutputs outputs, boolean force) {
-        this(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs, force, null);
+        this(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs, force, null,
+                null);
     }
 
     /** A new job for a source, queued for download. */
@@ -88,28 +92,43 @@ public record Job(
     /**
      * This job handed on to {@code nextStage}, with what the current stage produced. A job whose
      * URL named a web page takes the id of the video found there ({@link SourcePage#videoId}).
+     * Only the download needs the source URL's query and user info (a signature, a token), so later
+     * stages carry it {@linkplain SourceUrls#redact redacted}.
      */
     public Job advance(Stage nextStage, StageOutputs newOutputs) {
         String id = newOutputs.page() == null ? videoId : newOutputs.page().videoId();
-        return new Job(SCHEMA_VERSION, jobId, id, sourceUrl, 1, nextStage, submittedAt, Instant.now(),
-                newOutputs, force, traceParent);
+        return new Job(SCHEMA_VERSION, jobId, id, SourceUrls.redact(sourceUrl), 1, nextStage, submittedAt,
+                Instant.now(), newOutputs, force, traceParent, intakeSeal);
     }
 
     /** This job queued again for the same stage, one attempt later. */
     public Job nextAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, attempt + 1, stage, submittedAt, Instant.now(),
-                outputs, force, traceParent);
+                outputs, force, traceParent, intakeSeal);
     }
 
     /** This job back at its first attempt, as a requeued dead letter. */
     public Job firstAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, stage, submittedAt, Instant.now(), outputs,
-                force, traceParent);
+                force, traceParent, intakeSeal);
     }
 
     /** This job carrying {@code newTraceParent} (a W3C traceparent, or null for none). */
     public Job withTraceParent(String newTraceParent) {
         return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
-                force, newTraceParent);
+                force, newTraceParent, intakeSeal);
+    }
+
+    /** This job with its source URL {@linkplain SourceUrls#redact redacted}, as dead letters keep it. */
+    public Job withRedactedSource() {
+        return new Job(schemaVersion, jobId, videoId, SourceUrls.redact(sourceUrl), attempt, stage, submittedAt,
+                updatedAt, outputs, force, traceParent, intakeSeal);
+    }
+
+    /** This job as the intake admits it: {@code jobId} and {@code videoId} given by the fleet, sealed. */
+    Job admitted(String newJobId, String newVideoId, String seal) {
+        Instant now = Instant.now();
+        return new Job(SCHEMA_VERSION, newJobId, newVideoId, sourceUrl, 1, Stage.DOWNLOAD, now, now,
+                StageOutputs.NONE, force, traceParent, seal);
     }
 }

@@ -2,9 +2,11 @@ package io.hlsfleet.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * JSON form of jobs and dead letters on every transport.
@@ -61,7 +63,7 @@ public final class JobCodec {
         String text = new String(body, StandardCharsets.UTF_8).strip();
         if (text.startsWith("{")) {
             try {
-                Job job = MAPPER.readValue(text, Job.class);
+                Job job = stage == Stage.DOWNLOAD ? readSubmission(text) : MAPPER.readValue(text, Job.class);
                 if (job.schemaVersion() > Job.SCHEMA_VERSION) {
                     throw new MalformedJobException("job schema version " + job.schemaVersion()
                             + " is newer than this worker understands (" + Job.SCHEMA_VERSION + ")");
@@ -80,6 +82,26 @@ public final class JobCodec {
                 + abbreviate(text));
     }
 
+    /**
+     * A JSON job on the intake, read without trusting its identity: {@link Intake#admit} replaces
+     * an unsealed job's ids anyway, so ids that are not safe path segments (say {@code ../x}) do
+     * not make the submission unreadable, and outputs are never taken from a submitter.
+     */
+    private static Job readSubmission(String text) {
+        if (!(MAPPER.readTree(text) instanceof ObjectNode job)) {
+            throw new MalformedJobException("not a valid job: not a JSON object");
+        }
+        if (!job.path("jobId").isString() || !VideoId.isSafe(job.path("jobId").asString())) {
+            job.put("jobId", UUID.randomUUID().toString());
+        }
+        if (!job.path("videoId").isString() || !VideoId.isSafe(job.path("videoId").asString())) {
+            job.remove("videoId");
+        }
+        job.remove("outputs");
+        job.put("stage", Stage.DOWNLOAD.name());
+        return MAPPER.treeToValue(job, Job.class);
+    }
+
     private static boolean isBareUrl(String text) {
         String lower = text.toLowerCase(java.util.Locale.ROOT);
         return (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("s3://"))
@@ -91,10 +113,13 @@ public final class JobCodec {
         return printable.length() <= 80 ? printable : printable.substring(0, 77) + "...";
     }
 
-    /** A message body that cannot become a job; such messages are dead-lettered, never retried. */
+    /**
+     * A message body that cannot become a job; such messages are dead-lettered, never retried. The
+     * message quotes the body, so URLs in it are {@linkplain SourceUrls#redactText redacted}.
+     */
     public static final class MalformedJobException extends RuntimeException {
         public MalformedJobException(String message) {
-            super(message);
+            super(SourceUrls.redactText(message));
         }
     }
 }

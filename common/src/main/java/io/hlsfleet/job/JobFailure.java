@@ -10,8 +10,9 @@ public class JobFailure extends Exception {
 
     private final boolean retryable;
 
+    /** The reason is {@linkplain SourceUrls#redactText redacted}: it is logged, traced and kept. */
     protected JobFailure(String reason, boolean retryable, Throwable cause) {
-        super(reason, cause);
+        super(SourceUrls.redactText(reason), cause);
         this.retryable = retryable;
     }
 

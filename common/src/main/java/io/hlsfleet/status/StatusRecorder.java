@@ -2,6 +2,7 @@ package io.hlsfleet.status;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.worker.JobListener;
 import java.time.Duration;
@@ -82,8 +83,8 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
 
     private void save(Job job, JobState state, int percent, String detail, String reason) {
         try {
-            store.save(new JobStatus(job.jobId(), job.videoId(), job.sourceUrl(), state, percent, detail,
-                    job.attempt(), reason, job.submittedAt(), Instant.now(),
+            store.save(new JobStatus(job.jobId(), job.videoId(), SourceUrls.redact(job.sourceUrl()), state, percent,
+                    detail, job.attempt(), reason, job.submittedAt(), Instant.now(),
                     job.outputs().page() == null ? null : job.outputs().page().title()));
         } catch (RuntimeException e) {
             log.warn("could not record the status of job {}: {}", job.jobId(), e.getMessage());

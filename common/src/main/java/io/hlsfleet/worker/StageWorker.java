@@ -1,8 +1,10 @@
 package io.hlsfleet.worker;
 
 import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.Delivery;
 import io.hlsfleet.transport.Transport;
@@ -47,17 +49,22 @@ public final class StageWorker implements AutoCloseable {
     private final JobListener listener;
     private final StageMetrics metrics;
     private final JobTracing tracing;
+    private final Intake intake;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicReference<Instant> lastTakenQueuedAt = new AtomicReference<>();
     private Transport.Subscription subscription;
 
     public StageWorker(Stage stage, StageHandler handler, Transport transport, RetryPolicy retryPolicy,
-            JobListener listener, MeterRegistry registry) {
-        this(stage, handler, transport, retryPolicy, listener, registry, JobTracing.NONE);
+            JobListener listener, MeterRegistry registry, Intake intake) {
+        this(stage, handler, transport, retryPolicy, listener, registry, JobTracing.NONE, intake);
     }
 
+    /**
+     * @param intake decides the identity of jobs arriving on the intake queue; used only by the
+     *     first stage
+     */
     public StageWorker(Stage stage, StageHandler handler, Transport transport, RetryPolicy retryPolicy,
-            JobListener listener, MeterRegistry registry, JobTracing tracing) {
+            JobListener listener, MeterRegistry registry, JobTracing tracing, Intake intake) {
         this.stage = stage;
         this.handler = handler;
         this.transport = transport;
@@ -65,6 +72,7 @@ public final class StageWorker implements AutoCloseable {
         this.listener = listener;
         this.metrics = new StageMetrics(registry, stage);
         this.tracing = tracing;
+        this.intake = intake;
     }
 
     public Stage stage() {
@@ -108,7 +116,7 @@ public final class StageWorker implements AutoCloseable {
     }
 
     private void handle(Delivery delivery) {
-        Job job = delivery.job();
+        Job job = stage == Stage.DOWNLOAD ? intake.admit(delivery.job()) : delivery.job();
         MDC.put("jobId", job.jobId());
         MDC.put("videoId", job.videoId());
         MDC.put("stage", stage.id());
@@ -172,14 +180,14 @@ public final class StageWorker implements AutoCloseable {
                 Duration delay = retryPolicy.delayAfter(job.attempt());
                 delivery.retryLater(attempt.handOn(job.nextAttempt()), delay);
                 metrics.failed(sample, "retried", "retryable");
-                attempt.outcome("retried", error);
+                attempt.outcome("retried", SourceUrls.redact(error));
                 listener.retrying(stage, job, failure, delay);
                 log.warn("{} attempt {} failed, retrying in {} s: {}", stage.id(), job.attempt(),
-                        delay.toSeconds(), failure.reason(), failure.getCause());
+                        delay.toSeconds(), failure.reason(), SourceUrls.redact(failure.getCause()));
             } else {
                 giveUp(delivery, job, failure);
                 metrics.failed(sample, "dead", failure.retryable() ? "retryable" : "permanent");
-                attempt.outcome("dead", error);
+                attempt.outcome("dead", SourceUrls.redact(error));
             }
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.JobFailure;
@@ -40,6 +41,10 @@ import org.junit.jupiter.api.Test;
  * Every test starts from an empty broker, so the tests of one broker may run in any order.
  */
 public abstract class TransportContract {
+
+    /** The intake of the workers these tests start; they work on stages past it. */
+    private static final Intake INTAKE = new Intake("contract".getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+
 
     /** A new connection to the broker under test; the suite closes every one it opens. */
     protected abstract Transport newTransport();
@@ -547,7 +552,7 @@ public abstract class TransportContract {
                 cutConnections.run();
             }
             return StageOutputs.NONE;
-        }, transport, quickRetry, JobListener.NONE, new SimpleMeterRegistry()).start(1)) {
+        }, transport, quickRetry, JobListener.NONE, new SimpleMeterRegistry(), INTAKE).start(1)) {
             await().atMost(redeliveryTimeout().plusSeconds(10))
                     .until(() -> transport.queueDepths().get(Stage.UPLOAD) >= 1L);
             // Long enough for a retry after the 1 s backoff to show up.
@@ -592,7 +597,7 @@ public abstract class TransportContract {
         return new StageWorker(Stage.ENCODE, (j, context) -> {
             processed.incrementAndGet();
             return StageOutputs.NONE;
-        }, transport, oneDelivery, JobListener.NONE, new SimpleMeterRegistry()).start(1);
+        }, transport, oneDelivery, JobListener.NONE, new SimpleMeterRegistry(), INTAKE).start(1);
     }
 
     /** A handler that acks each delivery and notes its job id. */

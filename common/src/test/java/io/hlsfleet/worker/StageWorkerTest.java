@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.hlsfleet.job.DeadLetter;
+import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
@@ -48,8 +49,10 @@ class StageWorkerTest {
         transport.close();
     }
 
+    private final Intake intake = new Intake("stage worker test".getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+
     private StageWorker worker(Stage stage, StageHandler handler) {
-        return new StageWorker(stage, handler, transport, FAST, recorder, registry).start(2);
+        return new StageWorker(stage, handler, transport, FAST, recorder, registry, intake).start(2);
     }
 
     @Test
@@ -62,7 +65,7 @@ class StageWorkerTest {
                  encoded.countDown();
                  return job.outputs();
              })) {
-            Job job = Job.submit("https://x.example/a.mp4", false);
+            Job job = intake.seal(Job.submit("https://x.example/a.mp4", false));
             transport.publish(Stage.DOWNLOAD, job);
             assertThat(encoded.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             Job handed = seenByEncode.getFirst();

@@ -3,6 +3,7 @@ package io.hlsfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
@@ -58,7 +59,8 @@ class StageWorkerTracingTest {
     }
 
     private StageWorker worker(Stage stage, StageHandler handler, JobTracing tracing) {
-        return new StageWorker(stage, handler, transport, FAST, JobListener.NONE, registry, tracing).start(1);
+        return new StageWorker(stage, handler, transport, FAST, JobListener.NONE, registry, tracing,
+                new Intake("tracing test".getBytes(java.nio.charset.StandardCharsets.UTF_8), false)).start(1);
     }
 
     @Test

@@ -68,9 +68,10 @@ final class DlqCommand {
                             out.println(JobCodec.toJson(letter));
                         } else {
                             out.printf("%-36s  %-8s  attempts=%d  %s%n    source: %s%n    reason: %s (%s)%n",
-                                    letter.jobId(), stage.id(), letter.attempts(), letter.deadAt(),
-                                    letter.job() == null ? "(unreadable message) " + letter.rawBody() : letter.job().sourceUrl(),
-                                    letter.reason(), letter.exceptionClass());
+                                    Printable.of(letter.jobId()), stage.id(), letter.attempts(), letter.deadAt(),
+                                    letter.job() == null ? "(unreadable message) " + Printable.of(letter.rawBody())
+                                            : Printable.of(letter.job().sourceUrl()),
+                                    Printable.of(letter.reason()), Printable.of(letter.exceptionClass()));
                         }
                     }
                 }

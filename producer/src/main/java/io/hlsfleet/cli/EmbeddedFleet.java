@@ -9,6 +9,7 @@ import io.hlsfleet.encode.EncodeMetrics;
 import io.hlsfleet.encode.EncodeSettings;
 import io.hlsfleet.encode.EncodeStage;
 import io.hlsfleet.encode.SegmentEncryption;
+import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.LocalObjectStore;
@@ -33,6 +34,7 @@ final class EmbeddedFleet implements AutoCloseable {
 
     private final InMemoryTransport transport = new InMemoryTransport();
     private final List<StageWorker> workers = new ArrayList<>();
+    private final Intake intake;
 
     /**
      * @param allowedNetworks networks the SSRF guard lets through besides those of
@@ -41,6 +43,7 @@ final class EmbeddedFleet implements AutoCloseable {
     EmbeddedFleet(Settings settings, List<String> allowedNetworks, Path staging, Path bucket, JobListener listener)
             throws IOException {
         FleetConfig config = FleetConfig.from(settings);
+        intake = Intake.from(settings, config);
         MeterRegistry registry = new SimpleMeterRegistry();
         LocalStagingArea stagingArea = new LocalStagingArea(staging);
         int encodeJobs = settings.bind(FleetProperties.class).concurrency(Stage.ENCODE);
@@ -48,21 +51,26 @@ final class EmbeddedFleet implements AutoCloseable {
         workers.add(new StageWorker(Stage.DOWNLOAD,
                 new DownloadStage(stagingArea, DownloadSettings.from(settings, true).withAllowedNetworks(allowedNetworks),
                         registry),
-                transport, config.retryPolicy(), listener, registry)
+                transport, config.retryPolicy(), listener, registry, intake)
                 .start(8));
         workers.add(new StageWorker(Stage.ENCODE,
                 new EncodeStage(stagingArea, encodeSettings, new EncodeMetrics(registry),
                         SegmentEncryption.from(settings, encodeSettings.profile().container())),
-                transport, config.retryPolicy(), listener, registry)
+                transport, config.retryPolicy(), listener, registry, intake)
                 .start(encodeJobs));
         workers.add(new StageWorker(Stage.UPLOAD,
                 new UploadStage(stagingArea, new LocalObjectStore(bucket), 8),
-                transport, config.retryPolicy(), listener, registry)
+                transport, config.retryPolicy(), listener, registry, intake)
                 .start(2));
     }
 
     void submit(Job job) {
-        transport.publish(Stage.DOWNLOAD, job);
+        transport.publish(Stage.DOWNLOAD, intake.seal(job));
+    }
+
+    /** Queues a body as another tool writing to the intake queue would: it is not trusted with identity. */
+    void submitRaw(byte[] body) {
+        transport.publishRaw(Stage.DOWNLOAD, body);
     }
 
     @Override

@@ -135,7 +135,8 @@ final class RunProgress implements JobListener, AutoCloseable {
     /** The video id, and the title once the download stage found one on the web page the job named. */
     private static String name(Job job) {
         SourcePage page = job.outputs().page();
-        return page == null || page.title() == null ? job.videoId() : job.videoId() + " \"" + page.title() + "\"";
+        return Printable.of(page == null || page.title() == null ? job.videoId()
+                : job.videoId() + " \"" + page.title() + "\"");
     }
 
     private void line(Job job, String message) {

@@ -60,16 +60,17 @@ final class StatusCommand implements Callable<Integer> {
 
     /** The video id, and the title when the job named a web page. */
     static String name(JobStatus s) {
-        return s.title() == null ? s.videoId() : s.videoId() + " \"" + s.title() + "\"";
+        // A page title is whatever the page says: printed escaped, like every field from the queue.
+        return Printable.of(s.title() == null ? s.videoId() : s.videoId() + " \"" + s.title() + "\"");
     }
 
     static String describe(JobStatus s) {
         String progress = s.percent() >= 0 && !s.state().finished() ? " " + s.percent() + "%" : "";
         String attempt = s.attempt() > 1 ? " (attempt " + s.attempt() + ")" : "";
-        String detail = s.detail() == null || s.detail().isEmpty() ? "" : "  " + s.detail();
-        String reason = Optional.ofNullable(s.reason()).map(r -> "\n    reason: " + r).orElse("");
-        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s", s.jobId(),
-                s.state().name().toLowerCase(Locale.ROOT), progress, attempt, name(s), detail, s.source(),
-                s.updatedAt(), reason).replace("\n\n", "\n");
+        String detail = s.detail() == null || s.detail().isEmpty() ? "" : "  " + Printable.of(s.detail());
+        String reason = Optional.ofNullable(s.reason()).map(r -> "\n    reason: " + Printable.of(r)).orElse("");
+        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s", Printable.of(s.jobId()),
+                s.state().name().toLowerCase(Locale.ROOT), progress, attempt, name(s), detail,
+                Printable.of(s.source()), s.updatedAt(), reason).replace("\n\n", "\n");
     }
 }

@@ -2,6 +2,7 @@ package io.hlsfleet.cli;
 
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.status.JobStatusStores;
@@ -49,6 +50,7 @@ final class SubmitCommand implements Callable<Integer> {
         LadderPublisher published = new LadderPublisher(Stores.bucket(config.bucket(), settings), 1);
         int refused = 0;
         JobListener status = JobStatusStores.recorder(settings, config);
+        Intake intake = Intake.from(settings, config);
         try (Transport transport = Transports.connect(config)) {
             for (String source : sources) {
                 if (!SourceList.looksLikeUrl(source)) {
@@ -56,7 +58,7 @@ final class SubmitCommand implements Callable<Integer> {
                     refused++;
                     continue;
                 }
-                Job job = Job.submit(source, force);
+                Job job = intake.seal(Job.submit(source, force));
                 if (!force && published.isPublished(job.videoId())) {
                     err.println("skipped " + source + ": already published as " + job.videoId()
                             + " (use --force to publish it again)");

@@ -1,0 +1,98 @@
+package io.hlsfleet.job;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.IntakeProperties;
+import io.hlsfleet.config.Settings;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Where a job's identity is decided. Whoever can write to the intake queue is not trusted with
+ * identity: a message that the fleet did not seal itself is a new submission, and gets a fresh job
+ * id, the video id derived from its URL and no outputs, whatever its JSON said. So a submitter can
+ * neither overwrite another video's ladder nor share another job's staging folder.
+ *
+ * <p>The fleet's own messages on the intake queue (jobs queued by {@code hlsfleet submit} or
+ * {@code run}, retries, requeued dead letters) carry an HMAC over their identity, so they keep it.
+ * The key is {@code HLSFLEET_INTAKE_SECRET}, or else one derived from the fleet's broker passwords:
+ * a submitter with a broker account of their own knows neither.
+ */
+public final class Intake {
+
+    private static final String ALGORITHM = "HmacSHA256";
+
+    private final SecretKeySpec key;
+    private final boolean acceptVideoId;
+
+    /**
+     * @param secret the key of the seal
+     * @param acceptVideoId keep a safe {@code videoId} a submission names instead of deriving it
+     *     from the URL: for operators whose own tools choose the ids
+     */
+    public Intake(byte[] secret, boolean acceptVideoId) {
+        this.key = new SecretKeySpec(secret, ALGORITHM);
+        this.acceptVideoId = acceptVideoId;
+    }
+
+    /** From {@link IntakeProperties}; without a secret, the key is derived from the broker passwords. */
+    public static Intake from(Settings settings, FleetConfig config) {
+        IntakeProperties properties = settings.bind(IntakeProperties.class);
+        String secret = properties.secret();
+        if (secret == null) {
+            secret = "hlsfleet intake\n" + config.rabbit().username() + ":" + config.rabbit().password() + "\n"
+                    + config.redisUrl();
+        }
+        return new Intake(sha256(secret), properties.acceptVideoId());
+    }
+
+    /** {@code job} with the seal that lets it keep its identity on the intake queue. */
+    public Job seal(Job job) {
+        return job.admitted(job.jobId(), job.videoId(), sealOf(job.jobId(), job.videoId(), job.sourceUrl()));
+    }
+
+    /**
+     * The job as the download stage may work on it: unchanged if the fleet sealed it, otherwise a
+     * new submission with the identity the fleet gives it.
+     */
+    public Job admit(Job job) {
+        if (isSealed(job)) {
+            return job;
+        }
+        String videoId = acceptVideoId && VideoId.isSafe(job.videoId()) && job.videoId().length() <= VideoId.MAX_LENGTH
+                ? job.videoId()
+                : VideoId.fromSource(job.sourceUrl());
+        String jobId = UUID.randomUUID().toString();
+        return job.admitted(jobId, videoId, sealOf(jobId, videoId, job.sourceUrl()));
+    }
+
+    public boolean isSealed(Job job) {
+        return job.intakeSeal() != null && MessageDigest.isEqual(
+                job.intakeSeal().getBytes(StandardCharsets.US_ASCII),
+                sealOf(job.jobId(), job.videoId(), job.sourceUrl()).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Over the redacted URL, so that dead letters (which keep only that) can be requeued as they are. */
+    private String sealOf(String jobId, String videoId, String sourceUrl) {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            String identity = jobId + "\n" + videoId + "\n" + SourceUrls.redact(sourceUrl);
+            return HexFormat.of().formatHex(mac.doFinal(identity.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
