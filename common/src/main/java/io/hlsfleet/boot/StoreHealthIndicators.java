@@ -5,10 +5,13 @@ import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.storage.s3.S3ObjectStore;
 import io.hlsfleet.storage.s3.S3StagingArea;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import redis.clients.jedis.Jedis;
@@ -23,25 +26,51 @@ final class StoreHealthIndicators {
     private StoreHealthIndicators() {
     }
 
-    /** Staging is writable: a small file is stored under a key of this process and deleted again. */
+    /**
+     * Staging is writable: a small file is stored and deleted again. Its key names this host and
+     * process and adds a random part, because containers usually share PID 1 and several pods'
+     * probes would otherwise overwrite and delete each other's file; it is deleted whatever happens.
+     */
     static HealthIndicator staging(StagingArea staging) {
-        String key = "health/" + ProcessHandle.current().pid();
+        String owner = probeOwner();
         return () -> {
+            String key = "health/" + owner + "-" + UUID.randomUUID();
             Path scratch = null;
             try {
-                scratch = staging.newScratch("health-" + ProcessHandle.current().pid());
+                scratch = staging.newScratch("health-" + owner);
                 Path probe = Files.writeString(scratch.resolve("probe"), "ok");
                 staging.store(key, probe);
-                staging.delete(key);
                 return withIntegrity(Health.up(), staging).build();
             } catch (Exception e) {
                 return withIntegrity(Health.down(e), staging).build();
             } finally {
+                deleteQuietly(staging, key);
                 if (scratch != null) {
                     staging.deleteScratch(scratch);
                 }
             }
         };
+    }
+
+    /** {@code <host>-<pid>}, made a safe key segment. */
+    static String probeOwner() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = "host";
+            }
+        }
+        return host.replaceAll("[^A-Za-z0-9.-]", "_") + "-" + ProcessHandle.current().pid();
+    }
+
+    private static void deleteQuietly(StagingArea staging, String key) {
+        try {
+            staging.delete(key);
+        } catch (IOException | RuntimeException e) {
+            // The store is failing, and the probe says so; the leftover is one small file under health/.
+        }
     }
 
     /** The bucket answers: asking whether an object exists must not fail. Nothing is written. */

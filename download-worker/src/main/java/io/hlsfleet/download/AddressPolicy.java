@@ -5,13 +5,14 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
  * Which addresses a download may connect to. Everything that is not a public unicast address is
  * refused (loopback, private, link-local with the cloud metadata address, CGNAT, multicast,
- * reserved, IPv6 ULA and link-local, and IPv6 forms that embed such an IPv4 address) unless an
- * operator listed it in {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS}.
+ * reserved, IPv6 ULA and link-local, 6to4, and NAT64 or Teredo addresses that embed such an IPv4
+ * address) unless an operator listed it in {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS}.
  */
 final class AddressPolicy {
 
@@ -35,16 +36,35 @@ final class AddressPolicy {
             new Range("::/128", "the unspecified IPv6 address"),
             new Range("::1/128", "the IPv6 loopback address"),
             new Range("::/96", "an IPv4-compatible IPv6 address"),
-            new Range("64:ff9b::/96", "a NAT64 address"),
             new Range("fc00::/7", "an IPv6 unique local (private) address"),
             new Range("fe80::/10", "an IPv6 link-local address"),
             new Range("fec0::/10", "an IPv6 site-local address"),
             new Range("ff00::/8", "an IPv6 multicast address"),
             new Range("2002::/16", "a 6to4 address"));
 
+    /**
+     * IPv6 ranges whose addresses carry an IPv4 address that a translator or relay connects to: they
+     * are refused when any IPv4 address they may embed is refused. The well-known NAT64 prefix holds
+     * it in the last 32 bits; the local-use NAT64 block (RFC 8215) may be cut into prefixes of /48 to
+     * /96, each placing it elsewhere (RFC 6052), so every placement is checked; Teredo carries the
+     * server's address and the client's, the latter inverted.
+     */
+    private static final List<Embedding> EMBEDDINGS = List.of(
+            new Embedding("64:ff9b::/96", "a NAT64 address", a -> List.of(ipv4(a, 12, 13, 14, 15))),
+            new Embedding("64:ff9b:1::/48", "a local-use NAT64 address", a -> List.of(
+                    ipv4(a, 12, 13, 14, 15), ipv4(a, 9, 10, 11, 12), ipv4(a, 7, 9, 10, 11), ipv4(a, 6, 7, 9, 10))),
+            new Embedding("2001::/32", "a Teredo address", a -> List.of(
+                    ipv4(a, 4, 5, 6, 7), inverted(ipv4(a, 12, 13, 14, 15)))));
+
     private record Range(Cidr cidr, String what) {
         Range(String cidr, String what) {
             this(Cidr.parse(cidr), what);
+        }
+    }
+
+    private record Embedding(Cidr cidr, String what, Function<byte[], List<byte[]>> embedded) {
+        Embedding(String cidr, String what, Function<byte[], List<byte[]>> embedded) {
+            this(Cidr.parse(cidr), what, embedded);
         }
     }
 
@@ -61,12 +81,49 @@ final class AddressPolicy {
                 return null;
             }
         }
+        for (Embedding embedding : EMBEDDINGS) {
+            if (embedding.cidr().contains(address)) {
+                for (byte[] ipv4 : embedding.embedded().apply(address.getAddress())) {
+                    InetAddress inner = ipv4Address(ipv4);
+                    String why = refusal(inner);
+                    if (why != null) {
+                        return embedding.what() + " (" + embedding.cidr() + ") that reaches " + inner.getHostAddress()
+                                + ", " + why;
+                    }
+                }
+                return null;
+            }
+        }
         for (Range range : REFUSED) {
             if (range.cidr().contains(address)) {
                 return range.what() + " (" + range.cidr() + ")";
             }
         }
         return null;
+    }
+
+    private static byte[] ipv4(byte[] address, int... positions) {
+        byte[] ipv4 = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            ipv4[i] = address[positions[i]];
+        }
+        return ipv4;
+    }
+
+    private static byte[] inverted(byte[] ipv4) {
+        byte[] flipped = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            flipped[i] = (byte) ~ipv4[i];
+        }
+        return flipped;
+    }
+
+    private static InetAddress ipv4Address(byte[] ipv4) {
+        try {
+            return InetAddress.getByAddress(ipv4);
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException("four bytes are an IPv4 address", impossible);
+        }
     }
 
     /**

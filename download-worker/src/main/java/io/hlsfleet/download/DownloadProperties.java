@@ -28,6 +28,8 @@ import org.springframework.util.unit.DataSize;
  *        {@code off} turns page resolution off
  * @param pageSites host names (and their subdomains) whose URLs go to yt-dlp at once
  * @param pageHeight the picture height wanted from a page that offers several
+ * @param s3Buckets the buckets {@code s3://} sources may name; none by default, so the worker's
+ *        credentials read nothing a submitter chooses (the staging bucket is refused even if listed)
  */
 @ConfigurationProperties("hlsfleet.download")
 public record DownloadProperties(
@@ -42,11 +44,13 @@ public record DownloadProperties(
         List<String> allowedNetworks,
         @DefaultValue("yt-dlp") String ytdlp,
         List<String> pageSites,
-        @DefaultValue("1080") int pageHeight) {
+        @DefaultValue("1080") int pageHeight,
+        List<String> s3Buckets) {
 
     public DownloadProperties {
         allowedNetworks = nonBlank(allowedNetworks);
         pageSites = nonBlank(pageSites);
+        s3Buckets = nonBlank(s3Buckets);
         ytdlp = ytdlp == null ? "" : ytdlp.strip();
     }
 

@@ -1,10 +1,13 @@
 package io.hlsfleet.download;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.config.StorageProperties;
+import io.hlsfleet.storage.s3.S3Location;
 import io.hlsfleet.storage.s3.S3Properties;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Settings of the download stage as it uses them, made from {@link DownloadProperties}
@@ -32,12 +35,18 @@ import java.util.List;
  * @param s3PathStyle {@code HLSFLEET_S3_PATH_STYLE}: address buckets by path (S3Proxy, MinIO)
  * @param allowLocalFiles whether sources may be local paths; only {@code hlsfleet run} allows it
  * @param pages how URLs of web pages are resolved ({@link PageSettings})
+ * @param s3Buckets {@code HLSFLEET_DOWNLOAD_S3_BUCKETS}: the buckets {@code s3://} sources may name;
+ *        none by default, so the worker's credentials read nothing a submitter chooses
+ * @param stagingBucket the staging bucket when staging is on S3 ({@code HLSFLEET_STAGING}): never a
+ *        source, since it holds other jobs' files
  */
 public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Duration totalTimeout, long maxBytes,
         int perHost, int attempts, Duration backoff, Duration maxBackoff, List<String> allowedNetworks,
-        boolean s3PathStyle, boolean allowLocalFiles, PageSettings pages) {
+        boolean s3PathStyle, boolean allowLocalFiles, PageSettings pages, List<String> s3Buckets,
+        String stagingBucket) {
 
     public static final String ALLOWED_NETWORKS = "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS";
+    public static final String S3_BUCKETS = "HLSFLEET_DOWNLOAD_S3_BUCKETS";
 
     public DownloadSettings {
         allowedNetworks = List.copyOf(allowedNetworks);
@@ -47,6 +56,11 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(ALLOWED_NETWORKS + ": " + e.getMessage(), e);
             }
+        }
+        s3Buckets = List.copyOf(s3Buckets);
+        if (stagingBucket != null && s3Buckets.contains(stagingBucket)) {
+            throw new IllegalArgumentException(S3_BUCKETS + " names the staging bucket '" + stagingBucket
+                    + "', which holds other jobs' files and is never a source");
         }
         if (perHost < 1) {
             throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_PER_HOST must be at least 1");
@@ -74,7 +88,28 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
                 download.allowedNetworks(),
                 settings.bind(S3Properties.class).pathStyle(),
                 allowLocalFiles,
-                PageSettings.from(download, settings));
+                PageSettings.from(download, settings),
+                download.s3Buckets(),
+                stagingBucket(settings.bind(StorageProperties.class).staging()));
+    }
+
+    private static String stagingBucket(String staging) {
+        return staging.toLowerCase(Locale.ROOT).startsWith("s3://") ? S3Location.parse(staging).bucket() : null;
+    }
+
+    /**
+     * Why {@code s3://bucket/…} may not be read, or {@code null} when it may: only the buckets of
+     * {@code HLSFLEET_DOWNLOAD_S3_BUCKETS}, and never the staging bucket.
+     */
+    String s3Refusal(String bucket) {
+        if (bucket.equals(stagingBucket)) {
+            return "s3://" + bucket + " is the fleet's staging bucket, which is never a source";
+        }
+        if (!s3Buckets.contains(bucket)) {
+            return "s3://" + bucket + " is not a source bucket; the operator lists those in " + S3_BUCKETS
+                    + (s3Buckets.isEmpty() ? " (empty: no s3:// sources)" : " (" + String.join(",", s3Buckets) + ")");
+        }
+        return null;
     }
 
     /**
@@ -85,7 +120,7 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
         List<String> all = new ArrayList<>(allowedNetworks);
         all.addAll(more);
         return new DownloadSettings(connectTimeout, readTimeout, totalTimeout, maxBytes, perHost, attempts, backoff,
-                maxBackoff, all, s3PathStyle, allowLocalFiles, pages);
+                maxBackoff, all, s3PathStyle, allowLocalFiles, pages, s3Buckets, stagingBucket);
     }
 
     List<Cidr> allowedCidrs() {

@@ -52,7 +52,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
         this.settings = settings;
         this.http = new HttpDownloader(settings, resolver, metrics);
         this.pages = new PageResolver(settings.pages(), settings, new SsrfGuard(settings.allowedCidrs(), resolver));
-        this.s3 = new S3Downloader(s3Client, settings.maxBytes(), metrics);
+        this.s3 = new S3Downloader(s3Client, settings, metrics);
     }
 
     @Override

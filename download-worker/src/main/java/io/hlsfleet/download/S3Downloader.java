@@ -19,19 +19,22 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * Streams {@code s3://bucket/key} to a local file with the AWS SDK. Endpoint, region and
  * credentials come from the SDK's standard environment ({@code AWS_ENDPOINT_URL_S3},
  * {@code AWS_REGION}, {@code AWS_ACCESS_KEY_ID}, ...), that is from the operator, never from the
- * job; the job chooses only bucket and key, so the SSRF guard has nothing to check here. Size
- * limit and content sniffing are the same as for HTTP.
+ * job; the job chooses only bucket and key, and the bucket must be one the operator lists as a
+ * source ({@link DownloadSettings#s3Refusal}). Size limit and content sniffing are the same as for
+ * HTTP.
  */
 final class S3Downloader implements AutoCloseable {
 
     private final Supplier<S3Client> factory;
+    private final DownloadSettings settings;
     private final long maxBytes;
     private final DownloadMetrics metrics;
     private S3Client client;
 
-    S3Downloader(Supplier<S3Client> factory, long maxBytes, DownloadMetrics metrics) {
+    S3Downloader(Supplier<S3Client> factory, DownloadSettings settings, DownloadMetrics metrics) {
         this.factory = factory;
-        this.maxBytes = maxBytes;
+        this.settings = settings;
+        this.maxBytes = settings.maxBytes();
         this.metrics = metrics;
     }
 
@@ -45,6 +48,10 @@ final class S3Downloader implements AutoCloseable {
         String key = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
         if (bucket == null || bucket.isEmpty() || key.isEmpty()) {
             throw JobFailure.permanent("'" + uri + "' is not of the form s3://bucket/key");
+        }
+        String refusal = settings.s3Refusal(bucket);
+        if (refusal != null) {
+            throw JobFailure.permanent(refusal);
         }
         BodySink sink = new BodySink(target, maxBytes, context, metrics);
         long started = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.hlsfleet.download;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.hlsfleet.job.Job;
@@ -10,6 +11,7 @@ import io.hlsfleet.storage.LocalStagingArea;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.Test;
@@ -57,7 +59,8 @@ class S3DownloadIT {
         Job missing = Job.submit("s3://sources/clips/none.mp4", false);
         LocalStagingArea staging = new LocalStagingArea(dir.resolve("staging"));
         String sourceKey;
-        try (DownloadStage stage = new DownloadStage(staging, Fixtures.settings(), HostResolver.SYSTEM,
+        try (DownloadStage stage = new DownloadStage(staging,
+                Fixtures.settings(DownloadSettings.S3_BUCKETS, "sources"), HostResolver.SYSTEM,
                 new DownloadMetrics(new SimpleMeterRegistry()), s3())) {
             StageOutputs outputs = stage.process(job, new Fixtures.RecordingContext());
             assertThat(outputs.sourceBytes()).isEqualTo(video.length);
@@ -68,5 +71,35 @@ class S3DownloadIT {
         }
         Path stored = staging.fetch(sourceKey, staging.newScratch("check"));
         assertThat(Files.readAllBytes(stored)).isEqualTo(video);
+    }
+
+    @Test
+    void readsOnlyTheSourceBucketsTheOperatorListsAndNeverTheStagingBucket() throws Exception {
+        try (S3Client client = s3().get()) {
+            for (String bucket : List.of("sources", "private", "staging")) {
+                client.createBucket(b -> b.bucket(bucket));
+                client.putObject(b -> b.bucket(bucket).key("a.mp4"), RequestBody.fromBytes(video));
+            }
+        }
+        DownloadSettings settings = Fixtures.settings(DownloadSettings.S3_BUCKETS, "sources",
+                "HLSFLEET_STAGING", "s3://staging/work");
+        LocalStagingArea staging = new LocalStagingArea(dir.resolve("staging"));
+        try (DownloadStage stage = new DownloadStage(staging, settings, HostResolver.SYSTEM,
+                new DownloadMetrics(new SimpleMeterRegistry()), s3())) {
+            assertThat(stage.process(Job.submit("s3://sources/a.mp4", false), new Fixtures.RecordingContext())
+                    .sourceBytes()).isEqualTo(video.length);
+            Throwable outside = catchThrowable(() ->
+                    stage.process(Job.submit("s3://private/a.mp4", false), new Fixtures.RecordingContext()));
+            assertThat(outside).isInstanceOf(JobFailure.class)
+                    .hasMessage("s3://private is not a source bucket; the operator lists those in"
+                            + " HLSFLEET_DOWNLOAD_S3_BUCKETS (sources)");
+            assertThat(((JobFailure) outside).retryable()).isFalse();
+            Throwable staged = catchThrowable(() ->
+                    stage.process(Job.submit("s3://staging/a.mp4", false), new Fixtures.RecordingContext()));
+            assertThat(staged).isInstanceOf(JobFailure.class).hasMessageContaining("staging bucket");
+        }
+        assertThatThrownBy(() -> Fixtures.settings(DownloadSettings.S3_BUCKETS, "sources,staging",
+                "HLSFLEET_STAGING", "s3://staging/work"))
+                .hasMessageContaining("names the staging bucket 'staging'");
     }
 }

@@ -126,6 +126,47 @@ class SsrfGuardIT {
     }
 
     @Test
+    void refusesWellKnownNat64FormsOfRefusedAddressesBeforeConnecting() {
+        refusesBeforeConnecting("NAT64", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe");
+    }
+
+    @Test
+    void refusesLocalUseNat64FormsOfRefusedAddressesBeforeConnecting() {
+        refusesBeforeConnecting("local-use NAT64", "64:ff9b:1::7f00:1", "64:ff9b:1:7f00:0:100::");
+    }
+
+    @Test
+    void refusesTeredoFormsOfRefusedAddressesBeforeConnecting() {
+        refusesBeforeConnecting("Teredo", "2001:0:4136:e378:8000:63bf:80ff:fffe", "2001:0:7f00:1::f7f7:f7f7");
+    }
+
+    @Test
+    void refuses6to4BeforeConnecting() {
+        refusesBeforeConnecting("6to4", "2002:7f00:1::1");
+    }
+
+    /**
+     * Each form as a literal and as a name resolving to it. A refusal is permanent and comes with
+     * the guard's reason; had the download dialled, it would have failed to reach the address and
+     * been retried. The loopback listener the embedded addresses stand for sees no connection.
+     */
+    private void refusesBeforeConnecting(String form, String... addresses) {
+        Fixtures.MapResolver resolver = new Fixtures.MapResolver();
+        for (int i = 0; i < addresses.length; i++) {
+            resolver.map("embedded" + i + ".test", addresses[i]);
+        }
+        try (HttpDownloader downloader = new HttpDownloader(Fixtures.settings(), resolver, DownloadMetrics.detached())) {
+            for (int i = 0; i < addresses.length; i++) {
+                assertThat(refused(downloader, "http://[" + addresses[i] + "]:" + local.port() + "/v.mp4").reason())
+                        .contains(form);
+                assertThat(refused(downloader, "http://embedded" + i + ".test:" + local.port() + "/v.mp4").reason())
+                        .contains(form);
+            }
+        }
+        assertThat(local.accepted()).isZero();
+    }
+
+    @Test
     void refusesOtherSchemes() {
         try (HttpDownloader downloader = new HttpDownloader(Fixtures.settings())) {
             for (String url : List.of("file:///etc/passwd", "ftp://example.com/v.mp4", "gopher://example.com/",
