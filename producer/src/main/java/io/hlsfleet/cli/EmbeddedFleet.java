@@ -9,6 +9,7 @@ import io.hlsfleet.encode.EncodeMetrics;
 import io.hlsfleet.encode.EncodeSettings;
 import io.hlsfleet.encode.EncodeStage;
 import io.hlsfleet.encode.SegmentEncryption;
+import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
@@ -71,6 +72,11 @@ final class EmbeddedFleet implements AutoCloseable {
     /** Queues a body as another tool writing to the intake queue would: it is not trusted with identity. */
     void submitRaw(byte[] body) {
         transport.publishRaw(Stage.DOWNLOAD, body);
+    }
+
+    /** What a stage gave up on, as {@code hlsfleet dlq list} would show it. */
+    List<DeadLetter> deadLetters(Stage stage) {
+        return transport.deadLetters(stage, 100);
     }
 
     @Override
