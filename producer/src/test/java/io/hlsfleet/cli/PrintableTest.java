@@ -20,9 +20,10 @@ class PrintableTest {
     void statusPrintsNoEscapeSequenceAFieldCarries() {
         JobStatus status = new JobStatus("job-1", "video-1", "https://o.example/a.mp4?REDACTED\u001b]0;x\u0007",
                 JobState.DEAD, -1, "failed at download", 1, "bad\u001b[31m red\nsecond line", Instant.EPOCH,
-                Instant.EPOCH);
+                Instant.EPOCH, "A page title\u001b[8m hidden");
         String printed = StatusCommand.describe(status);
-        assertThat(printed).doesNotContain("\u001b", "\u0007").contains("\\u001b]0;x\\u0007", "\\u001b[31m red\\u000asecond");
+        assertThat(printed).doesNotContain("\u001b", "\u0007")
+                .contains("\\u001b]0;x\\u0007", "\\u001b[31m red\\u000asecond", "title\\u001b[8m hidden");
         assertThat(printed.lines()).hasSize(3);
     }
 }
