@@ -45,7 +45,6 @@ public abstract class TransportContract {
     /** The intake of the workers these tests start; they work on stages past it. */
     private static final Intake INTAKE = new Intake("contract".getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
 
-
     /** A new connection to the broker under test; the suite closes every one it opens. */
     protected abstract Transport newTransport();
 
