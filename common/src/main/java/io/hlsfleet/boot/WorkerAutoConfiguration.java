@@ -107,7 +107,8 @@ public class WorkerAutoConfiguration {
             ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         StageWorker worker = new StageWorker(workerStage.stage(), workerStage.handler(), transport,
                 config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry,
-                JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()), Intake.from(settings, config));
+                JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()),
+                Intake.from(settings, config));
         return new StageWorkerLifecycle(worker,
                 settings.bind(FleetProperties.class).concurrency(workerStage.stage()), config);
     }

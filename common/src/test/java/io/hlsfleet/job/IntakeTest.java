@@ -17,7 +17,8 @@ class IntakeTest {
     void aSubmissionGetsAFreshJobIdTheVideoIdOfItsUrlAndNoOutputs() {
         Job submitted = decode("""
                 {"jobId": "../../etc", "videoId": "someone-elses-video", "sourceUrl": "https://x.example/mine.mp4",
-                 "stage": "UPLOAD", "attempt": 4, "outputs": {"source": "jobs/other/source", "ladder": "jobs/other/ladder"}}
+                 "stage": "UPLOAD", "attempt": 4,
+                 "outputs": {"source": "jobs/other/source", "ladder": "jobs/other/ladder"}}
                 """);
         Job admitted = intake.admit(submitted);
 

@@ -17,7 +17,8 @@ class SourceUrlsTest {
 
     @Test
     void urlsInsideTextAreRedacted() {
-        assertThat(SourceUrls.redactText("the origin answered HTTP 403 for https://o.example/a.mp4?sig=s3cr3t, expected 200"))
+        assertThat(SourceUrls.redactText(
+                "the origin answered HTTP 403 for https://o.example/a.mp4?sig=s3cr3t, expected 200"))
                 .isEqualTo("the origin answered HTTP 403 for https://o.example/a.mp4?REDACTED, expected 200");
         assertThat(SourceUrls.redactText("{\"sourceUrl\":\"http://u:p@o.example/a?k=v\"}"))
                 .isEqualTo("{\"sourceUrl\":\"http://REDACTED@o.example/a?REDACTED\"}");

@@ -43,9 +43,9 @@ class IntakeIdentityIT {
         Path otherSource = SyntheticClip.video(320, 180).seconds(2).fps("15").writeTo(tmp.resolve("other.mp4"));
         Path staging = Files.createDirectories(tmp.resolve("staging"));
         Path bucket = Files.createDirectories(tmp.resolve("bucket"));
-        Settings settings = new Settings(Map.of("HLSFLEET_ENCODE_PRESET", "ultrafast")::get);
+        Settings settings = Settings.of(Map.of("HLSFLEET_ENCODE_PRESET", "ultrafast"));
 
-        try (EmbeddedFleet fleet = new EmbeddedFleet(settings, staging, bucket, listener())) {
+        try (EmbeddedFleet fleet = new EmbeddedFleet(settings, List.of(), staging, bucket, listener())) {
             Job victim = Job.submit(victimSource.toString(), false);
             fleet.submit(victim);
             Job victimPublished = published.poll(3, TimeUnit.MINUTES);

@@ -54,17 +54,17 @@ class SecretsStayOutIT {
     void aPresignedUrlsSignatureAppearsInNoLogDeadLetterOrStatus() throws Exception {
         byte[] clip = Files.readAllBytes(SyntheticClip.video(320, 180).seconds(2).writeTo(tmp.resolve("clip.mp4")));
         ListAppender<ILoggingEvent> logs = captureLogs();
-        Settings settings = new Settings(Map.of(
+        Settings settings = Settings.of(Map.of(
                 "HLSFLEET_ENCODE_PRESET", "ultrafast",
                 "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8",
                 "HLSFLEET_DOWNLOAD_ATTEMPTS", "1",
                 "HLSFLEET_RETRY_DELAYS", "500ms",
-                "HLSFLEET_MAX_ATTEMPTS", "2")::get);
+                "HLSFLEET_MAX_ATTEMPTS", "2"));
         try (ScriptedOrigin origin = ScriptedOrigin.on("127.0.0.1")
                      .route("/signed.mp4", (request, out) -> ScriptedOrigin.respond(out, 200, Map.of(), clip))
                      .route("/flaky.mp4", (request, out) -> ScriptedOrigin.respond(out, 503, Map.of(), new byte[0]));
              RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL);
-             EmbeddedFleet fleet = new EmbeddedFleet(settings, Files.createDirectories(tmp.resolve("staging")),
+             EmbeddedFleet fleet = new EmbeddedFleet(settings, List.of(), Files.createDirectories(tmp.resolve("staging")),
                      tmp.resolve("bucket"), recording(new StatusRecorder(store)))) {
             List<Job> jobs = List.of(
                     Job.submit(origin.url("/signed.mp4") + QUERY, false),
