@@ -22,6 +22,8 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionNameStrategy;
 import org.springframework.beans.factory.ObjectProvider;
@@ -101,16 +103,37 @@ public class WorkerAutoConfiguration {
         return JobStatusStores.recorder(settings, config);
     }
 
+    /** The start-up check of the stores on S3 (see {@link StoreCheck}). */
+    @Bean
+    StartupCheck storeCheck(StagingArea staging, ObjectStore bucket) {
+        return new StoreCheck(staging, bucket);
+    }
+
+    /** The start-up check of the broker's version and features (see {@link BrokerCheck}). */
+    @Bean
+    StartupCheck brokerCheck(FleetConfig config) {
+        return new BrokerCheck(config);
+    }
+
+    /** Runs the start-up checks before the worker consumes; readiness component {@code startupChecks}. */
+    @Bean(destroyMethod = "close")
+    StartupGate startupChecks(List<StartupCheck> checks) {
+        return new StartupGate(checks, STARTUP_CHECK_RETRY);
+    }
+
+    /** How often failed start-up checks run again, so a fixed store or broker needs no restart. */
+    private static final Duration STARTUP_CHECK_RETRY = Duration.ofSeconds(15);
+
     @Bean
     public StageWorkerLifecycle stageWorkerLifecycle(WorkerStage workerStage, Transport transport, FleetConfig config,
             Settings settings, MeterRegistry registry, ObjectProvider<JobListener> listeners,
-            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, StartupGate startupGate) {
         StageWorker worker = new StageWorker(workerStage.stage(), workerStage.handler(), transport,
                 config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry,
                 JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()),
                 Intake.from(settings, config));
         return new StageWorkerLifecycle(worker,
-                settings.bind(FleetProperties.class).concurrency(workerStage.stage()), config);
+                settings.bind(FleetProperties.class).concurrency(workerStage.stage()), config, startupGate);
     }
 
     /**
@@ -165,30 +188,34 @@ public class WorkerAutoConfiguration {
     }
 
     /**
-     * Starts consuming once the application is up and, on SIGTERM, stops taking jobs and lets the
-     * ones in flight finish within the grace period before the transport closes.
+     * Starts consuming once the application is up and its start-up checks pass and, on SIGTERM,
+     * stops taking jobs and lets the ones in flight finish within the grace period before the
+     * transport closes.
      */
     public static final class StageWorkerLifecycle implements SmartLifecycle {
 
         final StageWorker worker;
         private final int concurrency;
         private final FleetConfig config;
+        private final StartupGate startupGate;
         private volatile boolean running;
 
-        StageWorkerLifecycle(StageWorker worker, int concurrency, FleetConfig config) {
+        StageWorkerLifecycle(StageWorker worker, int concurrency, FleetConfig config, StartupGate startupGate) {
             this.worker = worker;
             this.concurrency = concurrency;
             this.config = config;
+            this.startupGate = startupGate;
         }
 
         @Override
         public void start() {
-            worker.start(concurrency);
+            startupGate.open(() -> worker.start(concurrency));
             running = true;
         }
 
         @Override
         public void stop() {
+            startupGate.close();
             worker.stop(config.shutdownGrace());
             running = false;
         }

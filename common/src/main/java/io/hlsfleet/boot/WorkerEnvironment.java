@@ -17,7 +17,7 @@ import org.springframework.core.env.MapPropertySource;
  * <ul>
  *   <li>Health groups: liveness is the application's own state only, so a broker outage never
  *       gets a worker restarted; readiness adds the broker in use ({@code rabbit} or {@code redis}),
- *       the staging area and the bucket.</li>
+ *       the staging area, the bucket and the start-up checks ({@code startupChecks}).</li>
  *   <li>Logs: the job id, video id and trace id of the job a line is about, from the MDC;
  *       {@code HLSFLEET_LOG_JSON=true} switches the console to JSON (Elastic Common Schema),
  *       which carries the same MDC fields.</li>
@@ -57,8 +57,11 @@ public final class WorkerEnvironment implements EnvironmentPostProcessor {
         defaults.put("spring.rabbitmq.publisher-returns", "true");
         defaults.put("spring.rabbitmq.requested-heartbeat", "30s");
         defaults.put("management.endpoint.health.group.liveness.include", "livenessState");
-        defaults.put("management.endpoint.health.group.readiness.include", "readinessState," + brokerCheck + "staging,bucket");
+        defaults.put("management.endpoint.health.group.readiness.include", "readinessState," + brokerCheck + "staging,bucket,startupChecks");
         defaults.put("management.endpoint.health.group.readiness.show-components", "always");
+        // Why a worker is not ready (a failed start-up check, a store's answer) and the integrity
+        // mode of its stores are in the details; the actuator port is for the orchestrator and operators.
+        defaults.put("management.endpoint.health.group.readiness.show-details", "always");
 
         defaults.put("logging.pattern.correlation", CORRELATION);
         if (observability.logJson()) {

@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.Jedis;
@@ -20,22 +21,29 @@ public final class RedisServer implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final List<String> extraArguments;
     private Process process;
 
     /** A server started on a free port, its files under {@code dir}. */
     public RedisServer(Path dir) throws IOException, InterruptedException {
-        this(dir, freePort());
+        this(dir, List.of());
+    }
+
+    /** A started server with {@code extraArguments} as well, such as {@code --rename-command XAUTOCLAIM ""}. */
+    public RedisServer(Path dir, List<String> extraArguments) throws IOException, InterruptedException {
+        this(dir, freePort(), extraArguments);
         start();
     }
 
-    private RedisServer(Path dir, int port) throws IOException {
+    private RedisServer(Path dir, int port, List<String> extraArguments) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.port = port;
+        this.extraArguments = List.copyOf(extraArguments);
     }
 
     /** A server whose port is chosen but that is not started yet: a broker that is down. */
     public static RedisServer notStarted(Path dir) throws IOException {
-        return new RedisServer(dir, freePort());
+        return new RedisServer(dir, freePort(), List.of());
     }
 
     private static int freePort() throws IOException {
@@ -54,8 +62,11 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts the server (again, with its data) and waits until it answers. */
     public void start() throws IOException, InterruptedException {
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()))
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                "--dir", dir.toString()));
+        command.addAll(extraArguments);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
                 .start();

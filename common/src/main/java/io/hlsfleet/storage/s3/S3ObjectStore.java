@@ -1,11 +1,14 @@
 package io.hlsfleet.storage.s3;
 
 import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.LocalFiles;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.UUID;
 
 /**
  * A bucket on S3 or an S3-compatible server: {@code HLSFLEET_BUCKET=s3://bucket/prefix}. Every
@@ -29,6 +32,19 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     /** The integrity mode of uploads, as logged at start-up (see {@link S3Integrity}). */
     public String integrity() {
         return s3.integrity();
+    }
+
+    /**
+     * The start-up check: the bucket answers and a small object under {@code .hlsfleet-check/}
+     * goes up with the integrity mode in force, comes back intact and is deleted.
+     */
+    public void check() throws IOException {
+        Path scratch = Files.createTempDirectory("hlsfleet-store-check");
+        try {
+            s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()), scratch);
+        } finally {
+            LocalFiles.deleteRecursively(scratch);
+        }
     }
 
     @Override

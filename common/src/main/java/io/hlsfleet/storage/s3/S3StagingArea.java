@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -41,6 +42,19 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
     /** The integrity mode of uploads, as logged at start-up (see {@link S3Integrity}). */
     public String integrity() {
         return s3.integrity();
+    }
+
+    /**
+     * The start-up check: the bucket answers and a small object under {@code .hlsfleet-check/}
+     * goes up with the integrity mode in force, comes back intact and is deleted.
+     */
+    public void check() throws IOException {
+        Path checkDir = Files.createTempDirectory("hlsfleet-store-check");
+        try {
+            s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()), checkDir);
+        } finally {
+            LocalFiles.deleteRecursively(checkDir);
+        }
     }
 
     S3Settings settings() {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -253,6 +255,32 @@ final class S3Transfers implements AutoCloseable {
             throw failure("download", bucket, key, e);
         } finally {
             Files.deleteIfExists(partial);
+        }
+    }
+
+    /**
+     * The start-up check of a store: the bucket answers, and a small object under {@code key} goes
+     * up with the integrity mode in force, comes back intact and is deleted. A misconfiguration
+     * (endpoint, credentials, region, a store that refuses the checksum headers) fails here, once,
+     * with the store's words, instead of in every job.
+     */
+    void check(String bucket, String key, Path scratch) throws IOException {
+        try {
+            client.headBucket(b -> b.bucket(bucket));
+        } catch (SdkException e) {
+            throw failure("reach the bucket of", bucket, key, e);
+        }
+        byte[] content = ("hlsfleet store check " + UUID.randomUUID() + "\n").getBytes(StandardCharsets.UTF_8);
+        Path sent = Files.write(scratch.resolve("check-sent"), content);
+        Path received = scratch.resolve("check-received");
+        upload(bucket, key, sent, ContentTypes.OTHER, null);
+        try {
+            download(bucket, key, received);
+            if (!Arrays.equals(Files.readAllBytes(received), content)) {
+                throw new IOException("s3://" + bucket + "/" + key + " came back different from what was stored");
+            }
+        } finally {
+            delete(bucket, List.of(key));
         }
     }
 

@@ -1,0 +1,48 @@
+package io.hlsfleet.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.hlsfleet.testing.RedisServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker reads its broker's version and features before it consumes: pointed at a Redis that
+ * refuses a command the transport relies on (here XAUTOCLAIM, disabled with {@code rename-command}
+ * as some hardened or managed Redis services do), it stays alive but not ready, and says why.
+ */
+class BrokerFeaturesIT {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aWorkerOnARedisWithoutXautoclaimIsNotReadyAndSaysWhy() throws Exception {
+        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), List.of("--rename-command", "XAUTOCLAIM", ""))) {
+            Map<String, String> env = Map.of(
+                    "HLSFLEET_BROKER", "redis",
+                    "HLSFLEET_REDIS_URL", redis.url(),
+                    "HLSFLEET_STAGING", tmp.resolve("staging").toString(),
+                    "HLSFLEET_BUCKET", tmp.resolve("bucket").toUri().toString());
+            try (WorkerProcess download = WorkerProcess.start(Fleet.DOWNLOAD, env,
+                    WorkerProcess.logDirectory("BrokerFeaturesIT"))) {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                        .untilAsserted(() -> {
+                            HttpResponse<String> ready = download.get("/actuator/health/readiness");
+                            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+                            assertThat(ready.body()).contains("\"startupChecks\"", "does not accept XAUTOCLAIM",
+                                    "rename-command");
+                        });
+                assertThat(download.log()).contains("start-up check broker failed; this worker takes no jobs");
+                assertThat(download.log()).doesNotContain("worker consuming");
+                assertThat(download.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+}
