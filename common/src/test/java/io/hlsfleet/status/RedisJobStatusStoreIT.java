@@ -6,13 +6,14 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.testing.Brokers;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Job status through a real Redis, as the workers write it and the CLI reads it. */
 class RedisJobStatusStoreIT {
 
-    private static final String REDIS_URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
+    private static final String REDIS_URL = Brokers.redisUrl();
 
     @Test
     void recordsEachStateAndKeepsTheReason() throws Exception {

@@ -10,28 +10,127 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.MinIOContainer;
+import org.testcontainers.rabbitmq.RabbitMQContainer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Where the integration tests find their brokers: the hosts named by {@code RABBITMQ_HOST} and
- * {@code REDIS_URL} (a {@code redis://} URL or a bare host), else the local machine with the
- * brokers' default ports and credentials.
+ * Where the integration tests find their brokers, decided once per test JVM and said in the test
+ * output. Where a Docker engine answers (a contributor's laptop, most CI services), Testcontainers
+ * starts RabbitMQ at the version the deployment ships (management image), Redis and MinIO, so the
+ * RabbitMQ 4.x behaviour the fleet relies on is what the tests exercise. Where none answers, the
+ * local services: the hosts named by {@code RABBITMQ_HOST} and {@code REDIS_URL} (a
+ * {@code redis://} URL or a bare host), else the local machine with the brokers' default ports and
+ * credentials. {@code HLSFLEET_TESTCONTAINERS=false} keeps the local services even with Docker.
  *
  * <p>The fleet's RabbitMQ queues have fixed names, and workers running against the same broker
  * would consume a test's messages; {@link #isolatedRabbit} gives a test a virtual host of its own.
  */
 public final class Brokers {
 
+    /** The images deploy/docker-compose.yml and the Kubernetes overlays pin. */
+    public static final String RABBITMQ_IMAGE = "rabbitmq:4.1.4-management";
+    public static final String REDIS_IMAGE = "redis:7.4.5-alpine";
+    public static final String MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z";
+
+    private static final Logger log = LoggerFactory.getLogger(Brokers.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /**
+     * The brokers of this JVM.
+     *
+     * @param managementPort RabbitMQ's management API port
+     * @param s3 MinIO's endpoint, where the tests run in containers
+     */
+    private record Chosen(FleetConfig.RabbitSettings rabbit, int managementPort, String redisUrl,
+            Optional<S3Endpoint> s3, String description) {
+    }
+
+    /** An S3 server the tests did not start themselves, with its credentials. */
+    public record S3Endpoint(URI endpoint, String accessKey, String secretKey) {
+    }
+
+    /** Chosen on first use, so a test that needs no broker starts no container. */
+    private static final class Holder {
+        static final Chosen CHOSEN = choose();
+    }
 
     private Brokers() {
     }
 
-    public static FleetConfig.RabbitSettings rabbit() {
-        return new FleetConfig.RabbitSettings(env("RABBITMQ_HOST", "localhost"),
+    private static Chosen choose() {
+        Chosen chosen = useContainers() ? containers() : local();
+        // Printed as well as logged, so the choice is in every test's output whatever the log setup.
+        System.out.println("Brokers: " + chosen.description());
+        log.info("Brokers: {}", chosen.description());
+        return chosen;
+    }
+
+    private static boolean useContainers() {
+        if ("false".equalsIgnoreCase(env("HLSFLEET_TESTCONTAINERS", "true"))) {
+            return false;
+        }
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | LinkageError noDocker) {
+            return false;
+        }
+    }
+
+    /** Containers that live as long as the test JVM (Testcontainers' reaper removes them after it). */
+    @SuppressWarnings("resource")
+    private static Chosen containers() {
+        RabbitMQContainer rabbit = new RabbitMQContainer(RABBITMQ_IMAGE);
+        GenericContainer<?> redis = new GenericContainer<>(REDIS_IMAGE).withExposedPorts(6379);
+        MinIOContainer minio = new MinIOContainer(MINIO_IMAGE);
+        rabbit.start();
+        redis.start();
+        minio.start();
+        FleetConfig.RabbitSettings settings = new FleetConfig.RabbitSettings(rabbit.getHost(), rabbit.getAmqpPort(),
+                rabbit.getAdminUsername(), rabbit.getAdminPassword(), "/");
+        String redisUrl = "redis://" + redis.getHost() + ":" + redis.getMappedPort(6379);
+        S3Endpoint s3 = new S3Endpoint(URI.create(minio.getS3URL()), minio.getUserName(), minio.getPassword());
+        return new Chosen(settings, rabbit.getHttpPort(), redisUrl, Optional.of(s3),
+                "a Docker engine answered: Testcontainers runs " + RABBITMQ_IMAGE + " at " + settings.host() + ":"
+                        + settings.port() + ", " + REDIS_IMAGE + " at " + redisUrl + " and " + MINIO_IMAGE + " at "
+                        + minio.getS3URL());
+    }
+
+    private static Chosen local() {
+        FleetConfig.RabbitSettings rabbit = new FleetConfig.RabbitSettings(env("RABBITMQ_HOST", "localhost"),
                 Integer.parseInt(env("RABBITMQ_PORT", "5672")), env("RABBITMQ_USERNAME", "guest"),
                 env("RABBITMQ_PASSWORD", "guest"), env("RABBITMQ_VHOST", "/"));
+        int management = Integer.parseInt(env("RABBITMQ_MANAGEMENT_PORT", "15672"));
+        String url = env("REDIS_URL", "redis://localhost:6379");
+        String redisUrl = url.contains("://") ? url : "redis://" + url + (url.contains(":") ? "" : ":6379");
+        return new Chosen(rabbit, management, redisUrl, Optional.empty(),
+                "no Docker engine answered: the local services, RabbitMQ at " + rabbit.host() + ":" + rabbit.port()
+                        + " (management port " + management + ") and Redis at " + redisUrl);
+    }
+
+    /** What this JVM's tests run against, as the test output says it. */
+    public static String choice() {
+        return Holder.CHOSEN.description();
+    }
+
+    public static FleetConfig.RabbitSettings rabbit() {
+        return Holder.CHOSEN.rabbit();
+    }
+
+    /** The base URL of RabbitMQ's management API, such as {@code http://localhost:15672}. */
+    public static String rabbitManagementUrl() {
+        return "http://" + rabbit().host() + ":" + Holder.CHOSEN.managementPort();
+    }
+
+    /** MinIO's S3 endpoint where the tests run in containers; empty with the local services. */
+    public static Optional<S3Endpoint> s3() {
+        return Holder.CHOSEN.s3();
     }
 
     /**
@@ -58,7 +157,7 @@ public final class Brokers {
     }
 
     private static String managementApi(FleetConfig.RabbitSettings settings) {
-        return "http://" + settings.host() + ":" + env("RABBITMQ_MANAGEMENT_PORT", "15672") + "/api";
+        return rabbitManagementUrl() + "/api";
     }
 
     /** Closes every client connection to {@code virtualHost}, a test's own, as a network cut would. */
@@ -131,8 +230,7 @@ public final class Brokers {
     }
 
     public static String redisUrl() {
-        String url = env("REDIS_URL", "redis://localhost:6379");
-        return url.contains("://") ? url : "redis://" + url + (url.contains(":") ? "" : ":6379");
+        return Holder.CHOSEN.redisUrl();
     }
 
     private static String env(String name, String fallback) {

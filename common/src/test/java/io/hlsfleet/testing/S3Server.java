@@ -21,6 +21,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.BucketCannedACL;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
@@ -40,15 +41,21 @@ public final class S3Server implements AutoCloseable {
     public static final String LEGACY_VERSION = "2.7.0";
 
     private final URI endpoint;
+    private final StaticCredentialsProvider credentials;
     private final S3Client admin;
     private final AutoCloseable server;
 
     private S3Server(URI endpoint, AutoCloseable server) {
+        this(endpoint, CREDENTIALS, server);
+    }
+
+    private S3Server(URI endpoint, StaticCredentialsProvider credentials, AutoCloseable server) {
         this.endpoint = endpoint;
+        this.credentials = credentials;
         this.server = server;
-        // The admin client sends only what every store accepts, so it works against both servers.
+        // The admin client sends only what every store accepts, so it works against every server.
         this.admin = S3Client.builder().endpointOverride(endpoint).region(REGION).forcePathStyle(true)
-                .credentialsProvider(credentials())
+                .credentialsProvider(credentials)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .addPlugin(LegacyMd5Plugin.create())
@@ -118,6 +125,12 @@ public final class S3Server implements AutoCloseable {
         return new S3Server(endpoint, stop);
     }
 
+    /** A server that runs anyway, such as the MinIO of {@link Brokers#s3()}; closing leaves it running. */
+    public static S3Server attach(Brokers.S3Endpoint running) {
+        return new S3Server(running.endpoint(), StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(running.accessKey(), running.secretKey())), () -> { });
+    }
+
     private static void awaitListening(int port, Process process, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
@@ -141,6 +154,7 @@ public final class S3Server implements AutoCloseable {
     private static final StaticCredentialsProvider CREDENTIALS =
             StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
 
+    /** The credentials of S3Proxy, current or legacy. */
     public static StaticCredentialsProvider credentials() {
         return CREDENTIALS;
     }
@@ -150,8 +164,13 @@ public final class S3Server implements AutoCloseable {
         return admin;
     }
 
+    /** Creates {@code bucket}; one this server already has is left as it is. */
     public void createBucket(String bucket) {
-        admin.createBucket(b -> b.bucket(bucket));
+        try {
+            admin.createBucket(b -> b.bucket(bucket));
+        } catch (BucketAlreadyOwnedByYouException exists) {
+            // A server shared by the test run (MinIO in a container) keeps buckets between tests.
+        }
     }
 
     /** A bucket anyone may read over plain HTTP, as a CDN origin bucket is. */
@@ -178,7 +197,7 @@ public final class S3Server implements AutoCloseable {
     public S3Settings settings(Path scratchRoot, long multipartThreshold, ObjectCannedACL publishAcl,
             S3Integrity integrity) {
         return new S3Settings(true, 16, multipartThreshold, S3Settings.MIN_PART_SIZE, 3, 3, publishAcl, scratchRoot,
-                endpoint, REGION, credentials(), integrity);
+                endpoint, REGION, credentials, integrity);
     }
 
     /** The SDK's standard variables that point a worker process at this server. */
@@ -186,8 +205,8 @@ public final class S3Server implements AutoCloseable {
         return Map.of(
                 "AWS_ENDPOINT_URL_S3", endpoint.toString(),
                 "AWS_REGION", REGION.id(),
-                "AWS_ACCESS_KEY_ID", ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY", SECRET_KEY,
+                "AWS_ACCESS_KEY_ID", credentials.resolveCredentials().accessKeyId(),
+                "AWS_SECRET_ACCESS_KEY", credentials.resolveCredentials().secretAccessKey(),
                 "HLSFLEET_S3_PATH_STYLE", "true");
     }
 

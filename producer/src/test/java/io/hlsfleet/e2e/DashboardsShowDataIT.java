@@ -36,7 +36,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class DashboardsShowDataIT {
 
-    private static final String RABBITMQ_HOST = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration SCRAPE = Duration.ofSeconds(1);
 
@@ -63,7 +62,7 @@ class DashboardsShowDataIT {
     void everyDashboardPanelAndAlertExpressionHasData() throws Exception {
         assumeTrue(PrometheusServer.binary() != null, "prometheus is not installed (apt-get install prometheus)");
         try (RabbitVhost vhost = new RabbitVhost()) {
-            Map<String, String> env = vhost.fleetEnvironment(RABBITMQ_HOST, tmp);
+            Map<String, String> env = vhost.fleetEnvironment(tmp);
             env.put("HLSFLEET_QUEUE_METRICS_INTERVAL", "1s");
             run(env);
         }

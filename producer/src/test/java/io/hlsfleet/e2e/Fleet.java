@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -133,10 +134,16 @@ final class Fleet implements AutoCloseable {
 
     /** One worker of each stage with {@code overrides}, started side by side; returns them by module. */
     Map<String, WorkerProcess> startAll(Map<String, String> overrides) throws IOException, InterruptedException {
-        Map<String, String> workerEnv = new HashMap<>(env);
-        workerEnv.putAll(overrides);
+        return startAll(module -> overrides);
+    }
+
+    /** One worker of each stage with the overrides of its module, started side by side; returns them by module. */
+    Map<String, WorkerProcess> startAll(Function<String, Map<String, String>> overrides)
+            throws IOException, InterruptedException {
         Map<String, WorkerProcess> started = new HashMap<>();
         for (String module : WORKERS) {
+            Map<String, String> workerEnv = new HashMap<>(env);
+            workerEnv.putAll(overrides.apply(module));
             WorkerProcess worker = WorkerProcess.start(module, workerEnv, logs);
             workers.add(worker);
             started.put(module, worker);

@@ -63,10 +63,8 @@ interface FleetBroker extends AutoCloseable {
         }
     }
 
-    /** A throwaway virtual host on the RabbitMQ at {@code RABBITMQ_HOST} (default loopback). */
+    /** A throwaway virtual host on the RabbitMQ that {@link io.hlsfleet.testing.Brokers} chose. */
     final class Rabbit implements FleetBroker {
-
-        private static final String HOST = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
 
         private final RedisServer status;
         private final RabbitVhost vhost;
@@ -78,8 +76,9 @@ interface FleetBroker extends AutoCloseable {
 
         @Override
         public Map<String, String> env() {
-            return Map.of("HLSFLEET_BROKER", "rabbitmq", "SPRING_RABBITMQ_HOST", HOST,
-                    "SPRING_RABBITMQ_VIRTUAL_HOST", vhost.name(), "HLSFLEET_REDIS_URL", status.url());
+            Map<String, String> env = new HashMap<>(vhost.brokerEnvironment());
+            env.put("HLSFLEET_REDIS_URL", status.url());
+            return Map.copyOf(env);
         }
 
         /** Refused: other tests use the shared node; open the fleet with {@link Kind#openPrivate} instead. */

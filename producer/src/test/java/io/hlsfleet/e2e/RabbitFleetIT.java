@@ -7,6 +7,7 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.VideoId;
+import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.rabbit.RabbitTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,15 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RabbitFleetIT {
 
-    private static final String RABBITMQ_HOST = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
-
     @TempDir
     Path tmp;
 
     private Map<String, String> fleetEnv(RabbitVhost vhost) {
-        Map<String, String> env = vhost.fleetEnvironment(RABBITMQ_HOST, tmp);
+        Map<String, String> env = vhost.fleetEnvironment(tmp);
         // Job status goes to Redis, where hlsfleet status and watch read it.
-        env.put("HLSFLEET_REDIS_URL", System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379"));
+        env.put("HLSFLEET_REDIS_URL", Brokers.redisUrl());
         return env;
     }
 

@@ -1,5 +1,6 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.testing.Brokers;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -27,17 +28,27 @@ final class RabbitVhost implements AutoCloseable {
      * downloads from the loopback test origin allowed, the fastest x264 preset (these tests check
      * the pipeline, not picture quality) and 1 s retries.
      */
-    Map<String, String> fleetEnvironment(String host, Path dir) {
-        Map<String, String> env = new HashMap<>();
-        env.put("HLSFLEET_BROKER", "rabbitmq");
-        env.put("SPRING_RABBITMQ_HOST", host);
-        env.put("SPRING_RABBITMQ_VIRTUAL_HOST", name);
+    Map<String, String> fleetEnvironment(Path dir) {
+        Map<String, String> env = new HashMap<>(brokerEnvironment());
         env.put("HLSFLEET_STAGING", dir.resolve("staging").toString());
         env.put("HLSFLEET_BUCKET", dir.resolve("bucket").toUri().toString());
         env.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8");
         env.put("HLSFLEET_ENCODE_PRESET", "ultrafast");
         env.put("HLSFLEET_RETRY_DELAYS", "1s");
         return env;
+    }
+
+    /** The settings that point a worker at this vhost of the broker {@link Brokers} chose, management API included. */
+    Map<String, String> brokerEnvironment() {
+        FleetConfig.RabbitSettings rabbit = Brokers.rabbit();
+        return Map.of(
+                "HLSFLEET_BROKER", "rabbitmq",
+                "SPRING_RABBITMQ_HOST", rabbit.host(),
+                "SPRING_RABBITMQ_PORT", Integer.toString(rabbit.port()),
+                "SPRING_RABBITMQ_USERNAME", rabbit.username(),
+                "SPRING_RABBITMQ_PASSWORD", rabbit.password(),
+                "SPRING_RABBITMQ_VIRTUAL_HOST", name,
+                "HLSFLEET_RABBITMQ_MANAGEMENT_URL", Brokers.rabbitManagementUrl());
     }
 
     @Override

@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.hlsfleet.job.VideoId;
+import io.hlsfleet.status.JobState;
+import io.hlsfleet.status.JobStatus;
 import io.hlsfleet.testing.S3Server;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,42 +24,40 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * A fleet that shares no disk: staging and bucket on an S3 server (S3Proxy in this JVM, on
- * 127.0.0.1), the three workers as separate JVMs configured only through the SDK's standard
- * {@code AWS_*} variables, each with a scratch and temporary directory of its own, RabbitMQ as the
- * broker and the CLI submitting the URLs.
+ * Fleets that share no disk: staging and bucket on an S3 server, the three workers as separate
+ * JVMs configured only through the SDK's standard {@code AWS_*} variables and the documented
+ * {@code HLSFLEET_S3_*} settings, each with a scratch and temporary directory of its own, RabbitMQ
+ * as the broker and the CLI submitting the URLs. Two servers: the current S3Proxy with the
+ * defaults, and S3Proxy {@value S3Server#LEGACY_VERSION}, which refuses the SDK's flexible-checksum
+ * headers as many stores do, with the setting the README gives for such stores.
  */
 class S3FleetIT {
 
     @TempDir
     Path tmp;
 
-    private static final String RABBITMQ_HOST = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
-
-    private Map<String, String> fleetEnv(S3Server s3, RabbitVhost vhost) {
+    /** The settings every worker of an S3 fleet gets, on top of the fleet's and the server's. */
+    private static Map<String, String> s3Env(S3Server s3, Map<String, String> documented) {
         Map<String, String> env = new HashMap<>(s3.environment());
-        env.put("HLSFLEET_BROKER", "rabbitmq");
-        env.put("SPRING_RABBITMQ_HOST", RABBITMQ_HOST);
-        env.put("SPRING_RABBITMQ_VIRTUAL_HOST", vhost.name());
         env.put("HLSFLEET_STAGING", "s3://staging/fleet");
         env.put("HLSFLEET_BUCKET", "s3://cdn/hls");
         env.put("HLSFLEET_S3_ACL", "public-read");
-        // The test origin listens on loopback, which the download guard refuses unless allowed.
-        env.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8");
-        env.put("HLSFLEET_ENCODE_PRESET", "ultrafast");
-        env.put("HLSFLEET_RETRY_DELAYS", "1s");
+        env.putAll(documented);
         return env;
     }
 
-    /** The environment of one worker: the fleet's, plus local directories no other worker sees. */
-    private Map<String, String> workerEnv(Map<String, String> fleet, String module) throws Exception {
-        Path own = Files.createDirectories(tmp.resolve("machines").resolve(module));
-        Path javaTmp = Files.createDirectories(own.resolve("tmp"));
-        Map<String, String> env = new HashMap<>(fleet);
-        env.put("HLSFLEET_SCRATCH", own.resolve("scratch").toString());
-        env.put("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + javaTmp);
-        env.put("TMPDIR", javaTmp.toString());
-        return env;
+    /** Starts one worker of each stage, each with local directories no other worker sees. */
+    private Map<String, WorkerProcess> startWorkers(Fleet fleet) throws Exception {
+        Map<String, Map<String, String>> machines = new HashMap<>();
+        for (String module : Fleet.WORKERS) {
+            Path own = Files.createDirectories(tmp.resolve("machines").resolve(module));
+            Path javaTmp = Files.createDirectories(own.resolve("tmp"));
+            machines.put(module, Map.of(
+                    "HLSFLEET_SCRATCH", own.resolve("scratch").toString(),
+                    "JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + javaTmp,
+                    "TMPDIR", javaTmp.toString()));
+        }
+        return fleet.startAll(machines::get);
     }
 
     private static List<String> keys(S3Server s3, String bucket, String prefix) {
@@ -78,69 +76,100 @@ class S3FleetIT {
         return dir;
     }
 
+    /** Publishes two videos through {@code s3} and checks every ladder, the bucket's headers and that nothing is left over. */
+    private void publishesEveryVideo(Fleet fleet, S3Server s3) throws Exception {
+        List<Path> sources = List.of(
+                TestClips.generate(fleet.clips(), "alpha.mp4", 1920, 1080, 3),
+                TestClips.generate(fleet.clips(), "beta.mp4", 1280, 720, 2));
+        Map<String, WorkerProcess> workers = startWorkers(fleet);
+        List<String> urls = new ArrayList<>();
+        for (Path source : sources) {
+            urls.add(fleet.origin().url(source.getFileName().toString()));
+        }
+        assertThat(fleet.submit(urls)).hasSize(2);
+
+        WorkerProcess upload = workers.get(Fleet.UPLOAD);
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            for (String url : urls) {
+                assertThat(keys(s3, "cdn", "hls/" + VideoId.fromSource(url) + "/master.m3u8"))
+                        .as("master of %s; upload worker log:%n%s", url, upload.log()).hasSize(1);
+            }
+        });
+        String alpha = VideoId.fromSource(urls.get(0));
+        String beta = VideoId.fromSource(urls.get(1));
+        LadderVerifier.verify(download(s3, alpha), alpha, sources.get(0), List.of(360, 720, 1080));
+        LadderVerifier.verify(download(s3, beta), beta, sources.get(1), List.of(360, 720));
+
+        // Players read the bucket over plain HTTP.
+        HttpResponse<String> master = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                s3.objectUrl("cdn", "hls/" + alpha + "/master.m3u8")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(master.statusCode()).isEqualTo(200);
+        assertThat(master.headers().firstValue("Content-Type")).hasValue("application/vnd.apple.mpegurl");
+
+        // Staging holds nothing once the ladders are published, and no worker keeps scratch files.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(keys(s3, "staging", "")).as("staged objects").isEmpty());
+        for (String module : Fleet.WORKERS) {
+            Path scratch = tmp.resolve("machines").resolve(module).resolve("scratch");
+            assertThat(scratch).as("scratch of %s", module).isDirectory();
+            try (Stream<Path> files = Files.walk(scratch)) {
+                assertThat(files.filter(Files::isRegularFile).toList()).as("files in scratch of %s", module).isEmpty();
+            }
+        }
+        assertThat(upload.metrics()).contains("hlsfleet_stage_jobs_total{application=\"upload-worker\",failure=\"none\",outcome=\"succeeded\",stage=\"upload\"} 2.0");
+    }
+
+    private Fleet fleet(S3Server s3, String name, Map<String, String> documented) throws Exception {
+        s3.createBucket("staging");
+        s3.createBucket("cdn");
+        Fleet fleet = new Fleet(FleetBroker.Kind.RABBITMQ, tmp, name);
+        s3Env(s3, documented).forEach(fleet::set);
+        return fleet;
+    }
+
     @Test
-    void aFleetThatSharesNoDiskPublishesThroughS3() throws Exception {
-        try (S3Server s3 = S3Server.start(); RabbitVhost vhost = new RabbitVhost()) {
-            s3.createBucket("staging");
-            s3.createBucket("cdn");
-            Map<String, String> env = fleetEnv(s3, vhost);
-            Path clips = tmp.resolve("origin");
-            List<Path> sources = List.of(
-                    TestClips.generate(clips, "alpha.mp4", 1920, 1080, 3),
-                    TestClips.generate(clips, "beta.mp4", 1280, 720, 2));
-            Path logs = WorkerProcess.logDirectory("S3FleetIT");
+    void theCurrentS3ProxyWithTheDefaultsPublishesEveryVideoAndARefusalEndsItsJobAtOnce() throws Exception {
+        try (S3Server s3 = S3Server.start(); Fleet fleet = fleet(s3, "S3FleetIT-current", Map.of())) {
+            publishesEveryVideo(fleet, s3);
 
-            try (ClipOrigin origin = new ClipOrigin(clips);
-                 WorkerProcess download = WorkerProcess.start("download-worker", workerEnv(env, "download-worker"), logs);
-                 WorkerProcess encode = WorkerProcess.start("encode-worker", workerEnv(env, "encode-worker"), logs);
-                 WorkerProcess upload = WorkerProcess.start("upload-worker", workerEnv(env, "upload-worker"), logs)) {
-                for (WorkerProcess worker : List.of(download, encode, upload)) {
-                    worker.awaitHealthy(Duration.ofMinutes(3));
-                }
-                List<String> urls = new ArrayList<>();
-                for (Path source : sources) {
-                    urls.add(origin.url(source.getFileName().toString()));
-                }
+            // The bucket goes away under a running fleet: the store refuses the upload, and the job
+            // ends at once with the store's words and the setting to change, not after four attempts.
+            for (String key : keys(s3, "cdn", "")) {
+                s3.admin().deleteObject(b -> b.bucket("cdn").key(key));
+            }
+            s3.admin().deleteBucket(b -> b.bucket("cdn"));
+            Path gamma = TestClips.generate(fleet.clips(), "gamma.mp4", 640, 360, 2);
+            String url = fleet.origin().url(gamma.getFileName().toString());
+            fleet.submit(List.of(url));
+            JobStatus dead = fleet.awaitStatus(url, status -> status.state() == JobState.DEAD, Duration.ofMinutes(3));
+            assertThat(dead.reason()).contains("the S3 store refused to upload s3://cdn/hls/", "NoSuchBucket",
+                    "HLSFLEET_BUCKET");
+            assertThat(dead.attempt()).as("attempts of the refused job").isEqualTo(1);
+        }
+    }
 
-                List<String> submit = new ArrayList<>(List.of(Project.java(), "-jar", Project.jar("producer").toString(), "submit"));
-                submit.addAll(urls);
-                ProcessBuilder builder = new ProcessBuilder(submit).redirectError(tmp.resolve("submit.err").toFile());
-                builder.environment().putAll(env);
-                Process cli = builder.start();
-                String jobIds = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
-                assertThat(cli.exitValue()).as(Files.readString(tmp.resolve("submit.err"))).isZero();
-                assertThat(jobIds.lines().toList()).hasSize(2);
+    @Test
+    void s3proxy27WithTheDocumentedSettingsPublishesEveryVideo() throws Exception {
+        try (S3Server s3 = S3Server.startLegacy();
+             Fleet fleet = fleet(s3, "S3FleetIT-legacy", Map.of("HLSFLEET_S3_INTEGRITY", "md5"))) {
+            publishesEveryVideo(fleet, s3);
+        }
+    }
 
-                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    for (String url : urls) {
-                        assertThat(keys(s3, "cdn", "hls/" + VideoId.fromSource(url) + "/master.m3u8"))
-                                .as("master of %s; upload worker log:%n%s", url, upload.log()).hasSize(1);
-                    }
-                });
-
-                String alpha = VideoId.fromSource(urls.get(0));
-                String beta = VideoId.fromSource(urls.get(1));
-                LadderVerifier.verify(download(s3, alpha), alpha, sources.get(0), List.of(360, 720, 1080));
-                LadderVerifier.verify(download(s3, beta), beta, sources.get(1), List.of(360, 720));
-
-                // Players read the bucket over plain HTTP.
-                HttpResponse<String> master = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        s3.objectUrl("cdn", "hls/" + alpha + "/master.m3u8")).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(master.statusCode()).isEqualTo(200);
-                assertThat(master.headers().firstValue("Content-Type")).hasValue("application/vnd.apple.mpegurl");
-
-                // Staging holds nothing once the ladders are published, and no worker keeps scratch files.
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                        assertThat(keys(s3, "staging", "")).as("staged objects").isEmpty());
-                for (String module : List.of("download-worker", "encode-worker", "upload-worker")) {
-                    Path scratch = tmp.resolve("machines").resolve(module).resolve("scratch");
-                    assertThat(scratch).as("scratch of %s", module).isDirectory();
-                    try (Stream<Path> files = Files.walk(scratch)) {
-                        assertThat(files.filter(Files::isRegularFile).toList()).as("files in scratch of %s", module).isEmpty();
-                    }
-                }
-                assertThat(upload.metrics()).contains("hlsfleet_stage_jobs_total{application=\"upload-worker\",failure=\"none\",outcome=\"succeeded\",stage=\"upload\"} 2.0");
+    @Test
+    void aWorkerOnAStoreWithoutFlexibleChecksumsAndTheDefaultsIsNotReadyAndSaysWhy() throws Exception {
+        try (S3Server s3 = S3Server.startLegacy(); Fleet fleet = fleet(s3, "S3FleetIT-refused", Map.of())) {
+            Map<String, String> env = new HashMap<>(fleet.env());
+            try (WorkerProcess upload = WorkerProcess.start(Fleet.UPLOAD, env, fleet.logs())) {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                        .untilAsserted(() -> {
+                            HttpResponse<String> ready = upload.get("/actuator/health/readiness");
+                            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+                            assertThat(ready.body()).contains("\"startupChecks\"", "NotImplemented",
+                                    "HLSFLEET_S3_INTEGRITY=md5");
+                        });
+                assertThat(upload.log()).contains("start-up check stores failed; this worker takes no jobs");
+                assertThat(upload.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
             }
         }
     }

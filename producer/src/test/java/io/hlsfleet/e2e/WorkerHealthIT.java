@@ -3,6 +3,7 @@ package io.hlsfleet.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hlsfleet.testing.Brokers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,29 +27,31 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkerHealthIT {
 
-    private static final String RABBITMQ_HOST = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
-
     @TempDir
     Path tmp;
 
     @Test
     void readinessFollowsTheBrokerWhileLivenessStaysUp() throws Exception {
         try (RabbitVhost vhost = new RabbitVhost();
-             Relay relay = new Relay(RABBITMQ_HOST, 5672)) {
-            Map<String, String> env = Map.of(
-                    "HLSFLEET_BROKER", "rabbitmq",
+             Relay relay = new Relay(Brokers.rabbit().host(), Brokers.rabbit().port())) {
+            Map<String, String> env = new HashMap<>(vhost.brokerEnvironment());
+            env.putAll(Map.of(
                     "SPRING_RABBITMQ_HOST", "127.0.0.1",
                     "SPRING_RABBITMQ_PORT", Integer.toString(relay.port()),
-                    "SPRING_RABBITMQ_VIRTUAL_HOST", vhost.name(),
-                    "HLSFLEET_RABBITMQ_MANAGEMENT_URL", "http://" + RABBITMQ_HOST + ":15672",
                     "HLSFLEET_STAGING", tmp.resolve("staging").toString(),
                     "HLSFLEET_BUCKET", tmp.resolve("bucket").toUri().toString(),
-                    "HLSFLEET_SHUTDOWN_GRACE", "2s");
+                    "HLSFLEET_SHUTDOWN_GRACE", "2s"));
             try (WorkerProcess upload = WorkerProcess.start("upload-worker", env, WorkerProcess.logDirectory("WorkerHealthIT"))) {
                 upload.awaitHealthy(Duration.ofMinutes(2));
                 HttpResponse<String> ready = upload.get("/actuator/health/readiness");
                 assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
-                assertThat(ready.body()).contains("\"rabbit\"", "\"staging\"", "\"bucket\"", "\"readinessState\"");
+                assertThat(ready.body()).contains("\"rabbit\"", "\"staging\"", "\"bucket\"", "\"readinessState\"",
+                        "\"startupChecks\"");
+                // The broker's version, read at start; before 3.12 with the node setting to raise.
+                assertThat(ready.body()).containsPattern("\"version\":\"RabbitMQ [0-9]+\\.[0-9]+");
+                if (ready.body().matches("(?s).*RabbitMQ 3\\.(8|9|10|11)\\..*")) {
+                    assertThat(ready.body()).contains("consumer_timeout");
+                }
                 assertThat(upload.get("/actuator/health/liveness").body()).doesNotContain("rabbit");
 
                 relay.close();

@@ -2,15 +2,18 @@ package io.hlsfleet.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.testing.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,6 +103,18 @@ class S3IntegrityIT {
     @EnumSource(value = S3Integrity.class, names = {"MD5", "NONE"})
     void md5AndNoneWorkOnAStoreWithoutFlexibleChecksums(S3Integrity integrity) throws Exception {
         roundTrip(legacy, integrity);
+    }
+
+    @ParameterizedTest
+    @EnumSource(S3Integrity.class)
+    void everyModeWorksOnMinioWhereDockerRunsIt(S3Integrity integrity) throws Exception {
+        Optional<Brokers.S3Endpoint> minio = Brokers.s3();
+        assumeTrue(minio.isPresent(), "MinIO runs only where Brokers found a Docker engine: " + Brokers.choice());
+        try (S3Server server = S3Server.attach(minio.get())) {
+            server.createBucket("staging");
+            server.createBucket("cdn");
+            roundTrip(server, integrity);
+        }
     }
 
     @Test
