@@ -9,6 +9,9 @@ import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.testing.S3Server;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -73,8 +77,10 @@ class S3IntegrityIT {
         return dir;
     }
 
-    private void roundTrip(S3Server server, S3Integrity integrity) throws Exception {
-        S3Settings settings = server.settings(tmp.resolve("scratch"), S3Settings.MIN_PART_SIZE, null, integrity);
+    /** Stores, fetches, publishes, copies and deletes; {@code anonymousReads}: the server honours canned ACLs (MinIO does not). */
+    private void roundTrip(S3Server server, S3Integrity integrity, boolean anonymousReads) throws Exception {
+        S3Settings settings = server.settings(tmp.resolve("scratch"), S3Settings.MIN_PART_SIZE,
+                ObjectCannedACL.PUBLIC_READ, integrity);
         try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/" + integrity), settings);
              S3ObjectStore bucket = new S3ObjectStore(S3Location.parse("s3://cdn/" + integrity), settings)) {
             assertThat(staging.integrity()).startsWith(integrity.name().toLowerCase(java.util.Locale.ROOT));
@@ -87,6 +93,16 @@ class S3IntegrityIT {
                 assertThat(server.admin().getObjectAsBytes(b -> b.bucket("cdn").key(integrity + "/vid/" + name))
                         .asByteArray()).isEqualTo(Files.readAllBytes(ladder.resolve(name)));
             }
+            // The upload stage's server-side copy, with the published objects' ACL: players read them anonymously.
+            bucket.copyFrom(staging, "job/ladder/index.m3u8", "copied/index.m3u8", ContentTypes.of("index.m3u8"));
+            if (anonymousReads) {
+                HttpResponse<byte[]> anonymous = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        server.objectUrl("cdn", integrity + "/copied/index.m3u8")).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(anonymous.statusCode()).isEqualTo(200);
+                assertThat(anonymous.body()).isEqualTo(Files.readAllBytes(ladder.resolve("index.m3u8")));
+                assertThat(anonymous.headers().firstValue("Content-Type")).hasValue("application/vnd.apple.mpegurl");
+            }
             staging.delete("job");
             assertThat(server.admin().listObjectsV2(b -> b.bucket("staging").prefix(integrity + "/")).contents())
                     .extracting(S3Object::key).isEmpty();
@@ -96,13 +112,13 @@ class S3IntegrityIT {
     @ParameterizedTest
     @EnumSource(S3Integrity.class)
     void everyModeStoresFetchesAndDeletesOnTheCurrentServer(S3Integrity integrity) throws Exception {
-        roundTrip(current, integrity);
+        roundTrip(current, integrity, true);
     }
 
     @ParameterizedTest
     @EnumSource(value = S3Integrity.class, names = {"MD5", "NONE"})
     void md5AndNoneWorkOnAStoreWithoutFlexibleChecksums(S3Integrity integrity) throws Exception {
-        roundTrip(legacy, integrity);
+        roundTrip(legacy, integrity, true);
     }
 
     @ParameterizedTest
@@ -113,7 +129,7 @@ class S3IntegrityIT {
         try (S3Server server = S3Server.attach(minio.get())) {
             server.createBucket("staging");
             server.createBucket("cdn");
-            roundTrip(server, integrity);
+            roundTrip(server, integrity, false);
         }
     }
 
