@@ -1,11 +1,9 @@
 package io.hlsfleet.storage.s3;
 
 import io.hlsfleet.storage.ContentTypes;
-import io.hlsfleet.storage.LocalFiles;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.UUID;
@@ -39,12 +37,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      * goes up with the integrity mode in force, comes back intact and is deleted.
      */
     public void check() throws IOException {
-        Path scratch = Files.createTempDirectory("hlsfleet-store-check");
-        try {
-            s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()), scratch);
-        } finally {
-            LocalFiles.deleteRecursively(scratch);
-        }
+        s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()));
     }
 
     @Override

@@ -49,12 +49,7 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
      * goes up with the integrity mode in force, comes back intact and is deleted.
      */
     public void check() throws IOException {
-        Path checkDir = Files.createTempDirectory("hlsfleet-store-check");
-        try {
-            s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()), checkDir);
-        } finally {
-            LocalFiles.deleteRecursively(checkDir);
-        }
+        s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()));
     }
 
     S3Settings settings() {

@@ -1,6 +1,7 @@
 package io.hlsfleet.storage.s3;
 
 import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.LocalFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -264,23 +265,28 @@ final class S3Transfers implements AutoCloseable {
      * (endpoint, credentials, region, a store that refuses the checksum headers) fails here, once,
      * with the store's words, instead of in every job.
      */
-    void check(String bucket, String key, Path scratch) throws IOException {
+    void check(String bucket, String key) throws IOException {
         try {
             client.headBucket(b -> b.bucket(bucket));
         } catch (SdkException e) {
             throw failure("reach the bucket of", bucket, key, e);
         }
         byte[] content = ("hlsfleet store check " + UUID.randomUUID() + "\n").getBytes(StandardCharsets.UTF_8);
-        Path sent = Files.write(scratch.resolve("check-sent"), content);
-        Path received = scratch.resolve("check-received");
-        upload(bucket, key, sent, ContentTypes.OTHER, null);
+        Path scratch = Files.createTempDirectory("hlsfleet-store-check");
         try {
-            download(bucket, key, received);
-            if (!Arrays.equals(Files.readAllBytes(received), content)) {
-                throw new IOException("s3://" + bucket + "/" + key + " came back different from what was stored");
+            Path sent = Files.write(scratch.resolve("check-sent"), content);
+            Path received = scratch.resolve("check-received");
+            upload(bucket, key, sent, ContentTypes.OTHER, null);
+            try {
+                download(bucket, key, received);
+                if (!Arrays.equals(Files.readAllBytes(received), content)) {
+                    throw new IOException("s3://" + bucket + "/" + key + " came back different from what was stored");
+                }
+            } finally {
+                delete(bucket, List.of(key));
             }
         } finally {
-            delete(bucket, List.of(key));
+            LocalFiles.deleteRecursively(scratch);
         }
     }
 
