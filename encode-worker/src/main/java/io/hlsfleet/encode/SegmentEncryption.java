@@ -5,6 +5,7 @@ import io.hlsfleet.config.StorageProperties;
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.Stores;
+import io.hlsfleet.storage.s3.S3Location;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,23 +71,48 @@ public final class SegmentEncryption {
                     + "in the playlists, with {videoId}) and HLSFLEET_ENCRYPTION_KEY_STORE (where keys are written)");
         }
         String bucket = settings.bind(StorageProperties.class).bucket();
-        if (sameLocation(store, bucket) && !encryption.encryptionKeysInBucket()) {
-            throw new IllegalArgumentException("HLSFLEET_ENCRYPTION_KEY_STORE is the public bucket: anyone could fetch the "
-                    + "keys. Use a private store, or set HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET=true to accept that");
+        if (overlaps(store, bucket) && !encryption.encryptionKeysInBucket()) {
+            throw new IllegalArgumentException("HLSFLEET_ENCRYPTION_KEY_STORE is inside the public bucket (or holds it): "
+                    + "anyone could fetch the keys. Use a private store, or set HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET=true"
+                    + " to accept that");
         }
         return new SegmentEncryption(uri, Stores.bucket(store, settings));
     }
 
-    private static boolean sameLocation(String a, String b) {
-        return normalize(a).equals(normalize(b));
+    /**
+     * True if one location lies inside the other, compared as locations rather than strings: the
+     * same bucket with one key prefix a path prefix of the other ({@code s3://cdn/hls/keys} lies in
+     * {@code s3://cdn/hls}), or one directory inside the other once both are absolute and normalized.
+     */
+    static boolean overlaps(String a, String b) {
+        boolean s3 = isS3(a);
+        if (s3 != isS3(b)) {
+            return false;
+        }
+        if (s3) {
+            S3Location x = S3Location.parse(a.strip());
+            S3Location y = S3Location.parse(b.strip());
+            return x.bucket().equals(y.bucket()) && (within(x.prefix(), y.prefix()) || within(y.prefix(), x.prefix()));
+        }
+        Path x = localPath(a);
+        Path y = localPath(b);
+        return x.startsWith(y) || y.startsWith(x);
     }
 
-    private static String normalize(String location) {
-        String value = location.strip().replaceAll("/+$", "");
+    private static boolean isS3(String location) {
+        return location.strip().toLowerCase(Locale.ROOT).startsWith("s3://");
+    }
+
+    private static boolean within(String prefix, String outer) {
+        return outer.isEmpty() || prefix.equals(outer) || prefix.startsWith(outer + "/");
+    }
+
+    private static Path localPath(String location) {
+        String value = location.strip();
         if (value.startsWith("file:")) {
             value = value.replaceFirst("^file:(//)?", "");
         }
-        return value.startsWith("s3://") ? value : Path.of(value).toAbsolutePath().normalize().toString();
+        return Path.of(value).toAbsolutePath().normalize();
     }
 
     public boolean enabled() {
