@@ -22,7 +22,10 @@ try {
     page.on('console', message => { if (message.type() === 'error') console.push(message.text()); });
     page.on('pageerror', error => console.push(error.message));
     await page.goto(pageUrl);
-    const report = await page.evaluate(([p, m]) => window.checkLadder(p, m), [player, master]);
+    // "storyboard=MASTER_URL" checks the ladder's thumbnails track instead of its playback.
+    const report = await page.evaluate(([p, m]) => p === 'storyboard'
+      ? window.checkStoryboard(m, new URL('storyboard/thumbnails.vtt', m).href, [0.5, 1.5, 2.5, 4.5])
+      : window.checkLadder(p, m), [player, master]);
     report.master = master;
     report.consoleErrors = console;
     process.stdout.write(JSON.stringify(report) + '\n');

@@ -1,7 +1,9 @@
 package io.hlsfleet.status;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One job's latest known state.
@@ -12,8 +14,16 @@ import java.time.Instant;
  * @param reason why the job is retrying or dead
  * @param title the video's title, once the download stage found it on the web page the job named;
  *     null for media URLs and files
+ * @param pictures the poster and storyboard files beside the master playlist, once the encoder made them
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(String jobId, String videoId, String source, JobState state, int percent, String detail,
-        int attempt, String reason, Instant submittedAt, Instant updatedAt, String title) {
+        int attempt, String reason, Instant submittedAt, Instant updatedAt, String title, List<String> pictures) {
+
+    /** A status without pictures (before the encode stage, or from a worker that makes none). */
+    public JobStatus(String jobId, String videoId, String source, JobState state, int percent, String detail,
+            int attempt, String reason, Instant submittedAt, Instant updatedAt, String title) {
+        this(jobId, videoId, source, state, percent, detail, attempt, reason, submittedAt, updatedAt, title, null);
+    }
 }

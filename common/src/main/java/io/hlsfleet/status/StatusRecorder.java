@@ -85,7 +85,8 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         try {
             store.save(new JobStatus(job.jobId(), job.videoId(), SourceUrls.redact(job.sourceUrl()), state, percent,
                     detail, job.attempt(), reason, job.submittedAt(), Instant.now(),
-                    job.outputs().page() == null ? null : job.outputs().page().title()));
+                    job.outputs().page() == null ? null : job.outputs().page().title(),
+                    job.outputs().pictures()));
         } catch (RuntimeException e) {
             log.warn("could not record the status of job {}: {}", job.jobId(), e.getMessage());
         }

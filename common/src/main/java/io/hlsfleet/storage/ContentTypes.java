@@ -21,6 +21,10 @@ public final class ContentTypes {
     public static final Kind MP4_INIT = new Kind("video/mp4", "public, max-age=31536000, immutable");
     public static final Kind WEBVTT_SEGMENT = new Kind("text/vtt; charset=utf-8", "public, max-age=31536000, immutable");
     public static final Kind KEY = new Kind("application/octet-stream", "private, max-age=60");
+    /** Poster and storyboard: same names on a republish, so cached briefly like the playlists. */
+    public static final Kind JPEG = new Kind("image/jpeg", "public, max-age=300");
+    public static final Kind WEBP = new Kind("image/webp", "public, max-age=300");
+    public static final Kind WEBVTT = new Kind("text/vtt", "public, max-age=300");
     public static final Kind OTHER = new Kind("application/octet-stream", "public, max-age=300");
 
     public static Kind of(String fileName) {
@@ -42,6 +46,15 @@ public final class ContentTypes {
         }
         if (name.endsWith(".key")) {
             return KEY;
+        }
+        if (name.endsWith(".jpg")) {
+            return JPEG;
+        }
+        if (name.endsWith(".webp")) {
+            return WEBP;
+        }
+        if (name.endsWith(".vtt")) {
+            return WEBVTT;
         }
         return OTHER;
     }

@@ -25,12 +25,14 @@ import java.util.Locale;
  * @param timeLimitFactor {@code HLSFLEET_ENCODE_TIME_LIMIT_FACTOR}: the overall limit is this many
  *        times the source's duration (when that is more than the minimum)
  * @param videoChain deinterlacing and tone mapping, see {@link VideoChain.Settings}
+ * @param pictures poster and storyboard, see {@link Pictures.Settings}
  * @param timeLimitCap the longest any encode may take whatever the source, or null; see {@link #within}
  * @param renditions keyframe interval and how audio and subtitles are published
  */
 public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String preset, boolean presetOverride,
         String x264Params, LadderProfile profile, Admission.Limits limits, Duration stallTimeout,
-        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain, Duration timeLimitCap,
+        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain, Pictures.Settings pictures,
+        Duration timeLimitCap,
         Renditions renditions) {
 
     /**
@@ -96,6 +98,7 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
                 encode.minTimeLimit(),
                 encode.timeLimitFactor(),
                 VideoChain.Settings.from(encode),
+                Pictures.Settings.from(settings.bind(PicturesProperties.class)),
                 null,
                 Renditions.from(encode, profile));
     }
@@ -116,7 +119,7 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
                     + " their worker: raise the consumer timeout or lower the limits");
         }
         return new EncodeSettings(ffmpeg, ffprobe, threads, preset, presetOverride, x264Params, profile, limits,
-                stallTimeout, minTimeLimit, timeLimitFactor, videoChain, cap, renditions);
+                stallTimeout, minTimeLimit, timeLimitFactor, videoChain, pictures, cap, renditions);
     }
 
     /** The longest encode these settings allow: the limit of the longest source admission lets in. */

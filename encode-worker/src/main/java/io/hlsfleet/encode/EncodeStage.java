@@ -53,14 +53,14 @@ public final class EncodeStage implements StageHandler {
             MediaInfo media = prober.probe(source);
             Path ladder = scratch.resolve("ladder");
             SegmentEncryption.VideoKey videoKey = encryption.enabled() ? encryption.newKey(job.videoId()) : null;
-            encoder.encode(source, media, ladder, context, videoKey);
+            LadderEncoder.Result result = encoder.encode(source, media, ladder, context, videoKey);
             if (videoKey != null) {
                 encryption.storeKey(videoKey, scratch);
             }
             LadderCheck.verify(ladder);
             String key = StagingKeys.ladder(job, StagingKeys.newAttempt());
             staging.store(key, ladder);
-            return job.outputs().withLadder(key, media.durationSeconds());
+            return job.outputs().withLadder(key, media.durationSeconds()).withPictures(result.pictures());
         } catch (IOException e) {
             throw diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
         } finally {

@@ -30,15 +30,23 @@ final class FfmpegLadderCommand {
                 "-i", "file:" + source.toAbsolutePath()));
 
         // ffmpeg applies a rotation flag while decoding, so the graph sees the displayed picture.
+        boolean pictures = settings.pictures().enabled();
         StringBuilder graph = new StringBuilder("[0:").append(media.videoStream()).append(']')
-                .append(VideoChain.filters(media, settings.videoChain())).append("split=").append(variants.size());
+                .append(VideoChain.filters(media, settings.videoChain())).append("split=")
+                .append(variants.size() + (pictures ? 2 : 0));
         for (int i = 0; i < variants.size(); i++) {
             graph.append("[s").append(i).append(']');
+        }
+        if (pictures) {
+            graph.append("[poster][thumbs]");
         }
         for (int i = 0; i < variants.size(); i++) {
             PlannedVariant v = variants.get(i);
             graph.append(";[s").append(i).append("]scale=").append(v.width()).append(':').append(v.height())
                     .append(":flags=bicubic,setsar=1,format=yuv420p[v").append(i).append(']');
+        }
+        if (pictures) {
+            graph.append(Pictures.graph(media, settings.pictures()));
         }
         cmd.addAll(List.of("-filter_complex", graph.toString()));
 
@@ -86,7 +94,11 @@ final class FfmpegLadderCommand {
             cmd.addAll(List.of("-x264-params", settings.x264Params()));
         }
         if (muxedAudio || !audio.isEmpty()) {
-            cmd.addAll(List.of("-c:a", "aac", "-b:a", profile.audioKbps() + "k", "-ac", "2"));
+            // Audio that starts after the video is padded with silence from the video's start (audio
+            // starting before it is met by video that repeats its first frame), so every rung's audio
+            // and video start together and stay in sync.
+            cmd.addAll(List.of("-c:a", "aac", "-b:a", profile.audioKbps() + "k", "-ac", "2",
+                    "-af", "aresample=async=1:first_pts=0"));
         }
         Container container = profile.container();
         cmd.addAll(List.of(
@@ -104,6 +116,9 @@ final class FfmpegLadderCommand {
         for (int k = 0; k < media.subtitles().size(); k++) {
             cmd.addAll(List.of("-map", "0:" + media.subtitles().get(k).stream(), "-c:s", "webvtt", "-f", "webvtt",
                     outDir.resolve(subtitleFolder(k)).resolve(WHOLE_SUBTITLES).toString()));
+        }
+        if (pictures) {
+            cmd.addAll(Pictures.outputs(outDir));
         }
         return cmd;
     }

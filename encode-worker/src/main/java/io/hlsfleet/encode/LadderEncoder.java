@@ -40,8 +40,12 @@ public final class LadderEncoder {
         this.metrics = metrics;
     }
 
-    /** What one encode produced and cost. */
-    public record Result(List<PlannedVariant> variants, double wallSeconds, double cpuSeconds) {
+    /**
+     * What one encode produced and cost.
+     *
+     * @param pictures the poster and storyboard files written beside the master, relative to it
+     */
+    public record Result(List<PlannedVariant> variants, double wallSeconds, double cpuSeconds, List<String> pictures) {
     }
 
     /** Writes the ladder for {@code source} into {@code outDir}. */
@@ -68,8 +72,18 @@ public final class LadderEncoder {
             Files.createDirectories(outDir.resolve(FfmpegLadderCommand.subtitleFolder(k)));
         }
         checkFreeSpace(outDir, media, variants);
+        Path pictureWork = Files.createDirectories(Pictures.workDir(outDir));
         long started = System.nanoTime();
-        double cpu = runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media, context);
+        double cpu;
+        List<String> pictures = List.of();
+        try {
+            cpu = runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media, context);
+            if (settings.pictures().enabled()) {
+                pictures = Pictures.finish(outDir, media, settings.pictures(), settings.ffmpeg());
+            }
+        } finally {
+            Pictures.deleteTree(pictureWork);
+        }
         double wall = (System.nanoTime() - started) / 1e9;
 
         List<MasterPlaylist.VariantStats> stats = new ArrayList<>();
@@ -119,7 +133,7 @@ public final class LadderEncoder {
             context.progress(1, String.join("; ", media.leftOut()));
         }
         metrics.record(media.durationSeconds(), wall, cpu);
-        return new Result(variants, wall, cpu);
+        return new Result(variants, wall, cpu, pictures);
     }
 
     /** RFC 6381 codec of the AAC-LC audio the encoder writes. */

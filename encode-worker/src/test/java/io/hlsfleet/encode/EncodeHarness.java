@@ -27,6 +27,7 @@ final class EncodeHarness {
     private final LocalStagingArea staging;
     private final Path clipDir;
     private int jobs;
+    private StageOutputs lastOutputs;
 
     EncodeHarness(Path dir) throws Exception {
         this.staging = new LocalStagingArea(dir.resolve("staging"));
@@ -53,11 +54,17 @@ final class EncodeHarness {
         Job job = stage(clip);
         EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), encryption);
         StageOutputs outputs = stage.process(job, NO_PROGRESS);
+        lastOutputs = outputs;
         assertThat(outputs.ladder()).isNotNull();
         assertThat(outputs.durationSeconds()).isPositive();
         Path ladder = staging.fetch(outputs.ladder(), clipDir);
         assertThat(ladder.resolve("master.m3u8")).isRegularFile();
         return ladder;
+    }
+
+    /** What the last successful {@link #encode} handed to the next stage. */
+    StageOutputs lastOutputs() {
+        return lastOutputs;
     }
 
     /** Runs the stage on a file that must be refused; returns the failure. */

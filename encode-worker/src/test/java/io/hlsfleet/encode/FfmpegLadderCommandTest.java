@@ -34,7 +34,7 @@ class FfmpegLadderCommandTest {
     @Test
     void oneDecodeSplitIntoEveryVariantWithKeyframesOnSegmentBoundaries() {
         List<String> cmd = command(EncodeHarness.settings(), new MediaInfo("mov,mp4", 1920, 1080, 10, 30, 0, 2));
-        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=3[s0][s1][s2];")
+        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=5[s0][s1][s2][poster][thumbs];")
                 .contains("[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]")
                 .contains("[s2]scale=1920:1080");
         assertThat(after(cmd, "-force_key_frames")).isEqualTo("expr:gte(t,n_forced*2)");

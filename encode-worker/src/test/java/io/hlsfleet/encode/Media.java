@@ -22,6 +22,9 @@ final class Media {
 
     private static final Pattern PSNR = Pattern.compile("PSNR .* average:(inf|[0-9.]+)");
 
+    private static final Pattern PTS_TIME = Pattern.compile("pts_time:(-?[0-9.]+)");
+    private static final Pattern METADATA_VALUE = Pattern.compile("lavfi\\.[A-Za-z_.]+=(-?[0-9.]+|-?inf)");
+
     private Media() {
     }
 
@@ -64,6 +67,46 @@ final class Media {
         Matcher m = PSNR.matcher(log);
         assertThat(m.find()).as("PSNR of %s and %s", a, b).isTrue();
         return m.group(1).equals("inf") ? 100 : Double.parseDouble(m.group(1));
+    }
+
+    /** When the first stream of a kind ({@code v} or {@code a}) starts, in the file's own clock. */
+    static double startTime(Path file, String kind) throws IOException, InterruptedException {
+        // A playlist lists its streams under its program too: the first line is enough.
+        return Double.parseDouble(run(List.of("ffprobe", "-v", "error", "-select_streams", kind + ":0", "-show_entries",
+                "stream=start_time", "-of", "csv=p=0", file.toString()), false).strip().lines().findFirst().orElse(""));
+    }
+
+    /** Time (file clock) of the first video frame whose mean brightness is above mid-grey. */
+    static double firstFlash(Path file) throws IOException, InterruptedException {
+        return firstAbove(file, "v", "signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG", 128);
+    }
+
+    /** Time (file clock) of the first millisecond of audio louder than -30 dBFS. */
+    static double firstBeep(Path file) throws IOException, InterruptedException {
+        return firstAbove(file, "a", "asetnsamples=n=48,astats=metadata=1:reset=1,"
+                + "ametadata=mode=print:key=lavfi.astats.Overall.Peak_level", -30);
+    }
+
+    /**
+     * Runs a filter that prints one value per frame ({@code metadata=mode=print}) with the file's
+     * own timestamps kept, and returns the time of the first frame whose value is above the threshold.
+     */
+    private static double firstAbove(Path file, String kind, String filter, double threshold)
+            throws IOException, InterruptedException {
+        String log = run(List.of("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-copyts", "-i", file.toString(),
+                "-map", "0:" + kind + ":0", kind.equals("v") ? "-vf" : "-af", filter, "-f", "null", "-"), true);
+        double time = Double.NaN;
+        for (String line : log.lines().toList()) {
+            Matcher at = PTS_TIME.matcher(line);
+            if (at.find()) {
+                time = Double.parseDouble(at.group(1));
+            }
+            Matcher value = METADATA_VALUE.matcher(line);
+            if (value.find() && !value.group(1).contains("inf") && Double.parseDouble(value.group(1)) > threshold) {
+                return time;
+            }
+        }
+        throw new AssertionError("no " + (kind.equals("v") ? "flash" : "beep") + " found in " + file);
     }
 
     /** Runs a command that must succeed; returns its standard output, or its error output when asked. */

@@ -43,7 +43,7 @@ final class PlayerHarness implements AutoCloseable {
     private static final Map<String, String> TYPES = Map.of(
             "m3u8", "application/vnd.apple.mpegurl", "ts", "video/mp2t", "m4s", "video/iso.segment",
             "mp4", "video/mp4", "vtt", "text/vtt", "js", "text/javascript", "html", "text/html; charset=utf-8",
-            "key", "application/octet-stream", "aac", "audio/aac");
+            "key", "application/octet-stream", "aac", "audio/aac", "jpg", "image/jpeg");
 
     private final HttpServer server;
     private final Path site;
@@ -69,11 +69,29 @@ final class PlayerHarness implements AutoCloseable {
 
     /** Plays {@code master} (a path below the site folder) in every player; one report per player. */
     List<JsonNode> play(String master) throws IOException, InterruptedException {
+        List<String> checks = new ArrayList<>();
+        for (String player : PLAYERS) {
+            checks.add(player + "=" + url(master));
+        }
+        List<JsonNode> reports = run(checks);
+        if (reports.size() != PLAYERS.size()) {
+            throw new AssertionError("expected one report per player, got: " + reports);
+        }
+        return reports;
+    }
+
+    /**
+     * Loads {@code master} in Shaka Player with its storyboard ({@code storyboard/thumbnails.vtt}
+     * beside it) as a thumbnails track, and reports the thumbnail it picks at 0.5, 1.5, 2.5 and 4.5 s.
+     */
+    JsonNode storyboard(String master) throws IOException, InterruptedException {
+        return run(List.of("storyboard=" + url(master))).getFirst();
+    }
+
+    private List<JsonNode> run(List<String> checks) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("node", PLAYERS_DIR.resolve("run.mjs").toString(), CHROMIUM,
                 "http://127.0.0.1:" + server.getAddress().getPort() + "/players/page.html"));
-        for (String player : PLAYERS) {
-            command.add(player + "=" + url(master));
-        }
+        command.addAll(checks);
         Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!node.waitFor(5, TimeUnit.MINUTES)) {
@@ -87,8 +105,8 @@ final class PlayerHarness implements AutoCloseable {
         for (String line : out.lines().filter(l -> l.startsWith("{")).toList()) {
             reports.add(JSON.readTree(line));
         }
-        if (reports.size() != PLAYERS.size()) {
-            throw new AssertionError("expected one report per player, got: " + out);
+        if (reports.size() != checks.size()) {
+            throw new AssertionError("expected one report per check, got: " + out);
         }
         return reports;
     }

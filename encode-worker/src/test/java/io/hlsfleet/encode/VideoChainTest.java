@@ -29,14 +29,14 @@ class VideoChainTest {
     @Test
     void progressiveSdrSourceGoesStraightToTheSplit() {
         List<String> cmd = command(EncodeHarness.settings(), media(MediaInfo.Picture.PROGRESSIVE_SDR));
-        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=3").doesNotContain("bwdif", "zscale", "tonemap");
+        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=5").doesNotContain("bwdif", "zscale", "tonemap");
         assertThat(cmd).doesNotContain("-color_trc");
     }
 
     @Test
     void interlacedSourceIsDeinterlacedOnceBeforeTheSplitAtFrameRate() {
         List<String> cmd = command(EncodeHarness.settings(), media(TFF));
-        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]bwdif=mode=send_frame:parity=tff:deint=all,split=3");
+        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]bwdif=mode=send_frame:parity=tff:deint=all,split=5");
         assertThat(after(cmd, "-g")).isEqualTo("50");
     }
 
@@ -45,7 +45,7 @@ class VideoChainTest {
         EncodeSettings field = EncodeHarness.settings("HLSFLEET_ENCODE_DEINTERLACE_RATE", "field");
         MediaInfo bff = media(TFF.withScan(MediaInfo.Scan.BOTTOM_FIELD_FIRST));
         List<String> cmd = command(field, bff);
-        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]bwdif=mode=send_field:parity=bff:deint=all,split=3");
+        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]bwdif=mode=send_field:parity=bff:deint=all,split=5");
         assertThat(after(cmd, "-g")).isEqualTo("100");
         assertThat(VideoChain.frameRate(bff, field.videoChain())).isEqualTo(50);
     }
@@ -57,7 +57,7 @@ class VideoChainTest {
         List<String> cmd = command(EncodeHarness.settings("HLSFLEET_ENCODE_TONEMAP", "hable"), hlg);
         assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]zscale=tin=arib-std-b67:pin=bt2020:min=bt2020nc"
                 + ":rin=limited:t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,"
-                + "zscale=t=bt709:m=bt709:r=limited,format=yuv420p,split=3");
+                + "zscale=t=bt709:m=bt709:r=limited,format=yuv420p,split=5");
         assertThat(cmd).containsSubsequence("-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709");
 
         MediaInfo pq = media(new MediaInfo.Picture(MediaInfo.Scan.PROGRESSIVE, MediaInfo.Transfer.PQ, "", "", true));

@@ -69,8 +69,9 @@ final class StatusCommand implements Callable<Integer> {
         String attempt = s.attempt() > 1 ? " (attempt " + s.attempt() + ")" : "";
         String detail = s.detail() == null || s.detail().isEmpty() ? "" : "  " + Printable.of(s.detail());
         String reason = Optional.ofNullable(s.reason()).map(r -> "\n    reason: " + Printable.of(r)).orElse("");
-        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s", Printable.of(s.jobId()),
+        String pictures = s.pictures() == null ? "" : "\n    pictures: " + String.join(", ", s.pictures());
+        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s%s", Printable.of(s.jobId()),
                 s.state().name().toLowerCase(Locale.ROOT), progress, attempt, name(s), detail,
-                Printable.of(s.source()), s.updatedAt(), reason).replace("\n\n", "\n");
+                Printable.of(s.source()), s.updatedAt(), reason, pictures).replace("\n\n", "\n");
     }
 }

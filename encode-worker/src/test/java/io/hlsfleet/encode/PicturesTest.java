@@ -1,0 +1,50 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PicturesTest {
+
+    @Test
+    void settingsAndTheirDefaults() {
+        assertThat(EncodeHarness.settings().pictures()).isEqualTo(Pictures.Settings.DEFAULT);
+        Pictures.Settings s = EncodeHarness.settings("HLSFLEET_PICTURES_STORYBOARD_GRID", "10x4", "HLSFLEET_PICTURES_STORYBOARD_INTERVAL",
+                "2s", "HLSFLEET_PICTURES_POSTER_HEIGHT", "480", "HLSFLEET_PICTURES_ENABLED", "false").pictures();
+        assertThat(s).isEqualTo(new Pictures.Settings(false, 480, Duration.ofSeconds(2), 160, 10, 4));
+        assertThatThrownBy(() -> EncodeHarness.settings("HLSFLEET_PICTURES_STORYBOARD_GRID", "ten"))
+                .hasMessageContaining("HLSFLEET_PICTURES_STORYBOARD_GRID=ten is not COLUMNSxROWS");
+    }
+
+    @Test
+    void sizesFollowTheDisplayedPictureAndNeverUpscaleThePoster() {
+        Pictures.Sizes hd = Pictures.Sizes.of(new MediaInfo("mov", 1920, 1080, 60, 25, 0, 1), Pictures.Settings.DEFAULT);
+        assertThat(hd).isEqualTo(new Pictures.Sizes(1280, 720, 160, 90));
+        Pictures.Sizes portrait = Pictures.Sizes.of(new MediaInfo("mov", 360, 640, 60, 25, 0, 1), Pictures.Settings.DEFAULT);
+        assertThat(portrait).isEqualTo(new Pictures.Sizes(360, 640, 160, 284));
+    }
+
+    @Test
+    void graphBranchesAndOutputs() {
+        MediaInfo media = new MediaInfo("mov", 1280, 720, 40, 25, 0, 1);
+        assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT)).isEqualTo(
+                ";[poster]fps=8/40.000,scale=1280:720:flags=bicubic,setsar=1,format=rgb24[posterout]"
+                        + ";[thumbs]fps=1000/5000:round=up,scale=160:90:flags=bicubic,setsar=1,format=rgb24[thumbsout]");
+        assertThat(Pictures.outputs(Path.of("/scratch/ladder"))).containsSubsequence("-map", "[posterout]", "-c:v", "png",
+                "/scratch/ladder.pictures/candidate_%03d.png", "-map", "[thumbsout]",
+                "/scratch/ladder.pictures/thumb_%05d.png");
+        List<String> cmd = FfmpegLadderCommand.build(EncodeHarness.settings(), media,
+                LadderPlanner.plan(media, EncodeHarness.settings()), Path.of("/in"), Path.of("/scratch/ladder"));
+        assertThat(cmd.getLast()).isEqualTo("/scratch/ladder.pictures/thumb_%05d.png");
+    }
+
+    @Test
+    void webVttTimestamps() {
+        assertThat(Pictures.timestamp(0)).isEqualTo("00:00:00.000");
+        assertThat(Pictures.timestamp(3725.5)).isEqualTo("01:02:05.500");
+    }
+}
