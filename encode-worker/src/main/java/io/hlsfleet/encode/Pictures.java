@@ -108,13 +108,14 @@ final class Pictures {
      * The filter graph's two picture branches, fed from the split labels {@code poster} and
      * {@code thumbs}: evenly spread poster candidates and one thumbnail every interval. Rounding
      * up makes thumbnail k the last frame at or before k × interval, the moment its cue starts
-     * (by default fps would take the frame half an interval later).
+     * (by default fps would take the frame half an interval later); counting from the first frame
+     * keeps a first frame a few milliseconds after zero (as in Matroska) from being rounded away.
      */
     static String graph(MediaInfo media, Settings settings) {
         Sizes sizes = Sizes.of(media, settings);
         double seconds = Math.max(0.1, media.durationSeconds());
         return String.format(Locale.ROOT, ";[poster]fps=%d/%.3f,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[posterout]"
-                + ";[thumbs]fps=1000/%d:round=up,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[thumbsout]",
+                + ";[thumbs]setpts=PTS-STARTPTS,fps=1000/%d:round=up,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[thumbsout]",
                 CANDIDATES, seconds, sizes.posterWidth(), sizes.posterHeight(), settings.interval().toMillis(),
                 sizes.thumbnailWidth(), sizes.thumbnailHeight());
     }

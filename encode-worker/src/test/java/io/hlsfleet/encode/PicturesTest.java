@@ -33,7 +33,7 @@ class PicturesTest {
         MediaInfo media = new MediaInfo("mov", 1280, 720, 40, 25, 0, 1);
         assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT)).isEqualTo(
                 ";[poster]fps=8/40.000,scale=1280:720:flags=bicubic,setsar=1,format=rgb24[posterout]"
-                        + ";[thumbs]fps=1000/5000:round=up,scale=160:90:flags=bicubic,setsar=1,format=rgb24[thumbsout]");
+                        + ";[thumbs]setpts=PTS-STARTPTS,fps=1000/5000:round=up,scale=160:90:flags=bicubic,setsar=1,format=rgb24[thumbsout]");
         assertThat(Pictures.outputs(Path.of("/scratch/ladder"))).containsSubsequence("-map", "[posterout]", "-c:v", "png",
                 "/scratch/ladder.pictures/candidate_%03d.png", "-map", "[thumbsout]",
                 "/scratch/ladder.pictures/thumb_%05d.png");
