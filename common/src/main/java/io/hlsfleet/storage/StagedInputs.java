@@ -25,7 +25,7 @@ public final class StagedInputs {
         }
         if (dead.stage() != Stage.DOWNLOAD && sourceStaged) {
             return dead.advance(Stage.ENCODE,
-                    new StageOutputs(outputs.source(), null, outputs.sourceBytes(), null, outputs.page()));
+                    new StageOutputs(outputs.source(), null, outputs.sourceBytes(), null, outputs.page(), null));
         }
         return dead.advance(Stage.DOWNLOAD, StageOutputs.NONE);
     }
