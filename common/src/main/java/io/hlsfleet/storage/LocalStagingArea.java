@@ -64,11 +64,29 @@ public final class LocalStagingArea implements StagingArea {
     @Override
     public void store(String key, Path local) throws IOException {
         Path target = LocalFiles.resolveInside(root, key);
-        Files.createDirectories(target.getParent());
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileAlreadyExistsException(target.toString(), null, "staging key " + key + " is written once");
+        // A concurrent delete may remove the folder it has just emptied (see delete) at any moment
+        // between the folder's creation and the rename: then the folder is made again.
+        for (int tries = 1; ; tries++) {
+            try {
+                Files.createDirectories(target.getParent());
+            } catch (FileAlreadyExistsException folderGone) {
+                if (tries == 3) {
+                    throw folderGone;
+                }
+                continue;
+            }
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(target.toString(), null, "staging key " + key + " is written once");
+            }
+            try {
+                Files.move(local, target, StandardCopyOption.ATOMIC_MOVE);
+                return;
+            } catch (NoSuchFileException folderGone) {
+                if (tries == 3 || !Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
+                    throw folderGone;
+                }
+            }
         }
-        Files.move(local, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override

@@ -36,7 +36,8 @@ class StoreHealthIndicatorsTest {
                 List<Future<Health>> checks = pool.invokeAll(workers.stream()
                         .map(worker -> (Callable<Health>) worker::health).toList());
                 for (Future<Health> check : checks) {
-                    assertThat(check.get().getStatus()).isEqualTo(Status.UP);
+                    Health health = check.get();
+                    assertThat(health.getStatus()).as("probe: %s", health.getDetails()).isEqualTo(Status.UP);
                 }
             }
         }
