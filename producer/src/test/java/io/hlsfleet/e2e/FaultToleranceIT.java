@@ -147,6 +147,9 @@ class FaultToleranceIT {
                     + "#EXTINF:2.0,\nfile:" + secret + "\n#EXT-X-ENDLIST\n", StandardCharsets.ISO_8859_1);
             Files.writeString(fleet.clips().resolve("concat.mp4"), "ffconcat version 1.0\n# \u0001\nfile '"
                     + secret + "'\n", StandardCharsets.ISO_8859_1);
+            // With page resolution off an HTML page is refused as such; pages resolved by yt-dlp
+            // have their own fleet test (PageFleetIT).
+            fleet.set("HLSFLEET_DOWNLOAD_YTDLP", "off");
             fleet.startAll();
 
             String malformed = "{\"jobId\": 12, \"truncated";
