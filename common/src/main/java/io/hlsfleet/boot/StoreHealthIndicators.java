@@ -30,11 +30,13 @@ final class StoreHealthIndicators {
      * Staging is writable: a small file is stored and deleted again. Its key names this host and
      * process and adds a random part, because containers usually share PID 1 and several pods'
      * probes would otherwise overwrite and delete each other's file; it is deleted whatever happens.
+     * It lies at the top of the staging area, so no probe's clean-up removes a folder another
+     * probe is about to write into.
      */
     static HealthIndicator staging(StagingArea staging) {
         String owner = probeOwner();
         return () -> {
-            String key = "health/" + owner + "-" + UUID.randomUUID();
+            String key = "health-probe-" + owner + "-" + UUID.randomUUID();
             Path scratch = null;
             try {
                 scratch = staging.newScratch("health-" + owner);
@@ -69,7 +71,7 @@ final class StoreHealthIndicators {
         try {
             staging.delete(key);
         } catch (IOException | RuntimeException e) {
-            // The store is failing, and the probe says so; the leftover is one small file under health/.
+            // The store is failing, and the probe says so; the leftover is one small health-probe file.
         }
     }
 

@@ -66,11 +66,12 @@ public final class LocalStagingArea implements StagingArea {
         Path target = LocalFiles.resolveInside(root, key);
         // A concurrent delete may remove the folder it has just emptied (see delete) at any moment
         // between the folder's creation and the rename: then the folder is made again.
+        final int attempts = 10;
         for (int tries = 1; ; tries++) {
             try {
                 Files.createDirectories(target.getParent());
             } catch (FileAlreadyExistsException folderGone) {
-                if (tries == 3) {
+                if (tries == attempts) {
                     throw folderGone;
                 }
                 continue;
@@ -82,7 +83,7 @@ public final class LocalStagingArea implements StagingArea {
                 Files.move(local, target, StandardCopyOption.ATOMIC_MOVE);
                 return;
             } catch (NoSuchFileException folderGone) {
-                if (tries == 3 || !Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
+                if (tries == attempts || !Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
                     throw folderGone;
                 }
             }
