@@ -38,10 +38,12 @@ public final class Settings {
     private static final ApplicationConversionService CONVERSION = conversionService();
 
     private final Iterable<ConfigurationPropertySource> sources;
+    private final PlaceholdersResolver placeholders;
     private final Binder binder;
 
     private Settings(Iterable<ConfigurationPropertySource> sources, PlaceholdersResolver placeholders) {
         this.sources = sources;
+        this.placeholders = placeholders;
         this.binder = new Binder(sources, placeholders, CONVERSION);
     }
 
@@ -75,7 +77,7 @@ public final class Settings {
         List<ConfigurationPropertySource> all = new ArrayList<>();
         of(variables).sources.forEach(all::add);
         sources.forEach(all::add);
-        return new Settings(all, null);
+        return new Settings(all, placeholders);
     }
 
     /**

@@ -2,9 +2,9 @@ package io.hlsfleet.download;
 
 import io.hlsfleet.boot.WorkerStage;
 import io.hlsfleet.config.Settings;
-import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.StagingArea;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -19,7 +19,6 @@ public class DownloadWorkerApplication {
 
     @Bean
     WorkerStage downloadStage(StagingArea staging, Settings settings, MeterRegistry registry) {
-        return new WorkerStage(Stage.DOWNLOAD,
-                new DownloadStage(staging, DownloadSettings.from(settings, false), registry));
+        return DownloadStageFactory.create(staging, settings, registry, false, List.of());
     }
 }

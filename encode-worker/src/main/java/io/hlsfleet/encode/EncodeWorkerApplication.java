@@ -2,9 +2,7 @@ package io.hlsfleet.encode;
 
 import io.hlsfleet.boot.WorkerStage;
 import io.hlsfleet.config.FleetConfig;
-import io.hlsfleet.config.FleetProperties;
 import io.hlsfleet.config.Settings;
-import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.StagingArea;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -23,13 +21,6 @@ public class EncodeWorkerApplication {
     @Bean
     WorkerStage encodeStage(StagingArea staging, Settings settings, FleetConfig fleet, MeterRegistry registry)
             throws IOException {
-        int jobs = settings.bind(FleetProperties.class).concurrency(Stage.ENCODE);
-        EncodeSettings encode = EncodeSettings.from(settings, jobs);
-        if (fleet.broker().equals("rabbitmq")) {
-            // Redis renews a lease while the job runs; RabbitMQ ends a consumer at its timeout.
-            encode = encode.within(fleet.consumerTimeout());
-        }
-        return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, encode, new EncodeMetrics(registry),
-                SegmentEncryption.from(settings, encode.profile().container())));
+        return EncodeStageFactory.create(staging, settings, fleet, registry);
     }
 }

@@ -1,14 +1,11 @@
 package io.hlsfleet.cli;
 
+import io.hlsfleet.boot.WorkerStage;
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.FleetProperties;
 import io.hlsfleet.config.Settings;
-import io.hlsfleet.download.DownloadSettings;
-import io.hlsfleet.download.DownloadStage;
-import io.hlsfleet.encode.EncodeMetrics;
-import io.hlsfleet.encode.EncodeSettings;
-import io.hlsfleet.encode.EncodeStage;
-import io.hlsfleet.encode.SegmentEncryption;
+import io.hlsfleet.download.DownloadStageFactory;
+import io.hlsfleet.encode.EncodeStageFactory;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
@@ -16,7 +13,7 @@ import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.LocalObjectStore;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.transport.InMemoryTransport;
-import io.hlsfleet.upload.UploadStage;
+import io.hlsfleet.upload.UploadStageFactory;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.StageWorker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,14 +23,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * All three stages in one process on in-memory queues: the fleet of a user with one machine and
- * no broker. The same stage classes and runtime as the distributed workers run here.
+ * no broker. The stages come from the same factories as the distributed workers', so they read
+ * the same settings with the same defaults, {@code HLSFLEET_CONCURRENCY} included.
  */
 final class EmbeddedFleet implements AutoCloseable {
 
     private final InMemoryTransport transport = new InMemoryTransport();
+    private final List<WorkerStage> stages = new ArrayList<>();
     private final List<StageWorker> workers = new ArrayList<>();
     private final Intake intake;
 
@@ -43,26 +43,25 @@ final class EmbeddedFleet implements AutoCloseable {
      */
     EmbeddedFleet(Settings settings, List<String> allowedNetworks, Path staging, Path bucket, JobListener listener)
             throws IOException {
-        FleetConfig config = FleetConfig.from(settings);
-        intake = Intake.from(settings, config);
+        // The stages are chained in memory, whatever broker the environment names for the workers.
+        Settings local = settings.with(Map.of("HLSFLEET_BROKER", FleetProperties.Broker.MEMORY.id()));
+        FleetConfig config = FleetConfig.from(local);
+        intake = Intake.from(local, config);
         MeterRegistry registry = new SimpleMeterRegistry();
         LocalStagingArea stagingArea = new LocalStagingArea(staging);
-        int encodeJobs = settings.bind(FleetProperties.class).concurrency(Stage.ENCODE);
-        EncodeSettings encodeSettings = EncodeSettings.from(settings, encodeJobs);
-        workers.add(new StageWorker(Stage.DOWNLOAD,
-                new DownloadStage(stagingArea, DownloadSettings.from(settings, true).withAllowedNetworks(allowedNetworks),
-                        registry),
-                transport, config.retryPolicy(), listener, registry, intake)
-                .start(8));
-        workers.add(new StageWorker(Stage.ENCODE,
-                new EncodeStage(stagingArea, encodeSettings, new EncodeMetrics(registry),
-                        SegmentEncryption.from(settings, encodeSettings.profile().container())),
-                transport, config.retryPolicy(), listener, registry, intake)
-                .start(encodeJobs));
-        workers.add(new StageWorker(Stage.UPLOAD,
-                new UploadStage(stagingArea, new LocalObjectStore(bucket), 8),
-                transport, config.retryPolicy(), listener, registry, intake)
-                .start(2));
+        try {
+            stages.add(DownloadStageFactory.create(stagingArea, local, registry, true, allowedNetworks));
+            stages.add(EncodeStageFactory.create(stagingArea, local, config, registry));
+            stages.add(UploadStageFactory.create(stagingArea, new LocalObjectStore(bucket), local));
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        FleetProperties fleet = local.bind(FleetProperties.class);
+        for (WorkerStage stage : stages) {
+            workers.add(new StageWorker(stage.stage(), stage.handler(), transport, config.retryPolicy(), listener,
+                    registry, intake).start(fleet.concurrency(stage.stage())));
+        }
     }
 
     void submit(Job job) {
@@ -81,8 +80,17 @@ final class EmbeddedFleet implements AutoCloseable {
 
     @Override
     public void close() {
-        // Stop the first stage first, so nothing is handed to a stage that is already gone.
+        // Stop the first stage first, so nothing is handed to a stage that is already gone; then
+        // release what the stages hold (the download's HTTP and S3 clients).
         workers.forEach(worker -> worker.stop(Duration.ofSeconds(5)));
+        for (WorkerStage stage : stages) {
+            try {
+                stage.close();
+            } catch (Exception e) {
+                System.getLogger(EmbeddedFleet.class.getName()).log(System.Logger.Level.WARNING,
+                        "closing the " + stage.stage() + " stage failed", e);
+            }
+        }
         transport.close();
     }
 }

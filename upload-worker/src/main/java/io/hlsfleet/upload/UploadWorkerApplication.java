@@ -2,7 +2,6 @@ package io.hlsfleet.upload;
 
 import io.hlsfleet.boot.WorkerStage;
 import io.hlsfleet.config.Settings;
-import io.hlsfleet.job.Stage;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import org.springframework.boot.SpringApplication;
@@ -19,7 +18,6 @@ public class UploadWorkerApplication {
 
     @Bean
     WorkerStage uploadStage(StagingArea staging, ObjectStore bucket, Settings settings) {
-        return new WorkerStage(Stage.UPLOAD,
-                new UploadStage(staging, bucket, settings.bind(UploadProperties.class).parallelism()));
+        return UploadStageFactory.create(staging, bucket, settings);
     }
 }
