@@ -9,7 +9,13 @@ import java.util.Optional;
  */
 public interface JobStatusStore extends AutoCloseable {
 
+    /** Records a state change; a store that can retry does, as a lost state change would stay visible. */
     void save(JobStatus status);
+
+    /** Records progress within a state; may be dropped on failure, the next update replaces it. */
+    default void saveProgress(JobStatus status) {
+        save(status);
+    }
 
     Optional<JobStatus> find(String jobId);
 

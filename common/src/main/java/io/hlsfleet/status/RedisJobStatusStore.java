@@ -1,42 +1,81 @@
 package io.hlsfleet.status;
 
 import io.hlsfleet.job.JobCodec;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.providers.PooledConnectionProvider;
+import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * Job status in Redis, shared by every worker and the CLI: one JSON string per job
  * ({@code hlsfleet:status:<jobId>}, expiring after {@link #RETENTION}) and a sorted set
  * {@code hlsfleet:status:recent} of job ids by last update, trimmed to {@link #MAX_RECENT}.
+ *
+ * <p><b>Surviving a Redis restart.</b> A state change (queued, started, published, dead…) that
+ * were lost would leave its job showing a stale state for good, so connection failures are retried
+ * by Jedis for about {@link #STATE_RETRY_WINDOW} (every write here is idempotent), and a pooled
+ * connection is checked before use, so one that a restarted server dropped is replaced instead of
+ * failing with "Unexpected end of stream". Progress is written once, without retries: the next
+ * progress or state change replaces it, and a download or encode never waits on the status store.
  */
 public final class RedisJobStatusStore implements JobStatusStore {
 
     static final Duration RETENTION = Duration.ofDays(7);
     static final int MAX_RECENT = 10_000;
+    /** Jedis spreads its attempts over this window with growing pauses: about a quarter of it is waited. */
+    static final Duration STATE_RETRY_WINDOW = Duration.ofSeconds(90);
+    private static final int STATE_ATTEMPTS = 12;
     private static final String PREFIX = "hlsfleet:status:";
     private static final String RECENT = PREFIX + "recent";
 
-    private final JedisPooled redis;
-    private final boolean ownsClient;
+    /** State changes and reads, retried on connection failures. */
+    private final UnifiedJedis redis;
+    /** Progress, on the same connections, tried once. */
+    private final UnifiedJedis bestEffort;
 
     public RedisJobStatusStore(String redisUrl) {
-        this(new JedisPooled(java.net.URI.create(redisUrl)), true);
-    }
-
-    public RedisJobStatusStore(JedisPooled redis, boolean ownsClient) {
-        this.redis = redis;
-        this.ownsClient = ownsClient;
+        URI uri = URI.create(redisUrl);
+        if (!JedisURIHelper.isValid(uri)) {
+            throw new IllegalArgumentException("not a Redis URL: " + redisUrl.replaceAll("//[^@/]*@", "//***@"));
+        }
+        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
+                .ssl(JedisURIHelper.isRedisSSLScheme(uri));
+        String password = JedisURIHelper.getPassword(uri);
+        if (password != null) {
+            client.user(JedisURIHelper.getUser(uri)).password(password);
+        }
+        if (JedisURIHelper.hasDbIndex(uri)) {
+            client.database(JedisURIHelper.getDBIndex(uri));
+        }
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setTestOnBorrow(true);
+        PooledConnectionProvider connections = new PooledConnectionProvider(JedisURIHelper.getHostAndPort(uri),
+                client.build(), pool);
+        this.redis = new UnifiedJedis(connections, STATE_ATTEMPTS, STATE_RETRY_WINDOW);
+        this.bestEffort = new UnifiedJedis(connections);
     }
 
     @Override
     public void save(JobStatus status) {
-        redis.setex(PREFIX + status.jobId(), RETENTION.toSeconds(), JobCodec.toJson(status));
-        redis.zadd(RECENT, status.updatedAt().toEpochMilli(), status.jobId());
+        write(redis, status);
+    }
+
+    @Override
+    public void saveProgress(JobStatus status) {
+        write(bestEffort, status);
+    }
+
+    private static void write(UnifiedJedis client, JobStatus status) {
+        client.setex(PREFIX + status.jobId(), RETENTION.toSeconds(), JobCodec.toJson(status));
+        client.zadd(RECENT, status.updatedAt().toEpochMilli(), status.jobId());
         if (status.state().finished()) {
-            redis.zremrangeByRank(RECENT, 0, -MAX_RECENT - 1);
+            client.zremrangeByRank(RECENT, 0, -MAX_RECENT - 1);
         }
     }
 
@@ -57,8 +96,8 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     @Override
     public void close() {
-        if (ownsClient) {
-            redis.close();
-        }
+        // Both clients share one pool; closing it twice is harmless.
+        bestEffort.close();
+        redis.close();
     }
 }

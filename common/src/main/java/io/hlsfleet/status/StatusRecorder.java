@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes job events into a {@link JobStatusStore}. Progress is written at most once a second per
  * job, so a fast encode does not flood the store; a failing store is logged and never fails a job.
+ * State changes go through {@link JobStatusStore#save}, which a store retries; progress through
+ * {@link JobStatusStore#saveProgress}, which it need not.
  */
 public final class StatusRecorder implements JobListener, AutoCloseable {
 
@@ -44,7 +46,7 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         Long last = lastProgress.get(job.jobId());
         if (last == null || now - last >= PROGRESS_INTERVAL_NANOS) {
             lastProgress.put(job.jobId(), now);
-            save(job, working(stage), fraction < 0 ? -1 : (int) Math.round(fraction * 100), detail, null);
+            save(job, working(stage), fraction < 0 ? -1 : (int) Math.round(fraction * 100), detail, null, true);
         }
     }
 
@@ -82,11 +84,19 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
     }
 
     private void save(Job job, JobState state, int percent, String detail, String reason) {
+        save(job, state, percent, detail, reason, false);
+    }
+
+    private void save(Job job, JobState state, int percent, String detail, String reason, boolean progressOnly) {
         try {
-            store.save(new JobStatus(job.jobId(), job.videoId(), SourceUrls.redact(job.sourceUrl()), state, percent,
-                    detail, job.attempt(), reason, job.submittedAt(), Instant.now(),
-                    job.outputs().page() == null ? null : job.outputs().page().title(),
-                    job.outputs().pictures()));
+            JobStatus status = new JobStatus(job.jobId(), job.videoId(), SourceUrls.redact(job.sourceUrl()), state,
+                    percent, detail, job.attempt(), reason, job.submittedAt(), Instant.now(),
+                    job.outputs().page() == null ? null : job.outputs().page().title(), job.outputs().pictures());
+            if (progressOnly) {
+                store.saveProgress(status);
+            } else {
+                store.save(status);
+            }
         } catch (RuntimeException e) {
             log.warn("could not record the status of job {}: {}", job.jobId(), e.getMessage());
         }

@@ -7,8 +7,11 @@ import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.testing.Brokers;
+import io.hlsfleet.testing.RedisServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Job status through a real Redis, as the workers write it and the CLI reads it. */
 class RedisJobStatusStoreIT {
@@ -47,6 +50,38 @@ class RedisJobStatusStoreIT {
     void unknownJobsAreEmpty() {
         try (RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL)) {
             assertThat(store.find("no-such-job-" + System.nanoTime())).isEmpty();
+        }
+    }
+
+    /**
+     * A Redis restart under a worker: the pooled connections the old server dropped are replaced
+     * before use, and a state change written while the server is down lands once it is back.
+     */
+    @Test
+    void stateChangesSurviveARedisRestart(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = new RedisServer(dir.resolve("redis"));
+             RedisJobStatusStore store = new RedisJobStatusStore(redis.url())) {
+            StatusRecorder recorder = new StatusRecorder(store);
+            Job job = Job.submit("https://x.example/restart.mp4", false);
+            recorder.queued(job);
+
+            redis.crashAndRestart(Duration.ZERO);
+            recorder.started(Stage.DOWNLOAD, job);
+            assertThat(store.find(job.jobId()).orElseThrow().state()).isEqualTo(JobState.DOWNLOADING);
+
+            Thread restart = Thread.ofVirtual().start(() -> {
+                try {
+                    redis.crashAndRestart(Duration.ofSeconds(3));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(500);
+            recorder.dead(Stage.DOWNLOAD, job, JobFailure.permanent("not a video"));
+            restart.join();
+            JobStatus dead = store.find(job.jobId()).orElseThrow();
+            assertThat(dead.state()).isEqualTo(JobState.DEAD);
+            assertThat(dead.reason()).isEqualTo("not a video");
         }
     }
 }
