@@ -63,6 +63,32 @@ public class JobFailure extends Exception {
         return new JobFailure(message, true, error);
     }
 
+    /**
+     * True if the failure comes from a full disk (the words the kernel's {@code ENOSPC} is reported
+     * with, by Java and by ffmpeg alike): a passing fault of the worker, never of the video.
+     */
+    public static boolean diskFull(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (diskFull(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True if {@code message} (an exception's, or a tool's error output) reports a full disk. */
+    public static boolean diskFull(String message) {
+        return message != null && message.toLowerCase(java.util.Locale.ROOT).contains("no space left");
+    }
+
+    /**
+     * True if the attempt ended because its thread was interrupted (a shutdown, or the transport
+     * fencing a job the broker took back), not because of anything about the job.
+     */
+    public static boolean interrupted(Throwable error) {
+        return Thread.currentThread().isInterrupted() || error instanceof InterruptedException;
+    }
+
     /** The class of the exception that really caused this failure, for dead letters and metrics. */
     public String causeClass() {
         Throwable root = getCause() == null ? this : getCause();

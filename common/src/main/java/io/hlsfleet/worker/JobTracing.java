@@ -80,9 +80,9 @@ public final class JobTracing {
             return traceParent == null ? job : job.withTraceParent(traceParent);
         }
 
-        void outcome(String outcome, Throwable error) {
+        void outcome(Outcome outcome, Throwable error) {
             if (span != null) {
-                span.tag("hlsfleet.outcome", outcome);
+                span.tag("hlsfleet.outcome", outcome.tag());
                 if (error != null) {
                     span.error(error);
                 }

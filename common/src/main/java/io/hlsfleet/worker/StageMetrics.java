@@ -42,18 +42,10 @@ final class StageMetrics {
                 .description("Time from submission to published ladder")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofSeconds(1))
                 .maximumExpectedValue(Duration.ofHours(6)).register(registry);
-        for (List<String> outcome : OUTCOMES) {
-            outcomeCounter(outcome.get(0), outcome.get(1));
+        for (Outcome.Ending ending : Outcome.Ending.ALL) {
+            outcomeCounter(ending.outcome(), ending.failure());
         }
     }
-
-    /** Every (outcome, failure class) pair {@link StageWorker} reports. */
-    private static final List<List<String>> OUTCOMES = List.of(
-            List.of("succeeded", "none"),
-            List.of("retried", "retryable"),
-            List.of("dead", "retryable"),
-            List.of("dead", "permanent"),
-            List.of("released", "none"));
 
     private Timer durationTimer(String outcome) {
         return Timer.builder("hlsfleet.stage.duration").description("Time one attempt of a stage took")
@@ -71,26 +63,23 @@ final class StageMetrics {
     void succeeded(Timer.Sample sample, Job job, boolean published) {
         inFlight.decrementAndGet();
         sample.stop(succeededTimer);
-        outcome("succeeded", "none");
+        outcomeCounter(Outcome.SUCCEEDED, Outcome.FailureClass.NONE).increment();
         if (published) {
             endToEnd.record(Duration.between(job.submittedAt(), Instant.now()));
         }
     }
 
-    /** {@code outcome} is retried, dead or released; {@code failureClass} retryable or permanent. */
-    void failed(Timer.Sample sample, String outcome, String failureClass) {
+    /** An attempt that did not succeed: retried, dead, released or abandoned. */
+    void failed(Timer.Sample sample, Outcome outcome, Outcome.FailureClass failureClass) {
         inFlight.decrementAndGet();
         sample.stop(failedTimer);
-        outcome(outcome, failureClass);
-    }
-
-    private void outcome(String outcome, String failureClass) {
         outcomeCounter(outcome, failureClass).increment();
     }
 
-    private Counter outcomeCounter(String outcome, String failureClass) {
+    private Counter outcomeCounter(Outcome outcome, Outcome.FailureClass failureClass) {
         return Counter.builder("hlsfleet.stage.jobs").description("Attempts of this stage by how they ended")
-                .tag("stage", stage.id()).tag("outcome", outcome).tag("failure", failureClass).register(registry);
+                .tag("stage", stage.id()).tag("outcome", outcome.tag()).tag("failure", failureClass.tag())
+                .register(registry);
     }
 
     DistributionSummary bytes(String direction) {

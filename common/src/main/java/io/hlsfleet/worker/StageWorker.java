@@ -127,7 +127,7 @@ public final class StageWorker implements AutoCloseable {
                 JobFailure poison = JobFailure.permanent("delivered " + delivery.deliveryCount()
                         + " times without being settled; a worker probably crashes on this job");
                 giveUp(delivery, job, poison);
-                metrics.failed(metrics.start(), "dead", "permanent");
+                metrics.failed(metrics.start(), Outcome.DEAD, Outcome.FailureClass.PERMANENT);
                 return;
             }
             process(delivery, job);
@@ -155,23 +155,23 @@ public final class StageWorker implements AutoCloseable {
                 delivery.ack();
             }
             metrics.succeeded(sample, job, next.isEmpty());
-            attempt.outcome("succeeded", null);
+            attempt.outcome(Outcome.SUCCEEDED, null);
             listener.succeeded(stage, job, next.orElse(null));
             log.info("{} succeeded{}", stage.id(), next.isEmpty() ? "; ladder published" : "");
         } catch (Throwable error) {
             if (delivery.lost()) {
                 // Fenced: another worker may hold the job now; this attempt's outputs are under keys
                 // of its own that nobody will read, and it records no outcome.
-                metrics.failed(sample, "abandoned", "none");
-                attempt.outcome("abandoned", null);
+                metrics.failed(sample, Outcome.ABANDONED, Outcome.FailureClass.NONE);
+                attempt.outcome(Outcome.ABANDONED, null);
                 log.warn("{} attempt abandoned: the broker took the job back from this worker ({})", stage.id(),
                         error.toString());
                 return;
             }
-            if (stopping.get() && (Thread.currentThread().isInterrupted() || error instanceof InterruptedException)) {
+            if (stopping.get() && JobFailure.interrupted(error)) {
                 delivery.release();
-                metrics.failed(sample, "released", "none");
-                attempt.outcome("released", null);
+                metrics.failed(sample, Outcome.RELEASED, Outcome.FailureClass.NONE);
+                attempt.outcome(Outcome.RELEASED, null);
                 log.info("{} interrupted by shutdown; job given back to the queue", stage.id());
                 return;
             }
@@ -179,15 +179,15 @@ public final class StageWorker implements AutoCloseable {
             if (failure.retryable() && retryPolicy.mayRetry(job.attempt())) {
                 Duration delay = retryPolicy.delayAfter(job.attempt());
                 delivery.retryLater(attempt.handOn(job.nextAttempt()), delay);
-                metrics.failed(sample, "retried", "retryable");
-                attempt.outcome("retried", SourceUrls.redact(error));
+                metrics.failed(sample, Outcome.RETRIED, Outcome.FailureClass.RETRYABLE);
+                attempt.outcome(Outcome.RETRIED, SourceUrls.redact(error));
                 listener.retrying(stage, job, failure, delay);
                 log.warn("{} attempt {} failed, retrying in {} s: {}", stage.id(), job.attempt(),
                         delay.toSeconds(), failure.reason(), SourceUrls.redact(failure.getCause()));
             } else {
                 giveUp(delivery, job, failure);
-                metrics.failed(sample, "dead", failure.retryable() ? "retryable" : "permanent");
-                attempt.outcome("dead", SourceUrls.redact(error));
+                metrics.failed(sample, Outcome.DEAD, Outcome.FailureClass.of(failure));
+                attempt.outcome(Outcome.DEAD, SourceUrls.redact(error));
             }
         }
     }

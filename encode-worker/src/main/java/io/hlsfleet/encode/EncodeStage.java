@@ -10,7 +10,6 @@ import io.hlsfleet.worker.StageHandler;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * The encode stage: fetches the staged source, runs the admission gate on it, encodes its ladder
@@ -62,19 +61,10 @@ public final class EncodeStage implements StageHandler {
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds()).withPictures(result.pictures());
         } catch (IOException e) {
-            throw diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
+            // A full disk is a passing fault of this worker, not of the video: worth another attempt.
+            throw JobFailure.diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
         } finally {
             staging.deleteScratch(scratch);
         }
-    }
-
-    /** A full disk is a passing fault of this worker, not of the video: worth another attempt. */
-    static boolean diskFull(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("no space left")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -14,7 +14,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * retryable; a request the server refuses as it stands becomes an {@link S3RefusedException} with
  * the server's words and the setting to change.
  */
-final class S3Failures {
+public final class S3Failures {
 
     /** Codes of 4xx answers that a later attempt may not meet again. */
     private static final Set<String> PASSING = Set.of("RequestTimeout", "SlowDown", "Throttling",
@@ -37,8 +37,11 @@ final class S3Failures {
         return new IOException("could not " + action + " " + object + ": " + e.getMessage(), e);
     }
 
-    /** True if the server turned the request down for what it is, not for how busy it is. */
-    static boolean refused(S3Exception e) {
+    /**
+     * True if the server turned the request down for what it is, not for how busy it is: the one
+     * rule, for every stage that talks to S3, of which S3 answers a later attempt may not meet.
+     */
+    public static boolean refused(S3Exception e) {
         int status = e.statusCode();
         if (e.isThrottlingException() || status == 408 || status == 429 || PASSING.contains(code(e))) {
             return false;
