@@ -3,7 +3,7 @@
 #
 # Generates a corpus with the reference kit's make-corpus.sh, runs the reference pipeline
 # (seed_baseline.py, downloading from a local rate-capped origin) and hlsfleet's encode stage
-# (EncodeFiles, the stage's own code and settings) on the same clips in the same run, then scores
+# (`hlsfleet encode-files`, the stage's own code and settings) on the same clips in the same run, then scores
 # both with the kit's quality.sh. Prints a Markdown table: wall time, CPU seconds, mean SSIM (all
 # variants, and per rung), mean bitrate, and the ratios against the reference.
 #
@@ -31,9 +31,9 @@ done
 kit=$(cd "$kit" && pwd); mkdir -p "$work"; work=$(cd "$work" && pwd)
 corpus=$work/corpus-${clips}x${secs}s
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
-jar=$repo/encode-worker/target/encode-worker.jar
+jar=$repo/producer/target/hlsfleet.jar
 
-[ -f "$jar" ] || (cd "$repo" && ./mvnw -q -pl common,encode-worker -am package -DskipTests)
+[ -f "$jar" ] || (cd "$repo" && ./mvnw -q -pl producer -am package -DskipTests)
 echo "corpus: $clips clips of $secs s in $corpus" >&2
 "$kit/make-corpus.sh" "$corpus" "$clips" "$secs" >/dev/null
 
@@ -60,8 +60,7 @@ if [ "$seed" = 1 ]; then
 fi
 
 echo "running hlsfleet's encode stage (jobs=$jobs)..." >&2
-timed "$results/hlsfleet.time" "$java" -Dloader.main=io.hlsfleet.encode.EncodeFiles -cp "$jar" \
-  org.springframework.boot.loader.launch.PropertiesLauncher --jobs "$jobs" "$results/hlsfleet-bucket" "$corpus"/*.mp4 \
+timed "$results/hlsfleet.time" "$java" -jar "$jar" encode-files --jobs "$jobs" "$results/hlsfleet-bucket" "$corpus"/*.mp4 \
   > "$results/hlsfleet.log"
 
 echo "scoring (SSIM per variant)..." >&2

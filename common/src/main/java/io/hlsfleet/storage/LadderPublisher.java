@@ -1,16 +1,12 @@
 package io.hlsfleet.storage;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 
 /**
  * Publishes one finished ladder to a bucket as {@code <videoId>/…}: every segment and variant
@@ -84,40 +80,16 @@ public final class LadderPublisher {
         if (!files.contains(MASTER)) {
             throw new IOException("ladder in " + from + " has no " + MASTER);
         }
-        List<Future<?>> uploads = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(parallelUploads, Thread.ofVirtual().factory())) {
-            for (String file : files) {
-                if (!file.equals(MASTER)) {
-                    uploads.add(pool.submit(() -> {
-                        transfer.run(file);
-                        return null;
-                    }));
-                }
-            }
-            try {
-                for (Future<?> upload : uploads) {
-                    await(upload);
-                }
-            } catch (IOException | InterruptedException e) {
-                // Stop the rest instead of letting them run to the end inside close().
-                uploads.forEach(u -> u.cancel(true));
-                throw e;
+        List<Callable<Void>> uploads = new ArrayList<>();
+        for (String file : files) {
+            if (!file.equals(MASTER)) {
+                uploads.add(() -> {
+                    transfer.run(file);
+                    return null;
+                });
             }
         }
+        InParallel.run("upload", "ladder-upload-", uploads, parallelUploads);
         transfer.run(MASTER);
-    }
-
-    private static void await(Future<?> upload) throws IOException, InterruptedException {
-        try {
-            upload.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof UncheckedIOException io) {
-                throw io.getCause();
-            }
-            throw new IOException("upload failed: " + e.getCause().getMessage(), e.getCause());
-        }
     }
 }

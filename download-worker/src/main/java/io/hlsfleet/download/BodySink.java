@@ -2,6 +2,7 @@ package io.hlsfleet.download;
 
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.worker.JobContext;
+import io.hlsfleet.worker.HumanUnits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -84,7 +85,7 @@ final class BodySink {
                 if (written >= nextProgress) {
                     nextProgress = written + PROGRESS_EVERY;
                     context.progress(expectedTotal > 0 ? (double) written / expectedTotal : -1,
-                            HttpDownloader.mebibytes(written));
+                            HumanUnits.mebibytes(written));
                 }
             }
         }

@@ -3,7 +3,7 @@ package io.hlsfleet.download;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.config.StorageProperties;
 import io.hlsfleet.storage.s3.S3Location;
-import io.hlsfleet.storage.s3.S3Properties;
+import io.hlsfleet.storage.s3.S3Settings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * Settings of the download stage as it uses them, made from {@link DownloadProperties}
- * ({@code HLSFLEET_DOWNLOAD_*}) and {@code HLSFLEET_S3_PATH_STYLE}.
+ * ({@code HLSFLEET_DOWNLOAD_*}) and the S3 settings.
  *
  * @param connectTimeout {@code HLSFLEET_DOWNLOAD_CONNECT_TIMEOUT}: longest wait for a TCP (and TLS)
  *        connection, default 10 s
@@ -32,7 +32,8 @@ import java.util.Locale;
  * @param allowedNetworks {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS}: comma-separated CIDRs that the
  *        SSRF guard lets through although they are private, loopback or otherwise internal;
  *        empty by default
- * @param s3PathStyle {@code HLSFLEET_S3_PATH_STYLE}: address buckets by path (S3Proxy, MinIO)
+ * @param s3 how {@code s3://} sources are read: the fleet's one S3 configuration ({@code HLSFLEET_S3_*}
+ *        and the SDK's standard settings), the same the stores use
  * @param allowLocalFiles whether sources may be local paths; only {@code hlsfleet run} allows it
  * @param pages how URLs of web pages are resolved ({@link PageSettings})
  * @param s3Buckets {@code HLSFLEET_DOWNLOAD_S3_BUCKETS}: the buckets {@code s3://} sources may name;
@@ -42,7 +43,7 @@ import java.util.Locale;
  */
 public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Duration totalTimeout, long maxBytes,
         int perHost, int attempts, Duration backoff, Duration maxBackoff, List<String> allowedNetworks,
-        boolean s3PathStyle, boolean allowLocalFiles, PageSettings pages, List<String> s3Buckets,
+        S3Settings s3, boolean allowLocalFiles, PageSettings pages, List<String> s3Buckets,
         String stagingBucket) {
 
     public static final String ALLOWED_NETWORKS = "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS";
@@ -71,7 +72,7 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
     }
 
     /**
-     * The stage's settings: {@code hlsfleet.download.*}, the S3 path style and the encoder's
+     * The stage's settings: {@code hlsfleet.download.*}, the S3 settings and the encoder's
      * height limit, which page resolution must not exceed.
      */
     public static DownloadSettings from(Settings settings, boolean allowLocalFiles) {
@@ -86,7 +87,7 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
                 download.backoff(),
                 download.maxBackoff(),
                 download.allowedNetworks(),
-                settings.bind(S3Properties.class).pathStyle(),
+                S3Settings.from(settings),
                 allowLocalFiles,
                 PageSettings.from(download, settings),
                 download.s3Buckets(),
@@ -120,7 +121,7 @@ public record DownloadSettings(Duration connectTimeout, Duration readTimeout, Du
         List<String> all = new ArrayList<>(allowedNetworks);
         all.addAll(more);
         return new DownloadSettings(connectTimeout, readTimeout, totalTimeout, maxBytes, perHost, attempts, backoff,
-                maxBackoff, all, s3PathStyle, allowLocalFiles, pages, s3Buckets, stagingBucket);
+                maxBackoff, all, s3, allowLocalFiles, pages, s3Buckets, stagingBucket);
     }
 
     List<Cidr> allowedCidrs() {

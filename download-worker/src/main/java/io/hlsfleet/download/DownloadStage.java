@@ -42,7 +42,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
 
     private DownloadStage(StagingArea staging, DownloadSettings settings, DownloadMetrics metrics) {
         this(staging, settings, HostResolver.SYSTEM, metrics,
-                () -> S3Downloader.defaultClient(settings.s3PathStyle()));
+                settings.s3()::client);
     }
 
     /** With every seam open: the resolver the SSRF guard asks and the S3 client to use. */

@@ -3,6 +3,7 @@ package io.hlsfleet.download;
 import io.hlsfleet.download.DownloadMetrics.RetryCause;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.worker.JobContext;
+import io.hlsfleet.worker.HumanUnits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -154,8 +155,8 @@ public final class HttpDownloader implements AutoCloseable {
     }
 
     private JobFailure totalTimeout(BodySink sink, Throwable cause) {
-        return JobFailure.retryable("the download did not finish within " + human(settings.totalTimeout())
-                + " (HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT); " + mebibytes(sink.written()) + " received", cause);
+        return JobFailure.retryable("the download did not finish within " + HumanUnits.duration(settings.totalTimeout())
+                + " (HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT); " + HumanUnits.mebibytes(sink.written()) + " received", cause);
     }
 
     /** Refuses {@code uri} by its form (scheme, host syntax, literal address), before any request. */
@@ -317,19 +318,19 @@ public final class HttpDownloader implements AutoCloseable {
             String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (e instanceof ConnectTimeoutException || (!responded && e instanceof SocketTimeoutException)) {
                 return new Retry(RetryCause.TIMEOUT, "no answer from " + uri.getHost() + " within "
-                        + human(settings.readTimeout()) + ": " + detail, null);
+                        + HumanUnits.duration(settings.readTimeout()) + ": " + detail, null);
             }
             if (e instanceof SocketTimeoutException) {
                 return new Retry(RetryCause.TIMEOUT, uri.getHost() + " sent nothing for "
-                        + human(settings.readTimeout()) + " (HLSFLEET_DOWNLOAD_READ_TIMEOUT) after "
-                        + mebibytes(sink.written()), null);
+                        + HumanUnits.duration(settings.readTimeout()) + " (HLSFLEET_DOWNLOAD_READ_TIMEOUT) after "
+                        + HumanUnits.mebibytes(sink.written()), null);
             }
             if (!responded && (e instanceof ConnectException || e instanceof UnknownHostException
                     || !(e instanceof InterruptedIOException))) {
                 return new Retry(RetryCause.CONNECT, "could not reach " + uri.getHost() + ": " + detail, null);
             }
             return new Retry(RetryCause.BROKEN, "the transfer from " + uri.getHost() + " broke after "
-                    + mebibytes(sink.written()) + ": " + detail, null);
+                    + HumanUnits.mebibytes(sink.written()) + ": " + detail, null);
         }
     }
 
@@ -444,17 +445,6 @@ public final class HttpDownloader implements AutoCloseable {
     private static String hostKey(URI uri) {
         return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":"
                 + uri.getPort();
-    }
-
-    static String mebibytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
-    }
-
-    static String human(Duration duration) {
-        if (duration.toMillis() < 1000) {
-            return duration.toMillis() + " ms";
-        }
-        return duration.toSeconds() < 120 ? duration.toSeconds() + " s" : duration.toMinutes() + " min";
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.worker.ChildProcesses;
 import io.hlsfleet.worker.JobContext;
+import io.hlsfleet.worker.HumanUnits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -140,12 +141,12 @@ final class PageResolver {
                 }
                 if (System.nanoTime() >= deadline) {
                     ChildProcesses.kill(process);
-                    throw JobFailure.retryable("yt-dlp did not finish within " + HttpDownloader.human(
+                    throw JobFailure.retryable("yt-dlp did not finish within " + HumanUnits.duration(
                             settings.totalTimeout()) + " (HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT); "
-                            + HttpDownloader.mebibytes(written) + " received");
+                            + HumanUnits.mebibytes(written) + " received");
                 }
                 if (written > 0) {
-                    context.progress(-1, HttpDownloader.mebibytes(written));
+                    context.progress(-1, HumanUnits.mebibytes(written));
                 }
             }
         } finally {

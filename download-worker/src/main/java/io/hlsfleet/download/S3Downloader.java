@@ -1,7 +1,9 @@
 package io.hlsfleet.download;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.storage.s3.S3Failures;
 import io.hlsfleet.worker.JobContext;
+import io.hlsfleet.worker.HumanUnits;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -38,11 +40,6 @@ final class S3Downloader implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** The client the SDK's standard configuration describes, with path-style buckets if asked. */
-    static S3Client defaultClient(boolean pathStyle) {
-        return S3Client.builder().forcePathStyle(pathStyle).build();
-    }
-
     long download(URI uri, Path target, JobContext context) throws JobFailure {
         String bucket = uri.getAuthority();
         String key = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
@@ -76,12 +73,11 @@ final class S3Downloader implements AutoCloseable {
         } catch (S3Exception e) {
             String reason = "S3 answered HTTP " + e.statusCode() + " for " + uri + ": "
                     + e.awsErrorDetails().errorMessage();
-            throw e.statusCode() >= 500 || e.statusCode() == 429
-                    ? JobFailure.retryable(reason, e) : JobFailure.permanent(reason, e);
+            throw S3Failures.refused(e) ? JobFailure.permanent(reason, e) : JobFailure.retryable(reason, e);
         } catch (SdkClientException e) {
             throw JobFailure.retryable("could not read " + uri + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw JobFailure.retryable("the transfer of " + uri + " broke after " + HttpDownloader.mebibytes(
+            throw JobFailure.retryable("the transfer of " + uri + " broke after " + HumanUnits.mebibytes(
                     sink.written()) + ": " + e.getMessage(), e);
         } finally {
             metrics.finished();

@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.worker.HumanUnits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -156,7 +157,7 @@ public final class Admission {
         }
         if (media.durationSeconds() > limits.maxDuration().toMillis() / 1000.0) {
             throw JobFailure.permanent(String.format(Locale.ROOT, "the video is %s long, longer than the accepted %s",
-                    human(media.durationSeconds()), human(limits.maxDuration().toSeconds())));
+                    HumanUnits.mediaLength(media.durationSeconds()), HumanUnits.mediaLength(limits.maxDuration().toSeconds())));
         }
         if (streams > limits.maxStreams()) {
             throw JobFailure.permanent("the file has " + streams + " streams, more than the accepted "
@@ -167,11 +168,5 @@ public final class Admission {
     /** Whether ffprobe's demuxer name is one of {@link #DEMUXERS}. */
     static boolean accepted(String formatName) {
         return Arrays.stream(formatName.split(",")).anyMatch(DEMUXERS::contains);
-    }
-
-    private static String human(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d h %02d min", s / 3600, s / 60 % 60)
-                : s >= 60 ? String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60) : s + " s";
     }
 }

@@ -3,6 +3,7 @@ package io.hlsfleet.encode;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.worker.ChildProcesses;
 import io.hlsfleet.worker.JobContext;
+import io.hlsfleet.worker.HumanUnits;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -190,11 +191,11 @@ public final class LadderEncoder {
                             progress.speed);
                 }
                 if (now - progress.lastAdvance(start) > stall.toNanos()) {
-                    throw JobFailure.retryable("ffmpeg made no progress for " + human(stall) + " (stuck at "
+                    throw JobFailure.retryable("ffmpeg made no progress for " + HumanUnits.duration(stall) + " (stuck at "
                             + String.format(Locale.ROOT, "%.1f", progress.outSeconds) + " s of the video) and was stopped");
                 }
                 if (now - start > limit.toNanos()) {
-                    throw JobFailure.retryable("the encode took longer than its limit of " + human(limit) + " for a "
+                    throw JobFailure.retryable("the encode took longer than its limit of " + HumanUnits.duration(limit) + " for a "
                             + String.format(Locale.ROOT, "%.0f", media.durationSeconds()) + " s video and was stopped");
                 }
             }
@@ -214,7 +215,7 @@ public final class LadderEncoder {
     static JobFailure failure(int exit, String stderr) {
         String lower = stderr.toLowerCase(Locale.ROOT);
         String first = Prober.firstLine(stderr.strip());
-        if (lower.contains("no space left on device")) {
+        if (JobFailure.diskFull(stderr)) {
             return JobFailure.retryable("the encoder's scratch disk is full");
         }
         if (exit > 128 && exit < 160) {
@@ -229,11 +230,6 @@ public final class LadderEncoder {
 
     private static double cpuSeconds(Process process) {
         return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
-    }
-
-    private static String human(Duration duration) {
-        long s = duration.toSeconds();
-        return s >= 120 ? s / 60 + " min" : s > 0 ? s + " s" : duration.toMillis() + " ms";
     }
 
     /** The latest {@code -progress} report of one ffmpeg run, written by its reader thread. */

@@ -1,6 +1,7 @@
 package io.hlsfleet.storage.s3;
 
 import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.InParallel;
 import io.hlsfleet.storage.LocalFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,10 +23,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -396,36 +393,13 @@ final class S3Transfers implements AutoCloseable {
         }
     }
 
-    /** Runs {@code tasks} on virtual threads, at most {@code parallelism} at once, and returns their results in order. */
+    /** Runs {@code tasks} at most {@code parallelism} at once and returns their results in order. */
     static <T> List<T> inParallel(List<Callable<T>> tasks, int parallelism) throws IOException {
-        List<Future<T>> futures = new ArrayList<>(tasks.size());
-        try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism),
-                Thread.ofVirtual().name("s3-transfer-", 0).factory())) {
-            for (Callable<T> task : tasks) {
-                futures.add(pool.submit(task));
-            }
-            List<T> results = new ArrayList<>(tasks.size());
-            for (Future<T> future : futures) {
-                results.add(future.get());
-            }
-            return results;
+        try {
+            return InParallel.run("S3 transfer", "s3-transfer-", tasks, parallelism);
         } catch (InterruptedException e) {
-            futures.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted during an S3 transfer");
-        } catch (ExecutionException e) {
-            futures.forEach(f -> f.cancel(true));
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof java.io.UncheckedIOException io) {
-                throw io.getCause();
-            }
-            if (cause instanceof SdkException sdk) {
-                throw new IOException("S3 transfer failed: " + sdk.getMessage(), sdk);
-            }
-            throw new IOException("S3 transfer failed: " + cause, cause);
         }
     }
 
