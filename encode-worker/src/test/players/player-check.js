@@ -147,6 +147,29 @@ class ShakaPlayer {
     return this.player.getTextTracks().findIndex(t => t.active);
   }
 
+  /**
+   * What Shaka made of the I-frame playlists (the trick-mode stream of each variant and its
+   * I-frame count), then fast forward, which Shaka plays from those streams.
+   */
+  async trickPlay(video) {
+    const manifest = this.player.getManifest();
+    const streams = manifest.variants.map(v => v.video && v.video.trickModeVideo).filter(Boolean);
+    const iFrames = [];
+    for (const stream of new Set(streams)) {
+      await stream.createSegmentIndex();
+      iFrames.push(Array.from(stream.segmentIndex).length);
+    }
+    video.currentTime = 0;
+    await video.play();
+    this.player.trickPlay(2);
+    try {
+      await until('fast forward to move on', () => video.currentTime > 1.5, 20000);
+    } finally {
+      this.player.cancelTrickPlay();
+    }
+    return { iFrames, played: true };
+  }
+
   destroy() {
     return this.player.destroy();
   }
@@ -274,6 +297,11 @@ window.checkLadder = async function (playerName, url) {
         const texts = cueTexts(video);
         return texts.length ? texts : null;
       }, 10000).catch(() => []);
+    });
+  }
+  if (player.trickPlay) {
+    await step('trick play', async () => {
+      report.trickPlay = await player.trickPlay(video);
     });
   }
   await step('seek to the middle', async () => {

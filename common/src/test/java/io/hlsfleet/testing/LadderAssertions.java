@@ -27,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
  * (short side) than the source. Audio may be muxed into the variants or published as
  * {@code EXT-X-MEDIA:TYPE=AUDIO} renditions of a group the variant names: each rendition playlist
  * is held to the same media playlist rules, decodes cleanly and lasts as long as the source, and
- * the variant's CODECS must name the audio codec either way.
+ * the variant's CODECS must name the audio codec either way. I-frame playlists are held to
+ * {@link IFrameAssertions}' rules.
  */
 public final class LadderAssertions {
 
@@ -110,6 +111,7 @@ public final class LadderAssertions {
         if (variants.isEmpty()) {
             problems.add("master.m3u8 lists no variant");
         }
+        IFrameAssertions.check(ladderDir, lines, srcDuration, problems);
         if (!problems.isEmpty()) {
             throw new AssertionError("invalid ladder in " + ladderDir + ":\n  - " + String.join("\n  - ", problems));
         }
@@ -198,7 +200,7 @@ public final class LadderAssertions {
         }
     }
 
-    private static void checkMediaPlaylist(Path playlist, String p, List<String> problems) throws IOException {
+    static void checkMediaPlaylist(Path playlist, String p, List<String> problems) throws IOException {
         List<String> lines = Files.readAllLines(playlist, StandardCharsets.UTF_8);
         int target = -1;
         double longest = 0;
@@ -317,7 +319,7 @@ public final class LadderAssertions {
         return attrs;
     }
 
-    private static long number(String value) {
+    static long number(String value) {
         try {
             return value == null ? -1 : Long.parseLong(value);
         } catch (NumberFormatException e) {

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * non-empty file. ffmpeg's HLS muxer ignores write errors: on a full disk it can exit 0 with empty
  * segments or a missing playlist, and such a ladder must be encoded again rather than published.
  * The same goes for every audio and subtitle rendition, and for a master playlist that breaks the
- * authoring rules players rely on ({@link #conformance}).
+ * authoring rules players rely on ({@link #conformance}), and for every I-frame playlist.
  */
 final class LadderCheck {
 
@@ -41,7 +41,8 @@ final class LadderCheck {
         List<String> lines = Files.readAllLines(master);
         for (String line : lines) {
             Matcher uri = MEDIA_URI.matcher(line);
-            if (line.startsWith("#EXT-X-MEDIA:") && uri.find()) {
+            boolean rendition = line.startsWith("#EXT-X-MEDIA:") || line.startsWith(I_FRAME_STREAM);
+            if (rendition && uri.find()) {
                 verifyVariant(ladder, uri.group(1));
             }
         }
@@ -54,6 +55,8 @@ final class LadderCheck {
 
     private static final Pattern MEDIA_URI = Pattern.compile("URI=\"([^\"]+)\"");
     private static final Pattern ATTRIBUTE = Pattern.compile("([A-Z0-9-]+)=(\"[^\"]*\"|[^,]*)");
+    private static final String I_FRAME_STREAM = "#EXT-X-I-FRAME-STREAM-INF:";
+    private static final List<String> I_FRAME_REQUIRED = List.of("BANDWIDTH", "CODECS", "RESOLUTION", "URI");
     private static final List<String> REQUIRED = List.of("BANDWIDTH", "AVERAGE-BANDWIDTH", "CODECS", "RESOLUTION",
             "FRAME-RATE", "VIDEO-RANGE", "CLOSED-CAPTIONS");
 
@@ -87,6 +90,17 @@ final class LadderCheck {
             }
         });
         for (String line : master) {
+            if (line.startsWith(I_FRAME_STREAM)) {
+                Map<String, String> iFrames = attributes(line);
+                for (String required : I_FRAME_REQUIRED) {
+                    if (!iFrames.containsKey(required)) {
+                        broken.add("an I-frame playlist has no " + required);
+                    }
+                }
+                if (iFrames.getOrDefault("CODECS", "").contains("mp4a.")) {
+                    broken.add("an I-frame playlist lists an audio codec");
+                }
+            }
             if (!line.startsWith("#EXT-X-STREAM-INF:")) {
                 continue;
             }

@@ -95,13 +95,18 @@ public final class LadderEncoder {
             MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
             VideoFacts facts = videoFacts(dir, media);
             first = first == null ? facts : first;
+            // AES-128 encrypts whole segments, whose parts cannot be decrypted on their own: an
+            // encrypted ladder has no I-frame playlists.
+            MasterPlaylist.Measured iFrames = key == null
+                    ? IFramePlaylist.write(dir, settings.profile().container(), settings.ffprobe()) : null;
             if (key != null) {
                 key.encryptVariant(dir);
             }
             MasterPlaylist.Measured measured = MasterPlaylist.measure(dir);
             checkComplete(measured.seconds(), media);
             stats.add(new MasterPlaylist.VariantStats(v, measured.peakBitsPerSecond(),
-                    measured.averageBitsPerSecond(), facts.codecs(), VideoChain.frameRate(media, settings.videoChain())));
+                    measured.averageBitsPerSecond(), facts.codecs(), VideoChain.frameRate(media, settings.videoChain()),
+                    iFrames));
         }
         List<MasterPlaylist.AudioRendition> audioRenditions = new ArrayList<>();
         for (int j = 0; j < audio.size(); j++) {

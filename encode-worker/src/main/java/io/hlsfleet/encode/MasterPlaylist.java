@@ -22,9 +22,19 @@ final class MasterPlaylist {
     private MasterPlaylist() {
     }
 
-    /** Measured facts about one written variant. */
+    /**
+     * Measured facts about one written variant.
+     *
+     * @param codecs its CODECS, the video codec first
+     * @param iFrames its I-frame playlist, or null when it has none
+     */
     record VariantStats(PlannedVariant variant, long peakBitsPerSecond, long averageBitsPerSecond, String codecs,
-            double frameRate) {
+            double frameRate, Measured iFrames) {
+
+        VariantStats(PlannedVariant variant, long peakBitsPerSecond, long averageBitsPerSecond, String codecs,
+                double frameRate) {
+            this(variant, peakBitsPerSecond, averageBitsPerSecond, codecs, frameRate, null);
+        }
     }
 
     /** Bitrates and length of a variant as written. */
@@ -63,7 +73,8 @@ final class MasterPlaylist {
      * Writes the master playlist as Apple's HLS authoring rules ask: audio and subtitle renditions
      * in one group each that every variant names, each variant's BANDWIDTH the peak of its video
      * plus the largest audio rendition, AVERAGE-BANDWIDTH likewise, CODECS with the group's audio
-     * codec, VIDEO-RANGE, and CLOSED-CAPTIONS declared or NONE.
+     * codec, VIDEO-RANGE, and CLOSED-CAPTIONS declared or NONE; then each variant's I-frame
+     * playlist, for scrubbing and trick play.
      */
     static void write(Path outDir, List<VariantStats> variants, Renditions renditions, Container container)
             throws IOException {
@@ -115,6 +126,19 @@ final class MasterPlaylist {
             }
             m3u8.append(",CLOSED-CAPTIONS=").append(renditions.closedCaptions() ? "\"" + CAPTION_GROUP + "\"" : "NONE");
             m3u8.append('\n').append(v.name()).append("/index.m3u8\n");
+        }
+        for (VariantStats stats : variants) {
+            if (stats.iFrames() == null) {
+                continue;
+            }
+            PlannedVariant v = stats.variant();
+            String videoCodec = stats.codecs().split(",")[0];
+            m3u8.append("#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=").append(stats.iFrames().peakBitsPerSecond())
+                    .append(",AVERAGE-BANDWIDTH=").append(stats.iFrames().averageBitsPerSecond())
+                    .append(",RESOLUTION=").append(v.width()).append('x').append(v.height())
+                    .append(",CODECS=\"").append(videoCodec).append('"')
+                    .append(",VIDEO-RANGE=SDR")
+                    .append(",URI=\"").append(v.name()).append('/').append(IFramePlaylist.NAME).append("\"\n");
         }
         Files.writeString(outDir.resolve("master.m3u8"), m3u8.toString(), StandardCharsets.UTF_8);
     }

@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.testing.LadderAssertions;
 import io.hlsfleet.testing.LadderAssertions.Ladder;
@@ -156,6 +157,29 @@ class EncodeInputsIT {
         assertThat(keyframeTimes(ladder.resolve("240p/index.m3u8"))).isEqualTo(low);
         assertThat(MasterPlaylist.segmentDurations(ladder.resolve("240p/index.m3u8")).getFirst())
                 .isCloseTo(6.0, org.assertj.core.data.Offset.offset(0.05));
+
+        // MPEG-TS: the I-frame playlist lists every keyframe, each 2 s, in the segment holding it.
+        Path iFrames = ladder.resolve("144p").resolve(IFramePlaylist.NAME);
+        assertThat(MasterPlaylist.segmentDurations(iFrames))
+                .allSatisfy(d -> assertThat(d).isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.05)))
+                .hasSize(4);
+        List<String> segments = Files.readAllLines(ladder.resolve("144p/index.m3u8")).stream()
+                .filter(l -> l.endsWith(".ts")).toList();
+        assertThat(Files.readAllLines(iFrames).stream().filter(l -> l.endsWith(".ts")))
+                .containsExactly(segments.get(0), segments.get(0), segments.get(0), segments.get(1));
+        assertThat(Files.readString(ladder.resolve("master.m3u8")))
+                .contains("#EXT-X-I-FRAME-STREAM-INF:").contains("URI=\"144p/iframes.m3u8\"");
+
+        // A range that starts after the tables and the picture's first packet decodes to nothing.
+        String playlist = Files.readString(iFrames);
+        java.util.regex.Matcher range = java.util.regex.Pattern.compile("#EXT-X-BYTERANGE:(\\d+)@(\\d+)").matcher(playlist);
+        assertThat(range.find()).isTrue();
+        long length = Long.parseLong(range.group(1));
+        long offset = Long.parseLong(range.group(2));
+        Files.writeString(iFrames, playlist.replaceFirst("#EXT-X-BYTERANGE:\\d+@\\d+",
+                "#EXT-X-BYTERANGE:" + (length - 4 * 188) + "@" + (offset + 4 * 188)));
+        assertThatThrownBy(() -> LadderAssertions.assertValidLadder(ladder, clip))
+                .hasMessageContaining("I-frame 0").hasMessageContaining("does not decode alone to a keyframe");
     }
 
     /** Times of the keyframes of a variant, from its first frame, to the millisecond. */
@@ -204,6 +228,12 @@ class EncodeInputsIT {
         String playlist = Files.readString(ladder.resolve("240p/index.m3u8"));
         assertThat(playlist).contains("#EXT-X-MAP:URI=").contains(".m4s").doesNotContain(".ts");
         assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("#EXT-X-VERSION:6");
+        // fMP4: one I-frame per segment (its fragment's first picture), with the init segment as map.
+        String iFrames = Files.readString(ladder.resolve("240p").resolve(IFramePlaylist.NAME));
+        assertThat(iFrames).contains("#EXT-X-I-FRAMES-ONLY", "#EXT-X-BYTERANGE:");
+        assertThat(iFrames.lines().filter(l -> l.startsWith("#EXT-X-MAP:")))
+                .containsExactlyElementsOf(playlist.lines().filter(l -> l.startsWith("#EXT-X-MAP:")).toList());
+        assertThat(iFrames.lines().filter(l -> l.endsWith(".m4s"))).hasSize(1);
     }
 
     /** Every segment of a variant starts with a keyframe and all but the last are as long as asked. */

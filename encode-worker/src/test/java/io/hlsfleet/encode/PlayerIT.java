@@ -25,7 +25,8 @@ import tools.jackson.databind.JsonNode;
  * languages and subtitles; the others cover AES-128, portrait and silent sources. For each: every
  * level loads and renders at its height, automatic switching plays, a seek to the middle and to
  * the end work, {@code ended} fires, every audio rendition plays when selected, every subtitle
- * track can be selected (and shows its cues), and no player reports a fatal error.
+ * track can be selected (and shows its cues), Shaka plays fast forward from the I-frame
+ * playlists, and no player reports a fatal error.
  */
 class PlayerIT {
 
@@ -98,8 +99,22 @@ class PlayerIT {
                 softly.assertThat(strings(report.path("subtitles").path(0).path("cues"), null))
                         .as("%s: cues of the subtitle track", player).anySatisfy(cue -> assertThat(cue).contains(CUE_TEXT));
             }
+            // hls.js reads no I-frame playlists; Shaka plays fast forward from them, and must have
+            // read every I-frame the playlists list (MPEG-TS: each keyframe; fMP4: one per segment).
+            if (player.equals("shaka")) {
+                softly.assertThat(ints(report.path("trickPlay").path("iFrames"), null))
+                        .as("shaka: I-frames of each variant's trick-mode stream")
+                        .containsExactly(iFrameCount(ladder, "144p"), iFrameCount(ladder, "240p"));
+                softly.assertThat(report.path("trickPlay").path("played").asBoolean()).as("shaka: fast forward plays")
+                        .isTrue();
+            }
         }
         softly.assertAll();
+    }
+
+    private static int iFrameCount(Path ladder, String variant) throws Exception {
+        return (int) Files.readAllLines(ladder.resolve(variant).resolve(IFramePlaylist.NAME)).stream()
+                .filter(line -> line.startsWith("#EXTINF:")).count();
     }
 
     private static final String CUE_TEXT = "Hello from the first cue";
