@@ -4,12 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -56,6 +56,21 @@ public final class LadderAssertions {
     }
 
     private LadderAssertions() {
+    }
+
+    /**
+     * Checks the ladder of {@code videoId} in {@code bucket} against its source, as
+     * {@link #assertValidLadder} does, and that its variants have {@code heights}, in master order.
+     */
+    public static Ladder assertLadder(Path bucket, String videoId, Path source, List<Integer> heights)
+            throws IOException, InterruptedException {
+        Ladder ladder = assertValidLadder(bucket.resolve(videoId), source);
+        List<Integer> found = ladder.variants().stream().map(Variant::height).toList();
+        if (!found.equals(heights)) {
+            throw new AssertionError("the ladder of " + videoId + " has variants of heights " + found + ", expected "
+                    + heights);
+        }
+        return ladder;
     }
 
     /**
@@ -350,24 +365,18 @@ public final class LadderAssertions {
     }
 
     private static JsonNode json(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        byte[] out = process.getInputStream().readAllBytes();
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            process.destroyForcibly();
+        Processes.Result probed = Processes.run(new ProcessBuilder(command), null, Duration.ofSeconds(60));
+        if (!probed.succeeded()) {
             throw new AssertionError("ffprobe could not read " + command.getLast());
         }
-        return JSON.readTree(out);
+        return JSON.readTree(probed.out());
     }
 
     /** Decodes every stream of a playlist; returns ffmpeg's error output, empty when clean. */
     private static String decode(Path playlist) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("ffmpeg", "-nostdin", "-v", "error", "-i", playlist.toString(),
-                "-map", "0", "-f", "null", "-").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            return "decoding did not finish within 120 s";
-        }
-        return process.exitValue() != 0 && err.isEmpty() ? "ffmpeg exit code " + process.exitValue() : err;
+        Processes.Result decoded = Processes.run(new ProcessBuilder("ffmpeg", "-nostdin", "-v", "error", "-i",
+                playlist.toString(), "-map", "0", "-f", "null", "-"), null, Duration.ofSeconds(120));
+        String err = decoded.err().strip();
+        return !decoded.succeeded() && err.isEmpty() ? "ffmpeg exit code " + decoded.exitCode() : err;
     }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Generates small test videos with ffmpeg's lavfi sources, so every test makes the exact kind of
@@ -39,6 +38,15 @@ public final class SyntheticClip {
     private SyntheticClip(int width, int height) {
         this.width = width;
         this.height = height;
+    }
+
+    /**
+     * The clip the end-to-end tests serve: {@code seconds} of {@code width}x{@code height} at 30
+     * fps with one tone, written as {@code dir/name}.
+     */
+    public static Path generate(Path dir, String name, int width, int height, int seconds)
+            throws IOException, InterruptedException {
+        return video(width, height).seconds(seconds).fps("30").writeTo(dir.resolve(name));
     }
 
     /** A clip of this coded size (before any rotation flag). */
@@ -215,13 +223,8 @@ public final class SyntheticClip {
         return name.endsWith(".webm") ? "libopus" : name.endsWith(".avi") ? "libmp3lame" : "aac";
     }
 
-    /** Runs a command and fails with its error output when it fails. */
+    /** Runs a command and fails with its output when it fails (see {@link Processes#check}). */
     public static void run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            process.destroyForcibly();
-            throw new IOException("command failed: " + String.join(" ", command) + "\n" + output);
-        }
+        Processes.check(command);
     }
 }

@@ -24,25 +24,21 @@ class BrokerFeaturesIT {
 
     @Test
     void aWorkerOnARedisWithoutXautoclaimIsNotReadyAndSaysWhy() throws Exception {
-        try (RedisServer redis = new RedisServer(tmp.resolve("redis"), List.of("--rename-command", "XAUTOCLAIM", ""))) {
-            Map<String, String> env = Map.of(
-                    "HLSFLEET_BROKER", "redis",
-                    "HLSFLEET_REDIS_URL", redis.url(),
-                    "HLSFLEET_STAGING", tmp.resolve("staging").toString(),
-                    "HLSFLEET_BUCKET", tmp.resolve("bucket").toUri().toString());
-            try (WorkerProcess download = WorkerProcess.start(Fleet.DOWNLOAD, env,
-                    WorkerProcess.logDirectory("BrokerFeaturesIT"))) {
-                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                        .untilAsserted(() -> {
-                            HttpResponse<String> ready = download.get("/actuator/health/readiness");
-                            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
-                            assertThat(ready.body()).contains("\"startupChecks\"", "does not accept XAUTOCLAIM",
-                                    "rename-command");
-                        });
-                assertThat(download.log()).contains("start-up check broker failed; this worker takes no jobs");
-                assertThat(download.log()).doesNotContain("worker consuming");
-                assertThat(download.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
-            }
+        FleetBroker refusing = new FleetBroker.Redis(
+                new RedisServer(tmp.resolve("redis"), List.of("--rename-command", "XAUTOCLAIM", "")));
+        try (Fleet fleet = Fleet.on(refusing, tmp, "BrokerFeaturesIT")) {
+            WorkerProcess download = fleet.launch(Fleet.DOWNLOAD, Map.of());
+            await("readiness of the download worker to say it takes no jobs without XAUTOCLAIM")
+                    .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        HttpResponse<String> ready = download.get("/actuator/health/readiness");
+                        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+                        assertThat(ready.body()).contains("\"startupChecks\"", "does not accept XAUTOCLAIM",
+                                "rename-command");
+                    });
+            assertThat(download.log()).contains("start-up check broker failed; this worker takes no jobs");
+            assertThat(download.log()).doesNotContain("worker consuming");
+            assertThat(download.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
         }
     }
 }

@@ -1,39 +1,33 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.testing.Processes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-/** Runs the {@code hlsfleet} CLI jar as a user would, with the given environment. */
+/** Runs the {@code hlsfleet} CLI jar as a user would, with the given environment, within a limit. */
 final class Cli {
-
-    record Result(int exitCode, String out, String err) {
-    }
 
     private Cli() {
     }
 
-    static Result run(Map<String, String> env, List<String> args) throws IOException, InterruptedException {
+    /** {@code hlsfleet ARGS} within {@link Processes#DEFAULT_LIMIT}, whatever its exit code. */
+    static Processes.Result run(Map<String, String> env, List<String> args) throws IOException, InterruptedException {
+        return run(env, args, null, Processes.DEFAULT_LIMIT);
+    }
+
+    /**
+     * {@code hlsfleet ARGS} with {@code stdin} (null for none) as its standard input; fails with
+     * the command and {@code limit} when it runs longer.
+     */
+    static Processes.Result run(Map<String, String> env, List<String> args, String stdin, Duration limit)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Project.java(), "-jar", Project.jar("producer").toString()));
         command.addAll(args);
-        Path err = Files.createTempFile("hlsfleet-cli", ".err");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectError(err.toFile());
-            builder.environment().putAll(env);
-            Process process = builder.start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(2, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new IOException("hlsfleet " + String.join(" ", args) + " did not finish");
-            }
-            return new Result(process.exitValue(), out, Files.readString(err));
-        } finally {
-            Files.deleteIfExists(err);
-        }
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        return Processes.run(builder, stdin, limit);
     }
 }

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.hlsfleet.config.FleetConfig;
-import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.VideoId;
-import io.hlsfleet.transport.rabbit.RabbitTransport;
+import io.hlsfleet.testing.SyntheticClip;
+import io.hlsfleet.transport.Transport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,64 +60,54 @@ class DashboardsShowDataIT {
     @Test
     void everyDashboardPanelAndAlertExpressionHasData() throws Exception {
         assumeTrue(PrometheusServer.binary() != null, "prometheus is not installed (apt-get install prometheus)");
-        try (RabbitVhost vhost = new RabbitVhost()) {
-            Map<String, String> env = vhost.fleetEnvironment(tmp);
-            env.put("HLSFLEET_QUEUE_METRICS_INTERVAL", "1s");
-            run(env);
+        try (Fleet fleet = new Fleet(FleetBroker.Kind.RABBITMQ, tmp, "DashboardsShowDataIT")) {
+            fleet.set("HLSFLEET_QUEUE_METRICS_INTERVAL", "1s");
+            run(fleet);
         }
     }
 
-    private void run(Map<String, String> env) throws Exception {
-        Path clips = tmp.resolve("origin");
+    private void run(Fleet fleet) throws Exception {
         List<Path> sources = List.of(
-                TestClips.generate(clips, "one.mp4", 640, 360, 2),
-                TestClips.generate(clips, "two.mp4", 1280, 720, 2));
-        Path logs = WorkerProcess.logDirectory("DashboardsShowDataIT");
+                SyntheticClip.generate(fleet.clips(), "one.mp4", 640, 360, 2),
+                SyntheticClip.generate(fleet.clips(), "two.mp4", 1280, 720, 2));
         Path prometheusDir = Files.createDirectories(tmp.resolve("prometheus"));
 
-        try (ClipOrigin origin = new ClipOrigin(clips);
-             WorkerProcess download = WorkerProcess.start("download-worker", env, logs);
-             WorkerProcess encode = WorkerProcess.start("encode-worker", env, logs);
-             WorkerProcess upload = WorkerProcess.start("upload-worker", env, logs)) {
-            for (WorkerProcess worker : List.of(download, encode, upload)) {
-                worker.awaitHealthy(Duration.ofMinutes(3));
-            }
-            Map<String, String> targets = Map.of(
-                    "download-worker", "127.0.0.1:" + download.port(),
-                    "encode-worker", "127.0.0.1:" + encode.port(),
-                    "upload-worker", "127.0.0.1:" + upload.port());
-            try (PrometheusServer prometheus = PrometheusServer.start(prometheusDir, targets, SCRAPE)) {
-                // A few scrapes of the idle fleet first, so that rates see the counters rise.
-                await().atMost(Duration.ofSeconds(30)).until(() -> prometheus.query("up == 1").size() >= 4);
-                Thread.sleep(3 * SCRAPE.toMillis());
+        Map<String, WorkerProcess> workers = fleet.startAll();
+        Map<String, String> targets = Map.of(
+                "download-worker", "127.0.0.1:" + workers.get(Fleet.DOWNLOAD).port(),
+                "encode-worker", "127.0.0.1:" + workers.get(Fleet.ENCODE).port(),
+                "upload-worker", "127.0.0.1:" + workers.get(Fleet.UPLOAD).port());
+        try (PrometheusServer prometheus = PrometheusServer.start(prometheusDir, targets, SCRAPE)) {
+            // A few scrapes of the idle fleet first, so that rates see the counters rise.
+            await("Prometheus scraping the three workers and itself").atMost(Duration.ofSeconds(30))
+                    .until(() -> prometheus.query("up == 1").size() >= 4);
+            Thread.sleep(3 * SCRAPE.toMillis());
 
-                List<String> urls = new ArrayList<>();
-                for (Path source : sources) {
-                    urls.add(origin.url(source.getFileName().toString()));
-                }
-                urls.add(origin.url("missing.mp4"));
-                FleetConfig config = FleetConfig.from(Settings.of(env));
-                try (RabbitTransport transport = RabbitTransport.connect(config)) {
-                    for (String url : urls) {
-                        transport.publish(Stage.DOWNLOAD, Job.submit(url, false));
-                    }
-                    Path bucket = tmp.resolve("bucket");
-                    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            List<String> urls = new ArrayList<>();
+            for (Path source : sources) {
+                urls.add(fleet.origin().url(source.getFileName().toString()));
+            }
+            urls.add(fleet.origin().url("missing.mp4"));
+            Transport transport = fleet.transport();
+            for (String url : urls) {
+                transport.publish(Stage.DOWNLOAD, Job.submit(url, false));
+            }
+            Path bucket = fleet.bucket();
+            await("the ladders of " + urls.subList(0, 2) + " and one dead letter on the download stage")
+                    .atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
                         for (String url : urls.subList(0, 2)) {
                             assertThat(bucket.resolve(VideoId.fromSource(url)).resolve("master.m3u8")).exists();
                         }
                         assertThat(transport.deadLetters(Stage.DOWNLOAD, 10)).hasSize(1);
                     });
-                }
-                // The gauges poll the broker every second; let a few scrapes see the final state.
-                await().atMost(Duration.ofSeconds(30)).until(() ->
-                        value(prometheus.query("max(hlsfleet_dead_letters{stage=\"download\"})")) == 1.0);
-                Thread.sleep(3 * SCRAPE.toMillis());
+            // The gauges poll the broker every second; let a few scrapes see the final state.
+            await("hlsfleet_dead_letters{stage=\"download\"} at 1 in Prometheus").atMost(Duration.ofSeconds(30))
+                    .until(() -> value(prometheus.query("max(hlsfleet_dead_letters{stage=\"download\"})")) == 1.0);
+            Thread.sleep(3 * SCRAPE.toMillis());
 
-                check(prometheus);
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError(e.getMessage() + "\n(worker logs in " + logs + ")", e);
-            }
+            check(prometheus);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError(e.getMessage() + "\n(worker logs in " + fleet.logs() + ")", e);
         }
     }
 

@@ -4,6 +4,7 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.testing.Processes;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
 import java.io.IOException;
@@ -51,6 +52,11 @@ final class Fleet implements AutoCloseable {
     /** A fleet on a broker process of its own, for scenarios that restart or cut the broker. */
     static Fleet onPrivateBroker(FleetBroker.Kind kind, Path dir, String name) throws IOException, InterruptedException {
         return new Fleet(kind, kind.openPrivate(dir), dir, name);
+    }
+
+    /** A fleet on {@code broker}, one a test set up in a special way (such as a Redis refusing a command). */
+    static Fleet on(FleetBroker broker, Path dir, String name) throws IOException {
+        return new Fleet(broker.kind(), broker, dir, name);
     }
 
     private Fleet(FleetBroker.Kind kind, FleetBroker broker, Path dir, String name) throws IOException {
@@ -179,7 +185,7 @@ final class Fleet implements AutoCloseable {
     List<String> submit(List<String> urls) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("submit"));
         args.addAll(urls);
-        Cli.Result result = Cli.run(env, args);
+        Processes.Result result = Cli.run(env, args);
         if (result.exitCode() != 0) {
             throw new IllegalStateException("hlsfleet submit failed: " + result.err());
         }
@@ -188,7 +194,7 @@ final class Fleet implements AutoCloseable {
 
     /** Runs the CLI with the fleet's settings; returns its output, or fails with its errors. */
     String cli(String... args) throws IOException, InterruptedException {
-        Cli.Result result = Cli.run(env, List.of(args));
+        Processes.Result result = Cli.run(env, List.of(args));
         if (result.exitCode() != 0) {
             throw new IllegalStateException("hlsfleet " + String.join(" ", args) + " failed (" + result.exitCode()
                     + "): " + result.err());
@@ -198,7 +204,7 @@ final class Fleet implements AutoCloseable {
 
     /** Every job the status store knows, through {@code hlsfleet status --json}. */
     List<JobStatus> statuses() throws IOException, InterruptedException {
-        Cli.Result result = Cli.run(env, List.of("status", "--json", "--limit", "1000"));
+        Processes.Result result = Cli.run(env, List.of("status", "--json", "--limit", "1000"));
         if (result.exitCode() != 0) {
             throw new IllegalStateException("hlsfleet status failed: " + result.err());
         }

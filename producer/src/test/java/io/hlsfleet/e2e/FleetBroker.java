@@ -15,6 +15,9 @@ import java.util.Map;
  */
 interface FleetBroker extends AutoCloseable {
 
+    /** Which transport this broker carries. */
+    Kind kind();
+
     /** The workers' and the CLI's settings for this broker and the status store. */
     Map<String, String> env();
 
@@ -75,6 +78,11 @@ interface FleetBroker extends AutoCloseable {
         }
 
         @Override
+        public Kind kind() {
+            return Kind.RABBITMQ;
+        }
+
+        @Override
         public Map<String, String> env() {
             Map<String, String> env = new HashMap<>(vhost.brokerEnvironment());
             env.put("HLSFLEET_REDIS_URL", status.url());
@@ -129,6 +137,11 @@ interface FleetBroker extends AutoCloseable {
         }
 
         @Override
+        public Kind kind() {
+            return Kind.RABBITMQ;
+        }
+
+        @Override
         public Map<String, String> env() {
             Map<String, String> env = new HashMap<>(node.fleetEnvironment());
             env.put("HLSFLEET_REDIS_URL", status.url());
@@ -177,6 +190,11 @@ interface FleetBroker extends AutoCloseable {
 
         Redis(RedisServer server) {
             this.server = server;
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.REDIS;
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.testing.LadderAssertions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>every submitted job ended published, or dead with the expected reason (its status and a
  *       dead letter with that reason agree); a raw message that was no job is a dead letter;</li>
- *   <li>every published ladder is complete and plays ({@link LadderVerifier}), the bucket holds
+ *   <li>every published ladder is complete and plays ({@link io.hlsfleet.testing.LadderAssertions}), the bucket holds
  *       exactly the published videos, and no job's ladder was published twice;</li>
  *   <li>nothing is left behind: no ffmpeg or ffprobe working in the fleet's staging, no staged job
  *       files once the dead letters are purged ({@code dlq purge}; a dead job's inputs stay until
@@ -140,7 +141,7 @@ final class FleetChecker {
                     continue;
                 }
                 try {
-                    LadderVerifier.verify(snapshot.bucket(), status.videoId(), job.source(), job.heights());
+                    LadderAssertions.assertLadder(snapshot.bucket(), status.videoId(), job.source(), job.heights());
                 } catch (AssertionError | IOException broken) {
                     problems.add("the ladder of " + job.url() + " is broken: " + broken.getMessage());
                 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.testing.LadderAssertions;
 import io.hlsfleet.testing.ScriptedOrigin;
 import io.hlsfleet.testing.VideoPages;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ class PageFleetIT {
                 assertThat(status.state()).as("%s: %s", url, status.reason()).isEqualTo(JobState.PUBLISHED);
                 assertThat(status.title()).as(url).isNotBlank();
                 assertThat(status.videoId()).as(url).isNotEqualTo(VideoId.fromSource(url));
-                LadderVerifier.verify(fleet.bucket(), status.videoId(), pages.clip(), List.of(360));
+                LadderAssertions.assertLadder(fleet.bucket(), status.videoId(), pages.clip(), List.of(360));
                 published.add(status.videoId());
             }
             assertThat(published).doesNotHaveDuplicates();

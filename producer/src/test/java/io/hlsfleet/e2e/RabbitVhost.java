@@ -2,8 +2,6 @@ package io.hlsfleet.e2e;
 
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.testing.Brokers;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -21,21 +19,6 @@ final class RabbitVhost implements AutoCloseable {
 
     String name() {
         return name;
-    }
-
-    /**
-     * The environment of a test fleet on this vhost, with staging and bucket under {@code dir}:
-     * downloads from the loopback test origin allowed, the fastest x264 preset (these tests check
-     * the pipeline, not picture quality) and 1 s retries.
-     */
-    Map<String, String> fleetEnvironment(Path dir) {
-        Map<String, String> env = new HashMap<>(brokerEnvironment());
-        env.put("HLSFLEET_STAGING", dir.resolve("staging").toString());
-        env.put("HLSFLEET_BUCKET", dir.resolve("bucket").toUri().toString());
-        env.put("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "127.0.0.0/8");
-        env.put("HLSFLEET_ENCODE_PRESET", "ultrafast");
-        env.put("HLSFLEET_RETRY_DELAYS", "1s");
-        return env;
     }
 
     /** The settings that point a worker at this vhost of the broker {@link Brokers} chose, management API included. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hlsfleet.e2e.FleetChecker.Allowed;
 import io.hlsfleet.e2e.FleetChecker.Counts;
 import io.hlsfleet.e2e.FleetChecker.Expectation;
+import io.hlsfleet.testing.Processes;
+import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,9 +28,9 @@ class RedisFleetIT {
     @Test
     void aFleetOnRedisPublishesEveryLadderThoughItsEncodeWorkerIsKilledMidJob() throws Exception {
         try (Fleet fleet = new Fleet(FleetBroker.Kind.REDIS, tmp, "RedisFleetIT")) {
-            Path wide = TestClips.generate(fleet.clips(), "wide.mp4", 1280, 720, 4);
-            Path small = TestClips.generate(fleet.clips(), "small.mp4", 640, 360, 2);
-            Path piped = TestClips.generate(fleet.clips(), "piped.mp4", 640, 360, 2);
+            Path wide = SyntheticClip.generate(fleet.clips(), "wide.mp4", 1280, 720, 4);
+            Path small = SyntheticClip.generate(fleet.clips(), "small.mp4", 640, 360, 2);
+            Path piped = SyntheticClip.generate(fleet.clips(), "piped.mp4", 640, 360, 2);
             // The first encode worker is slow, so that the test sees ffmpeg at work before it kills it.
             Map<String, WorkerProcess> workers = fleet.startAll(Map.of("HLSFLEET_ENCODE_PRESET", "medium"));
 
@@ -36,7 +38,7 @@ class RedisFleetIT {
             assertThat(jobs).hasSize(2).allMatch(id -> id.matches("[0-9a-f-]{36}"));
             // Any tool can queue work on the intake stream, with a bare URL as the body.
             int port = ((FleetBroker.Redis) fleet.broker()).port();
-            TestClips.run(List.of("redis-cli", "-p", Integer.toString(port), "XADD", "hlsfleet:download", "*",
+            Processes.check(List.of("redis-cli", "-p", Integer.toString(port), "XADD", "hlsfleet:download", "*",
                     "body", fleet.origin().url("piped.mp4")));
 
             FfmpegProcesses.awaitRunning(jobs.getFirst(), Duration.ofMinutes(3));

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.testing.LadderAssertions;
 import io.hlsfleet.testing.S3Server;
+import io.hlsfleet.testing.SyntheticClip;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -79,8 +81,8 @@ class S3FleetIT {
     /** Publishes two videos through {@code s3} and checks every ladder, the bucket's headers and that nothing is left over. */
     private void publishesEveryVideo(Fleet fleet, S3Server s3) throws Exception {
         List<Path> sources = List.of(
-                TestClips.generate(fleet.clips(), "alpha.mp4", 1920, 1080, 3),
-                TestClips.generate(fleet.clips(), "beta.mp4", 1280, 720, 2));
+                SyntheticClip.generate(fleet.clips(), "alpha.mp4", 1920, 1080, 3),
+                SyntheticClip.generate(fleet.clips(), "beta.mp4", 1280, 720, 2));
         Map<String, WorkerProcess> workers = startWorkers(fleet);
         List<String> urls = new ArrayList<>();
         for (Path source : sources) {
@@ -89,7 +91,7 @@ class S3FleetIT {
         assertThat(fleet.submit(urls)).hasSize(2);
 
         WorkerProcess upload = workers.get(Fleet.UPLOAD);
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        await("the master playlists of " + urls).atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             for (String url : urls) {
                 assertThat(keys(s3, "cdn", "hls/" + VideoId.fromSource(url) + "/master.m3u8"))
                         .as("master of %s; upload worker log:%n%s", url, upload.log()).hasSize(1);
@@ -97,8 +99,8 @@ class S3FleetIT {
         });
         String alpha = VideoId.fromSource(urls.get(0));
         String beta = VideoId.fromSource(urls.get(1));
-        LadderVerifier.verify(download(s3, alpha), alpha, sources.get(0), List.of(360, 720, 1080));
-        LadderVerifier.verify(download(s3, beta), beta, sources.get(1), List.of(360, 720));
+        LadderAssertions.assertLadder(download(s3, alpha), alpha, sources.get(0), List.of(360, 720, 1080));
+        LadderAssertions.assertLadder(download(s3, beta), beta, sources.get(1), List.of(360, 720));
 
         // Players read the bucket over plain HTTP.
         HttpResponse<String> master = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -107,7 +109,7 @@ class S3FleetIT {
         assertThat(master.headers().firstValue("Content-Type")).hasValue("application/vnd.apple.mpegurl");
 
         // Staging holds nothing once the ladders are published, and no worker keeps scratch files.
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        await("an empty staging bucket").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(keys(s3, "staging", "")).as("staged objects").isEmpty());
         for (String module : Fleet.WORKERS) {
             Path scratch = tmp.resolve("machines").resolve(module).resolve("scratch");
@@ -138,7 +140,7 @@ class S3FleetIT {
                 s3.admin().deleteObject(b -> b.bucket("cdn").key(key));
             }
             s3.admin().deleteBucket(b -> b.bucket("cdn"));
-            Path gamma = TestClips.generate(fleet.clips(), "gamma.mp4", 640, 360, 2);
+            Path gamma = SyntheticClip.generate(fleet.clips(), "gamma.mp4", 640, 360, 2);
             String url = fleet.origin().url(gamma.getFileName().toString());
             fleet.submit(List.of(url));
             JobStatus dead = fleet.awaitStatus(url, status -> status.state() == JobState.DEAD, Duration.ofMinutes(3));
@@ -160,18 +162,17 @@ class S3FleetIT {
     @Test
     void aWorkerOnAStoreWithoutFlexibleChecksumsAndTheDefaultsIsNotReadyAndSaysWhy() throws Exception {
         try (S3Server s3 = S3Server.startLegacy(); Fleet fleet = fleet(s3, "S3FleetIT-refused", Map.of())) {
-            Map<String, String> env = new HashMap<>(fleet.env());
-            try (WorkerProcess upload = WorkerProcess.start(Fleet.UPLOAD, env, fleet.logs())) {
-                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                        .untilAsserted(() -> {
-                            HttpResponse<String> ready = upload.get("/actuator/health/readiness");
-                            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
-                            assertThat(ready.body()).contains("\"startupChecks\"", "NotImplemented",
-                                    "HLSFLEET_S3_INTEGRITY=md5");
-                        });
-                assertThat(upload.log()).contains("start-up check stores failed; this worker takes no jobs");
-                assertThat(upload.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
-            }
+            WorkerProcess upload = fleet.launch(Fleet.UPLOAD, Map.of());
+            await("readiness of the upload worker to name the refused checksums and HLSFLEET_S3_INTEGRITY=md5")
+                    .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        HttpResponse<String> ready = upload.get("/actuator/health/readiness");
+                        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+                        assertThat(ready.body()).contains("\"startupChecks\"", "NotImplemented",
+                                "HLSFLEET_S3_INTEGRITY=md5");
+                    });
+            assertThat(upload.log()).contains("start-up check stores failed; this worker takes no jobs");
+            assertThat(upload.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
         }
     }
 }

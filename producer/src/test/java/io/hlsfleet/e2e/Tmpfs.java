@@ -1,5 +1,6 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.testing.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +23,10 @@ final class Tmpfs implements AutoCloseable {
 
     static Tmpfs mount(Path path, String size) throws IOException, InterruptedException {
         Files.createDirectories(path);
-        Process mount = new ProcessBuilder(List.of("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs",
-                path.toString())).redirectErrorStream(true).start();
-        String output = new String(mount.getInputStream().readAllBytes());
-        Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here (needs CAP_SYS_ADMIN): " + output);
+        Processes.Result mount = Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs",
+                path.toString()));
+        Assumptions.assumeTrue(mount.succeeded(), "cannot mount a tmpfs here (needs CAP_SYS_ADMIN): " + mount.err()
+                + mount.out());
         return new Tmpfs(path);
     }
 
@@ -35,6 +36,6 @@ final class Tmpfs implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        TestClips.run(List.of("umount", "--lazy", path.toString()));
+        Processes.check(List.of("umount", "--lazy", path.toString()));
     }
 }

@@ -13,7 +13,6 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,40 +31,35 @@ class WorkerHealthIT {
 
     @Test
     void readinessFollowsTheBrokerWhileLivenessStaysUp() throws Exception {
-        try (RabbitVhost vhost = new RabbitVhost();
+        try (Fleet fleet = new Fleet(FleetBroker.Kind.RABBITMQ, tmp, "WorkerHealthIT");
              Relay relay = new Relay(Brokers.rabbit().host(), Brokers.rabbit().port())) {
-            Map<String, String> env = new HashMap<>(vhost.brokerEnvironment());
-            env.putAll(Map.of(
+            WorkerProcess upload = fleet.start(Fleet.UPLOAD, Map.of(
                     "SPRING_RABBITMQ_HOST", "127.0.0.1",
                     "SPRING_RABBITMQ_PORT", Integer.toString(relay.port()),
-                    "HLSFLEET_STAGING", tmp.resolve("staging").toString(),
-                    "HLSFLEET_BUCKET", tmp.resolve("bucket").toUri().toString(),
                     "HLSFLEET_SHUTDOWN_GRACE", "2s"));
-            try (WorkerProcess upload = WorkerProcess.start("upload-worker", env, WorkerProcess.logDirectory("WorkerHealthIT"))) {
-                upload.awaitHealthy(Duration.ofMinutes(2));
-                HttpResponse<String> ready = upload.get("/actuator/health/readiness");
-                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
-                assertThat(ready.body()).contains("\"rabbit\"", "\"staging\"", "\"bucket\"", "\"readinessState\"",
-                        "\"startupChecks\"");
-                // The broker's version, read at start; before 3.12 with the node setting to raise.
-                assertThat(ready.body()).containsPattern("\"version\":\"RabbitMQ [0-9]+\\.[0-9]+");
-                if (ready.body().matches("(?s).*RabbitMQ 3\\.(8|9|10|11)\\..*")) {
-                    assertThat(ready.body()).contains("consumer_timeout");
-                }
-                assertThat(upload.get("/actuator/health/liveness").body()).doesNotContain("rabbit");
-
-                relay.close();
-
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    HttpResponse<String> notReady = upload.get("/actuator/health/readiness");
-                    assertThat(notReady.statusCode()).as(notReady.body()).isEqualTo(503);
-                    // Readiness shows details, so the broker's error may stand before its status.
-                    assertThat(notReady.body()).containsPattern("\"rabbit\":\\{(\"details\":\\{[^{}]*\\},)?\"status\":\"DOWN\"");
-                });
-                HttpResponse<String> live = upload.get("/actuator/health/liveness");
-                assertThat(live.statusCode()).as(live.body()).isEqualTo(200);
-                assertThat(live.body()).contains("\"UP\"");
+            HttpResponse<String> ready = upload.get("/actuator/health/readiness");
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+            assertThat(ready.body()).contains("\"rabbit\"", "\"staging\"", "\"bucket\"", "\"readinessState\"",
+                    "\"startupChecks\"");
+            // The broker's version, read at start; before 3.12 with the node setting to raise.
+            assertThat(ready.body()).containsPattern("\"version\":\"RabbitMQ [0-9]+\\.[0-9]+");
+            if (ready.body().matches("(?s).*RabbitMQ 3\\.(8|9|10|11)\\..*")) {
+                assertThat(ready.body()).contains("consumer_timeout");
             }
+            assertThat(upload.get("/actuator/health/liveness").body()).doesNotContain("rabbit");
+
+            relay.close();
+
+            await("readiness of the upload worker to report RabbitMQ down").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                HttpResponse<String> notReady = upload.get("/actuator/health/readiness");
+                assertThat(notReady.statusCode()).as(notReady.body()).isEqualTo(503);
+                // Readiness shows details, so the broker's error may stand before its status.
+                assertThat(notReady.body()).containsPattern("\"rabbit\":\\{(\"details\":\\{[^{}]*\\},)?\"status\":\"DOWN\"");
+            });
+            HttpResponse<String> live = upload.get("/actuator/health/liveness");
+            assertThat(live.statusCode()).as(live.body()).isEqualTo(200);
+            assertThat(live.body()).contains("\"UP\"");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.testing.Processes;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -112,12 +113,12 @@ final class WorkerProcess implements AutoCloseable {
 
     /** SIGSTOP: the worker freezes (as in a long GC pause or a frozen VM); its children go on. */
     void pause() throws IOException, InterruptedException {
-        TestClips.run(List.of("kill", "-STOP", Long.toString(process.pid())));
+        Processes.check(List.of("kill", "-STOP", Long.toString(process.pid())));
     }
 
     /** SIGCONT after {@link #pause}. */
     void resume() throws IOException, InterruptedException {
-        TestClips.run(List.of("kill", "-CONT", Long.toString(process.pid())));
+        Processes.check(List.of("kill", "-CONT", Long.toString(process.pid())));
     }
 
     /** SIGKILL: the worker gets no chance to clean up. */
