@@ -79,6 +79,10 @@ public final class LadderAssertions {
      * @throws AssertionError listing every rule the ladder breaks
      */
     public static Ladder assertValidLadder(Path ladderDir, Path source) throws IOException, InterruptedException {
+        Path master = ladderDir.resolve("master.m3u8");
+        if (!Files.isRegularFile(master)) {
+            throw new AssertionError("no master playlist (master.m3u8) in " + ladderDir);
+        }
         List<String> problems = new ArrayList<>();
         JsonNode src = probe(source);
         JsonNode srcVideo = firstStream(src, "video");
@@ -92,10 +96,6 @@ public final class LadderAssertions {
         double srcDuration = src.path("format").path("duration").asDouble();
         boolean srcAudio = firstStream(src, "audio") != null;
 
-        Path master = ladderDir.resolve("master.m3u8");
-        if (!Files.isRegularFile(master)) {
-            throw new AssertionError("no master.m3u8 in " + ladderDir);
-        }
         List<String> lines = Files.readAllLines(master, StandardCharsets.UTF_8);
         if (lines.isEmpty() || !lines.getFirst().equals("#EXTM3U")) {
             problems.add("master.m3u8 does not start with #EXTM3U");

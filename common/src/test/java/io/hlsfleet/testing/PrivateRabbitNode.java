@@ -202,12 +202,11 @@ public final class PrivateRabbitNode implements AutoCloseable {
     public String ctl(String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(script("rabbitmqctl"), "-q", "-n", nodeName));
         command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);
-        Process ctl = builder.start();
-        String output = new String(ctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!ctl.waitFor(2, TimeUnit.MINUTES) || ctl.exitValue() != 0) {
-            ctl.destroyForcibly();
+        Processes.Result ctl = Processes.run(builder, null, Duration.ofMinutes(2));
+        String output = ctl.out() + ctl.err();
+        if (!ctl.succeeded()) {
             throw new IllegalStateException("rabbitmqctl " + String.join(" ", arguments) + " failed:\n" + output);
         }
         return output;

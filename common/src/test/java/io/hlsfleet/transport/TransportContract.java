@@ -578,7 +578,7 @@ public abstract class TransportContract {
             }));
         }
         for (Thread thread : threads) {
-            thread.join();
+            assertThat(thread.join(Duration.ofMinutes(2))).as("a publisher thread finished within 2 minutes").isTrue();
         }
         assertThat(failures).isEmpty();
     }

@@ -8,28 +8,26 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.storage.LocalStagingArea;
+import io.hlsfleet.testing.S3Server;
+import io.hlsfleet.testing.S3ServerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
-import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** {@code s3://} sources through the AWS SDK, against an S3Proxy on loopback. */
 class S3DownloadIT {
 
     @RegisterExtension
-    static final S3ProxyExtension S3 = S3ProxyExtension.builder().withCredentials("access", "secret").build();
+    static final S3ServerExtension S3 = S3ServerExtension.current();
 
     @TempDir
     Path dir;
@@ -39,10 +37,9 @@ class S3DownloadIT {
     /** Path-style, with the endpoint and credentials that AWS_ENDPOINT_URL_S3 and friends would give. */
     private Supplier<S3Client> s3() {
         return () -> S3Client.builder()
-                .endpointOverride(S3.getUri())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(S3.getAccessKey(), S3.getSecretKey())))
+                .endpointOverride(S3.server().endpoint())
+                .region(S3Server.REGION)
+                .credentialsProvider(S3Server.credentials())
                 .forcePathStyle(true)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
@@ -52,7 +49,7 @@ class S3DownloadIT {
     @Test
     void stagesAnS3Source() throws Exception {
         try (S3Client client = s3().get()) {
-            client.createBucket(b -> b.bucket("sources"));
+            S3.server().createBucket("sources");
             client.putObject(b -> b.bucket("sources").key("clips/a clip.mp4"), RequestBody.fromBytes(video));
         }
         Job job = Job.submit("s3://sources/clips/a%20clip.mp4", false);
@@ -77,7 +74,7 @@ class S3DownloadIT {
     void readsOnlyTheSourceBucketsTheOperatorListsAndNeverTheStagingBucket() throws Exception {
         try (S3Client client = s3().get()) {
             for (String bucket : List.of("sources", "private", "staging")) {
-                client.createBucket(b -> b.bucket(bucket));
+                S3.server().createBucket(bucket);
                 client.putObject(b -> b.bucket(bucket).key("a.mp4"), RequestBody.fromBytes(video));
             }
         }

@@ -9,29 +9,16 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What is not a video, or is a hostile or broken one, ends as a non-retryable failure with a
  * reason a person understands, before (or instead of) a ladder. Real ffprobe and ffmpeg.
  */
-class AdmissionIT {
-
-    @TempDir
-    Path dir;
-
-    private EncodeHarness harness;
-    private final EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS);
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new EncodeHarness(dir);
-    }
+class AdmissionIT extends EncodeStageFixture {
 
     private JobFailure refused(Path file) throws Exception {
-        return refused(file, settings);
+        return refused(file, small);
     }
 
     private JobFailure refused(Path file, EncodeSettings with) throws Exception {

@@ -5,34 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.testing.LadderAssertions;
 import io.hlsfleet.testing.LadderAssertions.Ladder;
+import io.hlsfleet.testing.Processes;
 import io.hlsfleet.testing.SyntheticClip;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every kind of input issue 3 lists becomes a valid ladder: each test makes its clip with ffmpeg,
  * runs the real encode stage on it and checks the result with {@link LadderAssertions}.
  */
-class EncodeInputsIT {
-
-    @TempDir
-    Path dir;
-
-    private EncodeHarness harness;
-    private final EncodeSettings small = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS);
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new EncodeHarness(dir);
-    }
+class EncodeInputsIT extends EncodeStageFixture {
 
     private Ladder encode(Path clip, EncodeSettings settings) throws Exception {
         return LadderAssertions.assertValidLadder(harness.encode(clip, settings), clip);
@@ -274,10 +260,8 @@ class EncodeInputsIT {
     }
 
     private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
-        return out;
+        Processes.Result result = Processes.run(List.of(command));
+        assertThat(result.exitCode()).as(result.command()).isZero();
+        return result.out();
     }
 }

@@ -2,12 +2,10 @@ package io.hlsfleet.encode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hlsfleet.testing.Processes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -111,13 +109,8 @@ final class Media {
 
     /** Runs a command that must succeed; returns its standard output, or its error output when asked. */
     static String run(List<String> command, boolean errorOutput) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(new ArrayList<>(command))
-                .redirectOutput(errorOutput ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.PIPE)
-                .redirectError(errorOutput ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String((errorOutput ? p.getErrorStream() : p.getInputStream()).readAllBytes(),
-                StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
-        return out;
+        Processes.Result result = Processes.run(command);
+        assertThat(result.exitCode()).as(result.command()).isZero();
+        return errorOutput ? result.err() : result.out();
     }
 }

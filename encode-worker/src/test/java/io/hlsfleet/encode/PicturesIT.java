@@ -14,29 +14,17 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Every ladder comes with a poster and a storyboard: made by the real encode stage, read back with
  * ffprobe and ImageIO, and each storyboard tile compared with the source's frame at its cue time.
  */
-class PicturesIT {
+class PicturesIT extends EncodeStageFixture {
 
     private static final Pattern CUE = Pattern.compile(
             "(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) --> (\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3})\\n(sprite_\\d{3}\\.jpg)#xywh=(\\d+),(\\d+),(\\d+),(\\d+)");
-
-    @TempDir
-    Path dir;
-
-    private EncodeHarness harness;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new EncodeHarness(dir);
-    }
 
     /** One storyboard cue: its time range and the tile it points at. */
     record Cue(double start, double end, String sprite, int x, int y, int w, int h) {

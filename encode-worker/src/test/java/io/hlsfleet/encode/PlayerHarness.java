@@ -2,6 +2,7 @@ package io.hlsfleet.encode;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.hlsfleet.testing.Processes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -92,14 +94,11 @@ final class PlayerHarness implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("node", PLAYERS_DIR.resolve("run.mjs").toString(), CHROMIUM,
                 "http://127.0.0.1:" + server.getAddress().getPort() + "/players/page.html"));
         command.addAll(checks);
-        Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!node.waitFor(5, TimeUnit.MINUTES)) {
-            node.destroyForcibly();
-            throw new AssertionError("the players did not finish within 5 min");
-        }
-        if (node.exitValue() != 0) {
-            throw new AssertionError("the player run failed (exit " + node.exitValue() + "): " + out);
+        Processes.Result node = Processes.run(new ProcessBuilder(command), null, Duration.ofMinutes(5));
+        String out = node.out();
+        System.err.print(node.err());
+        if (!node.succeeded()) {
+            throw new AssertionError("the player run failed (exit " + node.exitCode() + "): " + out + node.err());
         }
         List<JsonNode> reports = new ArrayList<>();
         for (String line : out.lines().filter(l -> l.startsWith("{")).toList()) {

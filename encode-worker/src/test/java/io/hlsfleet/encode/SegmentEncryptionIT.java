@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.testing.Processes;
 import io.hlsfleet.testing.SyntheticClip;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,13 +69,11 @@ class SegmentEncryptionIT {
     }
 
     private static double decodedSeconds(Path playlist) throws Exception {
-        Process ffmpeg = new ProcessBuilder(List.of("ffprobe", "-v", "error", "-allowed_extensions", "ALL",
+        Processes.Result probed = Processes.run(List.of("ffprobe", "-v", "error", "-allowed_extensions", "ALL",
                 "-protocol_whitelist", "file,crypto", "-count_frames", "-select_streams", "v:0",
-                "-show_entries", "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", playlist.toString()))
-                .redirectErrorStream(true).start();
-        String out = new String(ffmpeg.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertThat(ffmpeg.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(ffmpeg.exitValue()).as(out).isZero();
+                "-show_entries", "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", playlist.toString()));
+        String out = probed.out().strip();
+        assertThat(probed.exitCode()).as(probed.err() + out).isZero();
         String[] fields = out.lines().findFirst().orElseThrow().split(",");
         String[] rate = fields[0].split("/");
         return Integer.parseInt(fields[1]) / (Double.parseDouble(rate[0]) / Double.parseDouble(rate[1]));

@@ -9,27 +9,14 @@ import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Camera and broadcast sources come out looking right: each test makes a source of one kind, runs
  * the real encode stage on it and measures the ladder the way a person would judge it.
  */
-class SourceKindsIT {
-
-    @TempDir
-    Path dir;
-
-    private EncodeHarness harness;
-    private final EncodeSettings small = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS);
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new EncodeHarness(dir);
-    }
+class SourceKindsIT extends EncodeStageFixture {
 
     /** 50 frames a second woven into 25 interlaced ones: every moving edge combs. */
     private static SyntheticClip interlaced() {

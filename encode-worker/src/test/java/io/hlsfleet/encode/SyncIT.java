@@ -11,9 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Audio and video stay together in every rung, whatever the source's timestamps do. Each source
@@ -21,22 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the presentation); the test finds both in each rung and measures how far apart they are, and
  * how far apart the rung's audio and video start.
  */
-class SyncIT {
+class SyncIT extends EncodeStageFixture {
 
     private static final Pattern AUDIO_RENDITION = Pattern.compile("#EXT-X-MEDIA:TYPE=AUDIO,.*URI=\"([^\"]+)\"");
 
     /** The most audio and video may be apart: one frame at 25 fps. */
     private static final double TOLERANCE = 0.040;
-
-    @TempDir
-    Path dir;
-
-    private EncodeHarness harness;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new EncodeHarness(dir);
-    }
 
     @Test
     void audioStartingOneSecondBeforeTheVideo() throws Exception {

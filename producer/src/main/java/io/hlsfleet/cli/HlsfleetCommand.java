@@ -17,15 +17,19 @@ public final class HlsfleetCommand implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns its exit code; tests call this instead of {@link #main}. */
+    /** Runs the command line and returns its exit code. */
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line as {@link #main} runs it, for tests that read what it prints. */
+    static CommandLine commandLine() {
         return new CommandLine(new HlsfleetCommand())
                 .setExecutionExceptionHandler((error, commandLine, parseResult) -> {
                     commandLine.getErr().println("hlsfleet: " + (error.getMessage() == null
                             ? error.getClass().getSimpleName() : error.getMessage()));
                     return 2;
-                })
-                .execute(args);
+                });
     }
 
     @Override

@@ -49,7 +49,7 @@ class IntakeIdentityIT {
             Job victim = Job.submit(victimSource.toString(), false);
             fleet.submit(victim);
             Job victimPublished = published.poll(3, TimeUnit.MINUTES);
-            assertThat(victimPublished).isNotNull();
+            assertThat(victimPublished).as("the first submission published within 3 minutes").isNotNull();
             assertThat(victimPublished.videoId()).isEqualTo(victim.videoId());
             Map<String, String> victimLadder = digests(bucket.resolve(victim.videoId()));
             assertThat(victimLadder).containsKey("master.m3u8");

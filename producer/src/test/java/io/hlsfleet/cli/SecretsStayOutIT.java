@@ -18,6 +18,7 @@ import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
 import io.hlsfleet.status.RedisJobStatusStore;
 import io.hlsfleet.status.StatusRecorder;
+import io.hlsfleet.testing.RedisServer;
 import io.hlsfleet.testing.ScriptedOrigin;
 import io.hlsfleet.testing.SyntheticClip;
 import io.hlsfleet.worker.JobListener;
@@ -41,7 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 class SecretsStayOutIT {
 
-    private static final String REDIS_URL = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
     private static final String SIGNATURE = "5ec4e75160a7ure0f7he5ource";
     private static final String QUERY = "?X-Amz-Credential=AKIDEXAMPLE&X-Amz-Signature=" + SIGNATURE;
 
@@ -63,7 +63,9 @@ class SecretsStayOutIT {
         try (ScriptedOrigin origin = ScriptedOrigin.on("127.0.0.1")
                      .route("/signed.mp4", (request, out) -> ScriptedOrigin.respond(out, 200, Map.of(), clip))
                      .route("/flaky.mp4", (request, out) -> ScriptedOrigin.respond(out, 503, Map.of(), new byte[0]));
-             RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL);
+             // A redis-server of the test's own: no other fleet's status mixes with this one's.
+             RedisServer redis = new RedisServer(tmp.resolve("redis"));
+             RedisJobStatusStore store = new RedisJobStatusStore(redis.url());
              EmbeddedFleet fleet = new EmbeddedFleet(settings, List.of(), Files.createDirectories(tmp.resolve("staging")),
                      tmp.resolve("bucket"), recording(new StatusRecorder(store)))) {
             List<Job> jobs = List.of(
@@ -78,7 +80,7 @@ class SecretsStayOutIT {
             while (finished.size() < jobs.size() && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
-            assertThat(finished).hasSize(jobs.size());
+            assertThat(finished).as("jobs finished within 3 minutes").hasSize(jobs.size());
             List<JobStatus> statuses = new ArrayList<>();
             for (Job job : jobs) {
                 statuses.add(store.find(job.jobId()).orElseThrow());

@@ -1,10 +1,8 @@
 package io.hlsfleet.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.hlsfleet.testing.RedisServer;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,14 +26,8 @@ class BrokerFeaturesIT {
                 new RedisServer(tmp.resolve("redis"), List.of("--rename-command", "XAUTOCLAIM", "")));
         try (Fleet fleet = Fleet.on(refusing, tmp, "BrokerFeaturesIT")) {
             WorkerProcess download = fleet.launch(Fleet.DOWNLOAD, Map.of());
-            await("readiness of the download worker to say it takes no jobs without XAUTOCLAIM")
-                    .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                    .untilAsserted(() -> {
-                        HttpResponse<String> ready = download.get("/actuator/health/readiness");
-                        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
-                        assertThat(ready.body()).contains("\"startupChecks\"", "does not accept XAUTOCLAIM",
-                                "rename-command");
-                    });
+            download.awaitNotReadySaying(Duration.ofMinutes(3), "\"startupChecks\"", "does not accept XAUTOCLAIM",
+                    "rename-command");
             assertThat(download.log()).contains("start-up check broker failed; this worker takes no jobs");
             assertThat(download.log()).doesNotContain("worker consuming");
             assertThat(download.get("/actuator/health/liveness").statusCode()).isEqualTo(200);

@@ -91,12 +91,13 @@ class S3FleetIT {
         assertThat(fleet.submit(urls)).hasSize(2);
 
         WorkerProcess upload = workers.get(Fleet.UPLOAD);
-        await("the master playlists of " + urls).atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            for (String url : urls) {
-                assertThat(keys(s3, "cdn", "hls/" + VideoId.fromSource(url) + "/master.m3u8"))
-                        .as("master of %s; upload worker log:%n%s", url, upload.log()).hasSize(1);
-            }
-        });
+        await("the master playlists of " + urls).atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    for (String url : urls) {
+                        assertThat(keys(s3, "cdn", "hls/" + VideoId.fromSource(url) + "/master.m3u8"))
+                                .as("master of %s; upload worker log:%n%s", url, upload.log()).hasSize(1);
+                    }
+                });
         String alpha = VideoId.fromSource(urls.get(0));
         String beta = VideoId.fromSource(urls.get(1));
         LadderAssertions.assertLadder(download(s3, alpha), alpha, sources.get(0), List.of(360, 720, 1080));
@@ -163,14 +164,8 @@ class S3FleetIT {
     void aWorkerOnAStoreWithoutFlexibleChecksumsAndTheDefaultsIsNotReadyAndSaysWhy() throws Exception {
         try (S3Server s3 = S3Server.startLegacy(); Fleet fleet = fleet(s3, "S3FleetIT-refused", Map.of())) {
             WorkerProcess upload = fleet.launch(Fleet.UPLOAD, Map.of());
-            await("readiness of the upload worker to name the refused checksums and HLSFLEET_S3_INTEGRITY=md5")
-                    .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                    .untilAsserted(() -> {
-                        HttpResponse<String> ready = upload.get("/actuator/health/readiness");
-                        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
-                        assertThat(ready.body()).contains("\"startupChecks\"", "NotImplemented",
-                                "HLSFLEET_S3_INTEGRITY=md5");
-                    });
+            upload.awaitNotReadySaying(Duration.ofMinutes(3), "\"startupChecks\"", "NotImplemented",
+                    "HLSFLEET_S3_INTEGRITY=md5");
             assertThat(upload.log()).contains("start-up check stores failed; this worker takes no jobs");
             assertThat(upload.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
         }

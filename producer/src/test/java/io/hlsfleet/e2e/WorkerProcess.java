@@ -1,5 +1,8 @@
 package io.hlsfleet.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.hlsfleet.testing.Processes;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -73,7 +76,21 @@ final class WorkerProcess implements AutoCloseable {
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException(module + " did not become healthy:\n" + log());
+        throw new IllegalStateException(module + " did not become healthy within " + timeout + ":\n" + log());
+    }
+
+    /**
+     * Waits until the worker is alive but not ready (readiness 503) and its readiness names every
+     * one of {@code reasons}, as a worker that refused its start-up checks shows it.
+     */
+    void awaitNotReadySaying(Duration timeout, String... reasons) {
+        await(module + " not ready, saying " + String.join(", ", reasons)).atMost(timeout)
+                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
+                    HttpResponse<String> ready = get("/actuator/health/readiness");
+                    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+                    assertThat(ready.body()).contains(reasons);
+                });
+        assertThat(isAlive()).as(module + " alive").isTrue();
     }
 
     int port() {

@@ -11,7 +11,8 @@ import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.s3.S3Location;
 import io.hlsfleet.storage.s3.S3ObjectStore;
 import io.hlsfleet.storage.s3.S3StagingArea;
-import io.hlsfleet.testing.S3Server;
+import io.hlsfleet.testing.Processes;
+import io.hlsfleet.testing.S3ServerExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,12 +27,10 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -46,22 +45,11 @@ class S3LadderPlaybackIT {
 
     private static final Pattern MAP_URI = Pattern.compile("#EXT-X-MAP:.*URI=\"([^\"]+)\"");
 
-    private static S3Server server;
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.current("staging", "cdn");
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = S3Server.start();
-        server.createBucket("staging");
-        server.createBucket("cdn");
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
 
     /** Encodes a two-rung HLS ladder of a synthetic clip, as the encode stage would. */
     private static Path encodeLadder(Path dir, boolean fmp4) throws IOException, InterruptedException {
@@ -86,16 +74,11 @@ class S3LadderPlaybackIT {
     }
 
     private static String run(List<String> cmd) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + output);
-        }
-        return output.strip();
+        return Processes.check(cmd).strip();
     }
 
     private List<String> keys(String bucket, String prefix) {
-        return server.admin().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+        return S3.server().admin().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key).sorted().toList();
     }
 
@@ -157,9 +140,9 @@ class S3LadderPlaybackIT {
         Job job = submitted.advance(Stage.UPLOAD, StageOutputs.NONE.withSource(sourceKey, 6).withLadder(ladderKey, 2));
         Path ladder = encodeLadder(tmp.resolve("encoded-" + name), fmp4);
         try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
-                     server.settings(tmp.resolve("scratch")));
+                     S3.server().settings(tmp.resolve("scratch")));
              S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/hls"),
-                     server.settings(tmp.resolve("scratch"), 16L << 20, ObjectCannedACL.PUBLIC_READ))) {
+                     S3.server().settings(tmp.resolve("scratch"), 16L << 20, ObjectCannedACL.PUBLIC_READ))) {
             staging.store(ladderKey, ladder);
             staging.store(sourceKey, Files.writeString(tmp.resolve("source-" + name), "source"));
 
@@ -169,7 +152,7 @@ class S3LadderPlaybackIT {
             assertThat(tmp.resolve("scratch")).as("scratch is cleaned").isEmptyDirectory();
         }
 
-        URI master = server.objectUrl("cdn", "hls/" + videoId + "/master.m3u8");
+        URI master = S3.server().objectUrl("cdn", "hls/" + videoId + "/master.m3u8");
         Set<URI> fetched = crawl(master);
         // Every object of the ladder is reachable from the master, and nothing else was published.
         List<String> published = keys("cdn", "hls/" + videoId + "/");
@@ -186,7 +169,7 @@ class S3LadderPlaybackIT {
                 .containsExactly("180", "360");
         // ...and every frame of every rendition decodes from the bucket.
         for (String rendition : List.of("360p", "180p")) {
-            URI playlist = server.objectUrl("cdn", "hls/" + videoId + "/" + rendition + "/index.m3u8");
+            URI playlist = S3.server().objectUrl("cdn", "hls/" + videoId + "/" + rendition + "/index.m3u8");
             run(List.of("ffmpeg", "-v", "error", "-xerror", "-i", playlist.toString(), "-f", "null", "-"));
             String duration = run(List.of("ffprobe", "-v", "error", "-show_entries", "format=duration",
                     "-of", "default=nw=1:nk=1", playlist.toString()));
@@ -210,8 +193,8 @@ class S3LadderPlaybackIT {
         Job job = submitted.advance(Stage.UPLOAD,
                 StageOutputs.NONE.withLadder(StagingKeys.ladder(submitted, StagingKeys.newAttempt()), 2));
         try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
-                     server.settings(tmp.resolve("scratch")));
-             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/hls"), server.settings(tmp.resolve("scratch")))) {
+                     S3.server().settings(tmp.resolve("scratch")));
+             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/hls"), S3.server().settings(tmp.resolve("scratch")))) {
             assertThatThrownBy(() -> new UploadStage(staging, cdn, 4).process(job, (fraction, detail) -> { }))
                     .isInstanceOf(JobFailure.class)
                     .hasMessageContaining("not in staging")

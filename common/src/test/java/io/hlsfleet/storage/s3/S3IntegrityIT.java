@@ -8,6 +8,7 @@ import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.testing.S3Server;
+import io.hlsfleet.testing.S3ServerExtension;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,9 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,31 +36,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 class S3IntegrityIT {
 
-    private static S3Server current;
-    private static S3Server legacy;
+    @RegisterExtension
+    static final S3ServerExtension CURRENT = S3ServerExtension.current("staging", "cdn");
+
+    @RegisterExtension
+    static final S3ServerExtension LEGACY = S3ServerExtension.legacy("staging", "cdn");
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void startServers() throws Exception {
-        current = S3Server.start();
-        legacy = S3Server.startLegacy();
-        for (S3Server server : List.of(current, legacy)) {
-            server.createBucket("staging");
-            server.createBucket("cdn");
-        }
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        if (current != null) {
-            current.close();
-        }
-        if (legacy != null) {
-            legacy.close();
-        }
-    }
 
     private Path file(String name, int size) throws IOException {
         byte[] bytes = new byte[size];
@@ -112,13 +95,13 @@ class S3IntegrityIT {
     @ParameterizedTest
     @EnumSource(S3Integrity.class)
     void everyModeStoresFetchesAndDeletesOnTheCurrentServer(S3Integrity integrity) throws Exception {
-        roundTrip(current, integrity, true);
+        roundTrip(CURRENT.server(), integrity, true);
     }
 
     @ParameterizedTest
     @EnumSource(value = S3Integrity.class, names = {"MD5", "NONE"})
     void md5AndNoneWorkOnAStoreWithoutFlexibleChecksums(S3Integrity integrity) throws Exception {
-        roundTrip(legacy, integrity, true);
+        roundTrip(LEGACY.server(), integrity, true);
     }
 
     @ParameterizedTest
@@ -135,7 +118,8 @@ class S3IntegrityIT {
 
     @Test
     void aStoreWithoutFlexibleChecksumsRefusesTheDefaultAtOnceWithItsWordsAndTheSetting() throws Exception {
-        S3Settings settings = legacy.settings(tmp.resolve("scratch"), S3Settings.MIN_PART_SIZE, null, S3Integrity.CRC32);
+        S3Settings settings = LEGACY.server().settings(tmp.resolve("scratch"), S3Settings.MIN_PART_SIZE, null,
+                S3Integrity.CRC32);
         try (S3ObjectStore bucket = new S3ObjectStore(S3Location.parse("s3://cdn/refused"), settings)) {
             // A small body: the server's answer reaches the client.
             assertRefusedQuickly(() -> bucket.put("vid/index.m3u8", file("small", 100), ContentTypes.of("index.m3u8")));
@@ -146,7 +130,7 @@ class S3IntegrityIT {
             assertRefusedQuickly(() -> bucket.put("vid/big.ts", file("parts", (int) S3Settings.MIN_PART_SIZE + 10),
                     ContentTypes.of("big.ts")));
         }
-        assertThat(legacy.admin().listObjectsV2(b -> b.bucket("cdn").prefix("refused/")).contents())
+        assertThat(LEGACY.server().admin().listObjectsV2(b -> b.bucket("cdn").prefix("refused/")).contents())
                 .as("nothing written, probes included").isEmpty();
     }
 
@@ -162,7 +146,7 @@ class S3IntegrityIT {
 
     @Test
     void aRefusalNamesTheServersWordsAndTheSettingToChange() throws Exception {
-        S3Settings good = current.settings(tmp.resolve("scratch"));
+        S3Settings good = CURRENT.server().settings(tmp.resolve("scratch"));
         S3Settings wrongSecret = new S3Settings(true, 4, good.multipartThreshold(), good.partSize(), 1, 5, null,
                 good.scratchRoot(), good.endpoint(), good.region(),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Server.ACCESS_KEY, "wrong")),
@@ -185,14 +169,14 @@ class S3IntegrityIT {
     void theSdksOwnSwitchTurnsCrc32OffAndTheModeSaysSo() throws Exception {
         System.setProperty("aws.requestChecksumCalculation", "when_required");
         try (S3ObjectStore bucket = new S3ObjectStore(S3Location.parse("s3://cdn/sdk-switch"),
-                current.settings(tmp.resolve("scratch")))) {
+                CURRENT.server().settings(tmp.resolve("scratch")))) {
             assertThat(bucket.integrity()).contains("puts and parts carry no checksum")
                     .contains("HLSFLEET_S3_INTEGRITY=md5");
         } finally {
             System.clearProperty("aws.requestChecksumCalculation");
         }
         try (S3ObjectStore bucket = new S3ObjectStore(S3Location.parse("s3://cdn/sdk-switch"),
-                current.settings(tmp.resolve("scratch")))) {
+                CURRENT.server().settings(tmp.resolve("scratch")))) {
             assertThat(bucket.integrity()).startsWith("crc32 (CRC32 checksum");
         }
     }

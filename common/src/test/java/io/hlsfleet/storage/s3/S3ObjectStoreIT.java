@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.testing.FaultyFront;
-import io.hlsfleet.testing.S3Server;
+import io.hlsfleet.testing.S3ServerExtension;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,9 +13,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
@@ -23,28 +22,18 @@ import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 /** The S3 bucket against a real S3 server (S3Proxy) over HTTP with SigV4. */
 class S3ObjectStoreIT {
 
-    private static S3Server server;
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.current("cdn");
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = S3Server.start();
-        server.createBucket("cdn");
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
-
     private S3ObjectStore store(String location) {
-        return new S3ObjectStore(S3Location.parse(location), server.settings(tmp.resolve("scratch")));
+        return new S3ObjectStore(S3Location.parse(location), S3.server().settings(tmp.resolve("scratch")));
     }
 
     private HeadObjectResponse head(String key) {
-        return server.admin().headObject(b -> b.bucket("cdn").key(key));
+        return S3.server().admin().headObject(b -> b.bucket("cdn").key(key));
     }
 
     private Path file(String name, int size) throws IOException {
@@ -75,14 +64,14 @@ class S3ObjectStoreIT {
         try (S3ObjectStore store = store("s3://cdn")) {
             store.put("vid/a.ts", file("one", 2000), ContentTypes.TS_SEGMENT);
             store.put("vid/a.ts", file("two", 100), ContentTypes.TS_SEGMENT);
-            assertThat(server.admin().getObjectAsBytes(b -> b.bucket("cdn").key("vid/a.ts")).asByteArray())
+            assertThat(S3.server().admin().getObjectAsBytes(b -> b.bucket("cdn").key("vid/a.ts")).asByteArray())
                     .isEqualTo(Files.readAllBytes(tmp.resolve("two")));
         }
     }
 
     @Test
     void largeObjectsGoUpInPartsAndArriveIntact() throws Exception {
-        S3Settings settings = server.settings(tmp.resolve("scratch"), S3Settings.MIN_PART_SIZE, null);
+        S3Settings settings = S3.server().settings(tmp.resolve("scratch"), S3Settings.MIN_PART_SIZE, null);
         try (S3ObjectStore store = new S3ObjectStore(S3Location.parse("s3://cdn"), settings)) {
             Path big = file("big.ts", (int) (2 * S3Settings.MIN_PART_SIZE + 12345));
             store.put("vid/big.ts", big, ContentTypes.TS_SEGMENT);
@@ -91,9 +80,9 @@ class S3ObjectStoreIT {
             assertThat(head.eTag()).endsWith("-3\"");
             assertThat(head.contentType()).isEqualTo("video/mp2t");
             assertThat(head.cacheControl()).isEqualTo(ContentTypes.TS_SEGMENT.cacheControl());
-            assertThat(server.admin().getObjectAsBytes(b -> b.bucket("cdn").key("vid/big.ts")).asByteArray())
+            assertThat(S3.server().admin().getObjectAsBytes(b -> b.bucket("cdn").key("vid/big.ts")).asByteArray())
                     .isEqualTo(Files.readAllBytes(big));
-            assertThat(server.admin().listMultipartUploads(b -> b.bucket("cdn")).uploads()).isEmpty();
+            assertThat(S3.server().admin().listMultipartUploads(b -> b.bucket("cdn")).uploads()).isEmpty();
         }
     }
 
@@ -107,14 +96,14 @@ class S3ObjectStoreIT {
     }
 
     private S3Settings through(FaultyFront front, int maxAttempts) {
-        S3Settings base = server.settings(tmp.resolve("scratch"));
+        S3Settings base = S3.server().settings(tmp.resolve("scratch"));
         return new S3Settings(true, 4, base.multipartThreshold(), base.partSize(), 1, maxAttempts, null,
                 base.scratchRoot(), front.endpoint(), base.region(), base.credentials(), base.integrity());
     }
 
     @Test
     void throttlingAndServerErrorsAreRetried() throws Exception {
-        try (FaultyFront front = new FaultyFront(server.endpoint(), 2);
+        try (FaultyFront front = new FaultyFront(S3.server().endpoint(), 2);
              S3ObjectStore store = new S3ObjectStore(S3Location.parse("s3://cdn/retried"), through(front, 4))) {
             store.put("vid/seg_1.ts", file("seg", 5000), ContentTypes.TS_SEGMENT);
             assertThat(front.failed()).isEqualTo(2);
@@ -124,7 +113,7 @@ class S3ObjectStoreIT {
 
     @Test
     void aServerThatKeepsRefusingFailsTheUploadOnceTheAttemptsRunOut() throws Exception {
-        try (FaultyFront front = new FaultyFront(server.endpoint(), 100);
+        try (FaultyFront front = new FaultyFront(S3.server().endpoint(), 100);
              S3ObjectStore store = new S3ObjectStore(S3Location.parse("s3://cdn/refused"), through(front, 2))) {
             assertThatThrownBy(() -> store.put("vid/seg_1.ts", file("seg", 5000), ContentTypes.TS_SEGMENT))
                     .isInstanceOf(IOException.class)
@@ -142,24 +131,24 @@ class S3ObjectStoreIT {
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> store.put("/etc/x", file, ContentTypes.OTHER))
                     .isInstanceOf(IllegalArgumentException.class);
-            assertThat(server.admin().listObjectsV2(b -> b.bucket("cdn").prefix("outside")).contents()).isEmpty();
+            assertThat(S3.server().admin().listObjectsV2(b -> b.bucket("cdn").prefix("outside")).contents()).isEmpty();
         }
     }
 
     @Test
     void aCannedAclMakesPublishedObjectsReadableOverPlainHttp() throws Exception {
-        S3Settings settings = server.settings(tmp.resolve("scratch"), 16L << 20, ObjectCannedACL.PUBLIC_READ);
+        S3Settings settings = S3.server().settings(tmp.resolve("scratch"), 16L << 20, ObjectCannedACL.PUBLIC_READ);
         try (S3ObjectStore open = new S3ObjectStore(S3Location.parse("s3://cdn/open"), settings);
              S3ObjectStore closed = store("s3://cdn/closed")) {
             open.put("vid/master.m3u8", file("m", 10), ContentTypes.PLAYLIST);
             closed.put("vid/master.m3u8", file("m", 10), ContentTypes.PLAYLIST);
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<byte[]> readable = http.send(HttpRequest.newBuilder(
-                    server.objectUrl("cdn", "open/vid/master.m3u8")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    S3.server().objectUrl("cdn", "open/vid/master.m3u8")).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(readable.statusCode()).isEqualTo(200);
             assertThat(readable.headers().firstValue("Content-Type")).hasValue("application/vnd.apple.mpegurl");
             HttpResponse<byte[]> refused = http.send(HttpRequest.newBuilder(
-                    server.objectUrl("cdn", "closed/vid/master.m3u8")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    S3.server().objectUrl("cdn", "closed/vid/master.m3u8")).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(refused.statusCode()).isEqualTo(403);
         }
     }

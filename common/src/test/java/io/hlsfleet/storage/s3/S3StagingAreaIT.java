@@ -10,7 +10,7 @@ import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.storage.StagingArea.StagedFile;
-import io.hlsfleet.testing.S3Server;
+import io.hlsfleet.testing.S3ServerExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,9 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -33,29 +32,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /** Staging in a bucket, against a real S3 server (S3Proxy), as workers that share no disk use it. */
 class S3StagingAreaIT {
 
-    private static S3Server server;
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.current("staging", "cdn");
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = S3Server.start();
-        server.createBucket("staging");
-        server.createBucket("cdn");
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
-
     private S3StagingArea staging() throws IOException {
-        return new S3StagingArea(S3Location.parse("s3://staging/fleet"), server.settings(tmp.resolve("scratch")));
+        return new S3StagingArea(S3Location.parse("s3://staging/fleet"), S3.server().settings(tmp.resolve("scratch")));
     }
 
     private List<String> keys(String bucket, String prefix) {
-        return server.admin().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+        return S3.server().admin().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key).sorted().toList();
     }
 
@@ -139,7 +127,7 @@ class S3StagingAreaIT {
             List<Future<?>> puts = new ArrayList<>();
             for (int i = 0; i < 1105; i++) {
                 String key = "fleet/jobs/job-5/ladder/seg_" + i + ".ts";
-                puts.add(pool.submit(() -> server.admin().putObject(b -> b.bucket("staging").key(key), RequestBody.fromString("x"))));
+                puts.add(pool.submit(() -> S3.server().admin().putObject(b -> b.bucket("staging").key(key), RequestBody.fromString("x"))));
             }
             for (Future<?> put : puts) {
                 put.get();
@@ -201,7 +189,7 @@ class S3StagingAreaIT {
     @Test
     void aLadderStagedOnTheSameServerIsCopiedServerSideMasterLast() throws Exception {
         try (S3StagingArea staging = staging();
-             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/videos"), server.settings(tmp.resolve("scratch")))) {
+             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/videos"), S3.server().settings(tmp.resolve("scratch")))) {
             Recording bucket = new Recording(cdn);
             staging.store("jobs/job-6/ladder", ladder(tmp.resolve("ladder"), 3));
             assertThat(cdn.canCopyFrom(staging)).isTrue();
@@ -214,13 +202,13 @@ class S3StagingAreaIT {
             assertThat(scratch).as("nothing passes through this machine").isEmptyDirectory();
             assertThat(bytes).isEqualTo(LocalFiles.relativeFiles(tmp.resolve("ladder")).stream()
                     .mapToLong(f -> tmp.resolve("ladder").resolve(f).toFile().length()).sum());
-            HeadObjectResponse playlist = server.admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8"));
+            HeadObjectResponse playlist = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8"));
             assertThat(playlist.contentType()).isEqualTo("application/vnd.apple.mpegurl");
             assertThat(playlist.cacheControl()).isEqualTo(ContentTypes.PLAYLIST.cacheControl());
-            HeadObjectResponse segment = server.admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/360p/seg_00001.ts"));
+            HeadObjectResponse segment = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/360p/seg_00001.ts"));
             assertThat(segment.contentType()).isEqualTo("video/mp2t");
             assertThat(segment.cacheControl()).contains("immutable");
-            assertThat(server.admin().getObjectAsBytes(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8")).asUtf8String())
+            assertThat(S3.server().admin().getObjectAsBytes(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8")).asUtf8String())
                     .isEqualTo("#EXTM3U\n#720p\n");
         }
     }
@@ -228,7 +216,7 @@ class S3StagingAreaIT {
     @Test
     void aLadderStagedElsewhereIsFetchedAndUploaded() throws Exception {
         LocalStagingArea local = new LocalStagingArea(tmp.resolve("local-staging"));
-        try (S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/local"), server.settings(tmp.resolve("scratch")))) {
+        try (S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/local"), S3.server().settings(tmp.resolve("scratch")))) {
             Recording bucket = new Recording(cdn);
             Path work = local.newScratch("job-7");
             local.store("jobs/job-7/ladder", ladder(work.resolve("ladder"), 2));
@@ -243,7 +231,7 @@ class S3StagingAreaIT {
     @Test
     void publishingWhatWasNeverStagedIsNoSuchFile() throws Exception {
         try (S3StagingArea staging = staging();
-             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/videos"), server.settings(tmp.resolve("scratch")))) {
+             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/videos"), S3.server().settings(tmp.resolve("scratch")))) {
             LadderPublisher publisher = new LadderPublisher(cdn, 4);
             assertThatThrownBy(() -> publisher.publishStaged("vid-8", staging, "jobs/job-8/ladder", staging.newScratch("job-8")))
                     .isInstanceOf(NoSuchFileException.class);

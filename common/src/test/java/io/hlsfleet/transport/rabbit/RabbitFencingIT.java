@@ -8,14 +8,12 @@ import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.testing.PrivateRabbitNode;
 import io.hlsfleet.transport.Delivery;
+import io.hlsfleet.transport.HoldingHandler;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,32 +33,20 @@ class RabbitFencingIT {
         try (PrivateRabbitNode node = PrivateRabbitNode.start(tmp.resolve("rabbitmq"));
              Transport transport = new RabbitTransport(RabbitTransport.connectionFactory(node.settings("/")), true,
                      new RabbitTopology(List.of(Duration.ofSeconds(1)), Duration.ofHours(24)))) {
-            BlockingQueue<Delivery> started = new LinkedBlockingQueue<>();
-            BlockingQueue<Delivery> interrupted = new LinkedBlockingQueue<>();
-            try (Transport.Subscription ignored = transport.subscribe(Stage.ENCODE, 1, delivery -> {
-                started.add(delivery);
-                if (started.size() > 1) {
-                    delivery.ack();
-                    return;
-                }
-                try {
-                    Thread.sleep(Duration.ofMinutes(2));
-                } catch (InterruptedException e) {
-                    interrupted.add(delivery);
-                }
-            })) {
+            HoldingHandler handler = HoldingHandler.holdingTheFirst();
+            try (Transport.Subscription ignored = transport.subscribe(Stage.ENCODE, 1, handler)) {
                 Job job = Job.submit("https://videos.example/cut.mp4", false).advance(Stage.ENCODE, StageOutputs.NONE);
                 transport.publish(Stage.ENCODE, job);
-                assertThat(started.poll(60, TimeUnit.SECONDS)).as("first delivery").isNotNull();
+                handler.awaitStarted("first delivery", Duration.ofSeconds(60));
 
                 node.closeConnections("/", "network cut staged by the test");
 
-                Delivery stale = interrupted.poll(20, TimeUnit.SECONDS);
-                assertThat(stale).as("the handler of the cut channel is interrupted").isNotNull();
+                Delivery stale = handler.awaitInterrupted("the handler of the cut channel is interrupted",
+                        Duration.ofSeconds(20));
                 assertThat(stale.lost()).isTrue();
                 assertThatThrownBy(stale::ack).isInstanceOf(TransportException.class);
-                Delivery again = started.poll(60, TimeUnit.SECONDS);
-                assertThat(again).as("the message delivered again after the cut").isNotNull();
+                Delivery again = handler.awaitStarted("the message delivered again after the cut",
+                        Duration.ofSeconds(60));
                 assertThat(again.job().jobId()).isEqualTo(job.jobId());
             }
         }

@@ -8,15 +8,12 @@ import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.Delivery;
+import io.hlsfleet.transport.HoldingHandler;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.params.XClaimParams;
@@ -36,22 +33,14 @@ class RedisFencingIT {
     void aHandlerWhoseEntryWasTakenOverIsInterruptedAndSettlesNothing() throws Exception {
         String prefix = "hlsfleet-fence-" + UUID.randomUUID().toString().substring(0, 8);
         RedisKeys keys = new RedisKeys(prefix);
-        CountDownLatch started = new CountDownLatch(1);
-        BlockingQueue<Delivery> interrupted = new LinkedBlockingQueue<>();
+        HoldingHandler handler = HoldingHandler.holdingEvery();
         try (RedisClient redis = RedisClient.create(URI.create(Brokers.redisUrl()));
              Transport transport = new RedisTransport(new RedisTransport.Settings(Brokers.redisUrl(), prefix, LEASE,
                      Duration.ofMillis(300)))) {
-            try (Transport.Subscription ignored = transport.subscribe(Stage.ENCODE, 1, delivery -> {
-                started.countDown();
-                try {
-                    Thread.sleep(Duration.ofMinutes(2));
-                } catch (InterruptedException e) {
-                    interrupted.add(delivery);
-                }
-            })) {
+            try (Transport.Subscription ignored = transport.subscribe(Stage.ENCODE, 1, handler)) {
                 Job job = Job.submit("https://videos.example/fenced.mp4", false).advance(Stage.ENCODE, StageOutputs.NONE);
                 transport.publish(Stage.ENCODE, job);
-                assertThat(started.await(30, TimeUnit.SECONDS)).as("handler started").isTrue();
+                handler.awaitStarted("handler started", Duration.ofSeconds(30));
 
                 StreamPendingEntry held = redis.xpending(keys.stream(Stage.ENCODE), RedisKeys.GROUP,
                         XPendingParams.xPendingParams().count(10)).getFirst();
@@ -59,8 +48,8 @@ class RedisFencingIT {
                         XClaimParams.xClaimParams(), held.getID());
 
                 long taken = System.nanoTime();
-                Delivery stale = interrupted.poll(LEASE.toSeconds() * 3, TimeUnit.SECONDS);
-                assertThat(stale).as("the first holder's handler is interrupted").isNotNull();
+                Delivery stale = handler.awaitInterrupted("the first holder's handler is interrupted",
+                        LEASE.multipliedBy(3));
                 assertThat(Duration.ofNanos(System.nanoTime() - taken)).isLessThan(LEASE.multipliedBy(2));
                 assertThat(stale.lost()).isTrue();
                 assertThatThrownBy(stale::ack).isInstanceOf(TransportException.class);

@@ -1,0 +1,143 @@
+package io.hlsfleet.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.storage.StagingArea.StagedFile;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The contract of {@link StagingArea}, written once and run against every implementation by a
+ * subclass that says how to open one: what a stage stores, the next stage finds, whether the
+ * staging area is a shared directory or a bucket. Every test gets a staging area of its own.
+ */
+public abstract class StagingAreaContract {
+
+    @TempDir
+    protected Path tmp;
+
+    private StagingArea staging;
+
+    /** A new, empty staging area; {@code tmp} is the test's own folder for anything local it needs. */
+    protected abstract StagingArea newStagingArea(Path tmp) throws Exception;
+
+    @BeforeEach
+    void openStagingArea() throws Exception {
+        staging = newStagingArea(tmp);
+    }
+
+    @AfterEach
+    void closeStagingArea() throws Exception {
+        if (staging instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
+    }
+
+    private Path ladder(Path dir, String marker) throws Exception {
+        Files.createDirectories(dir.resolve("360p"));
+        Files.writeString(dir.resolve("360p/index.m3u8"), "#EXTM3U\n#" + marker + "\n");
+        Files.write(dir.resolve("360p/seg_00001.ts"), new byte[1234]);
+        Files.writeString(dir.resolve("master.m3u8"), "#EXTM3U\n");
+        return dir;
+    }
+
+    @Test
+    void aNewScratchIsAnEmptyFolderOfItsOwnThatDeleteScratchRemoves() throws Exception {
+        Path first = staging.newScratch("job-1");
+        Path second = staging.newScratch("job-1");
+        assertThat(first).isEmptyDirectory();
+        assertThat(second).isEmptyDirectory().isNotEqualTo(first);
+        Files.writeString(first.resolve("partial.ts"), "half");
+        staging.deleteScratch(first);
+        assertThat(first).doesNotExist();
+        assertThat(second).isDirectory();
+        staging.deleteScratch(second);
+    }
+
+    @Test
+    void aStoredFileIsFetchedWithItsBytes() throws Exception {
+        Path source = Files.writeString(staging.newScratch("job-1").resolve("source"), "video bytes");
+        staging.store("jobs/job-1/source", source);
+
+        assertThat(staging.exists("jobs/job-1/source")).isTrue();
+        Path fetched = staging.fetch("jobs/job-1/source", staging.newScratch("job-1"));
+        assertThat(fetched).isRegularFile().hasContent("video bytes");
+    }
+
+    @Test
+    void aStoredDirectoryIsFetchedAndListedAsTheSameTree() throws Exception {
+        Path ladder = ladder(staging.newScratch("job-2").resolve("ladder"), "only");
+        staging.store("jobs/job-2/ladder", ladder);
+
+        assertThat(staging.exists("jobs/job-2/ladder")).isTrue();
+        assertThat(staging.list("jobs/job-2/ladder")).containsExactly(new StagedFile("360p/index.m3u8", 14),
+                new StagedFile("360p/seg_00001.ts", 1234), new StagedFile("master.m3u8", 8));
+        Path fetched = staging.fetch("jobs/job-2/ladder", staging.newScratch("job-2"));
+        assertThat(fetched.resolve("360p/index.m3u8")).hasContent("#EXTM3U\n#only\n");
+        assertThat(fetched.resolve("360p/seg_00001.ts")).hasSize(1234);
+        assertThat(fetched.resolve("master.m3u8")).hasContent("#EXTM3U\n");
+    }
+
+    @Test
+    void twoAttemptsOfOneJobKeepTheirOwnKeys() throws Exception {
+        staging.store("jobs/job-3/ladder-a", ladder(staging.newScratch("job-3").resolve("ladder"), "a"));
+        staging.store("jobs/job-3/ladder-b", ladder(staging.newScratch("job-3").resolve("ladder"), "b"));
+
+        assertThat(staging.fetch("jobs/job-3/ladder-a", staging.newScratch("job-3")).resolve("360p/index.m3u8"))
+                .hasContent("#EXTM3U\n#a\n");
+        assertThat(staging.fetch("jobs/job-3/ladder-b", staging.newScratch("job-3")).resolve("360p/index.m3u8"))
+                .hasContent("#EXTM3U\n#b\n");
+    }
+
+    @Test
+    void whatWasNeverStoredDoesNotExistAndIsNoSuchFile() throws Exception {
+        assertThat(staging.exists("jobs/none/source")).isFalse();
+        assertThat(staging.list("jobs/none/ladder")).isEmpty();
+        assertThatThrownBy(() -> staging.fetch("jobs/none/source", staging.newScratch("none")))
+                .isInstanceOf(NoSuchFileException.class);
+    }
+
+    @Test
+    void deleteRemovesEverythingUnderThePrefixAndNothingElse() throws Exception {
+        staging.store("jobs/job-4/source", Files.writeString(staging.newScratch("job-4").resolve("s"), "4"));
+        staging.store("jobs/job-4/ladder", ladder(staging.newScratch("job-4").resolve("ladder"), "4"));
+        staging.store("jobs/job-40/source", Files.writeString(staging.newScratch("job-40").resolve("s"), "40"));
+
+        staging.delete("jobs/job-4");
+        assertThat(staging.exists("jobs/job-4/source")).isFalse();
+        assertThat(staging.exists("jobs/job-4/ladder")).isFalse();
+        assertThat(staging.list("jobs/job-4/ladder")).isEmpty();
+        assertThat(staging.exists("jobs/job-40/source")).as("a job whose id starts the same").isTrue();
+        staging.delete("jobs/never-stored");
+    }
+
+    @Test
+    void discardJobDeletesWhatTheJobStaged() throws Exception {
+        Job job = Job.submit("https://videos.example/discarded.mp4", false);
+        Job other = Job.submit("https://videos.example/kept.mp4", false);
+        String key = StagingKeys.jobPrefix(job) + "/source";
+        String otherKey = StagingKeys.jobPrefix(other) + "/source";
+        staging.store(key, Files.writeString(staging.newScratch(job.jobId()).resolve("s"), "discarded"));
+        staging.store(otherKey, Files.writeString(staging.newScratch(other.jobId()).resolve("s"), "kept"));
+
+        staging.discardJob(job);
+        assertThat(staging.exists(key)).isFalse();
+        assertThat(staging.exists(otherKey)).isTrue();
+    }
+
+    @Test
+    void keysThatWouldLeaveTheStagingAreaAreRefused() throws Exception {
+        Path file = Files.writeString(staging.newScratch("job-5").resolve("s"), "x");
+        assertThatThrownBy(() -> staging.store("../outside", file)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> staging.fetch("../../etc/passwd", staging.newScratch("job-5")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
