@@ -22,10 +22,18 @@ class StatusRecorderTest {
     /** Keeps what was saved, in order. */
     private static class Saved implements JobStatusStore {
         final List<JobStatus> statuses = new ArrayList<>();
+        /** The statuses that came as progress, which a store may drop. */
+        final List<JobStatus> progress = new ArrayList<>();
 
         @Override
         public void save(JobStatus status) {
             statuses.add(status);
+        }
+
+        @Override
+        public void saveProgress(JobStatus status) {
+            progress.add(status);
+            save(status);
         }
 
         @Override
@@ -83,6 +91,8 @@ class StatusRecorderTest {
         recorder.progress(Stage.ENCODE, other, -1, "12 MiB");
 
         assertThat(store.statuses).hasSize(2);
+        assertThat(store.progress).as("progress is saved as progress, which a store need not retry")
+                .containsExactlyElementsOf(store.statuses);
         JobStatus first = store.statuses.get(0);
         assertThat(first.state()).isEqualTo(JobState.ENCODING);
         assertThat(first.percent()).isEqualTo(43);
@@ -98,6 +108,7 @@ class StatusRecorderTest {
     @Test
     void aStageThatSucceedsQueuesTheJobForTheNextOrPublishesIt() {
         recorder.succeeded(Stage.DOWNLOAD, job, Stage.ENCODE);
+        assertThat(store.progress).as("a state change is no mere progress").isEmpty();
         assertThat(last().state()).isEqualTo(JobState.QUEUED);
         assertThat(last().detail()).isEqualTo("waiting for encode");
         assertThat(last().percent()).isZero();
