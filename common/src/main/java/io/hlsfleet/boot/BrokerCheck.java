@@ -1,7 +1,5 @@
 package io.hlsfleet.boot;
 
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import io.hlsfleet.config.FleetConfig;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.amqp.rabbit.connection.Connection;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 
@@ -18,15 +18,20 @@ import redis.clients.jedis.Protocol;
  * {@code version}, Redis's {@code INFO server}) and, on Redis, whether it accepts every command the
  * transport sends. A broker without a feature the fleet relies on keeps the worker not-ready with
  * the reason; one that lacks something an operator can make up for passes with a warning.
+ * RabbitMQ is asked through the worker's own connection factory, the one the transport consumes
+ * and publishes on, so the check sees the broker the worker really uses.
  */
 final class BrokerCheck implements StartupCheck {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final FleetConfig config;
+    private final ConnectionFactory rabbit;
 
-    BrokerCheck(FleetConfig config) {
+    /** @param rabbit the transport's RabbitMQ connection factory; {@code null} on other brokers */
+    BrokerCheck(FleetConfig config, ConnectionFactory rabbit) {
         this.config = config;
+        this.rabbit = rabbit;
     }
 
     @Override
@@ -59,18 +64,10 @@ final class BrokerCheck implements StartupCheck {
         return details;
     }
 
-    private String rabbitVersion() throws Exception {
-        FleetConfig.RabbitSettings rabbit = config.rabbit();
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(rabbit.host());
-        factory.setPort(rabbit.port());
-        factory.setUsername(rabbit.username());
-        factory.setPassword(rabbit.password());
-        factory.setVirtualHost(rabbit.virtualHost());
-        factory.setConnectionTimeout((int) TIMEOUT.toMillis());
-        factory.setAutomaticRecoveryEnabled(false);
-        try (Connection connection = factory.newConnection("hlsfleet version check")) {
-            Object version = connection.getServerProperties().get("version");
+    private String rabbitVersion() {
+        // The caching factory hands out its one shared connection; closing this handle keeps it open.
+        try (Connection connection = rabbit.createConnection()) {
+            Object version = connection.getDelegate().getServerProperties().get("version");
             return version == null ? "unknown" : version.toString();
         }
     }

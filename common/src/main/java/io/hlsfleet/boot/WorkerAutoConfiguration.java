@@ -111,8 +111,8 @@ public class WorkerAutoConfiguration {
 
     /** The start-up check of the broker's version and features (see {@link BrokerCheck}). */
     @Bean
-    StartupCheck brokerCheck(FleetConfig config) {
-        return new BrokerCheck(config);
+    StartupCheck brokerCheck(FleetConfig config, ObjectProvider<CachingConnectionFactory> rabbit) {
+        return new BrokerCheck(config, config.broker().equals("rabbitmq") ? rabbit.getObject() : null);
     }
 
     /** Runs the start-up checks before the worker consumes; readiness component {@code startupChecks}. */

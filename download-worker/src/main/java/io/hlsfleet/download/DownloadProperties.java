@@ -10,7 +10,7 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * Settings of the download stage, {@code hlsfleet.download.*} ({@code HLSFLEET_DOWNLOAD_*}); the
- * stage reads them through {@link DownloadSettings}. Durations without a unit are seconds.
+ * stage gets them inside {@link DownloadSettings}. Durations without a unit are seconds.
  *
  * @param connectTimeout TCP/TLS connect timeout
  * @param readTimeout longest silence while waiting for headers or the next bytes of the body
@@ -47,11 +47,32 @@ public record DownloadProperties(
         @DefaultValue("1080") int pageHeight,
         List<String> s3Buckets) {
 
+    /** The variable of {@code hlsfleet.download.allowed-networks}, named in the SSRF guard's refusals. */
+    public static final String ALLOWED_NETWORKS = "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS";
+
     public DownloadProperties {
-        allowedNetworks = nonBlank(allowedNetworks);
+        allowedNetworks = checkedNetworks(nonBlank(allowedNetworks));
+        if (perHost < 1) {
+            throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_PER_HOST must be at least 1");
+        }
+        if (attempts < 1) {
+            throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_ATTEMPTS must be at least 1");
+        }
         pageSites = nonBlank(pageSites);
         s3Buckets = nonBlank(s3Buckets);
         ytdlp = ytdlp == null ? "" : ytdlp.strip();
+    }
+
+    /** {@code networks} if each is a CIDR, else why not, naming the setting. */
+    static List<String> checkedNetworks(List<String> networks) {
+        for (String cidr : networks) {
+            try {
+                Cidr.parse(cidr);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ALLOWED_NETWORKS + ": " + e.getMessage(), e);
+            }
+        }
+        return List.copyOf(networks);
     }
 
     private static List<String> nonBlank(List<String> values) {

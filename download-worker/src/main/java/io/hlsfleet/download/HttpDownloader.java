@@ -79,15 +79,15 @@ public final class HttpDownloader implements AutoCloseable {
         this.settings = settings;
         this.guard = new SsrfGuard(settings.allowedCidrs(), resolver);
         this.metrics = metrics;
-        this.hosts = new HostSlots(settings.perHost());
-        Timeout read = Timeout.of(settings.readTimeout());
+        this.hosts = new HostSlots(settings.download().perHost());
+        Timeout read = Timeout.of(settings.download().readTimeout());
         PoolingHttpClientConnectionManager connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setDnsResolver(new GuardedDnsResolver(guard))
-                .setMaxConnPerRoute(settings.perHost())
-                .setMaxConnTotal(Math.max(1024, settings.perHost() * 4))
+                .setMaxConnPerRoute(settings.download().perHost())
+                .setMaxConnTotal(Math.max(1024, settings.download().perHost() * 4))
                 .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(read).setTcpNoDelay(true).build())
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(Timeout.of(settings.connectTimeout()))
+                        .setConnectTimeout(Timeout.of(settings.download().connectTimeout()))
                         .setSocketTimeout(read)
                         .build())
                 .build();
@@ -95,7 +95,7 @@ public final class HttpDownloader implements AutoCloseable {
         this.client = HttpClients.custom()
                 .setConnectionManager(connections)
                 .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(Timeout.of(settings.connectTimeout()))
+                        .setConnectionRequestTimeout(Timeout.of(settings.download().connectTimeout()))
                         .setResponseTimeout(read)
                         .setRedirectsEnabled(false)
                         .build())
@@ -118,8 +118,8 @@ public final class HttpDownloader implements AutoCloseable {
     public long download(URI uri, Path target, JobContext context) throws JobFailure, InterruptedException {
         refuseByForm(uri);
         long started = System.nanoTime();
-        long deadline = started + settings.totalTimeout().toNanos();
-        BodySink sink = new BodySink(target, settings.maxBytes(), context, metrics);
+        long deadline = started + settings.download().totalTimeout().toNanos();
+        BodySink sink = new BodySink(target, settings.download().maxBytes().toBytes(), context, metrics);
         Transfer transfer = new Transfer(uri, sink, deadline);
         metrics.started();
         try {
@@ -133,11 +133,11 @@ public final class HttpDownloader implements AutoCloseable {
                     if (System.nanoTime() >= deadline) {
                         throw totalTimeout(sink, retry);
                     }
-                    if (attempt >= settings.attempts()) {
+                    if (attempt >= settings.download().attempts()) {
                         throw JobFailure.retryable(retry.getMessage() + " (gave up after " + attempt + " tries)", retry);
                     }
                     Duration delay = retry.after != null ? retry.after : backoff(attempt);
-                    if (delay.compareTo(settings.maxBackoff()) > 0) {
+                    if (delay.compareTo(settings.download().maxBackoff()) > 0) {
                         throw JobFailure.retryable(retry.getMessage() + "; the origin asked to wait "
                                 + delay.toSeconds() + " s", retry);
                     }
@@ -155,7 +155,7 @@ public final class HttpDownloader implements AutoCloseable {
     }
 
     private JobFailure totalTimeout(BodySink sink, Throwable cause) {
-        return JobFailure.retryable("the download did not finish within " + HumanUnits.duration(settings.totalTimeout())
+        return JobFailure.retryable("the download did not finish within " + HumanUnits.duration(settings.download().totalTimeout())
                 + " (HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT); " + HumanUnits.mebibytes(sink.written()) + " received", cause);
     }
 
@@ -170,8 +170,8 @@ public final class HttpDownloader implements AutoCloseable {
 
     /** Exponential with jitter: a random delay between half and all of {@code backoff * 2^(attempt-1)}, capped. */
     Duration backoff(int attempt) {
-        long ceiling = Math.min(settings.maxBackoff().toMillis(),
-                settings.backoff().toMillis() << Math.min(attempt - 1, 20));
+        long ceiling = Math.min(settings.download().maxBackoff().toMillis(),
+                settings.download().backoff().toMillis() << Math.min(attempt - 1, 20));
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, Math.max(ceiling, 1) + 1));
     }
 
@@ -293,9 +293,9 @@ public final class HttpDownloader implements AutoCloseable {
                 total = length;
                 validator = validator(response);
             }
-            if (total > settings.maxBytes()) {
+            if (total > settings.download().maxBytes().toBytes()) {
                 throw JobFailure.permanent("the source is " + total + " bytes, more than the limit of "
-                        + settings.maxBytes() + " (HLSFLEET_DOWNLOAD_MAX_BYTES)");
+                        + settings.download().maxBytes().toBytes() + " (HLSFLEET_DOWNLOAD_MAX_BYTES)");
             }
             return total;
         }
@@ -318,11 +318,11 @@ public final class HttpDownloader implements AutoCloseable {
             String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (e instanceof ConnectTimeoutException || (!responded && e instanceof SocketTimeoutException)) {
                 return new Retry(RetryCause.TIMEOUT, "no answer from " + uri.getHost() + " within "
-                        + HumanUnits.duration(settings.readTimeout()) + ": " + detail, null);
+                        + HumanUnits.duration(settings.download().readTimeout()) + ": " + detail, null);
             }
             if (e instanceof SocketTimeoutException) {
                 return new Retry(RetryCause.TIMEOUT, uri.getHost() + " sent nothing for "
-                        + HumanUnits.duration(settings.readTimeout()) + " (HLSFLEET_DOWNLOAD_READ_TIMEOUT) after "
+                        + HumanUnits.duration(settings.download().readTimeout()) + " (HLSFLEET_DOWNLOAD_READ_TIMEOUT) after "
                         + HumanUnits.mebibytes(sink.written()), null);
             }
             if (!responded && (e instanceof ConnectException || e instanceof UnknownHostException

@@ -77,8 +77,8 @@ final class PageResolver {
             throw JobFailure.permanent(pages.unavailable());
         }
         Path work = Files.createDirectories(scratch.resolve("page"));
-        long deadline = System.nanoTime() + settings.totalTimeout().toNanos();
-        try (EgressProxy proxy = new EgressProxy(guard, settings.connectTimeout(), settings.readTimeout())) {
+        long deadline = System.nanoTime() + settings.download().totalTimeout().toNanos();
+        try (EgressProxy proxy = new EgressProxy(guard, settings.download().connectTimeout(), settings.download().readTimeout())) {
             run(command(proxy, page), work, proxy, deadline, context);
         } catch (JobFailure | InterruptedException | IOException e) {
             throw e;
@@ -93,7 +93,7 @@ final class PageResolver {
         SourcePage found = sourcePage(JSON.readTree(work.resolve(VIDEO_INFO).toFile()));
         Files.move(mediaFile(work), target, StandardCopyOption.REPLACE_EXISTING);
         long bytes = Files.size(target);
-        if (bytes > settings.maxBytes()) {
+        if (bytes > settings.download().maxBytes().toBytes()) {
             throw tooLarge();
         }
         return new Resolved(bytes, found);
@@ -109,10 +109,10 @@ final class PageResolver {
         return List.of(program.toString(),
                 "--ignore-config", "--no-cache-dir", "--no-cookies", "--no-cookies-from-browser",
                 "--proxy", proxy.url(),
-                "--socket-timeout", Long.toString(Math.max(1, settings.readTimeout().toSeconds())),
+                "--socket-timeout", Long.toString(Math.max(1, settings.download().readTimeout().toSeconds())),
                 "--retries", "3", "--fragment-retries", "3", "--abort-on-unavailable-fragments",
                 "--no-playlist", "--flat-playlist", "--no-colors", "--no-progress",
-                "--max-filesize", Long.toString(settings.maxBytes()),
+                "--max-filesize", Long.toString(settings.download().maxBytes().toBytes()),
                 "-f", "bv*[height<=?" + maxHeight + "]+ba/b[height<=?" + maxHeight + "]",
                 "-S", "res:" + Math.min(pages.height(), maxHeight),
                 "--merge-output-format", "mp4/mkv",
@@ -135,14 +135,14 @@ final class PageResolver {
         try {
             while (!process.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                 long written = downloaded(work);
-                if (written > settings.maxBytes()) {
+                if (written > settings.download().maxBytes().toBytes()) {
                     ChildProcesses.kill(process);
                     throw tooLarge();
                 }
                 if (System.nanoTime() >= deadline) {
                     ChildProcesses.kill(process);
                     throw JobFailure.retryable("yt-dlp did not finish within " + HumanUnits.duration(
-                            settings.totalTimeout()) + " (HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT); "
+                            settings.download().totalTimeout()) + " (HLSFLEET_DOWNLOAD_TOTAL_TIMEOUT); "
                             + HumanUnits.mebibytes(written) + " received");
                 }
                 if (written > 0) {
@@ -249,7 +249,7 @@ final class PageResolver {
     }
 
     private JobFailure tooLarge() {
-        return JobFailure.permanent("the video on the page is larger than the limit of " + settings.maxBytes()
+        return JobFailure.permanent("the video on the page is larger than the limit of " + settings.download().maxBytes().toBytes()
                 + " bytes (HLSFLEET_DOWNLOAD_MAX_BYTES)");
     }
 }

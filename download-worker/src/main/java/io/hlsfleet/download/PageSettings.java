@@ -1,11 +1,11 @@
 package io.hlsfleet.download;
 
+import io.hlsfleet.config.EncodeHeightProperties;
 import io.hlsfleet.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Settings of page resolution: URLs that answer with a web page (or belong to a listed site) are
@@ -38,11 +38,7 @@ public record PageSettings(String ytDlp, List<String> sites, int height, int max
     /** Page resolution as {@code hlsfleet.download.*} and the encoder's {@code hlsfleet.encode.max-height} say. */
     public static PageSettings from(DownloadProperties download, Settings settings) {
         return new PageSettings(download.ytdlp(), download.pageSites(), download.pageHeight(),
-                settings.bind("hlsfleet.encode", EncoderHeight.class).maxHeight());
-    }
-
-    /** The encoder's admission limit, which the encode worker documents and owns. */
-    record EncoderHeight(@DefaultValue("4320") int maxHeight) {
+                settings.bind(EncodeHeightProperties.class).maxHeight());
     }
 
     /** True if {@code host} is one of {@link #sites} or below one. */

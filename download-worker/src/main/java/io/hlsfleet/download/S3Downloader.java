@@ -36,7 +36,7 @@ final class S3Downloader implements AutoCloseable {
     S3Downloader(Supplier<S3Client> factory, DownloadSettings settings, DownloadMetrics metrics) {
         this.factory = factory;
         this.settings = settings;
-        this.maxBytes = settings.maxBytes();
+        this.maxBytes = settings.download().maxBytes().toBytes();
         this.metrics = metrics;
     }
 

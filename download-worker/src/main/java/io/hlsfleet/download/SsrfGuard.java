@@ -15,8 +15,6 @@ import java.util.Locale;
  */
 final class SsrfGuard {
 
-    static final String ALLOW_VARIABLE = "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS";
-
     private final AddressPolicy policy;
     private final HostResolver resolver;
 
@@ -75,7 +73,7 @@ final class SsrfGuard {
             String where = host.equals(address.getHostAddress()) ? host : host + " (" + address.getHostAddress() + ")";
             throw new RefusedDestination(where + " is " + why
                     + "; such origins are refused to protect the worker's network. To allow it, set "
-                    + ALLOW_VARIABLE + "=" + Cidr.hostRange(address) + " (or pass --allow-network "
+                    + DownloadProperties.ALLOWED_NETWORKS + "=" + Cidr.hostRange(address) + " (or pass --allow-network "
                     + Cidr.hostRange(address) + " to hlsfleet)");
         }
     }

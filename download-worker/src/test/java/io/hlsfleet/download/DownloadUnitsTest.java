@@ -80,9 +80,9 @@ class DownloadUnitsTest {
     @Test
     void settingsReadTheEnvironmentAndRejectBadNetworks() {
         DownloadSettings defaults = DownloadSettings.from(Settings.of(Map.of()), false);
-        assertThat(defaults.maxBytes()).isEqualTo(20L << 30);
+        assertThat(defaults.download().maxBytes().toBytes()).isEqualTo(20L << 30);
         assertThat(defaults.allowedNetworks()).isEmpty();
-        assertThat(defaults.perHost()).isEqualTo(64);
+        assertThat(defaults.download().perHost()).isEqualTo(64);
         DownloadSettings opened = DownloadSettings.from(Settings.of(Map.of(
                 "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", "10.0.0.0/8, fd00::/8")), false)
                 .withAllowedNetworks(List.of("127.0.0.0/8"));

@@ -1,5 +1,6 @@
 package io.hlsfleet.encode;
 
+import io.hlsfleet.config.EncodeHeightProperties;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.worker.HumanUnits;
 import java.io.IOException;
@@ -46,8 +47,8 @@ public final class Admission {
 
         public static final Limits DEFAULT = new Limits(7680, 4320, Duration.ofHours(4), 16);
 
-        public static Limits from(EncodeProperties encode) {
-            return new Limits(encode.maxWidth(), encode.maxHeight(), encode.maxDuration(), encode.maxStreams());
+        public static Limits from(EncodeProperties encode, EncodeHeightProperties height) {
+            return new Limits(encode.maxWidth(), height.maxHeight(), encode.maxDuration(), encode.maxStreams());
         }
     }
 

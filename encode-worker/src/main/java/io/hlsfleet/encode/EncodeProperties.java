@@ -23,7 +23,8 @@ import org.springframework.boot.convert.DurationUnit;
  * @param x264Params extra x264 options, {@code key=value:...}
  * @param threads encoder threads per ffmpeg; by default cores divided by concurrent encodes
  * @param maxWidth admission limit on the long side of the picture
- * @param maxHeight admission limit on the short side of the picture
+ *        (the limit on the short side, {@code max-height}, is in {@code EncodeHeightProperties}, since
+ *        the download stage obeys it too)
  * @param maxDuration admission limit on the duration
  * @param maxStreams admission limit on streams of all kinds together
  * @param stallTimeout ffmpeg is stopped (and the attempt retried) after this long without progress
@@ -51,7 +52,6 @@ public record EncodeProperties(
         @DefaultValue(EncodeSettings.DEFAULT_X264_PARAMS) String x264Params,
         Integer threads,
         @DefaultValue("7680") int maxWidth,
-        @DefaultValue("4320") int maxHeight,
         @DefaultValue("4h") @DurationUnit(ChronoUnit.SECONDS) Duration maxDuration,
         @DefaultValue("16") int maxStreams,
         @DefaultValue("120s") @DurationUnit(ChronoUnit.SECONDS) Duration stallTimeout,

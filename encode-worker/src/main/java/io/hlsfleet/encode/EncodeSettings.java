@@ -1,5 +1,6 @@
 package io.hlsfleet.encode;
 
+import io.hlsfleet.config.EncodeHeightProperties;
 import io.hlsfleet.config.Settings;
 import java.time.Duration;
 import java.util.List;
@@ -93,7 +94,7 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
                 preset != null,
                 encode.x264Params(),
                 profile,
-                Admission.Limits.from(encode),
+                Admission.Limits.from(encode, settings.bind(EncodeHeightProperties.class)),
                 encode.stallTimeout(),
                 encode.minTimeLimit(),
                 encode.timeLimitFactor(),
