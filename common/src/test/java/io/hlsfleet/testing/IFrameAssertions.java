@@ -6,12 +6,12 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The I-frame playlist rules of a ladder: every video variant of an unencrypted ladder has an
@@ -147,14 +147,9 @@ final class IFrameAssertions {
                 in.readFully(range);
                 out.write(range);
             }
-            Process probe = new ProcessBuilder("ffprobe", "-v", "quiet", "-select_streams", "v:0", "-show_frames",
-                    "-read_intervals", "%+#1", "-show_entries", "frame=key_frame,pict_type", "-of", "csv=p=0",
-                    cut.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-                probe.destroyForcibly();
-                return "ffprobe did not finish";
-            }
+            String out = Processes.run(new ProcessBuilder("ffprobe", "-v", "quiet", "-select_streams", "v:0",
+                    "-show_frames", "-read_intervals", "%+#1", "-show_entries", "frame=key_frame,pict_type",
+                    "-of", "csv=p=0", cut.toString()), null, Duration.ofSeconds(60)).out().strip();
             // Each line is key_frame,pict_type and then any side data of the frame.
             String[] first = out.lines().findFirst().orElse("").split(",");
             return first.length < 2 ? "no picture" : first[0] + "," + first[1];

@@ -3,6 +3,7 @@ package io.hlsfleet.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hlsfleet.testing.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -97,24 +97,12 @@ final class DeployFiles {
     record Result(int exitCode, String output) {
     }
 
-    /** Runs a command in {@code workDir}, stdout and stderr merged, bounded by a timeout. */
+    /** Runs a command in {@code workDir} within {@code timeout}; its output is stdout followed by stderr. */
     static Result run(Path workDir, Duration timeout, String... command) {
         try {
-            Path log = Files.createTempFile("hlsfleet-deploy-", ".log");
-            try {
-                Process process = new ProcessBuilder(command)
-                        .directory(workDir.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .start();
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                    throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
-                }
-                return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(log);
-            }
+            Processes.Result result = Processes.run(new ProcessBuilder(command).directory(workDir.toFile()), null,
+                    timeout);
+            return new Result(result.exitCode(), result.out() + result.err());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.testing.SyntheticClip;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CommandsTest {
 
     /** The settings these tests give the commands, as {@code HLSFLEET_*} variables would. */
-    private static final List<String> PROPERTIES = List.of("hlsfleet.broker", "hlsfleet.bucket", "hlsfleet.staging");
+    private static final List<String> PROPERTIES = List.of("hlsfleet.broker", "hlsfleet.bucket", "hlsfleet.staging",
+            "hlsfleet.encode.preset");
 
     @TempDir
     Path tmp;
@@ -43,6 +45,8 @@ class CommandsTest {
         System.setProperty("hlsfleet.broker", "memory");
         System.setProperty("hlsfleet.bucket", bucket.toUri().toString());
         System.setProperty("hlsfleet.staging", Files.createDirectories(tmp.resolve("staging")).toString());
+        // These tests check what the commands do, not picture quality.
+        System.setProperty("hlsfleet.encode.preset", "ultrafast");
     }
 
     @AfterEach
@@ -175,5 +179,22 @@ class CommandsTest {
         Run badStage = hlsfleet("dlq", "list", "--stage", "publish");
         assertThat(badStage.exitCode()).isEqualTo(2);
         assertThat(badStage.err()).contains("unknown stage 'publish' (expected download, encode or upload)");
+    }
+
+    @Test
+    void encodeFilesWritesALadderPerFileAndNamesTheOnesItCouldNotEncode() throws Exception {
+        Path clip = SyntheticClip.video(320, 180).seconds(1).writeTo(tmp.resolve("clip.mp4"));
+        Path notes = Files.writeString(tmp.resolve("notes.mp4"), "these are not moving pictures\n");
+        Path out = tmp.resolve("ladders");
+
+        Run run = hlsfleet("encode-files", out.toString(), clip.toString(), notes.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(1);
+        assertThat(run.out()).containsPattern("(?m)^clip video_s=1\\.0 wall_s=[0-9.]+ ffmpeg_cpu_s=[0-9.]+ variants=\\[")
+                .containsPattern("(?m)^notes FAILED \\(permanent\\): .+")
+                .containsPattern("(?m)^total files=2 failed=1 video_s=1\\.0 ");
+        assertThat(out.resolve("clip-hlsfleet/master.m3u8")).isRegularFile();
+        assertThat(hlsfleet("encode-files", "--jobs", "0", out.toString(), clip.toString()).err())
+                .contains("hlsfleet: --jobs must be at least 1");
     }
 }
