@@ -2,7 +2,7 @@ package io.hlsfleet.cli;
 
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Job;
-import io.hlsfleet.storage.LadderPublisher;
+import io.hlsfleet.upload.LadderPublisher;
 import io.hlsfleet.storage.LocalFiles;
 import io.hlsfleet.storage.LocalObjectStore;
 import java.io.PrintWriter;

@@ -4,7 +4,7 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.job.Stage;
-import io.hlsfleet.storage.LadderPublisher;
+import io.hlsfleet.upload.LadderPublisher;
 import io.hlsfleet.worker.JobListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;

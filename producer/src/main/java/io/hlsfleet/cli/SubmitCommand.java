@@ -6,7 +6,7 @@ import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.status.JobStatusStores;
-import io.hlsfleet.storage.LadderPublisher;
+import io.hlsfleet.upload.LadderPublisher;
 import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;

@@ -3,7 +3,6 @@ package io.hlsfleet.upload;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.StageOutputs;
-import io.hlsfleet.storage.LadderPublisher;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;

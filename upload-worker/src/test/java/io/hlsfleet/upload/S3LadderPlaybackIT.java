@@ -8,11 +8,15 @@ import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.LocalFiles;
+import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.storage.s3.S3Location;
 import io.hlsfleet.storage.s3.S3ObjectStore;
 import io.hlsfleet.storage.s3.S3StagingArea;
 import io.hlsfleet.testing.Processes;
 import io.hlsfleet.testing.S3ServerExtension;
+import io.hlsfleet.testing.TinyLadder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +24,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,12 +37,13 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The done-when check of S3 publishing: a ladder staged in one bucket and published by the upload
- * stage to another plays from it. Every playlist and segment is fetched anonymously over plain
+ * stage to another plays from it; and how a ladder gets there, copied on the server or uploaded. Every playlist and segment is fetched anonymously over plain
  * HTTP from the S3 server, with the right Content-Type, and ffmpeg decodes the ladder from those
  * URLs.
  */
@@ -200,6 +206,63 @@ class S3LadderPlaybackIT {
                     .hasMessageContaining("not in staging")
                     .satisfies(e -> assertThat(((JobFailure) e).retryable()).isTrue());
             assertThat(tmp.resolve("scratch")).isEmptyDirectory();
+        }
+    }
+
+    // Publishing from staging on S3: a server-side copy when bucket and staging share the server.
+
+    @Test
+    void aLadderStagedOnTheSameServerIsCopiedServerSideMasterLast() throws Exception {
+        try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
+                     S3.server().settings(tmp.resolve("scratch")));
+             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/videos"), S3.server().settings(tmp.resolve("scratch")))) {
+            RecordingBucket bucket = new RecordingBucket(cdn);
+            staging.store("jobs/job-6/ladder", TinyLadder.write(tmp.resolve("ladder"), 3));
+            assertThat(cdn.canCopyFrom(staging)).isTrue();
+
+            Path scratch = staging.newScratch("job-6");
+            long bytes = new LadderPublisher(bucket, 4).publishStaged("vid-6", staging, "jobs/job-6/ladder", scratch);
+
+            assertThat(bucket.uploaded).isEmpty();
+            assertThat(bucket.copied).hasSize(9).last().isEqualTo("vid-6/master.m3u8");
+            assertThat(scratch).as("nothing passes through this machine").isEmptyDirectory();
+            assertThat(bytes).isEqualTo(LocalFiles.relativeFiles(tmp.resolve("ladder")).stream()
+                    .mapToLong(f -> tmp.resolve("ladder").resolve(f).toFile().length()).sum());
+            HeadObjectResponse playlist = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8"));
+            assertThat(playlist.contentType()).isEqualTo("application/vnd.apple.mpegurl");
+            assertThat(playlist.cacheControl()).isEqualTo(ContentTypes.PLAYLIST.cacheControl());
+            HeadObjectResponse segment = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/360p/seg_00001.ts"));
+            assertThat(segment.contentType()).isEqualTo("video/mp2t");
+            assertThat(segment.cacheControl()).contains("immutable");
+            assertThat(S3.server().admin().getObjectAsBytes(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8")).asUtf8String())
+                    .isEqualTo("#EXTM3U\n#720p\n");
+        }
+    }
+
+    @Test
+    void aLadderStagedElsewhereIsFetchedAndUploaded() throws Exception {
+        LocalStagingArea local = new LocalStagingArea(tmp.resolve("local-staging"));
+        try (S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/local"), S3.server().settings(tmp.resolve("scratch")))) {
+            RecordingBucket bucket = new RecordingBucket(cdn);
+            Path work = local.newScratch("job-7");
+            local.store("jobs/job-7/ladder", TinyLadder.write(work.resolve("ladder"), 2));
+            assertThat(cdn.canCopyFrom(local)).isFalse();
+            new LadderPublisher(bucket, 4).publishStaged("vid-7", local, "jobs/job-7/ladder", local.newScratch("job-7"));
+            assertThat(bucket.copied).isEmpty();
+            assertThat(bucket.uploaded).hasSize(7).last().isEqualTo("vid-7/master.m3u8");
+            assertThat(keys("cdn", "local/vid-7/")).hasSize(7);
+        }
+    }
+
+    @Test
+    void publishingWhatWasNeverStagedIsNoSuchFile() throws Exception {
+        try (S3StagingArea staging = new S3StagingArea(S3Location.parse("s3://staging/fleet"),
+                     S3.server().settings(tmp.resolve("scratch")));
+             S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/videos"), S3.server().settings(tmp.resolve("scratch")))) {
+            LadderPublisher publisher = new LadderPublisher(cdn, 4);
+            assertThatThrownBy(() -> publisher.publishStaged("vid-8", staging, "jobs/job-8/ladder", staging.newScratch("job-8")))
+                    .isInstanceOf(NoSuchFileException.class);
+            assertThat(publisher.isPublished("vid-8")).isFalse();
         }
     }
 }

@@ -1,5 +1,10 @@
-package io.hlsfleet.storage;
+package io.hlsfleet.upload;
 
+import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.InParallel;
+import io.hlsfleet.storage.LocalFiles;
+import io.hlsfleet.storage.ObjectStore;
+import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -1,0 +1,54 @@
+package io.hlsfleet.upload;
+
+import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.ObjectStore;
+import io.hlsfleet.storage.StagingArea;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A real bucket (local or S3) that also records the order in which objects reached it. */
+final class RecordingBucket implements ObjectStore {
+
+    private final ObjectStore delegate;
+    final List<String> uploaded = new CopyOnWriteArrayList<>();
+    final List<String> copied = new CopyOnWriteArrayList<>();
+
+    RecordingBucket(ObjectStore delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void put(String key, Path file, ContentTypes.Kind kind) throws IOException {
+        delegate.put(key, file, kind);
+        uploaded.add(key);
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        return delegate.exists(key);
+    }
+
+    @Override
+    public boolean canCopyFrom(StagingArea staging) {
+        return delegate.canCopyFrom(staging);
+    }
+
+    @Override
+    public void copyFrom(StagingArea staging, String stagedKey, String key, ContentTypes.Kind kind) throws IOException {
+        delegate.copyFrom(staging, stagedKey, key, kind);
+        copied.add(key);
+    }
+
+    @Override
+    public int sweep(Instant cutoff) throws IOException {
+        return delegate.sweep(cutoff);
+    }
+
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+}
