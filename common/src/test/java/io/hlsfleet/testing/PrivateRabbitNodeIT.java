@@ -43,7 +43,7 @@ class PrivateRabbitNodeIT {
                     "survives".getBytes(StandardCharsets.UTF_8));
             channel.waitForConfirmsOrDie(10_000);
             node.closeConnections("/", "cut by the test");
-            await().atMost(Duration.ofSeconds(10)).until(() -> !cut.isOpen());
+            await("the cut connection closed").atMost(Duration.ofSeconds(10)).until(() -> !cut.isOpen());
 
             node.restart(Duration.ofMillis(200));
             try (Connection connection = factory.newConnection()) {

@@ -161,12 +161,14 @@ public abstract class TransportContract {
 
         try (var downloads = transport.subscribe(Stage.DOWNLOAD, 1, handler);
                 var encodes = transport.subscribe(Stage.ENCODE, 1, handler)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> handled.size() == 2
-                    && transport.deadLetters(Stage.DOWNLOAD, 10).size() == 2
-                    && transport.deadLetters(Stage.ENCODE, 10).size() == 1);
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> handled.size() == 2
-                    && transport.deadLetters(Stage.DOWNLOAD, 10).size() == 2
-                    && transport.deadLetters(Stage.ENCODE, 10).size() == 1);
+            await("two jobs handled, two dead letters on download and one on encode").atMost(Duration.ofSeconds(10))
+                    .until(() -> handled.size() == 2
+                            && transport.deadLetters(Stage.DOWNLOAD, 10).size() == 2
+                            && transport.deadLetters(Stage.ENCODE, 10).size() == 1);
+            await("no more handled jobs or dead letters").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> handled.size() == 2
+                            && transport.deadLetters(Stage.DOWNLOAD, 10).size() == 2
+                            && transport.deadLetters(Stage.ENCODE, 10).size() == 1);
         }
 
         assertThat(handled).containsExactlyInAnyOrder(download.jobId(), encode.jobId());
@@ -280,7 +282,7 @@ public abstract class TransportContract {
             delivery.ack();
             acked.merge(delivery.job().jobId(), delivery.deliveryCount(), Math::max);
         })) {
-            await().atMost(redeliveryTimeout().plusSeconds(5)).until(() -> acked.size() == 2);
+            await("both jobs acked").atMost(redeliveryTimeout().plusSeconds(5)).until(() -> acked.size() == 2);
         }
         assertThat(acked.get(failing.jobId())).isGreaterThanOrEqualTo(2);
         assertQueueStaysEmpty(Stage.UPLOAD);
@@ -305,7 +307,8 @@ public abstract class TransportContract {
         AtomicInteger processed = new AtomicInteger();
 
         try (StageWorker worker = encodeWorkerWithPoisonLimitOfOne(processed)) {
-            await().atMost(redeliveryTimeout()).until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
+            await("a dead letter on the encode stage").atMost(redeliveryTimeout())
+                    .until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
         }
 
         DeadLetter letter = transport.deadLetters(Stage.ENCODE, 10).getFirst();
@@ -353,7 +356,8 @@ public abstract class TransportContract {
         jobs.forEach(job -> transport.publish(Stage.UPLOAD, job));
         try (var subscription = transport.subscribe(Stage.UPLOAD, 1, delivery ->
                 delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("bucket refused it"))))) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> transport.deadLetters(Stage.UPLOAD, 10).size() == 3);
+            await("three dead letters on the upload stage").atMost(Duration.ofSeconds(10))
+                    .until(() -> transport.deadLetters(Stage.UPLOAD, 10).size() == 3);
         }
 
         List<DeadLetter> letters = transport.deadLetters(Stage.UPLOAD, 10);
@@ -403,7 +407,7 @@ public abstract class TransportContract {
         });
         try {
             publishInParallel(jobs, 8);
-            await().atMost(Duration.ofMinutes(2)).until(() -> handled.size() == count);
+            await("every published job handled").atMost(Duration.ofMinutes(2)).until(() -> handled.size() == count);
         } finally {
             subscription.stop(Duration.ofSeconds(10));
         }
@@ -425,7 +429,8 @@ public abstract class TransportContract {
             delivery.ack();
             handled.add(delivery.job().jobId());
         })) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> transport.deadLetters(Stage.DOWNLOAD, 10).size() == 1);
+            await("one dead letter on the download stage").atMost(Duration.ofSeconds(10))
+                    .until(() -> transport.deadLetters(Stage.DOWNLOAD, 10).size() == 1);
         }
 
         DeadLetter letter = transport.deadLetters(Stage.DOWNLOAD, 10).getFirst();
@@ -493,7 +498,8 @@ public abstract class TransportContract {
         jobs.forEach(job -> transport.publish(Stage.ENCODE, job));
         try (var subscription = transport.subscribe(Stage.ENCODE, 1, delivery ->
                 delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("kept"))))) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> transport.deadLetters(Stage.ENCODE, 10).size() == 2);
+            await("two dead letters on the encode stage").atMost(Duration.ofSeconds(10))
+                    .until(() -> transport.deadLetters(Stage.ENCODE, 10).size() == 2);
         }
 
         for (int i = 0; i < 25; i++) {
@@ -525,7 +531,8 @@ public abstract class TransportContract {
         AtomicInteger processed = new AtomicInteger();
 
         try (StageWorker worker = encodeWorkerWithPoisonLimitOfOne(processed)) {
-            await().atMost(redeliveryTimeout()).until(() -> transport.queueDepths().get(Stage.UPLOAD) == 1L);
+            await("the job back on the upload queue").atMost(redeliveryTimeout())
+                    .until(() -> transport.queueDepths().get(Stage.UPLOAD) == 1L);
         }
         assertThat(processed).hasValue(1);
         assertThat(transport.deadLetters(Stage.ENCODE, 10)).as("not poison").isEmpty();
@@ -552,10 +559,10 @@ public abstract class TransportContract {
             }
             return StageOutputs.NONE;
         }, transport, quickRetry, JobListener.NONE, new SimpleMeterRegistry(), INTAKE).start(1)) {
-            await().atMost(redeliveryTimeout().plusSeconds(10))
+            await("the job on the upload queue").atMost(redeliveryTimeout().plusSeconds(10))
                     .until(() -> transport.queueDepths().get(Stage.UPLOAD) >= 1L);
             // Long enough for a retry after the 1 s backoff to show up.
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20))
+            await("an empty encode queue").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20))
                     .until(() -> transport.queueDepths().get(Stage.ENCODE) == 0L);
         }
         assertThat(attempts).as("attempts seen by the stage").containsOnly(1);
@@ -585,7 +592,7 @@ public abstract class TransportContract {
 
     /** The stage's queue is empty and stays so: nothing waiting, nothing coming back. */
     protected void assertQueueStaysEmpty(Stage stage) {
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+        await("an empty queue").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
                 .until(() -> transport.queueDepths().get(stage) == 0L);
         assertNothingHeld(stage);
     }

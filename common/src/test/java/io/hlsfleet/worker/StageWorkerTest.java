@@ -84,7 +84,8 @@ class StageWorkerTest {
             throw new java.io.IOException("disk full");
         })) {
             transport.publish(Stage.UPLOAD, Job.submit("https://x.example/a.mp4", false));
-            await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.UPLOAD, 10).isEmpty());
+            await("a dead letter on the upload stage").atMost(Duration.ofSeconds(5))
+                    .until(() -> !transport.deadLetters(Stage.UPLOAD, 10).isEmpty());
             DeadLetter letter = transport.deadLetters(Stage.UPLOAD, 10).getFirst();
             assertThat(calls.get()).isEqualTo(3);
             assertThat(letter.attempts()).isEqualTo(3);
@@ -105,7 +106,8 @@ class StageWorkerTest {
             Job job = Job.submit("https://x.example/a.mp4", false)
                     .advance(Stage.ENCODE, StageOutputs.NONE.withSource("jobs/x/source-a", 42));
             transport.publish(Stage.ENCODE, job);
-            await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
+            await("a dead letter on the encode stage").atMost(Duration.ofSeconds(5))
+                    .until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
             DeadLetter letter = transport.deadLetters(Stage.ENCODE, 10).getFirst();
             assertThat(letter.attempts()).isEqualTo(1);
             assertThat(calls.get()).isEqualTo(1);
@@ -124,7 +126,8 @@ class StageWorkerTest {
             return job.outputs();
         })) {
             transport.publishRaw(Stage.DOWNLOAD, "{broken".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.DOWNLOAD, 10).isEmpty());
+            await("a dead letter for the malformed message").atMost(Duration.ofSeconds(5))
+                    .until(() -> !transport.deadLetters(Stage.DOWNLOAD, 10).isEmpty());
             assertThat(transport.deadLetters(Stage.DOWNLOAD, 10).getFirst().reason()).startsWith("malformed message");
             assertThat(calls.get()).isZero();
         }

@@ -76,7 +76,8 @@ class StageWorkerTracingTest {
              }, tracing);
              var upload = worker(Stage.UPLOAD, (job, ctx) -> job.outputs(), tracing)) {
             transport.publish(Stage.DOWNLOAD, Job.submit("https://x.example/a.mp4", false));
-            await().atMost(Duration.ofSeconds(10)).until(() -> exporter.getFinishedSpanItems().size() == 4);
+            await("four finished spans").atMost(Duration.ofSeconds(10))
+                    .until(() -> exporter.getFinishedSpanItems().size() == 4);
         }
 
         List<SpanData> spans = exporter.getFinishedSpanItems();
@@ -106,7 +107,8 @@ class StageWorkerTracingTest {
             return job.outputs();
         }, tracing)) {
             transport.publish(Stage.UPLOAD, Job.submit("https://x.example/b.mp4", false));
-            await().atMost(Duration.ofSeconds(10)).until(() -> exporter.getFinishedSpanItems().size() == 1);
+            await("one finished span").atMost(Duration.ofSeconds(10))
+                    .until(() -> exporter.getFinishedSpanItems().size() == 1);
         }
         assertThat(traceIdsSeen).containsExactly(exporter.getFinishedSpanItems().getFirst().getTraceId());
         assertThat(MDC.get("jobId")).as("the MDC is cleared after the job").isNull();
@@ -121,7 +123,7 @@ class StageWorkerTracingTest {
                  return job.outputs();
              }, JobTracing.NONE)) {
             transport.publish(Stage.DOWNLOAD, Job.submit("https://x.example/c.mp4", false));
-            await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+            await("the job seen by the handler").atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
         }
         assertThat(seen.getFirst().traceParent()).isNull();
     }

@@ -67,7 +67,8 @@ class RabbitTransportIT extends TransportContract {
             DeadLetter letter = DeadLetter.of(job(Stage.UPLOAD, "from-an-older-release"),
                     JobFailure.permanent("kept across the upgrade"));
             new RabbitTemplate(connections).send("", legacy, new Message(JobCodec.encode(letter)));
-            await().atMost(Duration.ofSeconds(10)).until(() -> admin.getQueueInfo(legacy).getMessageCount() == 1);
+            await("one message on the legacy queue").atMost(Duration.ofSeconds(10))
+                    .until(() -> admin.getQueueInfo(legacy).getMessageCount() == 1);
 
             Transport upgraded = open();
 

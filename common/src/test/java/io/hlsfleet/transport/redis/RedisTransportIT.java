@@ -120,7 +120,8 @@ class RedisTransportIT extends TransportContract {
             delivery.ack();
             handled.add(delivery.job().jobId());
         })) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> transport.deadLetters(Stage.DOWNLOAD, 10).size() == 1);
+            await("one dead letter on the download stage").atMost(Duration.ofSeconds(10))
+                    .until(() -> transport.deadLetters(Stage.DOWNLOAD, 10).size() == 1);
         }
 
         assertThat(handled).isEmpty();
@@ -222,8 +223,9 @@ class RedisTransportIT extends TransportContract {
 
         try (var downloads = transport.subscribe(Stage.DOWNLOAD, 1, handler);
                 var encodes = transport.subscribe(Stage.ENCODE, 1, handler)) {
-            await().atMost(redeliveryTimeout()).until(() -> transport.deadLetters(Stage.DOWNLOAD, 1).size() == 1
-                    && transport.deadLetters(Stage.ENCODE, 1).size() == 1);
+            await("a dead letter on download and on encode").atMost(redeliveryTimeout())
+                    .until(() -> transport.deadLetters(Stage.DOWNLOAD, 1).size() == 1
+                            && transport.deadLetters(Stage.ENCODE, 1).size() == 1);
         }
 
         assertThat(handled).isEmpty();
@@ -252,7 +254,7 @@ class RedisTransportIT extends TransportContract {
             delivery.ack();
             handled.add(delivery.job().jobId());
         })) {
-            await().atMost(redeliveryTimeout()).until(() -> pendingCount(Stage.UPLOAD) == 0);
+            await("no pending upload entry").atMost(redeliveryTimeout()).until(() -> pendingCount(Stage.UPLOAD) == 0);
         }
         assertThat(handled).isEmpty();
     }
@@ -269,9 +271,9 @@ class RedisTransportIT extends TransportContract {
             delivery.ack();
             handled.add(delivery.job().jobId());
         })) {
-            await().atMost(redeliveryTimeout()).until(() -> handled.size() == 1);
+            await("the job handled by the new worker").atMost(redeliveryTimeout()).until(() -> handled.size() == 1);
             assertThat(consumerNames(Stage.ENCODE)).contains("killed-worker");
-            await().atMost(LEASE.multipliedBy(6).plusSeconds(5))
+            await("the killed worker's consumer removed").atMost(LEASE.multipliedBy(6).plusSeconds(5))
                     .until(() -> !consumerNames(Stage.ENCODE).contains("killed-worker"));
             // Redis lists a consumer once it has taken an entry; the one that took the job over stays.
             assertThat(consumerNames(Stage.ENCODE)).as("live consumers stay").isNotEmpty()
@@ -289,8 +291,9 @@ class RedisTransportIT extends TransportContract {
             }
             try (var subscription = capped.subscribe(Stage.UPLOAD, 1, delivery ->
                     delivery.deadLetter(DeadLetter.of(delivery.job(), JobFailure.permanent("capped"))))) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> capped.queueDepths().get(Stage.UPLOAD) == 0L
-                        && redis.xlen(keys.stream(Stage.UPLOAD)) == 0);
+                await("an empty upload stream").atMost(Duration.ofSeconds(10))
+                        .until(() -> capped.queueDepths().get(Stage.UPLOAD) == 0L
+                                && redis.xlen(keys.stream(Stage.UPLOAD)) == 0);
             }
             assertThat(capped.deadLetters(Stage.UPLOAD, 10)).extracting(letter -> letter.job().sourceUrl())
                     .containsExactly(job(Stage.UPLOAD, "capped-3").sourceUrl(), job(Stage.UPLOAD, "capped-4").sourceUrl(),
