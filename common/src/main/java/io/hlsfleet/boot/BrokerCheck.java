@@ -1,7 +1,7 @@
 package io.hlsfleet.boot;
 
 import io.hlsfleet.config.FleetConfig;
-import java.net.URI;
+import io.hlsfleet.transport.redis.RedisUrl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,7 +73,7 @@ final class BrokerCheck implements StartupCheck {
     }
 
     private Map<String, Object> redis() {
-        try (Jedis jedis = new Jedis(URI.create(config.redisUrl()), (int) TIMEOUT.toMillis())) {
+        try (Jedis jedis = RedisUrl.parse(config.redisUrl()).open(TIMEOUT)) {
             String version = infoField(jedis.info("server"), "redis_version");
             List<?> known = (List<?>) jedis.sendCommand(Protocol.Command.COMMAND,
                     withInfo(BrokerVersions.REDIS_COMMANDS));

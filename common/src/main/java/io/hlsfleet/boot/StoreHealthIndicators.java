@@ -5,9 +5,9 @@ import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.storage.s3.S3ObjectStore;
 import io.hlsfleet.storage.s3.S3StagingArea;
+import io.hlsfleet.transport.redis.RedisUrl;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,10 +99,9 @@ final class StoreHealthIndicators {
 
     /** The Redis broker answers PING within two seconds. */
     static HealthIndicator redis(FleetConfig config) {
-        URI uri = URI.create(config.redisUrl());
-        int timeout = (int) Duration.ofSeconds(2).toMillis();
+        RedisUrl url = RedisUrl.parse(config.redisUrl());
         return () -> {
-            try (Jedis jedis = new Jedis(uri, timeout)) {
+            try (Jedis jedis = url.open(Duration.ofSeconds(2))) {
                 String pong = jedis.ping();
                 return "PONG".equals(pong) ? Health.up().build() : Health.down().withDetail("ping", pong).build();
             } catch (RuntimeException e) {

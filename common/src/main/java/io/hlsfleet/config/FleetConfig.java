@@ -2,6 +2,7 @@ package io.hlsfleet.config;
 
 import io.hlsfleet.worker.RetryPolicy;
 import java.time.Duration;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -37,16 +38,42 @@ public record FleetConfig(
     /**
      * The RabbitMQ connection as the CLI and the management API client need it, bound from
      * {@code spring.rabbitmq.*} ({@code SPRING_RABBITMQ_HOST}, ...). The workers connect through
-     * Spring Boot's own connection factory, configured by the same names.
+     * Spring Boot's own connection factory, configured by the same names; the port defaults as
+     * Boot's does: 5671 with TLS, else 5672.
      */
     public record RabbitSettings(
             @DefaultValue("localhost") String host,
-            @DefaultValue("5672") int port,
+            @DefaultValue("0") int port,
             @DefaultValue("guest") String username,
             @DefaultValue("guest") String password,
-            @DefaultValue("/") String virtualHost) {
+            @DefaultValue("/") String virtualHost,
+            @DefaultValue Ssl ssl) {
 
         public static final String PREFIX = "spring.rabbitmq";
+
+        /** The constructor the settings are bound with. */
+        @ConstructorBinding
+        public RabbitSettings {
+        }
+
+        /** A plain (not TLS) connection. */
+        public RabbitSettings(String host, int port, String username, String password, String virtualHost) {
+            this(host, port, username, password, virtualHost, new Ssl(false));
+        }
+
+        /** The port given, else RabbitMQ's default for plain or TLS connections. */
+        @Override
+        public int port() {
+            return port != 0 ? port : ssl.enabled() ? 5671 : 5672;
+        }
+
+        /**
+         * TLS to the broker ({@code SPRING_RABBITMQ_SSL_ENABLED}). The server's certificate and host
+         * name are checked against the JVM's trust store (its CA set, or
+         * {@code -Djavax.net.ssl.trustStore=...} for a private CA).
+         */
+        public record Ssl(@DefaultValue("false") boolean enabled) {
+        }
     }
 
     public static FleetConfig from(Settings settings) {

@@ -1,16 +1,14 @@
 package io.hlsfleet.status;
 
 import io.hlsfleet.job.JobCodec;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import io.hlsfleet.transport.redis.RedisUrl;
 import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.providers.PooledConnectionProvider;
-import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * Job status in Redis, shared by every worker and the CLI: one JSON string per job
@@ -40,23 +38,11 @@ public final class RedisJobStatusStore implements JobStatusStore {
     private final UnifiedJedis bestEffort;
 
     public RedisJobStatusStore(String redisUrl) {
-        URI uri = URI.create(redisUrl);
-        if (!JedisURIHelper.isValid(uri)) {
-            throw new IllegalArgumentException("not a Redis URL: " + redisUrl.replaceAll("//[^@/]*@", "//***@"));
-        }
-        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
-                .ssl(JedisURIHelper.isRedisSSLScheme(uri));
-        String password = JedisURIHelper.getPassword(uri);
-        if (password != null) {
-            client.user(JedisURIHelper.getUser(uri)).password(password);
-        }
-        if (JedisURIHelper.hasDbIndex(uri)) {
-            client.database(JedisURIHelper.getDBIndex(uri));
-        }
+        RedisUrl url = RedisUrl.parse(redisUrl);
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setTestOnBorrow(true);
-        PooledConnectionProvider connections = new PooledConnectionProvider(JedisURIHelper.getHostAndPort(uri),
-                client.build(), pool);
+        PooledConnectionProvider connections = new PooledConnectionProvider(url.hostAndPort(),
+                url.clientConfig().build(), pool);
         this.redis = new UnifiedJedis(connections, STATE_ATTEMPTS, STATE_RETRY_WINDOW);
         this.bestEffort = new UnifiedJedis(connections);
     }

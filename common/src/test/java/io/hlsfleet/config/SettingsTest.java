@@ -61,10 +61,22 @@ class SettingsTest {
         assertThat(config.broker()).isEqualTo("rabbitmq");
         assertThat(config.rabbit().host()).isEqualTo("localhost");
         assertThat(config.rabbit().virtualHost()).isEqualTo("/");
+        assertThat(config.rabbit().port()).isEqualTo(5672);
+        assertThat(config.rabbit().ssl().enabled()).isFalse();
         assertThat(config.retryPolicy()).isEqualTo(io.hlsfleet.worker.RetryPolicy.DEFAULT);
         assertThat(config.redisUrl()).isEqualTo("redis://localhost:6379");
         assertThat(config.staging()).isEqualTo("./staging");
         assertThat(config.shutdownGrace()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void rabbitMqOverTlsDefaultsToItsTlsPortAsSpringBootDoes() {
+        FleetConfig.RabbitSettings tls = FleetConfig.from(Settings.of(Map.of("SPRING_RABBITMQ_SSL_ENABLED", "true")))
+                .rabbit();
+        assertThat(tls.ssl().enabled()).isTrue();
+        assertThat(tls.port()).isEqualTo(5671);
+        assertThat(FleetConfig.from(Settings.of(Map.of("SPRING_RABBITMQ_SSL_ENABLED", "true",
+                "SPRING_RABBITMQ_PORT", "15671"))).rabbit().port()).isEqualTo(15671);
     }
 
     @Test

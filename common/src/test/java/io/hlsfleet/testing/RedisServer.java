@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * A {@code redis-server} of the test's own on a free loopback port, so that tests neither see nor
@@ -22,6 +23,8 @@ public final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<String> extraArguments;
+    /** The TLS listener's port, 0 for none. */
+    private final int tlsPort;
     private Process process;
 
     /** A server started on a free port, its files under {@code dir}. */
@@ -36,9 +39,39 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private RedisServer(Path dir, int port, List<String> extraArguments) throws IOException {
+        this(dir, port, extraArguments, 0);
+    }
+
+    private RedisServer(Path dir, int port, List<String> extraArguments, int tlsPort) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.port = port;
         this.extraArguments = List.copyOf(extraArguments);
+        this.tlsPort = tlsPort;
+    }
+
+    /**
+     * A started server that serves clients over TLS ({@link #tlsUrl}) with {@code certificates}
+     * and admits only the ACL user {@code user}: the default user is off, so a client that does
+     * not log in is refused.
+     */
+    public static RedisServer withTls(Path dir, TlsCertificates certificates, String user, String password)
+            throws IOException, InterruptedException {
+        int tls = freePort();
+        RedisServer server = new RedisServer(dir, freePort(), List.of("--tls-port", Integer.toString(tls),
+                "--tls-cert-file", certificates.serverCertificate().toString(),
+                "--tls-key-file", certificates.serverKey().toString(),
+                "--tls-ca-cert-file", certificates.caCertificate().toString(), "--tls-auth-clients", "no",
+                "--user", "default", "off", "--user", user, "on", ">" + password, "~*", "&*", "+@all"), tls);
+        server.start();
+        return server;
+    }
+
+    /** The {@code rediss://} URL of the TLS listener, logged in as {@code user}. */
+    public String tlsUrl(String user, String password) {
+        if (tlsPort == 0) {
+            throw new IllegalStateException("this Redis has no TLS listener");
+        }
+        return "rediss://" + user + ":" + password + "@localhost:" + tlsPort;
     }
 
     /** A server whose port is chosen but that is not started yet: a broker that is down. */
@@ -79,6 +112,9 @@ public final class RedisServer implements AutoCloseable {
                 if ("PONG".equals(jedis.ping())) {
                     return;
                 }
+            } catch (JedisDataException loginNeeded) {
+                // It answers, and wants a user (see withTls).
+                return;
             } catch (RuntimeException notYet) {
                 // Still starting or still loading its append-only file.
             }

@@ -14,6 +14,7 @@ import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -24,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
@@ -133,7 +135,24 @@ public final class RabbitTransport implements Transport {
         factory.setPublisherReturns(true);
         factory.setRequestedHeartBeat(30);
         factory.setConnectionNameStrategy(CONNECTION_NAME);
+        useTls(factory.getRabbitConnectionFactory(), settings);
         return factory;
+    }
+
+    /**
+     * TLS when the settings ask for it, as Spring Boot's factory does it for the workers: the
+     * JVM's default trust store, and the broker's host name checked against its certificate.
+     */
+    public static void useTls(com.rabbitmq.client.ConnectionFactory factory, FleetConfig.RabbitSettings settings) {
+        if (!settings.ssl().enabled()) {
+            return;
+        }
+        try {
+            factory.useSslProtocol(SSLContext.getDefault());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM offers no TLS for the RabbitMQ connection", e);
+        }
+        factory.enableHostnameVerification();
     }
 
     public static RabbitTransport connect(FleetConfig config) {

@@ -8,7 +8,6 @@ import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +27,6 @@ import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * The fleet's queues on Redis: one stream per stage, consumed by one consumer group.
@@ -155,39 +153,27 @@ public final class RedisTransport implements Transport, QueueStats {
     }
 
     private static RedisClient connect(Settings settings, int poolSize) {
-        URI uri = URI.create(settings.url());
-        if (!JedisURIHelper.isValid(uri)) {
-            throw new IllegalArgumentException("not a Redis URL: " + redactedUrl(settings.url()));
-        }
-        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
+        RedisUrl url = RedisUrl.parse(settings.url());
+        DefaultJedisClientConfig.Builder client = url.clientConfig()
                 .connectionTimeoutMillis((int) CONNECT_TIMEOUT.toMillis())
                 .socketTimeoutMillis((int) SOCKET_TIMEOUT.toMillis())
                 // Jedis waits on a blocking command with this timeout instead of the one above;
                 // left at 0 it would wait forever on a connection cut without a reset.
                 .blockingSocketTimeoutMillis((int) settings.pollTimeout().plus(BLOCKING_READ_MARGIN).toMillis())
-                .clientName(settings.keyPrefix() + "-" + ProcessHandle.current().pid())
-                .ssl(JedisURIHelper.isRedisSSLScheme(uri));
-        String user = JedisURIHelper.getUser(uri);
-        String password = JedisURIHelper.getPassword(uri);
-        if (password != null) {
-            client.user(user).password(password);
-        }
-        if (JedisURIHelper.hasDbIndex(uri)) {
-            client.database(JedisURIHelper.getDBIndex(uri));
-        }
+                .clientName(settings.keyPrefix() + "-" + ProcessHandle.current().pid());
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(poolSize);
         pool.setMaxIdle(poolSize);
         pool.setMaxWait(SOCKET_TIMEOUT);
         return RedisClient.builder()
-                .hostAndPort(JedisURIHelper.getHostAndPort(uri))
+                .hostAndPort(url.hostAndPort())
                 .clientConfig(client.build())
                 .poolConfig(pool)
                 .build();
     }
 
     static String redactedUrl(String url) {
-        return url.replaceAll("//[^@/]*@", "//***@");
+        return RedisUrl.redacted(url);
     }
 
     /** The stream of {@code stage}: where {@code redis-cli XADD} queues work for it. */
