@@ -54,15 +54,9 @@ final class Fleet implements AutoCloseable {
         return new Fleet(kind, kind.openPrivate(dir), dir, name);
     }
 
-<<<<<<< HEAD
     /** A fleet on {@code broker}, one a test set up in a special way (such as a Redis refusing a command). */
     static Fleet on(FleetBroker broker, Path dir, String name) throws IOException {
         return new Fleet(broker.kind(), broker, dir, name);
-=======
-    /** A fleet on a broker the test opened itself (one with TLS, say); the fleet closes it. */
-    static Fleet on(FleetBroker.Kind kind, FleetBroker broker, Path dir, String name) throws IOException {
-        return new Fleet(kind, broker, dir, name);
->>>>>>> d45094f (Broker connections over TLS: SPRING_RABBITMQ_SSL_ENABLED for the CLI and checks as for the workers, rediss:// with ACL users and host name checks through one Redis URL type; a fleet on each transport runs against TLS-only brokers)
     }
 
     private Fleet(FleetBroker.Kind kind, FleetBroker broker, Path dir, String name) throws IOException {

@@ -9,12 +9,12 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.AbstractDelivery;
+import io.hlsfleet.transport.BrokerTls;
 import io.hlsfleet.transport.ConsumerSkeleton;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -25,7 +25,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
@@ -143,15 +142,11 @@ public final class RabbitTransport implements Transport {
      * TLS when the settings ask for it, as Spring Boot's factory does it for the workers: the
      * JVM's default trust store, and the broker's host name checked against its certificate.
      */
-    public static void useTls(com.rabbitmq.client.ConnectionFactory factory, FleetConfig.RabbitSettings settings) {
+    private static void useTls(com.rabbitmq.client.ConnectionFactory factory, FleetConfig.RabbitSettings settings) {
         if (!settings.ssl().enabled()) {
             return;
         }
-        try {
-            factory.useSslProtocol(SSLContext.getDefault());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM offers no TLS for the RabbitMQ connection", e);
-        }
+        factory.useSslProtocol(BrokerTls.context());
         factory.enableHostnameVerification();
     }
 

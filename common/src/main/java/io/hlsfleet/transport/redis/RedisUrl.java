@@ -1,5 +1,6 @@
 package io.hlsfleet.transport.redis;
 
+import io.hlsfleet.transport.BrokerTls;
 import java.net.URI;
 import java.time.Duration;
 import javax.net.ssl.SSLParameters;
@@ -45,7 +46,7 @@ public final class RedisUrl {
         if (tls()) {
             SSLParameters checkHostName = new SSLParameters();
             checkHostName.setEndpointIdentificationAlgorithm("HTTPS");
-            client.sslParameters(checkHostName);
+            client.sslParameters(checkHostName).sslSocketFactory(BrokerTls.context().getSocketFactory());
         }
         String password = JedisURIHelper.getPassword(uri);
         if (password != null) {
