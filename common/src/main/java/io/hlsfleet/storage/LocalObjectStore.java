@@ -1,11 +1,15 @@
 package io.hlsfleet.storage;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -14,11 +18,25 @@ public final class LocalObjectStore implements ObjectStore {
 
     private static final String PARTIAL_SUFFIX = ".part";
 
+    static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     private final Path root;
+    /** Whether objects are files only their owner can read (secrets), else the process's default. */
+    private final boolean ownerOnly;
 
     public LocalObjectStore(Path root) throws IOException {
+        this(root, false);
+    }
+
+    private LocalObjectStore(Path root, boolean ownerOnly) throws IOException {
         this.root = root.toAbsolutePath().normalize();
+        this.ownerOnly = ownerOnly;
         Files.createDirectories(this.root);
+    }
+
+    /** A store whose files are mode 0600, for keys. */
+    public static LocalObjectStore ownerOnly(Path root) throws IOException {
+        return new LocalObjectStore(root, true);
     }
 
     public Path root() {
@@ -32,7 +50,15 @@ public final class LocalObjectStore implements ObjectStore {
         // Copy next to the target, then rename: a reader never sees a half-written object.
         Path partial = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + PARTIAL_SUFFIX);
         try {
-            Files.copy(file, partial, StandardCopyOption.REPLACE_EXISTING);
+            if (ownerOnly) {
+                // Made with its mode before anything is written, so the secret is never readable by others.
+                Files.createFile(partial, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                try (OutputStream out = Files.newOutputStream(partial)) {
+                    Files.copy(file, out);
+                }
+            } else {
+                Files.copy(file, partial, StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(partial);

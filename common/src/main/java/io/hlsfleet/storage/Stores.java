@@ -43,6 +43,18 @@ public final class Stores {
         return new LocalObjectStore(localPath(location));
     }
 
+    /**
+     * A store of secrets (AES-128 keys): on S3 its objects never get {@code HLSFLEET_S3_ACL}, so a
+     * {@code public-read} bucket setting does not publish them; in a directory its files can be
+     * read by their owner only.
+     */
+    public static ObjectStore privateStore(String variable, String location, Settings settings) throws IOException {
+        if (isS3(location)) {
+            return new S3ObjectStore(parse(variable, location), S3Settings.from(settings).withoutAcl());
+        }
+        return LocalObjectStore.ownerOnly(localPath(location));
+    }
+
     static boolean isS3(String location) {
         return location.toLowerCase(Locale.ROOT).startsWith("s3://");
     }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class SegmentEncryption {
                     + "anyone could fetch the keys. Use a private store, or set HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET=true"
                     + " to accept that");
         }
-        return new SegmentEncryption(uri, Stores.bucket(store, settings));
+        return new SegmentEncryption(uri, Stores.privateStore("HLSFLEET_ENCRYPTION_KEY_STORE", store, settings));
     }
 
     /**
@@ -131,7 +132,8 @@ public final class SegmentEncryption {
     /** Writes the key where configuration says; called before the ladder is handed on. */
     public void storeKey(VideoKey key, Path scratch) throws IOException {
         Path file = scratch.resolve(key.videoId() + ".key");
-        Files.write(file, key.key());
+        Files.write(Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------"))), key.key());
         try {
             keyStore.put(key.videoId() + ".key", file, ContentTypes.KEY);
         } finally {

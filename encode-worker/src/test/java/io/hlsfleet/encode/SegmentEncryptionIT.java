@@ -8,6 +8,7 @@ import io.hlsfleet.testing.Processes;
 import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -43,6 +44,8 @@ class SegmentEncryptionIT {
         assertThat(keyFiles).as("one key per video, in the key store").hasSize(1);
         byte[] key = Files.readAllBytes(keyFiles.getFirst());
         assertThat(key).hasSize(16);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFiles.getFirst())))
+                .as("a key file is readable by its owner only").isEqualTo("rw-------");
         try (Stream<Path> files = Files.walk(ladder)) {
             assertThat(files.map(p -> p.getFileName().toString())).as("no key inside the ladder")
                     .noneMatch(name -> name.endsWith(".key"));

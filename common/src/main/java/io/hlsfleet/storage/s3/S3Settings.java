@@ -51,6 +51,12 @@ public record S3Settings(
         AwsCredentialsProvider credentials,
         S3Integrity integrity) {
 
+    /** The same settings with no canned ACL: for objects only the fleet may read, such as keys. */
+    public S3Settings withoutAcl() {
+        return new S3Settings(pathStyle, maxConnections, multipartThreshold, partSize, partConcurrency, maxAttempts,
+                null, scratchRoot, endpoint, region, credentials, integrity);
+    }
+
     /** S3's smallest part size (except the last part). */
     public static final long MIN_PART_SIZE = 5L << 20;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.storage.ContentTypes;
+import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.testing.FaultyFront;
 import io.hlsfleet.testing.S3ServerExtension;
 import java.io.IOException;
@@ -133,6 +134,25 @@ class S3ObjectStoreIT {
                     .isInstanceOf(IllegalArgumentException.class);
             assertThat(S3.server().admin().listObjectsV2(b -> b.bucket("cdn").prefix("outside")).contents()).isEmpty();
         }
+    }
+
+    /**
+     * Keys go to a private store ({@link io.hlsfleet.storage.Stores#privateStore}, the bucket's
+     * settings without their ACL): {@code HLSFLEET_S3_ACL=public-read} publishes ladders, never keys.
+     */
+    @Test
+    void aPrivateStoreIgnoresTheBucketsCannedAcl() throws Exception {
+        S3Settings publicRead = S3.server().settings(tmp.resolve("scratch"), 16L << 20, ObjectCannedACL.PUBLIC_READ);
+        ObjectStore keys = new S3ObjectStore(S3Location.parse("s3://cdn/keys"), publicRead.withoutAcl());
+        ObjectStore bucket = new S3ObjectStore(S3Location.parse("s3://cdn/open-ladders"), publicRead);
+        keys.put("vid.key", file("k", 16), ContentTypes.KEY);
+        bucket.put("vid/master.m3u8", file("m", 10), ContentTypes.PLAYLIST);
+        HttpClient http = HttpClient.newHttpClient();
+        assertThat(http.send(HttpRequest.newBuilder(S3.server().objectUrl("cdn", "open-ladders/vid/master.m3u8")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).as("the ladder, with the bucket's ACL").isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(S3.server().objectUrl("cdn", "keys/vid.key")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).as("the key, anonymously").isEqualTo(403);
+        assertThat(head("keys/vid.key").contentLength()).isEqualTo(16);
     }
 
     @Test
