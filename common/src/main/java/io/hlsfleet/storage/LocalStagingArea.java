@@ -34,13 +34,8 @@ public final class LocalStagingArea implements StagingArea {
     }
 
     @Override
-    public Path newScratch(String jobId) throws IOException {
-        return scratch.create(jobId);
-    }
-
-    @Override
-    public void deleteScratch(Path folder) {
-        scratch.delete(folder);
+    public ScratchSpace scratch() {
+        return scratch;
     }
 
     @Override

@@ -13,11 +13,16 @@ import java.util.List;
  */
 public interface StagingArea {
 
+    /** The local folder of this worker's working directories, one per attempt. */
+    ScratchSpace scratch();
+
     /**
      * A new, empty local directory for one attempt at one job. The caller deletes it with
      * {@link #deleteScratch} when the attempt ends, whatever the outcome.
      */
-    Path newScratch(String jobId) throws IOException;
+    default Path newScratch(String jobId) throws IOException {
+        return scratch().create(jobId);
+    }
 
     /**
      * Stores a local file or directory under {@code key}. Keys are written once, by the attempt
@@ -58,7 +63,9 @@ public interface StagingArea {
         }
     }
 
-    void deleteScratch(Path scratch);
+    default void deleteScratch(Path folder) {
+        scratch().delete(folder);
+    }
 
     /**
      * Removes what attempts that can no longer finish left behind, and nothing a live attempt

@@ -10,19 +10,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code hlsfleet run LIST}: the whole pipeline in this process, no broker needed. Exits 0 only
  * if every item was published.
  */
 @Command(name = "run", description = "Download, encode and publish every item of LIST in this process (no broker needed).")
-final class RunCommand implements Callable<Integer> {
+final class RunCommand extends CliCommand {
 
     @Parameters(index = "0", paramLabel = "LIST", description = "File with one URL or local path per line ('-' for stdin).")
     String list;
@@ -42,13 +39,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Publish again even if a ladder for the video is already in the bucket.")
     boolean force;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    int run(PrintWriter out, PrintWriter err) throws Exception {
         List<String> sources = SourceList.read(list);
         if (sources.isEmpty()) {
             err.println("hlsfleet: " + list + " lists no videos");

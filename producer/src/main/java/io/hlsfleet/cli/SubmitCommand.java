@@ -14,19 +14,16 @@ import io.hlsfleet.worker.JobListener;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Pushes sources onto the intake queue of a running fleet and prints one job id per line. Reads
  * the same broker variables as the workers.
  */
 @Command(name = "submit", description = "Queue URLs for a running fleet; prints one job id per line.")
-final class SubmitCommand implements Callable<Integer> {
+final class SubmitCommand extends CliCommand {
 
     @Parameters(arity = "1..*", paramLabel = "LIST|URL", description = "URLs, or a file with one URL per line ('-' for stdin).")
     List<String> items;
@@ -34,13 +31,8 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Submit even if a ladder for the video is already published.")
     boolean force;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    int run(PrintWriter out, PrintWriter err) throws Exception {
         List<String> sources = new ArrayList<>();
         for (String item : items) {
             sources.addAll(SourceList.looksLikeUrl(item) ? List.of(item) : SourceList.read(item));

@@ -12,22 +12,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.springframework.boot.convert.DurationStyle;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code hlsfleet watch}: live progress bars for the jobs a fleet is working on, read from the
  * status store. On a terminal it redraws bars; otherwise it prints a line whenever a job changes.
  */
 @Command(name = "watch", description = "Live progress of the jobs in flight (Ctrl-C to stop).")
-final class WatchCommand implements Callable<Integer> {
+final class WatchCommand extends CliCommand {
 
     @Option(names = "--interval", defaultValue = "1s", description = "Refresh interval (default ${DEFAULT-VALUE}).")
     String interval;
@@ -35,12 +32,8 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--until-idle", description = "Exit once no job is in flight.")
     boolean untilIdle;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
+    int run(PrintWriter out, PrintWriter err) throws InterruptedException {
         Duration refresh;
         try {
             refresh = DurationStyle.detectAndParse(interval, ChronoUnit.SECONDS);

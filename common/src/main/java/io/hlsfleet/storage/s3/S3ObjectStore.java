@@ -6,38 +6,16 @@ import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.UUID;
 
 /**
  * A bucket on S3 or an S3-compatible server: {@code HLSFLEET_BUCKET=s3://bucket/prefix}. Every
  * object gets the Content-Type and Cache-Control of its kind; a PutObject or a completed multipart
  * upload replaces an object whole, so readers see the old object or the new one.
  */
-public final class S3ObjectStore implements ObjectStore, AutoCloseable {
-
-    private final S3Location location;
-    private final S3Transfers s3;
+public final class S3ObjectStore extends S3Bucket implements ObjectStore {
 
     public S3ObjectStore(S3Location location, S3Settings settings) {
-        this.location = location;
-        this.s3 = new S3Transfers(settings, location.uri());
-    }
-
-    public S3Location location() {
-        return location;
-    }
-
-    /** The integrity mode of uploads, as logged at start-up (see {@link S3Integrity}). */
-    public String integrity() {
-        return s3.integrity();
-    }
-
-    /**
-     * The start-up check: the bucket answers and a small object under {@code .hlsfleet-check/}
-     * goes up with the integrity mode in force, comes back intact and is deleted.
-     */
-    public void check() throws IOException {
-        s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()));
+        super(location, settings);
     }
 
     @Override
@@ -56,7 +34,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      */
     @Override
     public boolean canCopyFrom(StagingArea staging) {
-        return staging instanceof S3StagingArea s3Staging && s3Staging.settings().sameServer(s3.settings());
+        return staging instanceof S3StagingArea s3Staging && s3Staging.settings().sameServer(settings());
     }
 
     @Override
@@ -78,10 +56,5 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public String describe() {
         return location.uri();
-    }
-
-    @Override
-    public void close() {
-        s3.close();
     }
 }

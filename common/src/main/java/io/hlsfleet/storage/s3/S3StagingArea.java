@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -20,50 +19,26 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * A stored file is one object under its key; a stored directory is one object per file under
  * {@code key/}. Scratch directories are local, under {@code HLSFLEET_SCRATCH}.
  */
-public final class S3StagingArea implements StagingArea, AutoCloseable {
+public final class S3StagingArea extends S3Bucket implements StagingArea {
 
     /** Files of one directory transferred at once. */
     private static final int PARALLEL_FILES = 8;
 
-    private final S3Location location;
-    private final S3Transfers s3;
     private final ScratchSpace scratch;
 
     public S3StagingArea(S3Location location, S3Settings settings) throws IOException {
-        this.location = location;
-        this.scratch = new ScratchSpace(settings.scratchRoot());
-        this.s3 = new S3Transfers(settings, location.uri());
-    }
-
-    public S3Location location() {
-        return location;
-    }
-
-    /** The integrity mode of uploads, as logged at start-up (see {@link S3Integrity}). */
-    public String integrity() {
-        return s3.integrity();
-    }
-
-    /**
-     * The start-up check: the bucket answers and a small object under {@code .hlsfleet-check/}
-     * goes up with the integrity mode in force, comes back intact and is deleted.
-     */
-    public void check() throws IOException {
-        s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()));
-    }
-
-    S3Settings settings() {
-        return s3.settings();
+        super(location, settings);
+        try {
+            this.scratch = new ScratchSpace(settings.scratchRoot());
+        } catch (IOException e) {
+            close(); // the S3 client is open already
+            throw e;
+        }
     }
 
     @Override
-    public Path newScratch(String jobId) throws IOException {
-        return scratch.create(jobId);
-    }
-
-    @Override
-    public void deleteScratch(Path folder) {
-        scratch.delete(folder);
+    public ScratchSpace scratch() {
+        return scratch;
     }
 
     /** Local scratch of killed workers on this machine, and staging uploads they never completed. */
@@ -159,10 +134,5 @@ public final class S3StagingArea implements StagingArea, AutoCloseable {
     @Override
     public String toString() {
         return location.uri();
-    }
-
-    @Override
-    public void close() {
-        s3.close();
     }
 }
