@@ -3,6 +3,7 @@ package io.hlsfleet.download;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationUnit;
@@ -26,8 +27,10 @@ import org.springframework.util.unit.DataSize;
  *        otherwise internal, e.g. {@code 192.168.1.0/24} for a NAS
  * @param ytdlp the yt-dlp that resolves page URLs: a path or a name looked up on {@code PATH};
  *        {@code off} turns page resolution off
- * @param pageSites host names (and their subdomains) whose URLs go to yt-dlp at once
- * @param pageHeight the picture height wanted from a page that offers several
+ * @param pageSites host names (and their subdomains) whose URLs go to yt-dlp at once, without a
+ *        first plain download
+ * @param pageHeight the picture height wanted from a page that offers several, the top rung of the
+ *        ladder; yt-dlp takes the largest format up to it, else the smallest above it
  * @param s3Buckets the buckets {@code s3://} sources may name; none by default, so the worker's
  *        credentials read nothing a submitter chooses (the staging bucket is refused even if listed)
  */
@@ -49,6 +52,10 @@ public record DownloadProperties(
 
     /** The variable of {@code hlsfleet.download.allowed-networks}, named in the SSRF guard's refusals. */
     public static final String ALLOWED_NETWORKS = "HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS";
+    /** The variable of {@code hlsfleet.download.ytdlp}, named where page resolution is unavailable. */
+    public static final String YTDLP = "HLSFLEET_DOWNLOAD_YTDLP";
+    /** The variable of {@code hlsfleet.download.page-sites}. */
+    public static final String PAGE_SITES = "HLSFLEET_DOWNLOAD_PAGE_SITES";
 
     public DownloadProperties {
         allowedNetworks = checkedNetworks(nonBlank(allowedNetworks));
@@ -58,9 +65,18 @@ public record DownloadProperties(
         if (attempts < 1) {
             throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_ATTEMPTS must be at least 1");
         }
-        pageSites = nonBlank(pageSites);
+        pageSites = nonBlank(pageSites).stream().map(site -> site.toLowerCase(Locale.ROOT)).toList();
         s3Buckets = nonBlank(s3Buckets);
         ytdlp = ytdlp == null ? "" : ytdlp.strip();
+    }
+
+    /** True if {@code host} is one of {@link #pageSites} or below one. */
+    boolean pageSite(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        return pageSites.stream().anyMatch(site -> h.equals(site) || h.endsWith("." + site));
     }
 
     /** {@code networks} if each is a CIDR, else why not, naming the setting. */

@@ -1,5 +1,6 @@
 package io.hlsfleet.download;
 
+import io.hlsfleet.config.EncodeHeightProperties;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.config.StorageProperties;
 import io.hlsfleet.storage.s3.S3Location;
@@ -19,17 +20,22 @@ import java.util.Locale;
  * @param s3 how {@code s3://} sources are read: the fleet's one S3 configuration ({@code HLSFLEET_S3_*}
  *        and the SDK's standard settings), the same the stores use
  * @param allowLocalFiles whether sources may be local paths; only {@code hlsfleet run} allows it
- * @param pages how URLs of web pages are resolved ({@link PageSettings})
+ * @param encodeHeight the encoder's admission limit ({@code hlsfleet.encode.max-height}): page
+ *        resolution never chooses a taller format
  * @param stagingBucket the staging bucket when staging is on S3 ({@code HLSFLEET_STAGING}): never a
  *        source, since it holds other jobs' files
  */
 public record DownloadSettings(DownloadProperties download, List<String> allowedNetworks, S3Settings s3,
-        boolean allowLocalFiles, PageSettings pages, String stagingBucket) {
+        boolean allowLocalFiles, EncodeHeightProperties encodeHeight, String stagingBucket) {
 
     public static final String ALLOWED_NETWORKS = DownloadProperties.ALLOWED_NETWORKS;
     public static final String S3_BUCKETS = "HLSFLEET_DOWNLOAD_S3_BUCKETS";
 
     public DownloadSettings {
+        if (download.pageHeight() < 1 || encodeHeight.maxHeight() < 1) {
+            throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_PAGE_HEIGHT and HLSFLEET_ENCODE_MAX_HEIGHT must be"
+                    + " positive");
+        }
         allowedNetworks = DownloadProperties.checkedNetworks(allowedNetworks);
         if (stagingBucket != null && download.s3Buckets().contains(stagingBucket)) {
             throw new IllegalArgumentException(S3_BUCKETS + " names the staging bucket '" + stagingBucket
@@ -48,7 +54,7 @@ public record DownloadSettings(DownloadProperties download, List<String> allowed
                 download.allowedNetworks(),
                 S3Settings.from(settings),
                 allowLocalFiles,
-                PageSettings.from(download, settings),
+                settings.bind(EncodeHeightProperties.class),
                 stagingBucket(settings.bind(StorageProperties.class).staging()));
     }
 
@@ -79,7 +85,7 @@ public record DownloadSettings(DownloadProperties download, List<String> allowed
     public DownloadSettings withAllowedNetworks(List<String> more) {
         List<String> all = new ArrayList<>(allowedNetworks);
         all.addAll(more);
-        return new DownloadSettings(download, all, s3, allowLocalFiles, pages, stagingBucket);
+        return new DownloadSettings(download, all, s3, allowLocalFiles, encodeHeight, stagingBucket);
     }
 
     List<Cidr> allowedCidrs() {

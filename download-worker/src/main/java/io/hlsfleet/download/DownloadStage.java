@@ -51,7 +51,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
         this.staging = staging;
         this.settings = settings;
         this.http = new HttpDownloader(settings, resolver, metrics);
-        this.pages = new PageResolver(settings.pages(), settings, new SsrfGuard(settings.allowedCidrs(), resolver));
+        this.pages = new PageResolver(settings, new SsrfGuard(settings.allowedCidrs(), resolver));
         this.s3 = new S3Downloader(s3Client, settings, metrics);
     }
 
@@ -111,7 +111,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
      */
     private Fetched fetchHttp(URI uri, Path scratch, Path target, JobContext context) throws JobFailure,
             InterruptedException, IOException {
-        if (!settings.pages().listed(uri.getHost())) {
+        if (!settings.download().pageSite(uri.getHost())) {
             try {
                 return new Fetched(http.download(uri, target, context), null);
             } catch (PageNotMedia page) {

@@ -45,16 +45,39 @@ final class PageResolver {
     record Resolved(long bytes, SourcePage page) {
     }
 
-    private final PageSettings pages;
     private final DownloadSettings settings;
     private final SsrfGuard guard;
     private final Path program;
 
-    PageResolver(PageSettings pages, DownloadSettings settings, SsrfGuard guard) {
-        this.pages = pages;
+    PageResolver(DownloadSettings settings, SsrfGuard guard) {
         this.settings = settings;
         this.guard = guard;
-        this.program = pages.program();
+        this.program = program(settings.download().ytdlp());
+    }
+
+    /**
+     * The yt-dlp executable {@code ytdlp} names (a path, or a name looked up on {@code PATH}), or
+     * {@code null} when page resolution is off or it is not found; {@link #unavailable} says why.
+     */
+    static Path program(String ytdlp) {
+        if (off(ytdlp)) {
+            return null;
+        }
+        if (ytdlp.contains("/")) {
+            Path path = Path.of(ytdlp);
+            return Files.isExecutable(path) ? path : null;
+        }
+        String searchPath = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String dir : searchPath.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, ytdlp))) {
+                return Path.of(dir, ytdlp);
+            }
+        }
+        return null;
+    }
+
+    private static boolean off(String ytdlp) {
+        return ytdlp.isBlank() || ytdlp.equalsIgnoreCase("off");
     }
 
     boolean available() {
@@ -63,7 +86,12 @@ final class PageResolver {
 
     /** Why pages cannot be resolved here; only meaningful when {@link #available} is false. */
     String unavailable() {
-        return pages.unavailable();
+        String ytdlp = settings.download().ytdlp();
+        if (off(ytdlp)) {
+            return "page resolution is off (" + DownloadProperties.YTDLP + "=off)";
+        }
+        return "page resolution needs yt-dlp, and '" + ytdlp + "' was not found; install yt-dlp or set "
+                + DownloadProperties.YTDLP + " to its path";
     }
 
     /**
@@ -74,7 +102,7 @@ final class PageResolver {
     Resolved resolve(URI page, Path scratch, Path target, JobContext context)
             throws JobFailure, InterruptedException, IOException {
         if (program == null) {
-            throw JobFailure.permanent(pages.unavailable());
+            throw JobFailure.permanent(unavailable());
         }
         Path work = Files.createDirectories(scratch.resolve("page"));
         long deadline = System.nanoTime() + settings.download().totalTimeout().toNanos();
@@ -105,7 +133,7 @@ final class PageResolver {
      * only listed ({@code --flat-playlist}), never downloaded entry by entry.
      */
     private List<String> command(EgressProxy proxy, URI page) {
-        int maxHeight = pages.maxHeight();
+        int maxHeight = settings.encodeHeight().maxHeight();
         return List.of(program.toString(),
                 "--ignore-config", "--no-cache-dir", "--no-cookies", "--no-cookies-from-browser",
                 "--proxy", proxy.url(),
@@ -114,7 +142,7 @@ final class PageResolver {
                 "--no-playlist", "--flat-playlist", "--no-colors", "--no-progress",
                 "--max-filesize", Long.toString(settings.download().maxBytes().toBytes()),
                 "-f", "bv*[height<=?" + maxHeight + "]+ba/b[height<=?" + maxHeight + "]",
-                "-S", "res:" + Math.min(pages.height(), maxHeight),
+                "-S", "res:" + Math.min(settings.download().pageHeight(), maxHeight),
                 "--merge-output-format", "mp4/mkv",
                 "--downloader", "native",
                 "--write-info-json", "--write-playlist-metafiles",

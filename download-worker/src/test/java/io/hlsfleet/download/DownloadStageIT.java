@@ -46,7 +46,7 @@ class DownloadStageIT {
 
     private DownloadStage stage(String allowed) {
         DownloadSettings settings = Fixtures.settings("HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS", allowed,
-                PageSettings.YTDLP, "off");
+                DownloadProperties.YTDLP, "off");
         return new DownloadStage(staging, settings, HostResolver.SYSTEM, new DownloadMetrics(new SimpleMeterRegistry()),
                 () -> {
                     throw new IllegalStateException("no s3 in this test");

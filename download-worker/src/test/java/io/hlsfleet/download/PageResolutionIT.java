@@ -39,7 +39,7 @@ class PageResolutionIT {
 
     @BeforeAll
     static void start() throws IOException, InterruptedException {
-        assumeTrue(new PageSettings("yt-dlp", java.util.List.of(), 1080, 4320).program() != null,
+        assumeTrue(PageResolver.program("yt-dlp") != null,
                 "yt-dlp is not installed");
         refused = ScriptedOrigin.on("127.0.0.2")
                 .route("/clip.mp4", (r, out) -> ScriptedOrigin.respond(out, 200, Map.of(), Fixtures.video(4096, 1)))
@@ -155,14 +155,14 @@ class PageResolutionIT {
     void listedSitesGoToYtDlpAtOnceAndAnAbsentYtDlpIsExplained() throws Exception {
         Job job = Job.submit(pages.url(VideoPages.OPEN_GRAPH), false);
         int before = pages.origin().requests().size();
-        try (DownloadStage listed = stage(PageSettings.SITES, "127.0.0.1")) {
+        try (DownloadStage listed = stage(DownloadProperties.PAGE_SITES, "127.0.0.1")) {
             assertThat(listed.process(job, new Fixtures.RecordingContext()).page()).isNotNull();
         }
         // No plain download first: every request since came from yt-dlp, none from the stage's own client.
         assertThat(pages.origin().requests().subList(before, pages.origin().requests().size()))
                 .isNotEmpty()
                 .noneMatch(r -> "hlsfleet-download".equals(r.header("user-agent")));
-        try (DownloadStage missing = stage(PageSettings.YTDLP, "/nonexistent/yt-dlp")) {
+        try (DownloadStage missing = stage(DownloadProperties.YTDLP, "/nonexistent/yt-dlp")) {
             assertThat(catchThrowable(() -> missing.process(job, new Fixtures.RecordingContext())))
                     .isInstanceOf(JobFailure.class).hasMessageContaining("HTML page")
                     .hasMessageContaining("was not found");
