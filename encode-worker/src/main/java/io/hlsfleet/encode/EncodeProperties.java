@@ -20,7 +20,8 @@ import org.springframework.boot.convert.DurationUnit;
  * @param h264Profile H.264 profile ceiling: {@code baseline}, {@code main} or {@code high}
  * @param h264Level H.264 level such as {@code 4.1}; by default x264 chooses
  * @param preset one x264 preset for every rung, overriding the rungs' own
- * @param x264Params extra x264 options, {@code key=value:...}
+ * @param x264Params extra x264 options, {@code key=value:...}; the default was chosen by the
+ *        benchmark in bench/README.md
  * @param threads encoder threads per ffmpeg; by default cores divided by concurrent encodes
  * @param maxWidth admission limit on the long side of the picture
  *        (the limit on the short side, {@code max-height}, is in {@code EncodeHeightProperties}, since
@@ -49,7 +50,7 @@ public record EncodeProperties(
         String h264Profile,
         String h264Level,
         String preset,
-        @DefaultValue(EncodeSettings.DEFAULT_X264_PARAMS) String x264Params,
+        @DefaultValue("aq-mode=2") String x264Params,
         Integer threads,
         @DefaultValue("7680") int maxWidth,
         @DefaultValue("4h") @DurationUnit(ChronoUnit.SECONDS) Duration maxDuration,

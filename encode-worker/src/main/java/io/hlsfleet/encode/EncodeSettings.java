@@ -7,45 +7,34 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Settings of the encode stage as the encoder uses them, made from {@link EncodeProperties} and
- * {@link FfmpegProperties} (see the module README).
+ * What the encode stage works with: its settings records ({@link EncodeProperties},
+ * {@link FfmpegProperties}, {@link PicturesProperties}, {@link EncodeHeightProperties}), where each
+ * setting's name, default and check live, and what follows from them, worked out once in {@link #from}.
  *
- * @param ffmpeg {@code HLSFLEET_FFMPEG}, default {@code ffmpeg} on the PATH
- * @param ffprobe {@code HLSFLEET_FFPROBE}, default {@code ffprobe} on the PATH
- * @param threads {@code HLSFLEET_ENCODE_THREADS}: threads per x264 encoder; by default cores divided
- *        by concurrent jobs, so jobs x threads stays about the number of cores
- * @param preset {@code HLSFLEET_ENCODE_PRESET}: x264 preset for every rung when set; when unset,
- *        each rung's own preset, else {@link #DEFAULT_PRESET}
- * @param presetOverride whether {@code preset} was set explicitly and so overrides rung presets
- * @param x264Params {@code HLSFLEET_ENCODE_X264_PARAMS}: extra x264 options, {@code key=value:...}
+ * @param encode {@code hlsfleet.encode.*}
+ * @param binaries the ffmpeg and ffprobe to run
+ * @param threads threads per x264 encoder: {@link EncodeProperties#threads} when set, else the cores
+ *        divided by concurrent jobs, so jobs x threads stays about the number of cores
  * @param profile the ladder, see {@link LadderProfile#from}
  * @param limits what the admission gate accepts
- * @param stallTimeout {@code HLSFLEET_ENCODE_STALL_TIMEOUT}: ffmpeg is killed after this long
- *        without progress
- * @param minTimeLimit {@code HLSFLEET_ENCODE_MIN_TIME_LIMIT}: the overall limit is never below this
- * @param timeLimitFactor {@code HLSFLEET_ENCODE_TIME_LIMIT_FACTOR}: the overall limit is this many
- *        times the source's duration (when that is more than the minimum)
  * @param videoChain deinterlacing and tone mapping, see {@link VideoChain.Settings}
  * @param pictures poster and storyboard, see {@link Pictures.Settings}
+ * @param renditions keyframe interval and how audio is published
  * @param timeLimitCap the longest any encode may take whatever the source, or null; see {@link #within}
- * @param renditions keyframe interval and how audio and subtitles are published
  */
-public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String preset, boolean presetOverride,
-        String x264Params, LadderProfile profile, Admission.Limits limits, Duration stallTimeout,
-        Duration minTimeLimit, int timeLimitFactor, VideoChain.Settings videoChain, Pictures.Settings pictures,
-        Duration timeLimitCap,
-        Renditions renditions) {
+public record EncodeSettings(EncodeProperties encode, FfmpegProperties binaries, int threads, LadderProfile profile,
+        Admission.Limits limits, VideoChain.Settings videoChain, Pictures.Settings pictures, Renditions renditions,
+        Duration timeLimitCap) {
 
     /**
-     * How the ladder is cut and what rides beside the video.
+     * How the ladder is cut and what rides beside the video, from {@link EncodeProperties#keyframeSeconds},
+     * {@link EncodeProperties#audio} and {@link EncodeProperties#maxAudioTracks}.
      *
-     * @param keyframeSeconds {@code HLSFLEET_ENCODE_KEYFRAME_SECONDS}: a keyframe starts every this
-     *        many seconds in every rung (Apple's authoring rules ask for 2); segments are cut on
-     *        every n-th one, so the segment length must be a multiple of it
-     * @param muxedAudio {@code HLSFLEET_ENCODE_AUDIO=muxed}: the main audio track encoded into every
-     *        variant, for players that cannot play separate audio; by default ({@code renditions})
-     *        every audio track is encoded once and published as an audio rendition
-     * @param maxAudioTracks {@code HLSFLEET_ENCODE_MAX_AUDIO_TRACKS}: most audio renditions
+     * @param keyframeSeconds a keyframe starts every this many seconds in every rung; segments are
+     *        cut on every n-th one, so it divides the segment length
+     * @param muxedAudio the main audio track is encoded into every variant, for players that cannot
+     *        play separate audio, instead of every track becoming an audio rendition
+     * @param maxAudioTracks most audio renditions
      */
     public record Renditions(int keyframeSeconds, boolean muxedAudio, int maxAudioTracks) {
 
@@ -77,31 +66,20 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
     /** The preset of rungs that name none; chosen by the benchmark in bench/README.md. */
     public static final String DEFAULT_PRESET = "medium";
 
-    /** Extra x264 options by default; chosen by the benchmark in bench/README.md. */
-    public static final String DEFAULT_X264_PARAMS = "aq-mode=2";
-
     public static EncodeSettings from(Settings settings, int concurrentJobs) {
         EncodeProperties encode = settings.bind(EncodeProperties.class);
-        FfmpegProperties binaries = settings.bind(FfmpegProperties.class);
         int cores = Runtime.getRuntime().availableProcessors();
-        String preset = encode.preset();
         LadderProfile profile = LadderProfile.from(encode);
         return new EncodeSettings(
-                binaries.ffmpeg(),
-                binaries.ffprobe(),
+                encode,
+                settings.bind(FfmpegProperties.class),
                 encode.threads() != null ? encode.threads() : Math.max(1, cores / Math.max(1, concurrentJobs)),
-                preset == null ? DEFAULT_PRESET : preset,
-                preset != null,
-                encode.x264Params(),
                 profile,
                 Admission.Limits.from(encode, settings.bind(EncodeHeightProperties.class)),
-                encode.stallTimeout(),
-                encode.minTimeLimit(),
-                encode.timeLimitFactor(),
                 VideoChain.Settings.from(encode),
                 Pictures.Settings.from(settings.bind(PicturesProperties.class)),
-                null,
-                Renditions.from(encode, profile));
+                Renditions.from(encode, profile),
+                null);
     }
 
     /**
@@ -113,14 +91,15 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
      */
     public EncodeSettings within(Duration consumerTimeout) {
         Duration cap = consumerTimeout.multipliedBy(9).dividedBy(10);
+        Duration minTimeLimit = encode.minTimeLimit();
+        Duration stallTimeout = encode.stallTimeout();
         if (minTimeLimit.compareTo(cap) >= 0 || stallTimeout.compareTo(cap) >= 0) {
             throw new IllegalArgumentException("HLSFLEET_ENCODE_MIN_TIME_LIMIT (" + minTimeLimit
                     + ") and HLSFLEET_ENCODE_STALL_TIMEOUT (" + stallTimeout + ") must be shorter than nine tenths of"
                     + " HLSFLEET_CONSUMER_TIMEOUT (" + consumerTimeout + "), or RabbitMQ takes long encodes away from"
                     + " their worker: raise the consumer timeout or lower the limits");
         }
-        return new EncodeSettings(ffmpeg, ffprobe, threads, preset, presetOverride, x264Params, profile, limits,
-                stallTimeout, minTimeLimit, timeLimitFactor, videoChain, pictures, cap, renditions);
+        return new EncodeSettings(encode, binaries, threads, profile, limits, videoChain, pictures, renditions, cap);
     }
 
     /** The longest encode these settings allow: the limit of the longest source admission lets in. */
@@ -128,9 +107,15 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
         return timeLimit(limits.maxDuration().toMillis() / 1000.0);
     }
 
-    /** The x264 preset of one rung. */
+    /**
+     * The x264 preset of one rung: {@link EncodeProperties#preset} when set, else the rung's own,
+     * else {@link #DEFAULT_PRESET}.
+     */
     public String presetFor(Rung rung) {
-        return presetOverride || rung.preset() == null ? preset : rung.preset();
+        if (encode.preset() != null) {
+            return encode.preset();
+        }
+        return rung.preset() == null ? DEFAULT_PRESET : rung.preset();
     }
 
     /**
@@ -138,8 +123,8 @@ public record EncodeSettings(String ffmpeg, String ffprobe, int threads, String 
      * above the cap.
      */
     public Duration timeLimit(double durationSeconds) {
-        Duration scaled = Duration.ofMillis((long) Math.ceil(durationSeconds * timeLimitFactor * 1000));
-        Duration limit = scaled.compareTo(minTimeLimit) > 0 ? scaled : minTimeLimit;
+        Duration scaled = Duration.ofMillis((long) Math.ceil(durationSeconds * encode.timeLimitFactor() * 1000));
+        Duration limit = scaled.compareTo(encode.minTimeLimit()) > 0 ? scaled : encode.minTimeLimit();
         return timeLimitCap != null && limit.compareTo(timeLimitCap) > 0 ? timeLimitCap : limit;
     }
 }

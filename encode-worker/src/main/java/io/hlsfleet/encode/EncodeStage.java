@@ -30,7 +30,7 @@ public final class EncodeStage implements StageHandler {
             SegmentEncryption encryption) {
         this.staging = staging;
         this.encryption = encryption;
-        this.prober = new Prober(settings.ffprobe(), settings.ffmpeg(), settings.limits());
+        this.prober = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
         this.encoder = new LadderEncoder(settings, metrics);
     }
 

@@ -22,7 +22,7 @@ final class FfmpegLadderCommand {
     static List<String> build(EncodeSettings settings, MediaInfo media, List<PlannedVariant> variants, Path source,
             Path outDir) {
         LadderProfile profile = settings.profile();
-        List<String> cmd = new ArrayList<>(List.of(settings.ffmpeg(), "-hide_banner", "-nostdin", "-y",
+        List<String> cmd = new ArrayList<>(List.of(settings.binaries().ffmpeg(), "-hide_banner", "-nostdin", "-y",
                 "-loglevel", "error", "-nostats", "-progress", "pipe:1",
                 // Read only the staged file, with the demuxer the probe found and no other.
                 "-protocol_whitelist", "file", "-format_whitelist", Admission.formatWhitelist(),
@@ -90,8 +90,8 @@ final class FfmpegLadderCommand {
         if (!profile.h264Level().isEmpty()) {
             cmd.addAll(List.of("-level:v", profile.h264Level()));
         }
-        if (!settings.x264Params().isEmpty()) {
-            cmd.addAll(List.of("-x264-params", settings.x264Params()));
+        if (!settings.encode().x264Params().isEmpty()) {
+            cmd.addAll(List.of("-x264-params", settings.encode().x264Params()));
         }
         if (muxedAudio || !audio.isEmpty()) {
             // Audio that starts after the video is padded with silence from the video's start (audio

@@ -80,7 +80,7 @@ public final class LadderEncoder {
         try {
             cpu = runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media, context);
             if (settings.pictures().enabled()) {
-                pictures = Pictures.finish(outDir, media, settings.pictures(), settings.ffmpeg());
+                pictures = Pictures.finish(outDir, media, settings.pictures(), settings.binaries().ffmpeg());
             }
         } finally {
             Pictures.deleteTree(pictureWork);
@@ -98,7 +98,7 @@ public final class LadderEncoder {
             // AES-128 encrypts whole segments, whose parts cannot be decrypted on their own: an
             // encrypted ladder has no I-frame playlists.
             MasterPlaylist.Measured iFrames = key == null
-                    ? IFramePlaylist.write(dir, settings.profile().container(), settings.ffprobe()) : null;
+                    ? IFramePlaylist.write(dir, settings.profile().container(), settings.binaries().ffprobe()) : null;
             if (key != null) {
                 key.encryptVariant(dir);
             }
@@ -181,7 +181,7 @@ public final class LadderEncoder {
         StringBuilder errors = new StringBuilder();
         Thread errorReader = Thread.ofVirtual().start(() -> collect(ffmpeg, errors));
         Thread progressReader = Thread.ofVirtual().start(() -> progress.read(ffmpeg));
-        Duration stall = settings.stallTimeout();
+        Duration stall = settings.encode().stallTimeout();
         Duration limit = settings.timeLimit(media.durationSeconds());
         long start = System.nanoTime();
         double cpu = 0;
@@ -314,7 +314,7 @@ public final class LadderEncoder {
      * level).
      */
     private VideoFacts videoFacts(Path variantDir, MediaInfo media) throws IOException, InterruptedException, JobFailure {
-        Process probe = ChildProcesses.start(new ProcessBuilder(settings.ffprobe(), "-v", "error",
+        Process probe = ChildProcesses.start(new ProcessBuilder(settings.binaries().ffprobe(), "-v", "error",
                 "-protocol_whitelist", "file", "-select_streams", "v:0",
                 "-show_entries", "stream=profile,level,closed_captions,start_time",
                 "-of", "json", "file:" + variantDir.resolve("index.m3u8").toAbsolutePath()));

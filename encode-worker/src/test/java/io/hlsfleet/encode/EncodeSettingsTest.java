@@ -22,7 +22,7 @@ class EncodeSettingsTest {
         assertThat(s.profile().audioKbps()).isEqualTo(128);
         assertThat(s.profile().segmentSeconds()).isEqualTo(6);
         assertThat(s.profile().container()).isEqualTo(Container.MPEGTS);
-        assertThat(s.stallTimeout()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(s.encode().stallTimeout()).isEqualTo(Duration.ofSeconds(120));
         assertThat(s.limits()).isEqualTo(Admission.Limits.DEFAULT);
     }
 

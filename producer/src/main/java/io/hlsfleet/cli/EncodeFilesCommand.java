@@ -60,7 +60,7 @@ final class EncodeFilesCommand implements Callable<Integer> {
         }
         PrintWriter stdout = spec.commandLine().getOut();
         EncodeSettings settings = EncodeSettings.from(Settings.fromEnvironment(), jobs);
-        Prober prober = new Prober(settings.ffprobe(), settings.ffmpeg(), settings.limits());
+        Prober prober = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
         long start = System.nanoTime();
         List<Future<Measured>> results = new ArrayList<>();
