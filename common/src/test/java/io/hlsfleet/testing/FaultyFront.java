@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP front for an HTTP server on 127.0.0.1 that answers the first {@code failures} connections
  * itself with {@code 503 SlowDown}, S3's throttling answer, and relays every later connection to
- * the server byte for byte. Tests of retry behaviour put it between a client and S3Proxy.
+ * the server byte for byte. Tests of retry behaviour put it between a client and S3Proxy; a
+ * {@linkplain #throttled throttled} front passes what clients send at a set rate, a slow store in
+ * which a test can act while uploads are certainly in progress.
  */
 public final class FaultyFront implements AutoCloseable {
 
@@ -24,13 +26,27 @@ public final class FaultyFront implements AutoCloseable {
     private final int targetPort;
     private final AtomicInteger failuresLeft;
     private final AtomicInteger failed = new AtomicInteger();
+    private final int uploadBytesPerSecond;
     private final Thread acceptor;
 
     public FaultyFront(URI target, int failures) throws IOException {
+        this(target, failures, 0);
+    }
+
+    private FaultyFront(URI target, int failures, int uploadBytesPerSecond) throws IOException {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.targetPort = target.getPort();
         this.failuresLeft = new AtomicInteger(failures);
+        this.uploadBytesPerSecond = uploadBytesPerSecond;
         this.acceptor = Thread.ofVirtual().start(this::accept);
+    }
+
+    /** A front that refuses nothing and relays what each client sends at {@code bytesPerSecond} per connection. */
+    public static FaultyFront throttled(URI target, int bytesPerSecond) throws IOException {
+        if (bytesPerSecond < 1) {
+            throw new IllegalArgumentException("the rate must be at least one byte per second");
+        }
+        return new FaultyFront(target, 0, bytesPerSecond);
     }
 
     public URI endpoint() {
@@ -85,7 +101,7 @@ public final class FaultyFront implements AutoCloseable {
 
     private void relay(Socket client) {
         try (client; Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
-            Thread upstream = Thread.ofVirtual().start(() -> pipe(client, server));
+            Thread upstream = Thread.ofVirtual().start(() -> pipe(client, server, uploadBytesPerSecond));
             pipe(server, client);
             upstream.join();
         } catch (IOException e) {
@@ -96,11 +112,31 @@ public final class FaultyFront implements AutoCloseable {
     }
 
     private static void pipe(Socket from, Socket to) {
+        pipe(from, to, 0);
+    }
+
+    /** Copies until the end of {@code from}; at most {@code bytesPerSecond} (0: as fast as it comes). */
+    private static void pipe(Socket from, Socket to, int bytesPerSecond) {
         try {
-            from.getInputStream().transferTo(to.getOutputStream());
+            if (bytesPerSecond == 0) {
+                from.getInputStream().transferTo(to.getOutputStream());
+            } else {
+                // Ten slices a second, each no larger than a tenth of the rate.
+                byte[] slice = new byte[Math.max(1, bytesPerSecond / 10)];
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                int read;
+                while ((read = in.read(slice)) >= 0) {
+                    out.write(slice, 0, read);
+                    out.flush();
+                    Thread.sleep(100);
+                }
+            }
             to.shutdownOutput();
         } catch (IOException e) {
             // Connection closed.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

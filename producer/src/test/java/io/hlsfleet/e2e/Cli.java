@@ -24,7 +24,9 @@ final class Cli {
      */
     static Processes.Result run(Map<String, String> env, List<String> args, String stdin, Duration limit)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Project.java(), "-jar", Project.jar("producer").toString()));
+        List<String> command = new ArrayList<>(List.of(Project.java()));
+        command.addAll(Project.SHORT_LIVED_JVM);
+        command.addAll(List.of("-jar", Project.jar("producer").toString()));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);

@@ -2,8 +2,9 @@ package io.hlsfleet.e2e;
 
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
-import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.status.JobStatusStore;
+import io.hlsfleet.status.JobStatusStores;
 import io.hlsfleet.testing.Processes;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
@@ -43,6 +44,7 @@ final class Fleet implements AutoCloseable {
     private final List<WorkerProcess> workers = new ArrayList<>();
     private final ClipOrigin origin;
     private Transport transport;
+    private JobStatusStore statusStore;
 
     /** A fleet on a broker isolated from other tests (a virtual host of the shared RabbitMQ node). */
     Fleet(FleetBroker.Kind kind, Path dir, String name) throws IOException, InterruptedException {
@@ -133,6 +135,28 @@ final class Fleet implements AutoCloseable {
         return start(module, Map.of());
     }
 
+    /** {@code count} workers of {@code module} with {@code overrides}, started side by side. */
+    List<WorkerProcess> start(String module, int count, Map<String, String> overrides)
+            throws IOException, InterruptedException {
+        List<WorkerProcess> started = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            started.add(launch(module, overrides));
+        }
+        for (WorkerProcess worker : started) {
+            worker.awaitHealthy(Duration.ofMinutes(3));
+        }
+        return started;
+    }
+
+    /** The worker that started an ffmpeg, from its line in {@link FfmpegProcesses} ({@code "pid: command"}). */
+    WorkerProcess runnerOf(String ffmpeg) {
+        long pid = Long.parseLong(ffmpeg.substring(0, ffmpeg.indexOf(':')));
+        long parent = ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)
+                .orElseThrow(() -> new IllegalStateException("ffmpeg " + pid + " is gone"));
+        return workers.stream().filter(worker -> worker.pid() == parent).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no worker of this fleet started ffmpeg " + pid));
+    }
+
     /** One worker of each stage, started side by side; returns them by module. */
     Map<String, WorkerProcess> startAll() throws IOException, InterruptedException {
         return startAll(Map.of());
@@ -175,7 +199,7 @@ final class Fleet implements AutoCloseable {
             if (last.isPresent() && condition.test(last.get())) {
                 return last.get();
             }
-            Thread.sleep(500);
+            Thread.sleep(250);
         }
         throw new IllegalStateException("the job of " + url + " did not reach the expected state within " + timeout
                 + "; last status " + last.orElse(null));
@@ -202,14 +226,16 @@ final class Fleet implements AutoCloseable {
         return result.out();
     }
 
-    /** Every job the status store knows, through {@code hlsfleet status --json}. */
-    List<JobStatus> statuses() throws IOException, InterruptedException {
-        Processes.Result result = Cli.run(env, List.of("status", "--json", "--limit", "1000"));
-        if (result.exitCode() != 0) {
-            throw new IllegalStateException("hlsfleet status failed: " + result.err());
+    /**
+     * Every job the status store knows, read as {@code hlsfleet status} reads it but in this JVM:
+     * the scenarios poll often, and a CLI process per poll would cost seconds of CPU each.
+     */
+    synchronized List<JobStatus> statuses() {
+        if (statusStore == null) {
+            Settings settings = Settings.of(env);
+            statusStore = JobStatusStores.connect(settings, FleetConfig.from(settings)).orElseThrow();
         }
-        return result.out().lines().filter(line -> line.startsWith("{"))
-                .map(line -> JobCodec.fromJson(line, JobStatus.class)).toList();
+        return statusStore.recent(1000);
     }
 
     /** A client of the fleet's broker, for raw messages and dead letters. */
@@ -234,6 +260,9 @@ final class Fleet implements AutoCloseable {
             }
             if (transport != null) {
                 transport.close();
+            }
+            if (statusStore != null) {
+                statusStore.close();
             }
             origin.close();
         } finally {

@@ -43,6 +43,17 @@ interface FleetBroker extends AutoCloseable {
     @Override
     void close() throws IOException, InterruptedException;
 
+    /** Boots a RabbitMQ node in a start-up slot ({@link StartUps}): an Erlang VM's boot is CPU-bound too. */
+    private static <T> T startUp(java.util.concurrent.Callable<T> boot) throws IOException, InterruptedException {
+        try {
+            return StartUps.run(boot);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The two transports the fleet supports; the fault scenarios run on each. */
     enum Kind {
         RABBITMQ, REDIS;
@@ -60,7 +71,8 @@ interface FleetBroker extends AutoCloseable {
         FleetBroker openPrivate(Path dir) throws IOException, InterruptedException {
             RedisServer redis = new RedisServer(dir.resolve("redis"));
             return switch (this) {
-                case RABBITMQ -> new PrivateRabbit(redis, PrivateRabbitNode.start(dir.resolve("rabbitmq")));
+                case RABBITMQ -> new PrivateRabbit(redis,
+                        startUp(() -> PrivateRabbitNode.start(dir.resolve("rabbitmq"))));
                 case REDIS -> new Redis(redis);
             };
         }
@@ -155,7 +167,9 @@ interface FleetBroker extends AutoCloseable {
         /** A graceful stop of the whole node (every queue's data kept), then a boot. */
         @Override
         public void restart(Duration down) throws IOException, InterruptedException {
-            node.restart(down);
+            node.stop();
+            Thread.sleep(down);
+            boot();
         }
 
         @Override
@@ -170,7 +184,7 @@ interface FleetBroker extends AutoCloseable {
 
         @Override
         public void boot() throws IOException, InterruptedException {
-            node.boot();
+            startUp(node::boot);
         }
 
         @Override

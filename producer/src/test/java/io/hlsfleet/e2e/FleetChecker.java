@@ -99,10 +99,20 @@ final class FleetChecker {
      */
     static Counts awaitAndCheck(Fleet fleet, List<Expectation> jobs, List<RawPoison> raw, Allowed allowed,
             Duration timeout) throws Exception {
+        awaitFinished(fleet, jobs, timeout);
+        return check(fleet, jobs, raw, allowed);
+    }
+
+    /** Waits until every expected job has finished, or {@code timeout} passed. */
+    static void awaitFinished(Fleet fleet, List<Expectation> jobs, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline && !allFinished(fleet.statuses(), jobs)) {
-            Thread.sleep(1000);
+            Thread.sleep(500);
         }
+    }
+
+    /** Checks the fleet as it is now and returns its numbers; throws an {@link AssertionError} listing every problem. */
+    static Counts check(Fleet fleet, List<Expectation> jobs, List<RawPoison> raw, Allowed allowed) throws Exception {
         return evaluate(Snapshot.of(fleet), jobs, raw, allowed);
     }
 

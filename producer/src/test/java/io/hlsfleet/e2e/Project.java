@@ -2,9 +2,17 @@ package io.hlsfleet.e2e;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Where the built jars are, and the Java that runs them. */
 final class Project {
+
+    /**
+     * JVM options for the workers and CLI runs the tests start: each lives for minutes at most and
+     * its heavy work runs in ffmpeg, so the client compiler alone and the serial collector start it
+     * on about half the CPU time, which matters on a build machine running many at once.
+     */
+    static final List<String> SHORT_LIVED_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
     private Project() {
     }

@@ -13,12 +13,16 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** One worker started from its executable jar as a separate JVM, as an operator would run it. */
 final class WorkerProcess implements AutoCloseable {
+
+    /** The longest a start-up holds its slot ({@link StartUps}) before others may start anyway. */
+    private static final Duration START_UP_SLOT_HOLD = Duration.ofMinutes(3);
 
     private final String module;
     private final Process process;
@@ -35,12 +39,48 @@ final class WorkerProcess implements AutoCloseable {
     static WorkerProcess start(String module, Map<String, String> env, Path logDir) throws IOException {
         int port = freePort();
         Path log = logDir.resolve(module + ".log");
-        ProcessBuilder builder = new ProcessBuilder(Project.java(), "-Xmx512m", "-jar", Project.jar(module).toString())
+        List<String> command = new ArrayList<>(List.of(Project.java(), "-Xmx512m"));
+        command.addAll(Project.SHORT_LIVED_JVM);
+        command.addAll(List.of("-jar", Project.jar(module).toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         builder.environment().put("HLSFLEET_HTTP_PORT", Integer.toString(port));
-        return new WorkerProcess(module, builder.start(), port, log);
+        StartUps.acquire();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException | RuntimeException e) {
+            StartUps.release();
+            throw e;
+        }
+        WorkerProcess worker = new WorkerProcess(module, process, port, log);
+        Thread.ofVirtual().start(worker::releaseStartUpSlotWhenServing);
+        return worker;
+    }
+
+    /**
+     * Gives the start-up slot back once the worker answers HTTP at all (its context is up; ready or
+     * not, as with a broker that is down), exits, or has had {@link #START_UP_SLOT_HOLD}.
+     */
+    private void releaseStartUpSlotWhenServing() {
+        long deadline = System.nanoTime() + START_UP_SLOT_HOLD.toNanos();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            while (process.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                    return;
+                } catch (IOException notYet) {
+                    Thread.sleep(250);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            StartUps.release();
+        }
     }
 
     /** A fresh folder for worker logs that outlives the test, for reading after a failure. */
@@ -95,6 +135,10 @@ final class WorkerProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     /** GET on the worker's HTTP port, such as {@code /actuator/health/readiness}. */
