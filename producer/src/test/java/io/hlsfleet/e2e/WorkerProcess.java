@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** One worker started from its executable jar as a separate JVM, as an operator would run it. */
@@ -90,10 +91,21 @@ final class WorkerProcess implements AutoCloseable {
         return Files.createDirectories(dir);
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768 and up): a port the system hands out would
+     * be free when checked but could be taken by some outgoing connection before the worker binds
+     * it, which the many connections of side-by-side fleets made happen.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        for (int tries = 0; tries < 1000; tries++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // Try another.
+            }
         }
+        throw new IOException("no free port between 20000 and 32000");
     }
 
     /** Waits until the actuator reports the worker UP. */
