@@ -1,6 +1,7 @@
 package io.hlsfleet.boot;
 
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.events.EventRecorder;
 import io.hlsfleet.config.FleetProperties;
 import io.hlsfleet.config.ObservabilityProperties;
 import io.hlsfleet.config.Settings;
@@ -12,7 +13,9 @@ import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
 import io.hlsfleet.transport.rabbit.RabbitTransport;
+import io.hlsfleet.status.CancelRequests;
 import io.hlsfleet.status.JobStatusStores;
+import io.hlsfleet.worker.Cancellation;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.JobTracing;
 import io.hlsfleet.worker.LeftoverSweeper;
@@ -96,11 +99,16 @@ public class WorkerAutoConfiguration {
         return new LeftoverSweeper(staging, bucket, sweep.age(), Clock.systemUTC()).start(sweep.interval());
     }
 
-    /** Job status for {@code hlsfleet status}/{@code watch}, written when a Redis store is configured. */
+    /**
+     * Job status for {@code hlsfleet status}/{@code watch}, written when a Redis store is
+     * configured, and job events on the broker ({@code hlsfleet events}).
+     */
     @Bean
     @ConditionalOnMissingBean
-    public JobListener jobStatusRecorder(Settings settings, FleetConfig config) {
-        return JobStatusStores.recorder(settings, config);
+    public JobListener jobStatusRecorder(Settings settings, FleetConfig config, Transport transport,
+            ObjectStore bucket) {
+        return JobListener.all(List.of(JobStatusStores.recorder(settings, config),
+                EventRecorder.from(settings, transport, bucket.describe())));
     }
 
     /** The start-up check of the stores on S3 (see {@link StoreCheck}). */
@@ -124,14 +132,23 @@ public class WorkerAutoConfiguration {
     /** How often failed start-up checks run again, so a fixed store or broker needs no restart. */
     private static final Duration STARTUP_CHECK_RETRY = Duration.ofSeconds(15);
 
+    /** Cancel requests ({@code hlsfleet cancel}), kept where job status is; none without a status store. */
+    @Bean
+    @ConditionalOnMissingBean
+    public Cancellation jobCancellation(Settings settings, FleetConfig config, StagingArea staging) {
+        return CancelRequests.connect(settings, config).map(requests -> requests.forWorker(staging))
+                .orElse(Cancellation.NONE);
+    }
+
     @Bean
     public StageWorkerLifecycle stageWorkerLifecycle(WorkerStage workerStage, Transport transport, FleetConfig config,
             Settings settings, MeterRegistry registry, ObjectProvider<JobListener> listeners,
-            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, StartupGate startupGate) {
+            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, StartupGate startupGate,
+            Cancellation cancellation) {
         StageWorker worker = new StageWorker(workerStage.stage(), workerStage.handler(), transport,
                 config.retryPolicy(), listeners.getIfAvailable(() -> JobListener.NONE), registry,
                 JobTracing.of(tracer.getIfAvailable(), propagator.getIfAvailable()),
-                Intake.from(settings, config));
+                Intake.from(settings, config)).cancelledBy(cancellation);
         return new StageWorkerLifecycle(worker,
                 settings.bind(FleetProperties.class).concurrency(workerStage.stage()), config, startupGate);
     }

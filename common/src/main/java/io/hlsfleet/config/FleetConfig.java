@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param redisLease how long a job held by a Redis consumer that stopped renewing it (because its
  *        worker died) waits before another worker takes it over
  * @param redisDeadLetterCap how many dead letters each stage keeps on Redis, the newest (0: no cap)
+ * @param eventsMaxLength about how many job events the Redis events stream keeps
  */
 public record FleetConfig(
         String broker,
@@ -33,7 +34,8 @@ public record FleetConfig(
         Duration shutdownGrace,
         Duration consumerTimeout,
         Duration redisLease,
-        int redisDeadLetterCap) {
+        int redisDeadLetterCap,
+        long eventsMaxLength) {
 
     /**
      * The RabbitMQ connection as the CLI and the management API client need it, bound from
@@ -90,6 +92,7 @@ public record FleetConfig(
                 fleet.shutdownGrace(),
                 fleet.consumerTimeout(),
                 redis.lease(),
-                redis.deadLetterCap());
+                redis.deadLetterCap(),
+                settings.bind(EventsProperties.class).redisMaxLength());
     }
 }

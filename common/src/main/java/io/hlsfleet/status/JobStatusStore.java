@@ -17,6 +17,11 @@ public interface JobStatusStore extends AutoCloseable {
         save(status);
     }
 
+    /** Saves many statuses in one go; stores that can, in one round trip. */
+    default void saveAll(List<JobStatus> statuses) {
+        statuses.forEach(this::save);
+    }
+
     Optional<JobStatus> find(String jobId);
 
     /** The most recently updated jobs, newest first. */

@@ -17,6 +17,11 @@ public final class JobStatusStores {
     }
 
     public static Optional<JobStatusStore> connect(Settings settings, FleetConfig config) {
+        return url(settings, config).map(RedisJobStatusStore::new);
+    }
+
+    /** The Redis where job status (and cancel requests) are kept, if any. */
+    static Optional<String> url(Settings settings, FleetConfig config) {
         String url = settings.bind(StatusProperties.class).redisUrl();
         if (url == null) {
             url = settings.bind(RedisProperties.class).url();
@@ -24,7 +29,7 @@ public final class JobStatusStores {
         if (url == null && config.broker().equals("redis")) {
             url = config.redisUrl();
         }
-        return url == null ? Optional.empty() : Optional.of(new RedisJobStatusStore(url));
+        return Optional.ofNullable(url);
     }
 
     /**

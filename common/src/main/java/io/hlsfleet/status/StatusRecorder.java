@@ -36,6 +36,15 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
     }
 
     @Override
+    public void queuedAll(java.util.List<Job> jobs) {
+        try {
+            store.saveAll(jobs.stream().map(job -> status(job, JobState.QUEUED, 0, "", null)).toList());
+        } catch (RuntimeException e) {
+            log.warn("could not record the status of {} queued jobs: {}", jobs.size(), e.getMessage());
+        }
+    }
+
+    @Override
     public void started(Stage stage, Job job) {
         save(job, working(stage), 0, "", null);
     }
@@ -69,6 +78,12 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         save(job, JobState.DEAD, -1, "failed at " + stage.id(), failure.reason());
     }
 
+    @Override
+    public void cancelled(Stage stage, Job job, String reason) {
+        lastProgress.remove(job.jobId());
+        save(job, JobState.CANCELLED, -1, "cancelled at " + stage.id(), reason);
+    }
+
     /** Closes the store; a worker's context calls this on shutdown. */
     @Override
     public void close() {
@@ -83,15 +98,20 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         };
     }
 
+    private static JobStatus status(Job job, JobState state, int percent, String detail, String reason) {
+        return new JobStatus(job.jobId(), job.videoId(), SourceUrls.redact(job.sourceUrl()), state, percent,
+                detail, job.attempt(), reason, job.submittedAt(), Instant.now(),
+                job.outputs().page() == null ? null : job.outputs().page().title(),
+                job.outputs().pictures());
+    }
+
     private void save(Job job, JobState state, int percent, String detail, String reason) {
         save(job, state, percent, detail, reason, false);
     }
 
     private void save(Job job, JobState state, int percent, String detail, String reason, boolean progressOnly) {
         try {
-            JobStatus status = new JobStatus(job.jobId(), job.videoId(), SourceUrls.redact(job.sourceUrl()), state,
-                    percent, detail, job.attempt(), reason, job.submittedAt(), Instant.now(),
-                    job.outputs().page() == null ? null : job.outputs().page().title(), job.outputs().pictures());
+            JobStatus status = status(job, state, percent, detail, reason);
             if (progressOnly) {
                 store.saveProgress(status);
             } else {

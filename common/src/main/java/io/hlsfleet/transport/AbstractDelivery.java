@@ -33,6 +33,7 @@ public abstract class AbstractDelivery implements Delivery {
     private final byte[] body;
     private final Thread worker = Thread.currentThread();
     private final AtomicReference<String> lostBecause = new AtomicReference<>();
+    private final AtomicReference<String> cancelledBecause = new AtomicReference<>();
     private final Object handlerLock = new Object();
     private boolean handling;
     private Job job;
@@ -94,13 +95,31 @@ public abstract class AbstractDelivery implements Delivery {
      * transfers stop, and nothing is settled from now on.
      */
     public final void lose(String reason) {
-        if (!lostBecause.compareAndSet(null, reason)) {
-            return;
+        if (lostBecause.compareAndSet(null, reason)) {
+            interruptHandler(reason + "; interrupting its handler, which settles nothing");
         }
+    }
+
+    /**
+     * The same interrupt as a {@linkplain #lose loss}, for a job that was cancelled: its handler
+     * stops (ffmpeg and transfers with it), but the delivery stays this consumer's to settle.
+     */
+    @Override
+    public final void cancel(String reason) {
+        if (cancelledBecause.compareAndSet(null, reason)) {
+            interruptHandler("cancelled (" + reason + "); interrupting its handler");
+        }
+    }
+
+    @Override
+    public final String cancelReason() {
+        return cancelledBecause.get();
+    }
+
+    private void interruptHandler(String why) {
         synchronized (handlerLock) {
             if (handling) {
-                log.warn("{} job {}: {}; interrupting its handler, which settles nothing", stage.id(),
-                        job == null ? "?" : job.jobId(), reason);
+                log.warn("{} job {}: {}", stage.id(), job == null ? "?" : job.jobId(), why);
                 worker.interrupt();
             }
         }
@@ -115,8 +134,8 @@ public abstract class AbstractDelivery implements Delivery {
     final void handling(boolean running) {
         synchronized (handlerLock) {
             handling = running;
-            if (!running && lost()) {
-                // The loss may have interrupted this thread; the next delivery must not inherit it.
+            if (!running && (lost() || cancelReason() != null)) {
+                // The loss or cancel may have interrupted this thread; the next delivery must not inherit it.
                 Thread.interrupted();
             }
         }

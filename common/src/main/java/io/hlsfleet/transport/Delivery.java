@@ -23,6 +23,15 @@ public interface Delivery {
     boolean lost();
 
     /**
+     * Stops the handler of a cancelled job: it is interrupted as a {@linkplain #lost lost}
+     * delivery's is (its ffmpeg and transfers stop), but the delivery can still be settled.
+     */
+    void cancel(String reason);
+
+    /** Why the job was {@linkplain #cancel cancelled} while it ran, or null. */
+    String cancelReason();
+
+    /**
      * How many times the broker has delivered this message, this time included, when the broker
      * counts; otherwise 1 on a first delivery and 2 on any redelivery.
      */

@@ -1,5 +1,6 @@
 package io.hlsfleet.transport;
 
+import io.hlsfleet.events.EventBus;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
@@ -25,6 +26,19 @@ public interface Transport extends AutoCloseable {
 
     /** Queues {@code job} for {@code stage}, waiting for the broker's confirmation. */
     void publish(Stage stage, Job job);
+
+    /**
+     * Queues {@code jobs} for {@code stage} in one go, and returns once the broker confirmed every
+     * one of them; throws if any was not confirmed, in which case some of them may be queued (a
+     * caller that reports what it queued should count none of this batch). Brokers that can
+     * confirm a batch at once do (RabbitMQ's confirms are waited for together, Redis takes a
+     * pipeline); the default publishes one by one.
+     */
+    default void publishAll(Stage stage, List<Job> jobs) {
+        for (Job job : jobs) {
+            publish(stage, job);
+        }
+    }
 
     /**
      * Queues a raw message body for {@code stage}, as another tool writing to the queue would:
@@ -65,6 +79,11 @@ public interface Transport extends AutoCloseable {
 
     /** Deletes every dead letter of a stage and returns how many there were. */
     int purgeDeadLetters(Stage stage);
+
+    /** Where this fleet's job events go and can be followed ({@link EventBus}). */
+    default EventBus events() {
+        return EventBus.NONE;
+    }
 
     @Override
     void close();

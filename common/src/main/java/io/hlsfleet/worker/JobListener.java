@@ -14,6 +14,11 @@ public interface JobListener {
     default void queued(Job job) {
     }
 
+    /** Many jobs queued at once ({@code hlsfleet submit} of a list); listeners that can, record them in one go. */
+    default void queuedAll(java.util.List<Job> jobs) {
+        jobs.forEach(this::queued);
+    }
+
     default void started(Stage stage, Job job) {
     }
 
@@ -30,6 +35,89 @@ public interface JobListener {
     default void dead(Stage stage, Job job, JobFailure failure) {
     }
 
+    /** The job was cancelled at {@code stage} ({@code hlsfleet cancel}); it does nothing more. */
+    default void cancelled(Stage stage, Job job, String reason) {
+    }
+
+    /** Every one of {@code listeners}, in order; one that throws does not keep the next from hearing. */
+    static JobListener all(java.util.List<JobListener> listeners) {
+        java.util.List<JobListener> each = listeners.stream().filter(l -> l != NONE).toList();
+        if (each.isEmpty()) {
+            return NONE;
+        }
+        return each.size() == 1 ? each.getFirst() : new Composite(each);
+    }
+
     JobListener NONE = new JobListener() {
     };
+
+    /** Several listeners as one; closing it closes those that can be closed. */
+    final class Composite implements JobListener, AutoCloseable {
+
+        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Composite.class);
+        private final java.util.List<JobListener> listeners;
+
+        private Composite(java.util.List<JobListener> listeners) {
+            this.listeners = listeners;
+        }
+
+        private void each(java.util.function.Consumer<JobListener> call) {
+            for (JobListener listener : listeners) {
+                try {
+                    call.accept(listener);
+                } catch (RuntimeException e) {
+                    log.warn("job listener {} failed: {}", listener.getClass().getSimpleName(), e.toString());
+                }
+            }
+        }
+
+        @Override
+        public void queued(Job job) {
+            each(l -> l.queued(job));
+        }
+
+        @Override
+        public void queuedAll(java.util.List<Job> jobs) {
+            each(l -> l.queuedAll(jobs));
+        }
+
+        @Override
+        public void started(Stage stage, Job job) {
+            each(l -> l.started(stage, job));
+        }
+
+        @Override
+        public void progress(Stage stage, Job job, double fraction, String detail) {
+            each(l -> l.progress(stage, job, fraction, detail));
+        }
+
+        @Override
+        public void succeeded(Stage stage, Job job, Stage nextStage) {
+            each(l -> l.succeeded(stage, job, nextStage));
+        }
+
+        @Override
+        public void retrying(Stage stage, Job job, JobFailure failure, Duration delay) {
+            each(l -> l.retrying(stage, job, failure, delay));
+        }
+
+        @Override
+        public void dead(Stage stage, Job job, JobFailure failure) {
+            each(l -> l.dead(stage, job, failure));
+        }
+
+        @Override
+        public void cancelled(Stage stage, Job job, String reason) {
+            each(l -> l.cancelled(stage, job, reason));
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (JobListener listener : listeners) {
+                if (listener instanceof AutoCloseable closeable) {
+                    closeable.close();
+                }
+            }
+        }
+    }
 }

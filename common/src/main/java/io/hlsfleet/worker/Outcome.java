@@ -18,7 +18,9 @@ public enum Outcome {
     /** A shutdown interrupted it and gave the job back to the queue. */
     RELEASED,
     /** The broker took the job back from this worker; the attempt settles nothing. */
-    ABANDONED;
+    ABANDONED,
+    /** The job was cancelled ({@code hlsfleet cancel}): acked, its staged files removed. */
+    CANCELLED;
 
     /** The metric and span tag value, {@code retried}. */
     public String tag() {
@@ -51,6 +53,7 @@ public enum Outcome {
                 new Ending(RETRIED, FailureClass.RETRYABLE),
                 new Ending(DEAD, FailureClass.RETRYABLE),
                 new Ending(DEAD, FailureClass.PERMANENT),
-                new Ending(RELEASED, FailureClass.NONE));
+                new Ending(RELEASED, FailureClass.NONE),
+                new Ending(CANCELLED, FailureClass.NONE));
     }
 }

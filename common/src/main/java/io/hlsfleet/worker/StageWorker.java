@@ -12,6 +12,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,6 +37,10 @@ import org.slf4j.MDC;
  *       period back to the queue.</li>
  *   <li>Fencing: an attempt whose delivery the broker took back ({@link Delivery#lost}) is
  *       interrupted by its transport and abandoned here, settling nothing.</li>
+ *   <li>Cancel: a job someone cancelled ({@link Cancellation}) is not started, and a running
+ *       download or encode is interrupted through its delivery ({@link Delivery#cancel}), the way a
+ *       lost delivery's is; either way the job is acked, its staged files removed, and it ends
+ *       cancelled. An upload, which takes seconds, is not interrupted: it ends published.</li>
  *   <li>Observability: metrics ({@link StageMetrics}), one log line per job event with the job and
  *       video ids in the MDC, and a trace span per attempt ({@link JobTracing}).</li>
  * </ul>
@@ -53,6 +60,13 @@ public final class StageWorker implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicReference<Instant> lastTakenQueuedAt = new AtomicReference<>();
     private Transport.Subscription subscription;
+    private volatile Cancellation cancellation = Cancellation.NONE;
+    /** The deliveries being handled now, by job id, for the cancel watcher. */
+    private final Map<String, Delivery> running = new ConcurrentHashMap<>();
+    private Thread cancelWatcher;
+
+    /** How often running jobs are checked for a cancel request. */
+    static final Duration CANCEL_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     public StageWorker(Stage stage, StageHandler handler, Transport transport, RetryPolicy retryPolicy,
             JobListener listener, MeterRegistry registry, Intake intake) {
@@ -88,12 +102,21 @@ public final class StageWorker implements AutoCloseable {
         return Optional.ofNullable(lastTakenQueuedAt.get());
     }
 
+    /** Honours the cancel requests of {@code requests}; call before {@link #start}. */
+    public StageWorker cancelledBy(Cancellation requests) {
+        this.cancellation = requests;
+        return this;
+    }
+
     /** Starts {@code concurrency} consumers; each works on one job at a time. */
     public synchronized StageWorker start(int concurrency) {
         if (subscription != null) {
             throw new IllegalStateException(stage.id() + " worker already started");
         }
         subscription = transport.subscribe(stage, concurrency, this::handle);
+        if (cancellation != Cancellation.NONE && stage != Stage.UPLOAD) {
+            cancelWatcher = Thread.ofVirtual().name("hlsfleet-" + stage.id() + "-cancels").start(this::watchCancels);
+        }
         log.info("{} worker consuming with concurrency {}", stage.id(), concurrency);
         return this;
     }
@@ -104,6 +127,9 @@ public final class StageWorker implements AutoCloseable {
      */
     public synchronized void stop(Duration grace) {
         stopping.set(true);
+        if (cancelWatcher != null) {
+            cancelWatcher.interrupt();
+        }
         if (subscription != null) {
             subscription.stop(grace);
             subscription = null;
@@ -123,6 +149,11 @@ public final class StageWorker implements AutoCloseable {
         lastTakenQueuedAt.accumulateAndGet(job.updatedAt(),
                 (previous, taken) -> previous == null || taken.isAfter(previous) ? taken : previous);
         try {
+            String cancelled = cancelRequested(job);
+            if (cancelled != null) {
+                endCancelled(delivery, job, cancelled);
+                return;
+            }
             if (delivery.deliveryCount() > retryPolicy.maxDeliveries()) {
                 JobFailure poison = JobFailure.permanent("delivered " + delivery.deliveryCount()
                         + " times without being settled; a worker probably crashes on this job");
@@ -130,9 +161,65 @@ public final class StageWorker implements AutoCloseable {
                 metrics.failed(metrics.start(), Outcome.DEAD, Outcome.FailureClass.PERMANENT);
                 return;
             }
-            process(delivery, job);
+            running.put(job.jobId(), delivery);
+            try {
+                process(delivery, job);
+            } finally {
+                running.remove(job.jobId(), delivery);
+            }
         } finally {
             MDC.clear();
+        }
+    }
+
+    /** The reason {@code job} was cancelled, or null; a store that cannot be asked cancels nothing. */
+    private String cancelRequested(Job job) {
+        try {
+            return cancellation.requested(List.of(job.jobId())).get(job.jobId());
+        } catch (RuntimeException e) {
+            log.warn("could not check whether job {} was cancelled: {}", job.jobId(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** Interrupts the running jobs someone cancelled, checking every {@link #CANCEL_CHECK_INTERVAL}. */
+    private void watchCancels() {
+        while (!stopping.get()) {
+            try {
+                Thread.sleep(CANCEL_CHECK_INTERVAL);
+                if (!running.isEmpty()) {
+                    cancellation.requested(running.keySet()).forEach((jobId, reason) -> {
+                        Delivery delivery = running.get(jobId);
+                        if (delivery != null) {
+                            delivery.cancel(reason);
+                        }
+                    });
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.debug("could not check the running {} jobs for cancels", stage.id(), e);
+            }
+        }
+    }
+
+    /** Ends a cancelled job here: acked (nothing goes on), its staged files removed, reported cancelled. */
+    private void endCancelled(Delivery delivery, Job job, String reason) {
+        // The interrupt was for the handler, which is done; the clean-up must not inherit it.
+        boolean interrupted = Thread.interrupted();
+        try {
+            delivery.ack();
+            try {
+                cancellation.discard(job);
+            } catch (RuntimeException e) {
+                log.warn("could not remove the staged files of cancelled job {}: {}", job.jobId(), e.getMessage());
+            }
+            listener.cancelled(stage, job, reason);
+            log.info("{} cancelled: {}", stage.id(), reason);
+        } finally {
+            if (interrupted && delivery.cancelReason() == null) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -149,6 +236,13 @@ public final class StageWorker implements AutoCloseable {
         try {
             var outputs = handler.process(job, new Context(job));
             Optional<Stage> next = stage.next();
+            if (next.isPresent() && delivery.cancelReason() != null) {
+                // Cancelled as it finished: the next stage would only skip it.
+                endCancelled(delivery, job, delivery.cancelReason());
+                metrics.failed(sample, Outcome.CANCELLED, Outcome.FailureClass.NONE);
+                attempt.outcome(Outcome.CANCELLED, null);
+                return;
+            }
             if (next.isPresent()) {
                 delivery.handOff(next.get(), attempt.handOn(job.advance(next.get(), outputs)));
             } else {
@@ -166,6 +260,12 @@ public final class StageWorker implements AutoCloseable {
                 attempt.outcome(Outcome.ABANDONED, null);
                 log.warn("{} attempt abandoned: the broker took the job back from this worker ({})", stage.id(),
                         error.toString());
+                return;
+            }
+            if (delivery.cancelReason() != null) {
+                endCancelled(delivery, job, delivery.cancelReason());
+                metrics.failed(sample, Outcome.CANCELLED, Outcome.FailureClass.NONE);
+                attempt.outcome(Outcome.CANCELLED, null);
                 return;
             }
             if (stopping.get() && JobFailure.interrupted(error)) {

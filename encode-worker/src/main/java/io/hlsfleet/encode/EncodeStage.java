@@ -59,7 +59,8 @@ public final class EncodeStage implements StageHandler {
             LadderCheck.verify(ladder);
             String key = StagingKeys.ladder(job, StagingKeys.newAttempt());
             staging.store(key, ladder);
-            return job.outputs().withLadder(key, media.durationSeconds()).withPictures(result.pictures());
+            return job.outputs().withLadder(key, media.durationSeconds()).withPictures(result.pictures())
+                    .withRenditions(result.renditions());
         } catch (IOException e) {
             // A full disk is a passing fault of this worker, not of the video: worth another attempt.
             throw JobFailure.diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;

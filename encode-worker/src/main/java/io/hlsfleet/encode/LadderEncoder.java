@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Rendition;
 import io.hlsfleet.worker.ChildProcesses;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.HumanUnits;
@@ -45,8 +46,10 @@ public final class LadderEncoder {
      * What one encode produced and cost.
      *
      * @param pictures the poster and storyboard files written beside the master, relative to it
+     * @param renditions the video variants as the master playlist lists them
      */
-    public record Result(List<PlannedVariant> variants, double wallSeconds, double cpuSeconds, List<String> pictures) {
+    public record Result(List<PlannedVariant> variants, double wallSeconds, double cpuSeconds, List<String> pictures,
+            List<Rendition> renditions) {
     }
 
     /** Writes the ladder for {@code source} into {@code outDir}. */
@@ -133,13 +136,13 @@ public final class LadderEncoder {
             subtitles.add(new MasterPlaylist.SubtitleRendition(folder + "/index.m3u8", track.language(),
                     MasterPlaylist.displayName(track.title(), track.language(), k), track.isDefault(), track.forced()));
         }
-        MasterPlaylist.write(outDir, stats, new MasterPlaylist.Renditions(audioRenditions, subtitles,
+        List<Rendition> renditions = MasterPlaylist.write(outDir, stats, new MasterPlaylist.Renditions(audioRenditions, subtitles,
                 first.closedCaptions()), settings.profile().container());
         if (!media.leftOut().isEmpty()) {
             context.progress(1, String.join("; ", media.leftOut()));
         }
         metrics.record(media.durationSeconds(), wall, cpu);
-        return new Result(variants, wall, cpu, pictures);
+        return new Result(variants, wall, cpu, pictures, renditions);
     }
 
     /** RFC 6381 codec of the AAC-LC audio the encoder writes. */

@@ -1,9 +1,11 @@
 package io.hlsfleet.encode;
 
+import io.hlsfleet.job.Rendition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,8 +67,8 @@ final class MasterPlaylist {
     static final String SUBTITLE_GROUP = "subs";
     static final String CAPTION_GROUP = "cc";
 
-    static void write(Path outDir, List<VariantStats> variants, Container container) throws IOException {
-        write(outDir, variants, Renditions.NONE, container);
+    static List<Rendition> write(Path outDir, List<VariantStats> variants, Container container) throws IOException {
+        return write(outDir, variants, Renditions.NONE, container);
     }
 
     /**
@@ -75,8 +77,10 @@ final class MasterPlaylist {
      * plus the largest audio rendition, AVERAGE-BANDWIDTH likewise, CODECS with the group's audio
      * codec, VIDEO-RANGE, and CLOSED-CAPTIONS declared or NONE; then each variant's I-frame
      * playlist, for scrubbing and trick play.
+     *
+     * @return the video variants as the master lists them
      */
-    static void write(Path outDir, List<VariantStats> variants, Renditions renditions, Container container)
+    static List<Rendition> write(Path outDir, List<VariantStats> variants, Renditions renditions, Container container)
             throws IOException {
         StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:" + version(container)
                 + "\n#EXT-X-INDEPENDENT-SEGMENTS\n");
@@ -106,9 +110,12 @@ final class MasterPlaylist {
             m3u8.append("#EXT-X-MEDIA:TYPE=CLOSED-CAPTIONS,GROUP-ID=\"").append(CAPTION_GROUP)
                     .append("\",NAME=\"CC1\",INSTREAM-ID=\"CC1\",DEFAULT=NO,AUTOSELECT=YES\n");
         }
+        List<Rendition> listed = new ArrayList<>();
         for (VariantStats stats : variants) {
             PlannedVariant v = stats.variant();
             String codecs = audioCodecs.isEmpty() ? stats.codecs() : stats.codecs() + "," + audioCodecs;
+            listed.add(new Rendition(v.name() + "/index.m3u8", v.width(), v.height(), stats.peakBitsPerSecond() + audioPeak,
+                    stats.averageBitsPerSecond() + audioAverage, codecs, stats.frameRate() > 0 ? stats.frameRate() : null));
             m3u8.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(stats.peakBitsPerSecond() + audioPeak)
                     .append(",AVERAGE-BANDWIDTH=").append(stats.averageBitsPerSecond() + audioAverage)
                     .append(",RESOLUTION=").append(v.width()).append('x').append(v.height())
@@ -141,6 +148,7 @@ final class MasterPlaylist {
                     .append(",URI=\"").append(v.name()).append('/').append(IFramePlaylist.NAME).append("\"\n");
         }
         Files.writeString(outDir.resolve("master.m3u8"), m3u8.toString(), StandardCharsets.UTF_8);
+        return listed;
     }
 
     /**

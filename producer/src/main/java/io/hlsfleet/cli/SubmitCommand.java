@@ -2,10 +2,12 @@ package io.hlsfleet.cli;
 
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.events.EventRecorder;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.status.JobStatusStores;
+import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.upload.LadderPublisher;
 import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
@@ -14,6 +16,7 @@ import io.hlsfleet.worker.JobListener;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,8 +24,13 @@ import picocli.CommandLine.Parameters;
 /**
  * Pushes sources onto the intake queue of a running fleet and prints one job id per line. Reads
  * the same broker variables as the workers.
+ *
+ * <p>Jobs are queued in batches ({@code --batch}, 1000 by default), each confirmed by the broker
+ * as a whole: a job id is printed only once its batch is confirmed, so what standard output holds
+ * is queued, whatever happens to the command after. If the broker fails, or the command is
+ * stopped, it says on standard error how many were queued and where the list stops being queued.
  */
-@Command(name = "submit", description = "Queue URLs for a running fleet; prints one job id per line.")
+@Command(name = "submit", description = "Queue URLs for a running fleet; prints one job id per line once it is queued.")
 final class SubmitCommand extends CliCommand {
 
     @Parameters(arity = "1..*", paramLabel = "LIST|URL", description = "URLs, or a file with one URL per line ('-' for stdin).")
@@ -31,41 +39,90 @@ final class SubmitCommand extends CliCommand {
     @Option(names = "--force", description = "Submit even if a ladder for the video is already published.")
     boolean force;
 
+    @Option(names = "--batch", defaultValue = "1000", paramLabel = "N",
+            description = "Jobs queued and confirmed together (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Override
     int run(PrintWriter out, PrintWriter err) throws Exception {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("--batch must be at least 1");
+        }
         List<String> sources = new ArrayList<>();
         for (String item : items) {
             sources.addAll(SourceList.looksLikeUrl(item) ? List.of(item) : SourceList.read(item));
         }
         Settings settings = Settings.fromEnvironment();
         FleetConfig config = FleetConfig.from(settings);
-        LadderPublisher published = new LadderPublisher(Stores.bucket(config.bucket(), settings), 1);
-        int refused = 0;
-        JobListener status = JobStatusStores.recorder(settings, config);
+        ObjectStore bucket = Stores.bucket(config.bucket(), settings);
+        LadderPublisher published = new LadderPublisher(bucket, 1);
         Intake intake = Intake.from(settings, config);
+        int refused = 0;
+        AtomicInteger queued = new AtomicInteger();
+        // The first source of the batch the broker has not confirmed yet, while one is being sent.
+        String[] pending = new String[1];
+        Thread report = new Thread(() -> {
+            err.println("stopped after " + queued.get() + " of " + sources.size() + " jobs were queued; every job id"
+                    + " printed is queued" + (pending[0] == null ? ""
+                            : ", and the batch being sent from " + Printable.of(pending[0]) + " on may be too"));
+            err.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(report);
+        JobListener status = JobListener.NONE;
         try (Transport transport = Transports.connect(config)) {
+            status = JobListener.all(List.of(JobStatusStores.recorder(settings, config),
+                    EventRecorder.from(settings, transport, bucket.describe())));
+            List<Job> batch = new ArrayList<>(batchSize);
+            List<String> batchSources = new ArrayList<>(batchSize);
             for (String source : sources) {
                 if (!SourceList.looksLikeUrl(source)) {
-                    err.println("skipped " + source + ": local paths work only with 'hlsfleet run'; give a URL");
+                    err.println("skipped " + Printable.of(source) + ": local paths work only with 'hlsfleet run'; give a URL");
                     refused++;
                     continue;
                 }
                 Job job = intake.seal(Job.submit(source, force));
                 if (!force && published.isPublished(job.videoId())) {
-                    err.println("skipped " + source + ": already published as " + job.videoId()
+                    err.println("skipped " + Printable.of(source) + ": already published as " + job.videoId()
                             + " (use --force to publish it again)");
                     continue;
                 }
-                transport.publish(Stage.DOWNLOAD, job);
-                status.queued(job);
-                out.println(job.jobId());
-                out.flush();
+                batch.add(job);
+                batchSources.add(source);
+                if (batch.size() == batchSize) {
+                    queue(transport, status, batch, batchSources, pending, queued, out);
+                }
             }
+            queue(transport, status, batch, batchSources, pending, queued, out);
+        } catch (RuntimeException e) {
+            err.println("hlsfleet: " + e.getMessage());
+            Runtime.getRuntime().removeShutdownHook(report);
+            report.run();
+            return 3;
         } finally {
             if (status instanceof AutoCloseable store) {
                 store.close();
             }
         }
+        Runtime.getRuntime().removeShutdownHook(report);
         return refused == 0 ? 0 : 1;
+    }
+
+    /** Queues one batch, waits for the broker to confirm all of it, then prints its job ids. */
+    private static void queue(Transport transport, JobListener status, List<Job> batch, List<String> sources,
+            String[] pending, AtomicInteger queued, PrintWriter out) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        pending[0] = sources.getFirst();
+        transport.publishAll(Stage.DOWNLOAD, batch);
+        status.queuedAll(batch);
+        for (Job job : batch) {
+            out.println(job.jobId());
+        }
+        out.flush();
+        queued.addAndGet(batch.size());
+        pending[0] = null;
+        batch.clear();
+        sources.clear();
     }
 }

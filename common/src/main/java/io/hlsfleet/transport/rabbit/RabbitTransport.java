@@ -4,6 +4,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownListener;
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.events.EventBus;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
@@ -67,6 +68,8 @@ public final class RabbitTransport implements Transport {
     private final RabbitAdmin admin;
     private final RabbitTopology topology;
     private final Set<RabbitSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final RabbitTemplate eventsTemplate;
+    private final EventBus events = new RabbitEventBus(this);
 
     /**
      * Declares the fleet's queues on every new connection, so a broker that is down now, or comes
@@ -80,6 +83,7 @@ public final class RabbitTransport implements Transport {
         this.template = new RabbitTemplate(connectionFactory);
         this.template.setMandatory(true);
         this.admin = new RabbitAdmin(connectionFactory);
+        this.eventsTemplate = new RabbitTemplate(connectionFactory);
         connectionFactory.addConnectionListener(connection -> declareTopology());
         try {
             connectionFactory.createConnection().close();
@@ -90,6 +94,7 @@ public final class RabbitTransport implements Transport {
     }
 
     private void declareTopology() {
+        admin.declareExchange(RabbitEventBus.EXCHANGE_DECLARATION);
         for (Stage stage : Stage.values()) {
             topology.queues(stage).forEach(admin::declareQueue);
             moveLegacyDeadLetters(stage);
@@ -173,9 +178,81 @@ public final class RabbitTransport implements Transport {
         send(RabbitTopology.queue(stage), JobCodec.encode(job), null, Map.of());
     }
 
+    /** Sent on one channel, then every confirm awaited: one round trip's wait for the whole batch. */
+    @Override
+    public void publishAll(Stage stage, List<Job> jobs) {
+        String queue = RabbitTopology.queue(stage);
+        List<CorrelationData> sent = new ArrayList<>(jobs.size());
+        try {
+            template.invoke(operations -> {
+                for (Job job : jobs) {
+                    CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
+                    operations.send("", queue, new Message(JobCodec.encode(job), persistentJson()), correlation);
+                    sent.add(correlation);
+                }
+                return null;
+            });
+        } catch (AmqpException e) {
+            throw new TransportException("RabbitMQ did not take " + jobs.size() + " messages for " + queue, e);
+        }
+        for (CorrelationData correlation : sent) {
+            awaitConfirm(correlation, queue);
+        }
+    }
+
+    private static MessageProperties persistentJson() {
+        MessageProperties properties = new MessageProperties();
+        properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+        return properties;
+    }
+
     @Override
     public void publishRaw(Stage stage, byte[] body) {
         send(RabbitTopology.queue(stage), body, null, Map.of());
+    }
+
+    @Override
+    public EventBus events() {
+        return events;
+    }
+
+    /**
+     * Publishes {@code body} to {@code exchange}, persistent and confirmed; not mandatory, since
+     * an exchange's subscribers decide what they take.
+     */
+    void sendToExchange(String exchange, String routingKey, byte[] body) {
+        MessageProperties properties = new MessageProperties();
+        properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+        properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+        CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
+        try {
+            eventsTemplate.send(exchange, routingKey, new Message(body, properties), correlation);
+        } catch (AmqpException e) {
+            throw new TransportException("RabbitMQ did not take the message for " + exchange, e);
+        }
+        awaitConfirm(correlation, exchange);
+    }
+
+    /** {@link #sendToExchange} for many messages on one channel, their confirms awaited together. */
+    void sendAllToExchange(String exchange, List<String> routingKeys, List<byte[]> bodies) {
+        List<CorrelationData> sent = new ArrayList<>(bodies.size());
+        try {
+            eventsTemplate.invoke(operations -> {
+                for (int i = 0; i < bodies.size(); i++) {
+                    CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
+                    operations.send(exchange, routingKeys.get(i), new Message(bodies.get(i), persistentJson()),
+                            correlation);
+                    sent.add(correlation);
+                }
+                return null;
+            });
+        } catch (AmqpException e) {
+            throw new TransportException("RabbitMQ did not take the messages for " + exchange, e);
+        }
+        for (CorrelationData correlation : sent) {
+            awaitConfirm(correlation, exchange);
+        }
     }
 
     private void send(String queue, byte[] body, Long expirationMillis, Map<String, Object> headers) {
@@ -192,6 +269,11 @@ public final class RabbitTransport implements Transport {
         } catch (AmqpException e) {
             throw new TransportException("RabbitMQ did not take the message for " + queue, e);
         }
+        awaitConfirm(correlation, queue);
+    }
+
+    /** Waits for the broker's confirm of one message; throws if it was returned, nacked or not confirmed. */
+    private static void awaitConfirm(CorrelationData correlation, String queue) {
         try {
             CorrelationData.Confirm confirm = correlation.getFuture().get(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (correlation.getReturned() != null) {

@@ -16,6 +16,7 @@ import io.hlsfleet.job.Stage;
  *       are removed from the group.</li>
  *   <li>{@code <prefix>:<stage>:dead}: a list of JSON dead letters, oldest first, capped at the
  *       newest {@code HLSFLEET_REDIS_DEAD_LETTER_CAP}.</li>
+ *   <li>{@code <prefix>:events}: the stream of job events (see {@code RedisEventBus}).</li>
  * </ul>
  */
 record RedisKeys(String prefix) {
@@ -34,6 +35,10 @@ record RedisKeys(String prefix) {
 
     String alive(Stage stage) {
         return stream(stage) + ":alive";
+    }
+
+    String events() {
+        return prefix + ":events";
     }
 
     String dead(Stage stage) {

@@ -1,6 +1,7 @@
 package io.hlsfleet.transport.redis;
 
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.events.EventBus;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
@@ -87,6 +88,7 @@ public final class RedisTransport implements Transport, QueueStats {
     private final String instanceId;
     private final AtomicInteger subscriptionCount = new AtomicInteger();
     private final AtomicInteger consumerPoolSize = new AtomicInteger(1);
+    private final EventBus events;
 
     /**
      * @param url {@code redis://[user:password@]host:port[/db]} or {@code rediss://…}
@@ -96,9 +98,15 @@ public final class RedisTransport implements Transport, QueueStats {
      *     for new ones at least every quarter second, or this often if shorter
      * @param deadLetterCap how many dead letters each stage keeps, the newest; 0 keeps all
      */
-    public record Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout, int deadLetterCap) {
+    public record Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout, int deadLetterCap,
+            long eventsMaxLength) {
 
         public static final int DEFAULT_DEAD_LETTER_CAP = 10_000;
+        public static final long DEFAULT_EVENTS_MAX_LENGTH = 100_000;
+
+        public Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout, int deadLetterCap) {
+            this(url, keyPrefix, lease, pollTimeout, deadLetterCap, DEFAULT_EVENTS_MAX_LENGTH);
+        }
 
         public Settings(String url, String keyPrefix, Duration lease, Duration pollTimeout) {
             this(url, keyPrefix, lease, pollTimeout, DEFAULT_DEAD_LETTER_CAP);
@@ -115,6 +123,9 @@ public final class RedisTransport implements Transport, QueueStats {
             }
             if (deadLetterCap < 0) {
                 throw new IllegalArgumentException("the dead-letter cap must be 0 (no cap) or more");
+            }
+            if (eventsMaxLength < 1) {
+                throw new IllegalArgumentException("the events stream must keep at least one entry");
             }
         }
 
@@ -133,6 +144,7 @@ public final class RedisTransport implements Transport, QueueStats {
         for (Stage stage : Stage.values()) {
             queues.put(stage, queue(redis, stage));
         }
+        this.events = new RedisEventBus(redis, keys.events(), settings.eventsMaxLength());
         try {
             queues.values().forEach(StageQueue::ensureGroup);
         } catch (JedisException e) {
@@ -149,7 +161,7 @@ public final class RedisTransport implements Transport, QueueStats {
     public static RedisTransport connect(FleetConfig config) {
         Settings defaults = Settings.defaults(config.redisUrl());
         return new RedisTransport(new Settings(defaults.url(), defaults.keyPrefix(), config.redisLease(),
-                defaults.pollTimeout(), config.redisDeadLetterCap()));
+                defaults.pollTimeout(), config.redisDeadLetterCap(), config.eventsMaxLength()));
     }
 
     private static RedisClient connect(Settings settings, int poolSize) {
@@ -190,8 +202,29 @@ public final class RedisTransport implements Transport, QueueStats {
     }
 
     @Override
+    public EventBus events() {
+        return events;
+    }
+
+    /** The stream of the fleet's job events. */
+    public String eventsKey() {
+        return keys.events();
+    }
+
+    @Override
     public void publish(Stage stage, Job job) {
         publishRaw(stage, JobCodec.encode(job));
+    }
+
+    /** One pipeline: Redis has every entry once the last reply is read. */
+    @Override
+    public void publishAll(Stage stage, List<Job> jobs) {
+        List<byte[]> bodies = jobs.stream().map(JobCodec::encode).toList();
+        try {
+            queues.get(stage).addAll(bodies);
+        } catch (JedisException e) {
+            throw new TransportException("Redis did not take " + jobs.size() + " messages for " + keys.stream(stage), e);
+        }
     }
 
     @Override

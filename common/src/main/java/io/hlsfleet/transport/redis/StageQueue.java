@@ -87,6 +87,18 @@ final class StageQueue {
                 Map.of(RedisKeys.BODY.getBytes(StandardCharsets.UTF_8), body)));
     }
 
+    /** Adds every body as an entry, in order, in one pipeline. */
+    void addAll(List<byte[]> bodies) {
+        byte[] key = stream.getBytes(StandardCharsets.UTF_8);
+        byte[] field = RedisKeys.BODY.getBytes(StandardCharsets.UTF_8);
+        try (var pipeline = redis.pipelined()) {
+            for (byte[] body : bodies) {
+                pipeline.xadd(key, XAddParams.xAddParams(), Map.of(field, body));
+            }
+            pipeline.sync();
+        }
+    }
+
     /**
      * The next never-delivered entry, or null if there is none now. The read does not block: a
      * blocking read would load an entry of any size into this process before it could be checked.

@@ -1,0 +1,86 @@
+package io.hlsfleet.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.hlsfleet.job.Rendition;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What the fleet tells subscribers about a job, as versioned JSON: one message on RabbitMQ's topic
+ * exchange {@value EventBus#EXCHANGE} (routing key {@code <type>.<stage>}, see {@link #routingKey})
+ * or one entry of the Redis stream {@code hlsfleet:events}. Fields that do not apply to an event
+ * are left out of the JSON; consumers should ignore fields they do not know, since later versions
+ * add fields without raising {@link #VERSION} (a field that changes meaning raises it).
+ *
+ * @param version shape of this JSON, {@link #VERSION}
+ * @param type what happened
+ * @param stage the stage it happened at ({@code download}, {@code encode}, {@code upload});
+ *     {@code intake} for {@code queued}
+ * @param jobId the job
+ * @param videoId the video (its folder in the bucket)
+ * @param source the source URL, with any query or user info redacted
+ * @param attempt the attempt at that stage, from 1
+ * @param at when it happened
+ * @param submittedAt when the job was submitted
+ * @param reason why a job is retrying, dead or cancelled, for a person to read
+ * @param retryInSeconds on {@code retrying}: when the next attempt starts
+ * @param percent on {@code progress}: 0 to 100, or absent when unknown
+ * @param detail on {@code progress}: such as {@code 12.5 MiB} or {@code 2.3x}
+ * @param title the page title, when the job named a web page
+ * @param published on {@code published}: what was published
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobEvent(int version, Type type, String stage, String jobId, String videoId, String source,
+        int attempt, Instant at, Instant submittedAt, String reason, Long retryInSeconds, Integer percent,
+        String detail, String title, Published published) {
+
+    public static final int VERSION = 1;
+
+    /** The kinds of event; the JSON and the routing key carry them in lower case. */
+    public enum Type {
+        QUEUED, STARTED, PROGRESS, RETRYING, PUBLISHED, DEAD, CANCELLED;
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static Type fromId(String id) {
+            return valueOf(id.toUpperCase(Locale.ROOT));
+        }
+
+        /** True for the events after which a job does nothing more: published, dead, cancelled. */
+        public boolean terminal() {
+            return this == PUBLISHED || this == DEAD || this == CANCELLED;
+        }
+    }
+
+    /**
+     * What a {@code published} event reports: where the ladder is and what it holds.
+     *
+     * @param masterKey the master playlist's key in the bucket, {@code <videoId>/master.m3u8}
+     * @param masterUrl where players fetch it: under {@code HLSFLEET_EVENTS_PUBLIC_URL} when set,
+     *     else the bucket's own address ({@code s3://…}, {@code file:…})
+     * @param durationSeconds the video's duration
+     * @param renditions the video variants, lowest first
+     * @param poster the poster's key relative to the master ({@code poster.jpg}), when one was made
+     * @param storyboard the storyboard's WebVTT track relative to the master, when one was made
+     * @param pictures every picture file beside the master
+     * @param generation which publication of this video id this is: the id of the job that wrote it,
+     *     so a consumer can tell a re-publication ({@code --force}) from a duplicate event
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Published(String masterKey, String masterUrl, Double durationSeconds, List<Rendition> renditions,
+            String poster, String storyboard, List<String> pictures, String generation) {
+    }
+
+    /** {@code <type>.<stage>}, such as {@code published.upload}: bind {@code published.*} or {@code #}. */
+    public String routingKey() {
+        return type.id() + "." + stage;
+    }
+}

@@ -1,0 +1,81 @@
+package io.hlsfleet.status;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.worker.Cancellation;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * Jobs someone asked to cancel ({@code hlsfleet cancel}), kept beside the job status in Redis as
+ * {@code hlsfleet:cancel:<jobId>} (the reason) for as long as status is kept. Workers look here
+ * before they start a job, and every second for the jobs they are running, so a cancel reaches a
+ * job wherever it is: waiting in a queue or a retry, or running on any worker.
+ */
+public final class CancelRequests implements AutoCloseable {
+
+    static final Duration RETENTION = RedisJobStatusStore.RETENTION;
+    private static final String PREFIX = "hlsfleet:cancel:";
+
+    private final JedisPooled redis;
+
+    public CancelRequests(String redisUrl) {
+        this.redis = new JedisPooled(java.net.URI.create(redisUrl));
+    }
+
+    /** The fleet's cancel requests, where its job status is kept; empty when no status store is configured. */
+    public static Optional<CancelRequests> connect(Settings settings, FleetConfig config) {
+        return JobStatusStores.url(settings, config).map(CancelRequests::new);
+    }
+
+    public void request(String jobId, String reason) {
+        redis.setex(PREFIX + jobId, RETENTION.toSeconds(), reason);
+    }
+
+    public Optional<String> reason(String jobId) {
+        return Optional.ofNullable(redis.get(PREFIX + jobId));
+    }
+
+    /** The jobs among {@code jobIds} that were asked to cancel, with the reason given. */
+    public Map<String, String> requested(Collection<String> jobIds) {
+        Map<String, String> found = new HashMap<>();
+        if (jobIds.isEmpty()) {
+            return found;
+        }
+        List<String> ids = List.copyOf(jobIds);
+        List<String> reasons = redis.mget(ids.stream().map(id -> PREFIX + id).toArray(String[]::new));
+        for (int i = 0; i < ids.size(); i++) {
+            if (reasons.get(i) != null) {
+                found.put(ids.get(i), reasons.get(i));
+            }
+        }
+        return found;
+    }
+
+    /** What a stage worker needs of cancels: these requests, and {@code staging} to clean up after them. */
+    public Cancellation forWorker(StagingArea staging) {
+        return new Cancellation() {
+            @Override
+            public Map<String, String> requested(Collection<String> jobIds) {
+                return CancelRequests.this.requested(jobIds);
+            }
+
+            @Override
+            public void discard(Job job) {
+                staging.discardJob(job);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

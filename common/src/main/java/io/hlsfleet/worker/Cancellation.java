@@ -1,0 +1,30 @@
+package io.hlsfleet.worker;
+
+import io.hlsfleet.job.Job;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Where a {@link StageWorker} learns which jobs were cancelled ({@code hlsfleet cancel}), and how
+ * it removes what a cancelled job left in staging.
+ */
+public interface Cancellation {
+
+    /** The jobs among {@code jobIds} someone asked to cancel, with the reason they gave. */
+    Map<String, String> requested(Collection<String> jobIds);
+
+    /** Removes everything staged for {@code job}. */
+    void discard(Job job);
+
+    /** No cancels: a fleet without a status store, or the embedded one. */
+    Cancellation NONE = new Cancellation() {
+        @Override
+        public Map<String, String> requested(Collection<String> jobIds) {
+            return Map.of();
+        }
+
+        @Override
+        public void discard(Job job) {
+        }
+    };
+}

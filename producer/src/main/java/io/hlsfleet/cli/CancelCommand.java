@@ -1,0 +1,79 @@
+package io.hlsfleet.cli;
+
+import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.config.Settings;
+import io.hlsfleet.status.CancelRequests;
+import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.status.JobStatusStore;
+import io.hlsfleet.status.JobStatusStores;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hlsfleet cancel JOB_ID…}: stops jobs wherever they are. A job still waiting is skipped
+ * when a worker takes it; a running download or encode is stopped within seconds on the worker
+ * that runs it. Either way its staged files are removed and it ends {@code cancelled}. A job that
+ * already ended (published, dead, cancelled) is refused with the reason.
+ */
+@Command(name = "cancel", description = "Cancel jobs: waiting ones are skipped, running downloads and encodes"
+        + " stop within seconds; published, dead or cancelled jobs are refused.")
+final class CancelCommand implements Callable<Integer> {
+
+    static final String REASON = "cancelled with hlsfleet cancel";
+
+    @Parameters(arity = "1..*", paramLabel = "JOB_ID", description = "The jobs to cancel.")
+    List<String> jobIds;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Settings settings = Settings.fromEnvironment();
+        FleetConfig config = FleetConfig.from(settings);
+        int refused = 0;
+        try (JobStatusStore store = StatusCommand.connect();
+             CancelRequests requests = CancelRequests.connect(settings, config).orElseThrow()) {
+            for (String jobId : jobIds) {
+                Optional<String> refusal = refusal(jobId, store.find(jobId));
+                if (refusal.isPresent()) {
+                    err.println("not cancelled " + Printable.of(jobId) + ": " + refusal.get());
+                    refused++;
+                    continue;
+                }
+                JobStatus status = store.find(jobId).orElseThrow();
+                requests.request(jobId, REASON);
+                out.println(jobId + "  cancel requested (was " + status.state().name().toLowerCase(Locale.ROOT)
+                        + ")");
+            }
+        }
+        out.flush();
+        err.flush();
+        return refused == 0 ? 0 : 1;
+    }
+
+    /** Why a job cannot be cancelled, if it cannot. */
+    static Optional<String> refusal(String jobId, Optional<JobStatus> status) {
+        if (status.isEmpty()) {
+            return Optional.of("no such job (status is kept for 7 days)");
+        }
+        JobStatus s = status.get();
+        return switch (s.state()) {
+            case PUBLISHED -> Optional.of("it is already published as " + Printable.of(s.videoId())
+                    + "; removing a published video is not a cancel");
+            case DEAD -> Optional.of("it is already dead (" + Printable.of(s.reason())
+                    + "); 'hlsfleet dlq purge' removes it");
+            case CANCELLED -> Optional.of("it is already cancelled");
+            default -> Optional.empty();
+        };
+    }
+}
