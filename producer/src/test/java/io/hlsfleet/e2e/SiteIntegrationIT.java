@@ -9,6 +9,7 @@ import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Rendition;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +50,7 @@ class SiteIntegrationIT {
             Map<String, Boolean> masterExistedOnArrival = new ConcurrentHashMap<>();
             String good = fleet.origin().url("good.mp4");
             String poison = fleet.origin().url("missing.mp4");
-            CompletableFuture<Cli.Result> cli = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Processes.Result> cli = CompletableFuture.supplyAsync(() -> {
                 try {
                     return Cli.run(fleet.env(), List.of("events", "--json", "--filter", "published.*", "--count", "1"));
                 } catch (Exception e) {
@@ -103,7 +104,7 @@ class SiteIntegrationIT {
                 assertThat(dead.routingKey()).isEqualTo("dead.download");
                 assertThat(dead.reason()).contains("404");
             }
-            Cli.Result shown = cli.get();
+            Processes.Result shown = cli.get();
             assertThat(shown.exitCode()).as(shown.err()).isZero();
             JobEvent fromCli = JobCodec.fromJson(shown.out().strip(), JobEvent.class);
             assertThat(fromCli.type()).isEqualTo(JobEvent.Type.PUBLISHED);
@@ -116,7 +117,7 @@ class SiteIntegrationIT {
     private void cancelMidEncode(Fleet fleet, List<JobEvent> events) throws Exception {
         String published = events.stream().filter(e -> e.type() == JobEvent.Type.PUBLISHED).findFirst()
                 .orElseThrow().jobId();
-        Cli.Result refused = Cli.run(fleet.env(), List.of("cancel", published));
+        Processes.Result refused = Cli.run(fleet.env(), List.of("cancel", published));
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("already published");
 
