@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -170,7 +171,8 @@ final class Fleet implements AutoCloseable {
     /** One worker of each stage with the overrides of its module, started side by side; returns them by module. */
     Map<String, WorkerProcess> startAll(Function<String, Map<String, String>> overrides)
             throws IOException, InterruptedException {
-        Map<String, WorkerProcess> started = new HashMap<>();
+        // Awaited in pipeline order, as the tests that started workers by hand did: download first.
+        Map<String, WorkerProcess> started = new LinkedHashMap<>();
         for (String module : WORKERS) {
             Map<String, String> workerEnv = new HashMap<>(env);
             workerEnv.putAll(overrides.apply(module));
