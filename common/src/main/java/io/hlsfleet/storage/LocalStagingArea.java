@@ -38,9 +38,10 @@ public final class LocalStagingArea implements StagingArea {
         return scratch;
     }
 
+    /** Folders an older version moved aside. */
     @Override
-    public int sweep(Instant cutoff) throws IOException {
-        int removed = scratch.sweep(cutoff);
+    public int sweepStaged(Instant cutoff) throws IOException {
+        int removed = 0;
         for (Path job : ScratchSpace.entries(root.resolve("jobs"))) {
             for (Path output : ScratchSpace.entries(job)) {
                 if (output.getFileName().toString().contains(MOVED_ASIDE) && LocalFiles.untouchedSince(output, cutoff)) {

@@ -74,7 +74,12 @@ public interface StagingArea {
      * before {@code cutoff} and never completed. Staged outputs ({@code jobs/}) are not touched:
      * a dead job's inputs stay until {@code dlq purge}. Returns how many leftovers were removed.
      */
-    int sweep(Instant cutoff) throws IOException;
+    default int sweep(Instant cutoff) throws IOException {
+        return scratch().sweep(cutoff) + sweepStaged(cutoff);
+    }
+
+    /** The part of {@link #sweep} outside the scratch folders; returns how many leftovers it removed. */
+    int sweepStaged(Instant cutoff) throws IOException;
 
     /** One file of a stored directory: its name relative to the directory, and its size. */
     record StagedFile(String name, long size) {

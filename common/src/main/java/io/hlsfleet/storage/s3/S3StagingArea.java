@@ -41,10 +41,10 @@ public final class S3StagingArea extends S3Bucket implements StagingArea {
         return scratch;
     }
 
-    /** Local scratch of killed workers on this machine, and staging uploads they never completed. */
+    /** Staging uploads that killed workers never completed. */
     @Override
-    public int sweep(Instant cutoff) throws IOException {
-        return scratch.sweep(cutoff) + s3.abortIncompleteUploads(location.bucket(), location.root(), cutoff);
+    public int sweepStaged(Instant cutoff) throws IOException {
+        return s3.abortIncompleteUploads(location.bucket(), location.root(), cutoff);
     }
 
     /**
