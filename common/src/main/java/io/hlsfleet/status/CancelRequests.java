@@ -4,6 +4,7 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.transport.redis.RedisUrl;
 import io.hlsfleet.worker.Cancellation;
 import java.time.Duration;
 import java.util.Collection;
@@ -27,7 +28,8 @@ public final class CancelRequests implements AutoCloseable {
     private final JedisPooled redis;
 
     public CancelRequests(String redisUrl) {
-        this.redis = new JedisPooled(java.net.URI.create(redisUrl));
+        RedisUrl url = RedisUrl.parse(redisUrl);
+        this.redis = new JedisPooled(url.hostAndPort(), url.clientConfig().build());
     }
 
     /** The fleet's cancel requests, where its job status is kept; empty when no status store is configured. */

@@ -10,7 +10,6 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,9 +50,7 @@ class ConfigurationTableTest {
 
         List<Row> rows = readmeRows();
         Set<String> documented = rows.stream().map(Row::variable).collect(Collectors.toCollection(TreeSet::new));
-        Set<String> rabbit = Arrays.stream(FleetConfig.RabbitSettings.class.getRecordComponents())
-                .map(c -> Settings.variableName(FleetConfig.RabbitSettings.PREFIX + "." + kebab(c.getName())))
-                .collect(Collectors.toSet());
+        Set<String> rabbit = recordVariables(FleetConfig.RabbitSettings.PREFIX, FleetConfig.RabbitSettings.class);
 
         assertThat(new TreeSet<>(variables.keySet())).as("settings in the metadata but not in the README's table")
                 .isSubsetOf(documented);
@@ -121,6 +118,20 @@ class ConfigurationTableTest {
         }
         assertThat(rows).as("rows of the README's configuration table").hasSizeGreaterThan(20);
         return rows;
+    }
+
+    /** The variables of a record bound under {@code prefix}, nested records' components included. */
+    private static Set<String> recordVariables(String prefix, Class<?> type) {
+        Set<String> variables = new TreeSet<>();
+        for (var component : type.getRecordComponents()) {
+            String property = prefix + "." + kebab(component.getName());
+            if (component.getType().isRecord()) {
+                variables.addAll(recordVariables(property, component.getType()));
+            } else {
+                variables.add(Settings.variableName(property));
+            }
+        }
+        return variables;
     }
 
     private static String kebab(String camel) {
