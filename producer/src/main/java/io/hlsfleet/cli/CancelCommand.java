@@ -10,11 +10,8 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code hlsfleet cancel JOB_ID…}: stops jobs wherever they are. A job still waiting is skipped
@@ -24,20 +21,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "cancel", description = "Cancel jobs: waiting ones are skipped, running downloads and encodes"
         + " stop within seconds; published, dead or cancelled jobs are refused.")
-final class CancelCommand implements Callable<Integer> {
+final class CancelCommand extends CliCommand {
 
     static final String REASON = "cancelled with hlsfleet cancel";
 
     @Parameters(arity = "1..*", paramLabel = "JOB_ID", description = "The jobs to cancel.")
     List<String> jobIds;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    int run(PrintWriter out, PrintWriter err) throws Exception {
         Settings settings = Settings.fromEnvironment();
         FleetConfig config = FleetConfig.from(settings);
         int refused = 0;

@@ -15,13 +15,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 
 /** {@code hlsfleet dlq}: what each stage gave up on, and why; requeue or purge it. */
 @Command(name = "dlq", description = "List, requeue or purge the dead letters of the fleet.",
@@ -43,7 +40,7 @@ final class DlqCommand {
     }
 
     @Command(name = "list", description = "Show dead letters with their stage, attempts and reason.")
-    static final class ListDeadLetters implements Callable<Integer> {
+    static final class ListDeadLetters extends CliCommand {
         @Mixin
         StageFilter parent;
 
@@ -53,12 +50,8 @@ final class DlqCommand {
         @Option(names = "--limit", defaultValue = "100", description = "At most this many per stage (default ${DEFAULT-VALUE}).")
         int limit;
 
-        @Spec
-        CommandSpec spec;
-
         @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
+        int run(PrintWriter out, PrintWriter err) throws Exception {
             int count = 0;
             try (Transport transport = connect()) {
                 for (Stage stage : parent.stages()) {
@@ -87,21 +80,17 @@ final class DlqCommand {
     @Command(name = "requeue", description = "Send dead jobs back as first attempts to the earliest stage whose"
             + " inputs are still staged: a dead upload is uploaded again if its ladder is staged, encoded again if"
             + " only its source is, else downloaded again.")
-    static final class Requeue implements Callable<Integer> {
+    static final class Requeue extends CliCommand {
         @Mixin
         StageFilter parent;
 
         @Parameters(paramLabel = "JOB_ID", arity = "0..*", description = "Jobs to requeue; all when none is given.")
         List<String> jobIds = new ArrayList<>();
 
-        @Spec
-        CommandSpec spec;
-
         @Override
-        public Integer call() throws IOException {
+        int run(PrintWriter out, PrintWriter err) throws Exception {
             FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
             StagingArea staging = Stores.staging(config.staging());
-            PrintWriter out = spec.commandLine().getOut();
             int requeued = 0;
             try (Transport transport = Transports.connect(config)) {
                 for (Stage stage : parent.stages()) {
@@ -131,15 +120,12 @@ final class DlqCommand {
     }
 
     @Command(name = "purge", description = "Delete the dead letters for good, with the files their jobs left in staging.")
-    static final class Purge implements Callable<Integer> {
+    static final class Purge extends CliCommand {
         @Mixin
         StageFilter parent;
 
-        @Spec
-        CommandSpec spec;
-
         @Override
-        public Integer call() throws IOException {
+        int run(PrintWriter out, PrintWriter err) throws Exception {
             FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
             StagingArea staging = Stores.staging(config.staging());
             int purged = 0;
@@ -156,7 +142,7 @@ final class DlqCommand {
             } finally {
                 closeQuietly(staging);
             }
-            spec.commandLine().getOut().println("purged " + purged + " dead letter" + (purged == 1 ? "" : "s"));
+            out.println("purged " + purged + " dead letter" + (purged == 1 ? "" : "s"));
             return 0;
         }
     }

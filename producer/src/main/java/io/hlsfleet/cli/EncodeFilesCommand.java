@@ -14,15 +14,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code hlsfleet encode-files [--jobs N] OUT_DIR FILE...}: encodes local video files into ladders
@@ -34,7 +31,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "encode-files",
         description = "Encode local files with the encode stage's code and settings (benchmarks, trying settings).")
-final class EncodeFilesCommand implements Callable<Integer> {
+final class EncodeFilesCommand extends CliCommand {
 
     @Option(names = "--jobs", defaultValue = "1", paramLabel = "N",
             description = "Files encoded at once (default ${DEFAULT-VALUE}).")
@@ -46,19 +43,15 @@ final class EncodeFilesCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "FILE", description = "Video files to encode.")
     List<Path> files;
 
-    @Spec
-    CommandSpec spec;
-
     /** What one file's encode measured; {@code null} when it failed. */
     private record Measured(double videoSeconds, double cpuSeconds) {
     }
 
     @Override
-    public Integer call() throws Exception {
+    int run(PrintWriter out, PrintWriter err) throws Exception {
         if (jobs < 1) {
             throw new IllegalArgumentException("--jobs must be at least 1");
         }
-        PrintWriter stdout = spec.commandLine().getOut();
         EncodeSettings settings = EncodeSettings.from(Settings.fromEnvironment(), jobs);
         Prober prober = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
@@ -66,7 +59,7 @@ final class EncodeFilesCommand implements Callable<Integer> {
         List<Future<Measured>> results = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(jobs)) {
             for (Path source : files) {
-                results.add(pool.submit(() -> encodeOne(prober, encoder, source, stdout)));
+                results.add(pool.submit(() -> encodeOne(prober, encoder, source, out)));
             }
         }
         double media = 0;
@@ -82,9 +75,9 @@ final class EncodeFilesCommand implements Callable<Integer> {
             }
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        stdout.printf(Locale.ROOT, "total files=%d failed=%d video_s=%.1f wall_s=%.1f ffmpeg_cpu_s=%.1f speed=%.2fx%n",
+        out.printf(Locale.ROOT, "total files=%d failed=%d video_s=%.1f wall_s=%.1f ffmpeg_cpu_s=%.1f speed=%.2fx%n",
                 results.size(), failed, media, wall, cpu, media / wall);
-        stdout.flush();
+        out.flush();
         return failed == 0 ? 0 : 1;
     }
 

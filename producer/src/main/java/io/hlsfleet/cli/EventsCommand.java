@@ -15,20 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code hlsfleet events}: follows the fleet's job events live, as they are published on the
  * broker (see {@link EventBus}); one line per event, or its JSON with {@code --json}.
  */
 @Command(name = "events", description = "Follow the fleet's job events live (Ctrl-C to stop).")
-final class EventsCommand implements Callable<Integer> {
+final class EventsCommand extends CliCommand {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -46,12 +43,8 @@ final class EventsCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "N", description = "Exit after N events.")
     Integer count;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
+    int run(PrintWriter out, PrintWriter err) throws Exception {
         if (count != null && count < 1) {
             throw new IllegalArgumentException("--count must be at least 1");
         }
@@ -59,8 +52,8 @@ final class EventsCommand implements Callable<Integer> {
         FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
         try (Transport transport = Transports.connect(config);
              EventBus.Feed feed = transport.events().follow(filter, events::add)) {
-            spec.commandLine().getErr().println("following " + config.broker() + " events matching " + filter);
-            spec.commandLine().getErr().flush();
+            err.println("following " + config.broker() + " events matching " + filter);
+            err.flush();
             int shown = 0;
             while (count == null || shown < count) {
                 JobEvent event = events.take();

@@ -10,16 +10,13 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code hlsfleet status [JOB_ID] [--json]}: the state of recent jobs, or of one. */
 @Command(name = "status", description = "Show the state of recent jobs, or of one job.")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand extends CliCommand {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "JOB_ID", description = "Only this job.")
     String jobId;
@@ -30,9 +27,6 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "50", description = "At most this many jobs (default ${DEFAULT-VALUE}).")
     int limit;
 
-    @Spec
-    CommandSpec spec;
-
     /** The fleet's status store, or an explanation of why there is none. */
     static JobStatusStore connect() {
         Settings settings = Settings.fromEnvironment();
@@ -41,13 +35,12 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+    int run(PrintWriter out, PrintWriter err) throws Exception {
         try (JobStatusStore store = connect()) {
             List<JobStatus> statuses = jobId == null ? store.recent(limit)
                     : store.find(jobId).map(List::of).orElse(List.of());
             if (jobId != null && statuses.isEmpty()) {
-                spec.commandLine().getErr().println("hlsfleet: no job " + jobId + " (status is kept for 7 days)");
+                err.println("hlsfleet: no job " + jobId + " (status is kept for 7 days)");
                 return 1;
             }
             for (JobStatus status : statuses) {

@@ -13,7 +13,9 @@ import io.hlsfleet.job.VideoId;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
 import io.hlsfleet.testing.FaultyFront;
+import io.hlsfleet.testing.Processes;
 import io.hlsfleet.testing.S3Server;
+import io.hlsfleet.testing.SyntheticClip;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
@@ -69,8 +71,8 @@ class FaultToleranceIT {
     void sigkillOfEachWorkerKindMidJob(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "sigkill")) {
-            Path victim = TestClips.generate(fleet.clips(), "victim.mp4", 1280, 720, 6);
-            Path bystander = TestClips.generate(fleet.clips(), "bystander.mp4", 640, 360, 2);
+            Path victim = SyntheticClip.generate(fleet.clips(), "victim.mp4", 1280, 720, 6);
+            Path bystander = SyntheticClip.generate(fleet.clips(), "bystander.mp4", 640, 360, 2);
             String victimUrl = fleet.origin().url("victim.mp4");
             String bystanderUrl = fleet.origin().url("bystander.mp4");
             // The first encode worker is slow, so that the test sees ffmpeg at work before it kills it.
@@ -119,7 +121,7 @@ class FaultToleranceIT {
             List<Expectation> jobs = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 String name = "clip-" + i + ".mp4";
-                Path clip = TestClips.generate(fleet.clips(), name, 1280, 720, 3);
+                Path clip = SyntheticClip.generate(fleet.clips(), name, 1280, 720, 3);
                 jobs.add(Expectation.published(fleet.origin().url(name), clip, List.of(360, 720)));
             }
             fleet.startAll();
@@ -151,9 +153,9 @@ class FaultToleranceIT {
     void poisonInputsAreDeadLetteredWithTheirReason(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "poison")) {
-            Path good = TestClips.generate(fleet.clips(), "good.mp4", 640, 360, 2);
+            Path good = SyntheticClip.generate(fleet.clips(), "good.mp4", 640, 360, 2);
             // A video on the worker's own disk that a hostile file tries to make the encoder read.
-            Path secret = TestClips.generate(tmp.resolve("private"), "secret.ts", 320, 180, 2);
+            Path secret = SyntheticClip.generate(tmp.resolve("private"), "secret.ts", 320, 180, 2);
             Files.writeString(fleet.clips().resolve("page.mp4"),
                     "<!doctype html><html><body><video src=\"/real.mp4\"></video></body></html>\n");
             // The control byte in a comment gets each script past the download's text sniffing, so
@@ -195,14 +197,14 @@ class FaultToleranceIT {
         long started = System.nanoTime();
         try (Tmpfs staging = Tmpfs.mount(tmp.resolve("staging"), "64m");
              Fleet fleet = new Fleet(transport, tmp, "disk-full")) {
-            Path clip = TestClips.generate(fleet.clips(), "big.mp4", 1280, 720, 3);
+            Path clip = SyntheticClip.generate(fleet.clips(), "big.mp4", 1280, 720, 3);
             String url = fleet.origin().url("big.mp4");
             fleet.set("HLSFLEET_MAX_ATTEMPTS", "50");
             Map<String, WorkerProcess> workers = fleet.startAll();
             FileStore disk = Files.getFileStore(staging.path());
             long room = Files.size(clip) + 64 * 1024;
             Path filler = staging.path().resolve("filler");
-            TestClips.run(List.of("fallocate", "-l", Long.toString(disk.getUsableSpace() - room), filler.toString()));
+            Processes.check(List.of("fallocate", "-l", Long.toString(disk.getUsableSpace() - room), filler.toString()));
 
             fleet.submit(List.of(url));
             fleet.awaitStatus(url, s -> s.attempt() >= 3, SETTLE);
@@ -230,7 +232,7 @@ class FaultToleranceIT {
     void sigtermMidEncodeGivesTheJobBack(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "sigterm")) {
-            Path clip = TestClips.generate(fleet.clips(), "long.mp4", 1280, 720, 6);
+            Path clip = SyntheticClip.generate(fleet.clips(), "long.mp4", 1280, 720, 6);
             String url = fleet.origin().url("long.mp4");
             fleet.set("HLSFLEET_MAX_DELIVERIES", "2");
             fleet.start(Fleet.DOWNLOAD);
@@ -267,7 +269,7 @@ class FaultToleranceIT {
         long started = System.nanoTime();
         long cutToStop = -1;
         try (Fleet fleet = Fleet.onPrivateBroker(transport, tmp, "network-cut")) {
-            Path clip = TestClips.generate(fleet.clips(), "cut.mp4", 1280, 720, 6);
+            Path clip = SyntheticClip.generate(fleet.clips(), "cut.mp4", 1280, 720, 6);
             String url = fleet.origin().url("cut.mp4");
             fleet.startAll(Map.of("HLSFLEET_ENCODE_PRESET", "medium"));
             String job = fleet.submit(List.of(url)).getFirst();
@@ -301,7 +303,7 @@ class FaultToleranceIT {
     void leaseExpiresUnderAFrozenWorker(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "frozen-worker")) {
-            Path clip = TestClips.generate(fleet.clips(), "frozen.mp4", 1280, 720, 6);
+            Path clip = SyntheticClip.generate(fleet.clips(), "frozen.mp4", 1280, 720, 6);
             String url = fleet.origin().url("frozen.mp4");
             fleet.start(Fleet.DOWNLOAD);
             fleet.start(Fleet.UPLOAD);
@@ -337,7 +339,7 @@ class FaultToleranceIT {
     void sixSigtermsInARowAreNotPoison(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "six-sigterms")) {
-            Path clip = TestClips.generate(fleet.clips(), "long.mp4", 1280, 720, 6);
+            Path clip = SyntheticClip.generate(fleet.clips(), "long.mp4", 1280, 720, 6);
             String url = fleet.origin().url("long.mp4");
             fleet.set("HLSFLEET_MAX_DELIVERIES", "5");
             fleet.start(Fleet.DOWNLOAD);
@@ -370,7 +372,7 @@ class FaultToleranceIT {
     void workersStartedWhileTheBrokerIsDownWaitForIt(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = Fleet.onPrivateBroker(transport, tmp, "broker-down-at-start")) {
-            Path clip = TestClips.generate(fleet.clips(), "late.mp4", 640, 360, 2);
+            Path clip = SyntheticClip.generate(fleet.clips(), "late.mp4", 640, 360, 2);
             String url = fleet.origin().url("late.mp4");
             fleet.broker().stop();
             List<WorkerProcess> workers = new ArrayList<>();
@@ -408,8 +410,8 @@ class FaultToleranceIT {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "dlq-requeue")) {
             Path late = fleet.clips().resolve("late.mp4");
-            Path broken = TestClips.generate(fleet.clips(), "broken-encoder.mp4", 640, 360, 2);
-            Path blocked = TestClips.generate(fleet.clips(), "blocked-bucket.mp4", 640, 360, 2);
+            Path broken = SyntheticClip.generate(fleet.clips(), "broken-encoder.mp4", 640, 360, 2);
+            Path blocked = SyntheticClip.generate(fleet.clips(), "blocked-bucket.mp4", 640, 360, 2);
             String lateUrl = fleet.origin().url("late.mp4");
             String brokenUrl = fleet.origin().url("broken-encoder.mp4");
             String blockedUrl = fleet.origin().url("blocked-bucket.mp4");
@@ -440,7 +442,7 @@ class FaultToleranceIT {
             }
             assertThat(fleet.cli("dlq", "list")).as("listing 25").contains("3 dead letters");
             // The causes are fixed: the clip is on the origin, a working encoder runs, the bucket is clear.
-            TestClips.generate(fleet.clips(), "late.mp4", 640, 360, 2);
+            SyntheticClip.generate(fleet.clips(), "late.mp4", 640, 360, 2);
             Files.delete(obstacle);
             String requeued = fleet.cli("dlq", "requeue");
             assertThat(requeued).contains("download -> download").contains("encode -> encode")
@@ -474,7 +476,7 @@ class FaultToleranceIT {
             s3.environment().forEach(fleet::set);
             fleet.set("AWS_ENDPOINT_URL_S3", slowS3.endpoint().toString());
             fleet.set("HLSFLEET_BUCKET", "s3://cdn/hls");
-            Path clip = TestClips.generate(fleet.clips(), "uploaded.mp4", 1280, 720, 4);
+            Path clip = SyntheticClip.generate(fleet.clips(), "uploaded.mp4", 1280, 720, 4);
             String url = fleet.origin().url("uploaded.mp4");
             String prefix = "hls/" + VideoId.fromSource(url) + "/";
             Map<String, WorkerProcess> workers = fleet.startAll();
@@ -519,7 +521,7 @@ class FaultToleranceIT {
     void oversizeMessageIsDeadLetteredUnread(FleetBroker.Kind transport) throws Exception {
         long started = System.nanoTime();
         try (Fleet fleet = new Fleet(transport, tmp, "oversize")) {
-            Path good = TestClips.generate(fleet.clips(), "good.mp4", 640, 360, 2);
+            Path good = SyntheticClip.generate(fleet.clips(), "good.mp4", 640, 360, 2);
             String goodUrl = fleet.origin().url("good.mp4");
             fleet.startAll();
             String start = "https://videos.example/oversize-" + transport.name().toLowerCase(Locale.ROOT);

@@ -10,6 +10,7 @@ import io.hlsfleet.job.Rendition;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
 import io.hlsfleet.testing.Processes;
+import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,9 +40,9 @@ class SiteIntegrationIT {
     @EnumSource(FleetBroker.Kind.class)
     void aSubscriberHearsPublishedAfterTheMasterExistsAndDeadWithItsReason(FleetBroker.Kind kind) throws Exception {
         try (Fleet fleet = new Fleet(kind, tmp, "SiteIntegrationIT")) {
-            TestClips.generate(fleet.clips(), "good.mp4", 1280, 720, 4);
+            SyntheticClip.generate(fleet.clips(), "good.mp4", 1280, 720, 4);
             // Long enough that its encode is still running when the test cancels it.
-            TestClips.generate(fleet.clips(), "long.mp4", 1280, 720, 90);
+            SyntheticClip.generate(fleet.clips(), "long.mp4", 1280, 720, 90);
             for (String worker : Fleet.WORKERS) {
                 fleet.start(worker);
             }
