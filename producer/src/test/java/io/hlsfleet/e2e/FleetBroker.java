@@ -25,20 +25,28 @@ interface FleetBroker extends AutoCloseable {
      * Stops the broker, waits {@code down}, and starts it again with its data. Only a broker of the
      * test's own can ({@link Kind#openPrivate}): the machine's shared RabbitMQ node is never restarted.
      */
-    void restart(Duration down) throws IOException, InterruptedException;
+    default void restart(Duration down) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException("this test's broker cannot be restarted, stopped or cut");
+    }
 
     /** Stops the broker until {@link #boot}, keeping its data; only a broker of the test's own can. */
-    void stop() throws IOException, InterruptedException;
+    default void stop() throws IOException, InterruptedException {
+        restart(Duration.ZERO);
+    }
 
     /** Starts the broker again after {@link #stop} and waits until it serves clients. */
-    void boot() throws IOException, InterruptedException;
+    default void boot() throws IOException, InterruptedException {
+        restart(Duration.ZERO);
+    }
 
     /**
      * Closes every worker's connection at the broker, as a network cut would: RabbitMQ returns
      * their unacked messages to the queues; Redis keeps its pending entries with their owners.
      * Only a broker of the test's own can.
      */
-    void cutConnections() throws IOException, InterruptedException;
+    default void cutConnections() throws IOException, InterruptedException {
+        restart(Duration.ZERO);
+    }
 
     @Override
     void close() throws IOException, InterruptedException;
@@ -108,19 +116,7 @@ interface FleetBroker extends AutoCloseable {
                     + " open the fleet's broker with FleetBroker.Kind.openPrivate");
         }
 
-        /** Refused, as {@link #restart} is. */
-        @Override
-        public void stop() {
-            restart(Duration.ZERO);
-        }
-
-        /** Refused, as {@link #restart} is. */
-        @Override
-        public void boot() {
-            restart(Duration.ZERO);
-        }
-
-        /** Refused, as {@link #restart} is. */
+        /** Refused, as {@link #restart} is (stop and boot are refused through it). */
         @Override
         public void cutConnections() {
             throw new UnsupportedOperationException("connections to the shared RabbitMQ node are not cut by a test;"

@@ -132,26 +132,6 @@ class TlsFleetIT {
         }
 
         @Override
-        public void restart(Duration down) {
-            throw new UnsupportedOperationException("not needed by the TLS test");
-        }
-
-        @Override
-        public void stop() {
-            restart(Duration.ZERO);
-        }
-
-        @Override
-        public void boot() {
-            restart(Duration.ZERO);
-        }
-
-        @Override
-        public void cutConnections() {
-            restart(Duration.ZERO);
-        }
-
-        @Override
         public void close() throws IOException, InterruptedException {
             for (AutoCloseable server : servers) {
                 try {
