@@ -72,15 +72,10 @@ final class IFramePlaylist {
     record MediaPlaylist(String map, List<String> segments, double seconds) {
 
         static MediaPlaylist read(Path playlist) throws IOException {
-            String map = null;
-            List<String> segments = new ArrayList<>();
-            for (String line : Files.readAllLines(playlist, StandardCharsets.UTF_8)) {
-                if (line.startsWith("#EXT-X-MAP:")) {
-                    map = LadderCheck.attributes(line).get("URI");
-                } else if (!line.isBlank() && !line.startsWith("#")) {
-                    segments.add(line.strip());
-                }
-            }
+            String map = Files.readAllLines(playlist, StandardCharsets.UTF_8).stream()
+                    .filter(line -> line.startsWith("#EXT-X-MAP:")).findFirst()
+                    .map(line -> LadderCheck.attributes(line).get("URI")).orElse(null);
+            List<String> segments = LadderCheck.entries(playlist);
             double seconds = MasterPlaylist.segmentDurations(playlist).stream().mapToDouble(Double::doubleValue).sum();
             return new MediaPlaylist(map, segments, seconds);
         }
@@ -147,17 +142,32 @@ final class IFramePlaylist {
             MediaPlaylist media) throws IOException {
         List<VideoPacket> keys = packets.stream().filter(VideoPacket::key).toList();
         List<IFrame> frames = new ArrayList<>();
-        for (int at = 0; at < packets.size(); at++) {
-            VideoPacket key = packets.get(at);
-            if (!key.key()) {
-                continue;
+        RandomAccessFile segment = null;
+        Set<Integer> tables = Set.of();
+        try {
+            for (int at = 0; at < packets.size(); at++) {
+                VideoPacket key = packets.get(at);
+                if (!key.key()) {
+                    continue;
+                }
+                if (frames.isEmpty() || !frames.getLast().segment().equals(files.get(key.file()))) {
+                    // Each segment is opened, and its PAT read, once for all its keyframes.
+                    if (segment != null) {
+                        segment.close();
+                    }
+                    segment = new RandomAccessFile(dir.resolve(files.get(key.file())).toFile(), "r");
+                    tables = tablePids(segment);
+                }
+                boolean nextInSameSegment = at + 1 < packets.size() && packets.get(at + 1).file() == key.file();
+                long end = nextInSameSegment ? packets.get(at + 1).offset() : segment.length();
+                long start = tablesBefore(segment, tables, key.offset());
+                frames.add(new IFrame(files.get(key.file()), start, end - start,
+                        secondsUntilNext(keys, frames.size(), packets, media)));
             }
-            Path segment = dir.resolve(files.get(key.file()));
-            boolean nextInSameSegment = at + 1 < packets.size() && packets.get(at + 1).file() == key.file();
-            long end = nextInSameSegment ? packets.get(at + 1).offset() : Files.size(segment);
-            long start = tablesBefore(segment, key.offset());
-            frames.add(new IFrame(files.get(key.file()), start, end - start,
-                    secondsUntilNext(keys, frames.size(), packets, media)));
+        } finally {
+            if (segment != null) {
+                segment.close();
+            }
         }
         return frames;
     }
@@ -197,24 +207,27 @@ final class IFramePlaylist {
      * The offset of the first of the PSI packets (PAT, PMT, SDT) that directly precede the packet
      * at {@code offset}: a transport stream decoder needs them to find the video.
      */
-    private static long tablesBefore(Path segment, long offset) throws IOException {
-        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "r")) {
-            Set<Integer> tables = programMapPids(file);
-            tables.add(PAT_PID);
-            tables.add(SDT_PID);
-            long start = offset;
-            byte[] header = new byte[3];
-            while (start >= TS_PACKET) {
-                file.seek(start - TS_PACKET);
-                file.readFully(header);
-                int pid = (header[1] & 0x1f) << 8 | header[2] & 0xff;
-                if (header[0] != 0x47 || !tables.contains(pid)) {
-                    break;
-                }
-                start -= TS_PACKET;
+    private static long tablesBefore(RandomAccessFile segment, Set<Integer> tables, long offset) throws IOException {
+        long start = offset;
+        byte[] header = new byte[3];
+        while (start >= TS_PACKET) {
+            segment.seek(start - TS_PACKET);
+            segment.readFully(header);
+            int pid = (header[1] & 0x1f) << 8 | header[2] & 0xff;
+            if (header[0] != 0x47 || !tables.contains(pid)) {
+                break;
             }
-            return start;
+            start -= TS_PACKET;
         }
+        return start;
+    }
+
+    /** The PIDs of a segment's tables: PAT, SDT and the PMTs its first PAT lists. */
+    private static Set<Integer> tablePids(RandomAccessFile segment) throws IOException {
+        Set<Integer> tables = programMapPids(segment);
+        tables.add(PAT_PID);
+        tables.add(SDT_PID);
+        return tables;
     }
 
     /** The PMT PIDs the segment's first PAT lists. */

@@ -163,7 +163,8 @@ final class LadderCheck {
         }
     }
 
-    private static List<String> entries(Path playlist) throws IOException {
+    /** The URIs a playlist lists (its non-tag lines), in order. */
+    static List<String> entries(Path playlist) throws IOException {
         return Files.readAllLines(playlist).stream().map(String::strip)
                 .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
     }

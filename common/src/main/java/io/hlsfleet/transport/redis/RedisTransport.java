@@ -149,7 +149,7 @@ public final class RedisTransport implements Transport, QueueStats {
             queues.values().forEach(StageQueue::ensureGroup);
         } catch (JedisException e) {
             // Consumers create the groups themselves once Redis answers.
-            log.warn("Redis at {} is not reachable yet ({}); consumers wait for it", redactedUrl(settings.url()),
+            log.warn("Redis at {} is not reachable yet ({}); consumers wait for it", RedisUrl.redacted(settings.url()),
                     e.getMessage());
         }
     }
@@ -182,10 +182,6 @@ public final class RedisTransport implements Transport, QueueStats {
                 .clientConfig(client.build())
                 .poolConfig(pool)
                 .build();
-    }
-
-    static String redactedUrl(String url) {
-        return RedisUrl.redacted(url);
     }
 
     /** The stream of {@code stage}: where {@code redis-cli XADD} queues work for it. */

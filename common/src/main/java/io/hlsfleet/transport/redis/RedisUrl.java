@@ -4,6 +4,7 @@ import io.hlsfleet.transport.BrokerTls;
 import java.net.URI;
 import java.time.Duration;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -19,6 +20,8 @@ public final class RedisUrl {
 
     private final String url;
     private final URI uri;
+    /** With TLS, made once per URL: every connection of its clients (and every readiness ping) shares it. */
+    private final SSLSocketFactory tlsSockets;
 
     private RedisUrl(String url) {
         this.url = url;
@@ -26,6 +29,7 @@ public final class RedisUrl {
         if (!JedisURIHelper.isValid(uri)) {
             throw new IllegalArgumentException("not a Redis URL: " + redacted(url));
         }
+        this.tlsSockets = tls() ? BrokerTls.context().getSocketFactory() : null;
     }
 
     public static RedisUrl parse(String url) {
@@ -46,7 +50,7 @@ public final class RedisUrl {
         if (tls()) {
             SSLParameters checkHostName = new SSLParameters();
             checkHostName.setEndpointIdentificationAlgorithm("HTTPS");
-            client.sslParameters(checkHostName).sslSocketFactory(BrokerTls.context().getSocketFactory());
+            client.sslParameters(checkHostName).sslSocketFactory(tlsSockets);
         }
         String password = JedisURIHelper.getPassword(uri);
         if (password != null) {
