@@ -70,4 +70,25 @@ final class FfmpegProcesses {
         }
         return left;
     }
+
+    /**
+     * Waits up to {@code timeout} for the processes listed by {@link #mentioning} to exit; returns
+     * those still running. Unlike {@link #awaitGone} it ignores processes started since, such as
+     * another worker's run of the same job.
+     */
+    static List<String> awaitExited(List<String> processes, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> left = running(processes);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            left = running(processes);
+        }
+        return left;
+    }
+
+    private static List<String> running(List<String> processes) {
+        return processes.stream()
+                .filter(process -> !isZombie(Path.of("/proc", process.substring(0, process.indexOf(':')))))
+                .toList();
+    }
 }
