@@ -39,7 +39,14 @@ echo "corpus: $clips clips of $secs s in $corpus" >&2
 
 # quality.sh runs under pipefail with `ffprobe | head -1`; with SIGPIPE ignored an early-closing
 # head cannot fail it at random.
-score() { (trap '' PIPE; "$kit/quality.sh" "$corpus" "$1" </dev/null) > "$2"; }
+score() { (trap '' PIPE; "$kit/quality.sh" "$corpus" "$(variants_only "$1")" </dev/null) > "$2"; }
+
+# quality.sh scores every media playlist with a video stream; hlsfleet's ladder also has I-frame
+# playlists (trick play), which are not variants a viewer watches. Score a symlinked view without them.
+variants_only() {
+  local view=$1.variants
+  rm -rf "$view"; cp -rs "$1" "$view"; find "$view" -name iframes.m3u8 -delete; echo "$view"
+}
 
 timed() { # timed OUT_FILE command... -> "wall user sys" of the whole process tree in OUT_FILE
   local out=$1; shift
@@ -70,13 +77,30 @@ score "$results/hlsfleet-bucket" "$results/hlsfleet.quality"
 python3 - "$results" "$seed" <<'PY'
 import sys, os, collections
 res, with_seed = sys.argv[1], sys.argv[2] == "1"
+def audio_kbps(video):
+    """Rate of the video's default audio rendition (hlsfleet's audio/a0), 0 when audio is muxed."""
+    playlist = os.path.join(video, "audio", "a0", "index.m3u8")
+    if not os.path.exists(playlist):
+        return 0
+    size, seconds = 0, 0.0
+    for line in open(playlist):
+        line = line.strip()
+        if line.startswith("#EXTINF:"):
+            seconds += float(line[8:].split(",")[0])
+        elif line.startswith("#EXT-X-MAP:URI="):
+            size += os.path.getsize(os.path.join(os.path.dirname(playlist), line.split('"')[1]))
+        elif line and not line.startswith("#"):
+            size += os.path.getsize(os.path.join(os.path.dirname(playlist), line))
+    return int(size * 8 / 1000 / seconds) if seconds else 0
 def load(name):
     wall, user, sys_ = map(float, open(f"{res}/{name}.time").read().split()[-3:])
     rows = [l.split() for l in open(f"{res}/{name}.quality") if l.strip()]
     by = collections.defaultdict(list)
     for _, h, s, k in rows: by[int(h)].append(float(s))
     ssim = sum(float(r[2]) for r in rows) / len(rows)
-    kbps = sum(int(r[3]) for r in rows) / len(rows)
+    # A viewer of a variant fetches its audio too: the reference muxes it into every variant,
+    # hlsfleet publishes it once as a rendition, so its rate is added to each of that video's variants.
+    kbps = sum(int(r[3]) + audio_kbps(f"{res}/{name}-bucket/{r[0]}") for r in rows) / len(rows)
     per = " / ".join(f"{sum(v)/len(v):.4f}" for h, v in sorted(by.items()))
     return dict(wall=wall, cpu=user + sys_, ssim=ssim, kbps=kbps, per=per, rungs="/".join(str(h) for h in sorted(by)), n=len(rows))
 runs = ([("seed_baseline.py", load("seed"))] if with_seed else []) + [("hlsfleet encode stage", load("hlsfleet"))]
