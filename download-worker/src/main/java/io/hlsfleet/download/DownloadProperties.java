@@ -1,5 +1,6 @@
 package io.hlsfleet.download;
 
+import io.hlsfleet.net.Cidr;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;

@@ -3,6 +3,9 @@ package io.hlsfleet.download;
 import io.hlsfleet.config.EncodeHeightProperties;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.config.StorageProperties;
+import io.hlsfleet.net.Cidr;
+import io.hlsfleet.net.HostResolver;
+import io.hlsfleet.net.SsrfGuard;
 import io.hlsfleet.storage.s3.S3Location;
 import io.hlsfleet.storage.s3.S3Settings;
 import java.util.ArrayList;
@@ -88,7 +91,15 @@ public record DownloadSettings(DownloadProperties download, List<String> allowed
         return new DownloadSettings(download, all, s3, allowLocalFiles, encodeHeight, stagingBucket);
     }
 
-    List<Cidr> allowedCidrs() {
-        return allowedNetworks.stream().map(Cidr::parse).toList();
+    /** The download's SSRF guard: {@link #allowedNetworks} let through, refusals saying how to allow more. */
+    SsrfGuard guard(HostResolver resolver) {
+        return new SsrfGuard(allowedNetworks.stream().map(Cidr::parse).toList(), resolver,
+                "only http, https and s3 URLs can be downloaded",
+                range -> "set " + ALLOWED_NETWORKS + "=" + range + " (or pass --allow-network " + range + " to hlsfleet)");
+    }
+
+    /** A refusal message for a URL refused by form or by address. */
+    static String refusedUrl(java.net.URI uri, String why) {
+        return "refused to download " + uri + ": " + why;
     }
 }

@@ -5,6 +5,7 @@ import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.net.HostResolver;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
@@ -51,7 +52,7 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
         this.staging = staging;
         this.settings = settings;
         this.http = new HttpDownloader(settings, resolver, metrics);
-        this.pages = new PageResolver(settings, new SsrfGuard(settings.allowedCidrs(), resolver));
+        this.pages = new PageResolver(settings, settings.guard(resolver));
         this.s3 = new S3Downloader(s3Client, settings, metrics);
     }
 

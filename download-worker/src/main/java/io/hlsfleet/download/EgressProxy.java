@@ -1,5 +1,7 @@
 package io.hlsfleet.download;
 
+import io.hlsfleet.net.RefusedDestination;
+import io.hlsfleet.net.SsrfGuard;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

@@ -2,14 +2,16 @@ package io.hlsfleet.download;
 
 import io.hlsfleet.download.DownloadMetrics.RetryCause;
 import io.hlsfleet.job.JobFailure;
-import io.hlsfleet.worker.JobContext;
+import io.hlsfleet.net.GuardedDnsResolver;
+import io.hlsfleet.net.HostResolver;
+import io.hlsfleet.net.RefusedDestination;
+import io.hlsfleet.net.SsrfGuard;
 import io.hlsfleet.worker.HumanUnits;
+import io.hlsfleet.worker.JobContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -77,7 +79,7 @@ public final class HttpDownloader implements AutoCloseable {
 
     public HttpDownloader(DownloadSettings settings, HostResolver resolver, DownloadMetrics metrics) {
         this.settings = settings;
-        this.guard = new SsrfGuard(settings.allowedCidrs(), resolver);
+        this.guard = settings.guard(resolver);
         this.metrics = metrics;
         this.hosts = new HostSlots(settings.download().perHost());
         Timeout read = Timeout.of(settings.download().readTimeout());
@@ -164,7 +166,7 @@ public final class HttpDownloader implements AutoCloseable {
         try {
             guard.checkUrl(uri);
         } catch (RefusedDestination e) {
-            throw JobFailure.permanent(SsrfGuard.refusedUrl(uri, e.getMessage()), e);
+            throw JobFailure.permanent(DownloadSettings.refusedUrl(uri, e.getMessage()), e);
         }
     }
 
@@ -304,7 +306,7 @@ public final class HttpDownloader implements AutoCloseable {
                 throws JobFailure, InterruptedException {
             RefusedDestination refused = find(e, RefusedDestination.class);
             if (refused != null) {
-                throw JobFailure.permanent(SsrfGuard.refusedUrl(uri, refused.getMessage()), refused);
+                throw JobFailure.permanent(DownloadSettings.refusedUrl(uri, refused.getMessage()), refused);
             }
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("download of " + uri + " interrupted");
@@ -462,31 +464,6 @@ public final class HttpDownloader implements AutoCloseable {
             super(reason);
             this.cause = cause;
             this.after = after;
-        }
-    }
-
-    /** Hands the HTTP client only addresses that passed the guard; see the class comment. */
-    static final class GuardedDnsResolver implements DnsResolver {
-
-        private final SsrfGuard guard;
-
-        GuardedDnsResolver(SsrfGuard guard) {
-            this.guard = guard;
-        }
-
-        @Override
-        public InetAddress[] resolve(String host) throws UnknownHostException {
-            return guard.resolve(host).toArray(InetAddress[]::new);
-        }
-
-        @Override
-        public List<InetSocketAddress> resolve(String host, int port) throws UnknownHostException {
-            return guard.resolve(host).stream().map(a -> new InetSocketAddress(a, port)).toList();
-        }
-
-        @Override
-        public String resolveCanonicalHostname(String host) throws UnknownHostException {
-            return host;
         }
     }
 }

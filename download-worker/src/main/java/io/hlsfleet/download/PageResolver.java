@@ -2,9 +2,10 @@ package io.hlsfleet.download;
 
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.SourcePage;
+import io.hlsfleet.net.SsrfGuard;
 import io.hlsfleet.worker.ChildProcesses;
-import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.HumanUnits;
+import io.hlsfleet.worker.JobContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

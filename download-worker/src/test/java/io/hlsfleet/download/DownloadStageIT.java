@@ -7,6 +7,7 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.net.HostResolver;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.testing.ScriptedOrigin;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

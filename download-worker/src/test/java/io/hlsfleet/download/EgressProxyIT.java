@@ -2,6 +2,9 @@ package io.hlsfleet.download;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hlsfleet.net.Cidr;
+import io.hlsfleet.net.HostResolver;
+import io.hlsfleet.net.SsrfGuard;
 import io.hlsfleet.testing.ScriptedOrigin;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +34,8 @@ class EgressProxyIT {
         byte[] body = "hello".getBytes(StandardCharsets.US_ASCII);
         allowed = ScriptedOrigin.on("127.0.0.1").route("/x", (r, out) -> ScriptedOrigin.respond(out, 200, Map.of(), body));
         refused = ScriptedOrigin.on("127.0.0.2").route("/x", (r, out) -> ScriptedOrigin.respond(out, 200, Map.of(), body));
-        SsrfGuard guard = new SsrfGuard(List.of(Cidr.parse("127.0.0.1/32")), HostResolver.SYSTEM);
+        SsrfGuard guard = new SsrfGuard(List.of(Cidr.parse("127.0.0.1/32")), HostResolver.SYSTEM, "only http and https",
+                range -> "allow " + range);
         proxy = new EgressProxy(guard, Duration.ofSeconds(2), Duration.ofSeconds(5));
     }
 

@@ -1,6 +1,7 @@
 package io.hlsfleet.download;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.net.HostResolver;
 import io.hlsfleet.worker.JobContext;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.net.HostResolver;
 import io.hlsfleet.testing.ScriptedOrigin;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

@@ -10,6 +10,7 @@ import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.net.HostResolver;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.testing.ScriptedOrigin;
 import io.hlsfleet.testing.VideoPages;

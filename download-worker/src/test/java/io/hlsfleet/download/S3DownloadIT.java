@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.net.HostResolver;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.testing.S3Server;
 import io.hlsfleet.testing.S3ServerExtension;

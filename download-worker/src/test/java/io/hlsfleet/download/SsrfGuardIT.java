@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.net.HostResolver;
 import io.hlsfleet.testing.ScriptedOrigin;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,14 +1,14 @@
-package io.hlsfleet.download;
+package io.hlsfleet.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Arrays;
 
 /** An address range such as {@code 10.0.0.0/8} or {@code fd00::/8}; parsed strictly, literals only. */
-record Cidr(byte[] network, int prefix, String text) {
+public record Cidr(byte[] network, int prefix, String text) {
 
     /** Parses {@code address/prefix} (a bare address means a single host); never consults DNS. */
-    static Cidr parse(String text) {
+    public static Cidr parse(String text) {
         String value = text.strip();
         int slash = value.indexOf('/');
         String address = slash < 0 ? value : value.substring(0, slash);
@@ -33,7 +33,7 @@ record Cidr(byte[] network, int prefix, String text) {
         return new Cidr(mask(bytes, prefix), prefix, value);
     }
 
-    boolean contains(InetAddress address) {
+    public boolean contains(InetAddress address) {
         byte[] bytes = address.getAddress();
         if (bytes.length != network.length) {
             return false;
@@ -41,12 +41,12 @@ record Cidr(byte[] network, int prefix, String text) {
         return Arrays.equals(mask(bytes, prefix), network);
     }
 
-    boolean isIpv4() {
+    public boolean isIpv4() {
         return network.length == 4;
     }
 
     /** The single-host range of {@code address}, for messages that say how to allow it. */
-    static String hostRange(InetAddress address) {
+    public static String hostRange(InetAddress address) {
         return address.getHostAddress() + (address instanceof Inet4Address ? "/32" : "/128");
     }
 

@@ -1,4 +1,4 @@
-package io.hlsfleet.download;
+package io.hlsfleet.net;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -6,28 +6,40 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
- * Keeps downloads away from the worker's own network. A URL is checked twice: its form before any
- * request ({@link #checkUrl}), and its host's addresses inside the HTTP client's DNS hook
- * ({@link #resolve}), whose answer is the exact list the client then connects to. Checking and
- * connecting therefore use one resolution, which leaves no room for DNS rebinding.
+ * Keeps the fleet's outgoing requests (downloads, webhooks) away from the worker's own network. A
+ * URL is checked twice: its form before any request ({@link #checkUrl}), and its host's addresses
+ * inside the HTTP client's DNS hook ({@link #resolve}, see {@link GuardedDnsResolver}), whose answer
+ * is the exact list the client then connects to. Checking and connecting therefore use one
+ * resolution, which leaves no room for DNS rebinding.
  */
-final class SsrfGuard {
+public final class SsrfGuard {
 
     private final AddressPolicy policy;
     private final HostResolver resolver;
+    private final String wrongScheme;
+    private final UnaryOperator<String> howToAllow;
 
-    SsrfGuard(List<Cidr> allowed, HostResolver resolver) {
+    /**
+     * @param allowed networks let through although internal
+     * @param wrongScheme what a refusal of a scheme other than http(s) says before the scheme
+     * @param howToAllow from a refused address's host range ({@code 10.0.0.7/32}), how an operator
+     *     allows it: the setting to change
+     */
+    public SsrfGuard(List<Cidr> allowed, HostResolver resolver, String wrongScheme, UnaryOperator<String> howToAllow) {
         this.policy = new AddressPolicy(allowed);
         this.resolver = resolver;
+        this.wrongScheme = wrongScheme;
+        this.howToAllow = howToAllow;
     }
 
     /** Checks scheme and host syntax; literal addresses are checked against the policy here too. */
-    void checkUrl(URI uri) throws RefusedDestination {
+    public void checkUrl(URI uri) throws RefusedDestination {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new RefusedDestination("only http, https and s3 URLs can be downloaded, not '" + scheme + ":'");
+            throw new RefusedDestination(wrongScheme + ", not '" + scheme + ":'");
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
@@ -49,7 +61,7 @@ final class SsrfGuard {
      * Resolves {@code host} and returns its addresses only if every one of them is allowed: a name
      * that resolves to one public and one private address is refused as a whole.
      */
-    List<InetAddress> resolve(String host) throws UnknownHostException {
+    public List<InetAddress> resolve(String host) throws UnknownHostException {
         InetAddress literal = AddressPolicy.literal(host);
         if (literal != null) {
             check(host, literal);
@@ -72,14 +84,8 @@ final class SsrfGuard {
         if (why != null) {
             String where = host.equals(address.getHostAddress()) ? host : host + " (" + address.getHostAddress() + ")";
             throw new RefusedDestination(where + " is " + why
-                    + "; such origins are refused to protect the worker's network. To allow it, set "
-                    + DownloadProperties.ALLOWED_NETWORKS + "=" + Cidr.hostRange(address) + " (or pass --allow-network "
-                    + Cidr.hostRange(address) + " to hlsfleet)");
+                    + "; such destinations are refused to protect the worker's network. To allow it, "
+                    + howToAllow.apply(Cidr.hostRange(address)));
         }
-    }
-
-    /** A refusal message for a URL refused by form rather than by address. */
-    static String refusedUrl(URI uri, String why) {
-        return "refused to download " + uri + ": " + why;
     }
 }

@@ -1,4 +1,4 @@
-package io.hlsfleet.download;
+package io.hlsfleet.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -9,12 +9,13 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Which addresses a download may connect to. Everything that is not a public unicast address is
+ * Which addresses a download or a webhook may connect to. Everything that is not a public unicast address is
  * refused (loopback, private, link-local with the cloud metadata address, CGNAT, multicast,
  * reserved, IPv6 ULA and link-local, 6to4, and NAT64 or Teredo addresses that embed such an IPv4
- * address) unless an operator listed it in {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS}.
+ * address) unless an operator listed it among the allowed networks of the guard's user
+ * ({@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS}, {@code HLSFLEET_WEBHOOK_ALLOWED_NETWORKS}).
  */
-final class AddressPolicy {
+public final class AddressPolicy {
 
     private static final Pattern DOTTED_QUAD =
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
@@ -70,12 +71,12 @@ final class AddressPolicy {
 
     private final List<Cidr> allowed;
 
-    AddressPolicy(List<Cidr> allowed) {
+    public AddressPolicy(List<Cidr> allowed) {
         this.allowed = List.copyOf(allowed);
     }
 
     /** Why {@code address} may not be connected to, or {@code null} when it may. */
-    String refusal(InetAddress address) {
+    public String refusal(InetAddress address) {
         for (Cidr cidr : allowed) {
             if (cidr.contains(address)) {
                 return null;
@@ -136,7 +137,7 @@ final class AddressPolicy {
      * @throws UnknownHostException (a {@link RefusedDestination}) for an ambiguous numeric form
      *         or an IPv6 literal that embeds an IPv4 address
      */
-    static InetAddress literal(String host) throws UnknownHostException {
+    public static InetAddress literal(String host) throws UnknownHostException {
         String h = host.toLowerCase(Locale.ROOT);
         if (h.startsWith("[") && h.endsWith("]")) {
             h = h.substring(1, h.length() - 1);

@@ -1,11 +1,11 @@
-package io.hlsfleet.download;
+package io.hlsfleet.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 
 /**
- * Turns a host name into addresses. The download guard checks every address this returns and the
+ * Turns a host name into addresses. An {@link SsrfGuard} checks every address this returns and the
  * HTTP client connects only to those, so a test can map a name to any address it likes (a name
  * resolving to 10.0.0.1, say) without a packet leaving the machine.
  */
