@@ -83,6 +83,34 @@ public final class JobCodec {
     }
 
     /**
+     * The job an intake message asks to cancel ({@code {"cancel": "<jobId>"}}), or null when the
+     * body is something else (a job, a URL, or not readable: {@link #decode} says why).
+     *
+     * @throws MalformedJobException if it is a cancel message whose job id is not a safe one
+     */
+    public static String cancelTarget(byte[] body) {
+        if (body == null || body.length == 0 || body.length > MAX_BODY) {
+            return null;
+        }
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        if (!text.startsWith("{") || !text.contains("\"cancel\"")) {
+            return null;
+        }
+        try {
+            if (!(MAPPER.readTree(text) instanceof ObjectNode message) || !message.has("cancel")) {
+                return null;
+            }
+            String jobId = message.path("cancel").isString() ? message.path("cancel").asString() : null;
+            if (jobId == null || !VideoId.isSafe(jobId)) {
+                throw new MalformedJobException("cancel message without a valid job id: " + abbreviate(text));
+            }
+            return jobId;
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
+    /**
      * A JSON job on the intake, read without trusting its identity: {@link Intake#admit} replaces
      * an unsealed job's ids anyway, so ids that are not safe path segments (say {@code ../x}) do
      * not make the submission unreadable, and outputs are never taken from a submitter.

@@ -26,10 +26,12 @@ public final class CancelRequests implements AutoCloseable {
     private static final String PREFIX = "hlsfleet:cancel:";
 
     private final JedisPooled redis;
+    private final RedisJobStatusStore statuses;
 
     public CancelRequests(String redisUrl) {
         RedisUrl url = RedisUrl.parse(redisUrl);
         this.redis = new JedisPooled(url.hostAndPort(), url.clientConfig().build());
+        this.statuses = new RedisJobStatusStore(redisUrl);
     }
 
     /** The fleet's cancel requests, where its job status is kept; empty when no status store is configured. */
@@ -61,9 +63,39 @@ public final class CancelRequests implements AutoCloseable {
         return found;
     }
 
-    /** What a stage worker needs of cancels: these requests, and {@code staging} to clean up after them. */
+    /**
+     * Why a job cannot be cancelled, if it cannot: it is unknown (or its status expired), or it has
+     * ended. Both {@code hlsfleet cancel} and the intake's cancel message refuse on this.
+     */
+    public static Optional<String> refusal(Optional<JobStatus> status) {
+        if (status.isEmpty()) {
+            return Optional.of("no such job (status is kept for 7 days)");
+        }
+        JobStatus s = status.get();
+        return switch (s.state()) {
+            case PUBLISHED -> Optional.of("it is already published as " + s.videoId()
+                    + "; removing a published video is not a cancel");
+            case DEAD -> Optional.of("it is already dead (" + s.reason() + "); 'hlsfleet dlq purge' removes it");
+            case CANCELLED -> Optional.of("it is already cancelled");
+            default -> Optional.empty();
+        };
+    }
+
+    /**
+     * What a stage worker needs of cancels: these requests, {@code staging} to clean up after
+     * them, and the status store beside them to refuse what {@code hlsfleet cancel} refuses.
+     */
     public Cancellation forWorker(StagingArea staging) {
         return new Cancellation() {
+            @Override
+            public Optional<String> request(String jobId, String reason) {
+                Optional<String> refused = refusal(statuses.find(jobId));
+                if (refused.isEmpty()) {
+                    CancelRequests.this.request(jobId, reason);
+                }
+                return refused;
+            }
+
             @Override
             public Map<String, String> requested(Collection<String> jobIds) {
                 return CancelRequests.this.requested(jobIds);
@@ -79,5 +111,6 @@ public final class CancelRequests implements AutoCloseable {
     @Override
     public void close() {
         redis.close();
+        statuses.close();
     }
 }

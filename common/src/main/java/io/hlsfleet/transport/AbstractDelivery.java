@@ -37,6 +37,7 @@ public abstract class AbstractDelivery implements Delivery {
     private final Object handlerLock = new Object();
     private boolean handling;
     private Job job;
+    private String cancelsJob;
     private boolean settled;
 
     /**
@@ -78,6 +79,16 @@ public abstract class AbstractDelivery implements Delivery {
 
     final void decoded(Job decoded) {
         this.job = decoded;
+    }
+
+    /** Marks this message an intake request to cancel {@code jobId} rather than a job. */
+    final void cancelling(String jobId) {
+        this.cancelsJob = jobId;
+    }
+
+    @Override
+    public final String cancelsJob() {
+        return cancelsJob;
     }
 
     /** The thread that consumes this delivery: a shutdown interrupts it after the grace period. */

@@ -59,9 +59,16 @@ public abstract class ConsumerSkeleton implements Transport.Subscription {
             giveBack(delivery);
             return;
         }
-        Job job;
+        Job job = null;
         try {
-            job = delivery.decode();
+            // The intake also takes {"cancel": "<jobId>"}: handed to the handler as a delivery
+            // without a job.
+            String cancelTarget = stage == Stage.DOWNLOAD ? JobCodec.cancelTarget(delivery.body()) : null;
+            if (cancelTarget != null) {
+                delivery.cancelling(cancelTarget);
+            } else {
+                job = delivery.decode();
+            }
         } catch (JobCodec.MalformedJobException e) {
             log.warn("dead-lettering a malformed message on the {} queue: {}", stage.id(), e.getMessage());
             try {
@@ -72,13 +79,16 @@ public abstract class ConsumerSkeleton implements Transport.Subscription {
             }
             return;
         }
-        delivery.decoded(job);
+        if (job != null) {
+            delivery.decoded(job);
+        }
         inFlight.add(delivery);
         delivery.handling(true);
         try {
             handler.handle(delivery);
         } catch (RuntimeException e) {
-            log.error("handler for {} failed without settling job {}; giving it back", stage.id(), job.jobId(), e);
+            log.error("handler for {} failed without settling {}; giving it back", stage.id(),
+                    job != null ? "job " + job.jobId() : "the cancel of job " + delivery.cancelsJob(), e);
         } finally {
             delivery.handling(false);
             inFlight.remove(delivery);

@@ -13,7 +13,16 @@ import java.time.Duration;
  */
 public interface Delivery {
 
+    /** The job this message carries; throws for an intake {@linkplain #cancelsJob cancel message}. */
     Job job();
+
+    /**
+     * The job an intake message asks to cancel ({@code {"cancel": "<jobId>"}}), or null when the
+     * message is a job. Such a message is settled with {@link #ack} or {@link #deadLetter}.
+     */
+    default String cancelsJob() {
+        return null;
+    }
 
     /**
      * True once the broker no longer holds this message for this consumer (a Redis lease taken

@@ -3,6 +3,7 @@ package io.hlsfleet.worker;
 import io.hlsfleet.job.Job;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where a {@link StageWorker} learns which jobs were cancelled ({@code hlsfleet cancel}), and how
@@ -15,6 +16,14 @@ public interface Cancellation {
 
     /** Removes everything staged for {@code job}. */
     void discard(Job job);
+
+    /**
+     * Asks for {@code jobId} to be cancelled, as {@code hlsfleet cancel} does (an intake cancel
+     * message); returns why not when the job cannot be (ended, unknown, no place to keep cancels).
+     */
+    default Optional<String> request(String jobId, String reason) {
+        return Optional.of("this fleet keeps no cancel requests (they need the job status store in Redis)");
+    }
 
     /** No cancels: a fleet without a status store, or the embedded one. */
     Cancellation NONE = new Cancellation() {

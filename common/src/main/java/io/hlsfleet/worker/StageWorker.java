@@ -142,6 +142,10 @@ public final class StageWorker implements AutoCloseable {
     }
 
     private void handle(Delivery delivery) {
+        if (delivery.cancelsJob() != null) {
+            requestCancel(delivery, delivery.cancelsJob());
+            return;
+        }
         Job job = stage == Stage.DOWNLOAD ? intake.admit(delivery.job()) : delivery.job();
         MDC.put("jobId", job.jobId());
         MDC.put("videoId", job.videoId());
@@ -171,6 +175,38 @@ public final class StageWorker implements AutoCloseable {
             MDC.clear();
         }
     }
+
+    /**
+     * An intake message {@code {"cancel": "<jobId>"}}: the same request as {@code hlsfleet cancel},
+     * refused for the same reasons (logged; the job's status already tells). When the store cannot
+     * be reached the message goes back to the queue, and after too many deliveries to the dead
+     * letters, with the reason.
+     */
+    private void requestCancel(Delivery delivery, String jobId) {
+        MDC.put("jobId", jobId);
+        MDC.put("stage", stage.id());
+        try {
+            if (delivery.deliveryCount() > retryPolicy.maxDeliveries()) {
+                delivery.deadLetter(new DeadLetter(null, "{\"cancel\": \"" + jobId + "\"}", stage,
+                        delivery.deliveryCount(), IllegalStateException.class.getName(), "cancel message delivered "
+                                + delivery.deliveryCount() + " times; the cancel request could not be recorded",
+                        Instant.now()));
+                return;
+            }
+            Optional<String> refused = cancellation.request(jobId, INTAKE_CANCEL_REASON);
+            delivery.ack();
+            if (refused.isPresent()) {
+                log.warn("cancel message for job {} refused: {}", jobId, refused.get());
+            } else {
+                log.info("cancel of job {} requested by an intake message", jobId);
+            }
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    /** The reason a job cancelled by an intake message ends with. */
+    static final String INTAKE_CANCEL_REASON = "cancelled by a cancel message on the intake queue";
 
     /** The reason {@code job} was cancelled, or null; a store that cannot be asked cancels nothing. */
     private String cancelRequested(Job job) {

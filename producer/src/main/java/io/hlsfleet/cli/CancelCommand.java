@@ -55,17 +55,6 @@ final class CancelCommand extends CliCommand {
 
     /** Why a job cannot be cancelled, if it cannot. */
     static Optional<String> refusal(String jobId, Optional<JobStatus> status) {
-        if (status.isEmpty()) {
-            return Optional.of("no such job (status is kept for 7 days)");
-        }
-        JobStatus s = status.get();
-        return switch (s.state()) {
-            case PUBLISHED -> Optional.of("it is already published as " + Printable.of(s.videoId())
-                    + "; removing a published video is not a cancel");
-            case DEAD -> Optional.of("it is already dead (" + Printable.of(s.reason())
-                    + "); 'hlsfleet dlq purge' removes it");
-            case CANCELLED -> Optional.of("it is already cancelled");
-            default -> Optional.empty();
-        };
+        return CancelRequests.refusal(status).map(Printable::of);
     }
 }
