@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -58,11 +59,12 @@ final class RabbitManagementQueueStats implements QueueStats {
         }
         Map<Stage, Snapshot> result = new EnumMap<>(Stage.class);
         for (Stage stage : Stage.values()) {
-            JsonNode work = queues.get(RabbitTopology.queue(stage));
+            // A stage's work is in its queues of every priority.
+            List<JsonNode> work = RabbitTopology.workQueues(stage).stream().map(queues::get).toList();
             JsonNode dead = queues.get(RabbitTopology.deadLetterQueue(stage));
             result.put(stage, new Snapshot(
-                    count(work, "messages_ready"),
-                    count(work, "messages_unacknowledged"),
+                    work.stream().mapToLong(queue -> count(queue, "messages_ready")).sum(),
+                    work.stream().mapToLong(queue -> count(queue, "messages_unacknowledged")).sum(),
                     dead == null ? UNKNOWN : count(dead, "messages"),
                     null));
         }

@@ -28,6 +28,8 @@ import java.util.UUID;
  *     and tools that write jobs by hand simply start a new trace.
  * @param intakeSeal the fleet's mark that {@code jobId} and {@code videoId} were given by the fleet
  *     itself ({@link Intake}); a job without a valid one is a new submission on the intake queue
+ * @param priority which of the stage's queues the job waits in ({@link Priority}); normal when
+ *     absent, as in messages of older releases
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
@@ -42,7 +44,8 @@ public record Job(
         StageOutputs outputs,
         boolean force,
         String traceParent,
-        String intakeSeal) {
+        String intakeSeal,
+        Priority priority) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -73,13 +76,16 @@ public record Job(
         if (outputs == null) {
             outputs = StageOutputs.NONE;
         }
+        if (priority == null) {
+            priority = Priority.NORMAL;
+        }
     }
 
     /** A job without trace context, as written before jobs carried one. */
     public Job(int schemaVersion, String jobId, String videoId, String sourceUrl, int attempt, Stage stage,
             Instant submittedAt, Instant updatedAt, StageOutputs outputs, boolean force) {
         this(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs, force, null,
-                null);
+                null, Priority.NORMAL);
     }
 
     /** A new job for a source, queued for download. */
@@ -98,37 +104,43 @@ public record Job(
     public Job advance(Stage nextStage, StageOutputs newOutputs) {
         String id = newOutputs.page() == null ? videoId : newOutputs.page().videoId();
         return new Job(SCHEMA_VERSION, jobId, id, SourceUrls.redact(sourceUrl), 1, nextStage, submittedAt,
-                Instant.now(), newOutputs, force, traceParent, intakeSeal);
+                Instant.now(), newOutputs, force, traceParent, intakeSeal, priority);
     }
 
     /** This job queued again for the same stage, one attempt later. */
     public Job nextAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, attempt + 1, stage, submittedAt, Instant.now(),
-                outputs, force, traceParent, intakeSeal);
+                outputs, force, traceParent, intakeSeal, priority);
     }
 
     /** This job back at its first attempt, as a requeued dead letter. */
     public Job firstAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, stage, submittedAt, Instant.now(), outputs,
-                force, traceParent, intakeSeal);
+                force, traceParent, intakeSeal, priority);
+    }
+
+    /** This job queued at {@code newPriority} instead. */
+    public Job withPriority(Priority newPriority) {
+        return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
+                force, traceParent, intakeSeal, newPriority);
     }
 
     /** This job carrying {@code newTraceParent} (a W3C traceparent, or null for none). */
     public Job withTraceParent(String newTraceParent) {
         return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
-                force, newTraceParent, intakeSeal);
+                force, newTraceParent, intakeSeal, priority);
     }
 
     /** This job with its source URL {@linkplain SourceUrls#redact redacted}, as dead letters keep it. */
     public Job withRedactedSource() {
         return new Job(schemaVersion, jobId, videoId, SourceUrls.redact(sourceUrl), attempt, stage, submittedAt,
-                updatedAt, outputs, force, traceParent, intakeSeal);
+                updatedAt, outputs, force, traceParent, intakeSeal, priority);
     }
 
     /** This job as the intake admits it: {@code jobId} and {@code videoId} given by the fleet, sealed. */
     Job admitted(String newJobId, String newVideoId, String seal) {
         Instant now = Instant.now();
         return new Job(SCHEMA_VERSION, newJobId, newVideoId, sourceUrl, 1, Stage.DOWNLOAD, now, now,
-                StageOutputs.NONE, force, traceParent, seal);
+                StageOutputs.NONE, force, traceParent, seal, priority);
     }
 }

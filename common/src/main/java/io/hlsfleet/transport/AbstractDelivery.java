@@ -3,6 +3,7 @@ package io.hlsfleet.transport;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -160,13 +161,13 @@ public abstract class AbstractDelivery implements Delivery {
     @Override
     public final void handOff(Stage next, Job output) {
         byte[] encoded = JobCodec.encode(output);
-        settle("hand-off", () -> sendHandOff(next, encoded));
+        settle("hand-off", () -> sendHandOff(next, output.priority(), encoded));
     }
 
     @Override
     public final void retryLater(Job retry, Duration delay) {
         byte[] encoded = JobCodec.encode(retry);
-        settle("retry", () -> sendRetry(encoded, delay));
+        settle("retry", () -> sendRetry(encoded, retry.priority(), delay));
     }
 
     @Override
@@ -192,14 +193,14 @@ public abstract class AbstractDelivery implements Delivery {
     protected abstract void sendAck();
 
     /**
-     * Queues {@code output} for {@code next}, waiting for the broker's confirmation, then removes
+     * Queues {@code output} for {@code next} at its {@code priority}, waiting for the broker's confirmation, then removes
      * this message. Throws only if the output was not confirmed; an ack failing after it is
      * logged, since the message then comes back as a duplicate the idempotent stage absorbs.
      */
-    protected abstract void sendHandOff(Stage next, byte[] output);
+    protected abstract void sendHandOff(Stage next, Priority priority, byte[] output);
 
-    /** Queues {@code retry} for this stage after {@code delay}, then removes this message. */
-    protected abstract void sendRetry(byte[] retry, Duration delay);
+    /** Queues {@code retry} for this stage at its {@code priority} after {@code delay}, then removes this message. */
+    protected abstract void sendRetry(byte[] retry, Priority priority, Duration delay);
 
     /** Puts {@code deadLetter} on this stage's dead letters, then removes this message. */
     protected abstract void sendDeadLetter(byte[] deadLetter);

@@ -3,6 +3,7 @@ package io.hlsfleet.transport;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,12 +167,12 @@ public final class InMemoryTransport implements Transport {
         }
 
         @Override
-        protected void sendHandOff(Stage next, byte[] output) {
+        protected void sendHandOff(Stage next, Priority priority, byte[] output) {
             publishRaw(next, output);
         }
 
         @Override
-        protected void sendRetry(byte[] retry, Duration delay) {
+        protected void sendRetry(byte[] retry, Priority priority, Duration delay) {
             timer.schedule(() -> ready.get(stage()).addLast(new Message(retry, 0)),
                     delay.toMillis(), TimeUnit.MILLISECONDS);
         }

@@ -31,6 +31,34 @@ class JobCodecTest {
     }
 
     @Test
+    void priorityIsAJobFieldKeptThroughRetriesAndHandOffsAndNormalWhenAbsent() {
+        Job job = JobCodec.decode("{\"sourceUrl\": \"https://x.example/a.mp4\", \"priority\": \"LOW\"}"
+                .getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD);
+        assertThat(job.priority()).isEqualTo(Priority.LOW);
+        assertThat(new String(JobCodec.encode(job), StandardCharsets.UTF_8)).contains("\"priority\":\"low\"");
+        assertThat(job.nextAttempt().priority()).isEqualTo(Priority.LOW);
+        assertThat(job.advance(Stage.ENCODE, StageOutputs.NONE).firstAttempt().priority()).isEqualTo(Priority.LOW);
+        assertThat(JobCodec.decode("https://x.example/b.mp4".getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD)
+                .priority()).isEqualTo(Priority.NORMAL);
+        assertThatThrownBy(() -> JobCodec.decode("{\"sourceUrl\": \"https://x.example/a.mp4\", \"priority\": \"urgent\"}"
+                .getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD))
+                .isInstanceOf(JobCodec.MalformedJobException.class).hasMessageContaining("unknown priority 'urgent'");
+    }
+
+    @Test
+    void aCancelMessageNamesItsJobAndIsNoJob() {
+        assertThat(JobCodec.cancelTarget(" {\"cancel\": \"5b0e2c1d-job\"} ".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("5b0e2c1d-job");
+        assertThat(JobCodec.cancelTarget("{\"sourceUrl\": \"https://x.example/cancel.mp4\"}"
+                .getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(JobCodec.cancelTarget("https://x.example/cancel.mp4".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThatThrownBy(() -> JobCodec.cancelTarget("{\"cancel\": \"../etc\"}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(JobCodec.MalformedJobException.class).hasMessageContaining("without a valid job id");
+        assertThatThrownBy(() -> JobCodec.cancelTarget("{\"cancel\": 42}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(JobCodec.MalformedJobException.class);
+    }
+
+    @Test
     void bareUrlOnIntakeBecomesAJob() {
         Job job = JobCodec.decode("  https://x.example/a.mp4\n".getBytes(StandardCharsets.UTF_8), Stage.DOWNLOAD);
         assertThat(job.sourceUrl()).isEqualTo("https://x.example/a.mp4");

@@ -84,4 +84,9 @@ class InMemoryTransportTest extends TransportContract {
             subscriptions.forEach(subscription -> subscription.stop(Duration.ZERO));
         }
     }
+
+    @Override
+    protected boolean honoursPriorities() {
+        return false;
+    }
 }

@@ -8,6 +8,7 @@ import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.VideoId;
@@ -54,6 +55,14 @@ public abstract class TransportContract {
     /** The longest a message given back, or abandoned by a dead consumer, may take to return. */
     protected Duration redeliveryTimeout() {
         return Duration.ofSeconds(15);
+    }
+
+    /**
+     * Whether the transport keeps a queue per {@link Priority}; the in-memory one, for {@code
+     * hlsfleet run} of one list, has a single queue per stage.
+     */
+    protected boolean honoursPriorities() {
+        return true;
     }
 
     /** Checks, beyond the queue depth, that the broker holds nothing more for {@code stage}. */
@@ -105,6 +114,46 @@ public abstract class TransportContract {
     protected static Job job(Stage stage, String name) {
         Job submitted = Job.submit("https://example.com/contract/" + name + ".mp4", false);
         return stage == Stage.DOWNLOAD ? submitted : submitted.advance(stage, StageOutputs.NONE);
+    }
+
+    @Test
+    void aFreeConsumerTakesTheHighestPriorityFirstAndHandOffsKeepIt() {
+        Assumptions.assumeTrue(honoursPriorities(), "this transport has one queue per stage");
+        for (int i = 1; i <= 3; i++) {
+            transport.publish(Stage.ENCODE, job(Stage.ENCODE, "low-" + i).withPriority(Priority.LOW));
+        }
+        transport.publish(Stage.ENCODE, job(Stage.ENCODE, "normal"));
+        transport.publish(Stage.ENCODE, job(Stage.ENCODE, "high").withPriority(Priority.HIGH));
+        transport.publish(Stage.UPLOAD, job(Stage.UPLOAD, "waiting-upload"));
+        List<String> encoded = new CopyOnWriteArrayList<>();
+        try (var encode = transport.subscribe(Stage.ENCODE, 1, delivery -> {
+            encoded.add(name(delivery.job()));
+            if (delivery.job().priority() == Priority.HIGH) {
+                delivery.handOff(Stage.UPLOAD, delivery.job().advance(Stage.UPLOAD, StageOutputs.NONE));
+            } else {
+                delivery.ack();
+            }
+        })) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> encoded.size() == 5);
+        }
+        assertThat(encoded).containsExactly("high", "normal", "low-1", "low-2", "low-3");
+        assertThat(transport.queueDepths()).containsEntry(Stage.ENCODE, 0L).containsEntry(Stage.UPLOAD, 2L);
+
+        // The high job handed on waits in the upload stage's high queue: it goes before the normal
+        // job queued there earlier.
+        List<String> uploaded = new CopyOnWriteArrayList<>();
+        try (var upload = transport.subscribe(Stage.UPLOAD, 1, delivery -> {
+            uploaded.add(name(delivery.job()) + ":" + delivery.job().priority().id());
+            delivery.ack();
+        })) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> uploaded.size() == 2);
+        }
+        assertThat(uploaded).containsExactly("high:high", "waiting-upload:normal");
+    }
+
+    private static String name(Job job) {
+        String url = job.sourceUrl();
+        return url.substring(url.lastIndexOf('/') + 1, url.length() - ".mp4".length());
     }
 
     @Test

@@ -20,6 +20,9 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.hlsfleet.job.Priority;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.transport.rabbit.RabbitTopology;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -189,6 +193,8 @@ class KustomizeTest {
 
             List<Map<String, Object>> triggers = listOfMaps(spec.get("triggers"));
             assertThat(triggers).as("triggers of %s in %s", stage, overlay).isNotEmpty();
+            String concurrency = env(workerContainer(worker), "HLSFLEET_CONCURRENCY").orElseThrow().getValue();
+            List<String> streams = new ArrayList<>();
             for (Map<String, Object> trigger : triggers) {
                 Map<String, Object> meta = map(trigger.get("metadata"));
                 String authRef = String.valueOf(map(trigger.get("authenticationRef")).get("name"));
@@ -197,7 +203,20 @@ class KustomizeTest {
                 switch (overlay) {
                     case "rabbitmq" -> {
                         assertThat(trigger.get("type")).isEqualTo("rabbitmq");
-                        assertThat(meta).containsEntry("queueName", "hlsfleet." + stage);
+                        // One trigger adds up the stage's queues of every priority, and only those.
+                        assertThat(triggers).hasSize(1);
+                        assertThat(meta).containsEntry("useRegex", "true").containsEntry("operation", "sum");
+                        Pattern queues = Pattern.compile(String.valueOf(meta.get("queueName")));
+                        Stage own = Stage.fromId(stage);
+                        assertThat(RabbitTopology.workQueues(own)).allMatch(q -> queues.matcher(q).matches());
+                        for (Stage other : Stage.values()) {
+                            assertThat(RabbitTopology.deadLetterQueue(other)).doesNotMatch(queues);
+                            assertThat(RabbitTopology.retryQueue(other, Priority.HIGH, Duration.ofSeconds(10)))
+                                    .doesNotMatch(queues);
+                            if (other != own) {
+                                assertThat(RabbitTopology.workQueues(other)).noneMatch(q -> queues.matcher(q).matches());
+                            }
+                        }
                         assertThat(meta).containsEntry("mode", "QueueLength");
                         // Only the management API (http) reports unacknowledged messages; over AMQP a
                         // busy stage would look idle and be scaled in mid-job.
@@ -208,15 +227,24 @@ class KustomizeTest {
                         // The stream holds waiting and in-hand jobs alike (settled entries are
                         // deleted), so its length counts busy workers' jobs too.
                         assertThat(trigger.get("type")).isEqualTo("redis-streams");
-                        assertThat(meta).containsEntry("stream", "hlsfleet:" + stage);
+                        streams.add(String.valueOf(meta.get("stream")));
                         assertThat(meta).containsEntry("consumerGroup", "workers");
                         assertThat(meta).containsKeys("address", "streamLength");
                     }
                     default -> throw new AssertionError(overlay);
                 }
                 String target = String.valueOf(meta.getOrDefault("value", meta.get("streamLength")));
-                String concurrency = env(workerContainer(worker), "HLSFLEET_CONCURRENCY").orElseThrow().getValue();
                 assertThat(target).as("per-pod target of %s equals the jobs one pod takes", stage).isEqualTo(concurrency);
+            }
+            if (overlay.equals("redis")) {
+                // A stream per priority, their lengths added up by the formula over the triggers' names.
+                assertThat(streams).containsExactlyInAnyOrder("hlsfleet:" + stage + ":high", "hlsfleet:" + stage,
+                        "hlsfleet:" + stage + ":low");
+                Map<String, Object> modifiers = map(map(spec.get("advanced")).get("scalingModifiers"));
+                assertThat(String.valueOf(modifiers.get("target"))).isEqualTo(concurrency);
+                List<String> names = triggers.stream().map(t -> String.valueOf(t.get("name"))).toList();
+                assertThat(String.valueOf(modifiers.get("formula")).split("\\s*\\+\\s*"))
+                        .containsExactlyInAnyOrderElementsOf(names);
             }
         }
     }

@@ -5,6 +5,7 @@ import io.hlsfleet.config.Settings;
 import io.hlsfleet.events.EventRecorder;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.status.JobStatusStores;
 import io.hlsfleet.storage.ObjectStore;
@@ -38,6 +39,12 @@ final class SubmitCommand extends CliCommand {
 
     @Option(names = "--force", description = "Submit even if a ladder for the video is already published.")
     boolean force;
+
+    @Option(names = "--priority", defaultValue = "normal", paramLabel = "high|normal|low",
+            converter = PriorityConverter.class,
+            description = "Priority of the jobs at every stage (default ${DEFAULT-VALUE}): workers take high ones first,"
+                    + " low ones (a bulk import) only when nothing else waits.")
+    Priority priority;
 
     @Option(names = "--batch", defaultValue = "1000", paramLabel = "N",
             description = "Jobs queued and confirmed together (default ${DEFAULT-VALUE}).")
@@ -80,7 +87,7 @@ final class SubmitCommand extends CliCommand {
                     refused++;
                     continue;
                 }
-                Job job = intake.seal(Job.submit(source, force));
+                Job job = intake.seal(Job.submit(source, force).withPriority(priority));
                 if (!force && published.isPublished(job.videoId())) {
                     err.println("skipped " + Printable.of(source) + ": already published as " + job.videoId()
                             + " (use --force to publish it again)");
@@ -105,6 +112,14 @@ final class SubmitCommand extends CliCommand {
         }
         Runtime.getRuntime().removeShutdownHook(report);
         return refused == 0 ? 0 : 1;
+    }
+
+    /** {@code high}, {@code normal} or {@code low}, in any case. */
+    static final class PriorityConverter implements picocli.CommandLine.ITypeConverter<Priority> {
+        @Override
+        public Priority convert(String value) {
+            return Priority.fromId(value);
+        }
     }
 
     /** Queues one batch, waits for the broker to confirm all of it, then prints its job ids. */

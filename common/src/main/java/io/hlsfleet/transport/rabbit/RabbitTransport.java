@@ -1,13 +1,18 @@
 package io.hlsfleet.transport.rabbit;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.ReturnListener;
 import com.rabbitmq.client.ShutdownListener;
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.events.EventBus;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.AbstractDelivery;
 import io.hlsfleet.transport.BrokerTls;
@@ -23,13 +28,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
-import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -37,11 +46,10 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionNameStrategy;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.connection.RabbitUtils;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
-import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter;
 
 /**
  * The fleet's queues on RabbitMQ through Spring AMQP (see {@link RabbitTopology} for the queues).
@@ -49,16 +57,17 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
  * <p>Every publish is persistent, mandatory and waits for the publisher confirm; an unroutable or
  * nacked message is an exception, never a silent loss. Consumers use manual acks with prefetch 1:
  * a worker holds only the message it is working on, so a long encode does not keep other messages
- * reserved behind it while other workers idle. Consumers run on virtual threads, so hundreds of
+ * reserved behind it while other workers idle; each takes from the highest-priority queue that has
+ * messages ready ({@link RabbitSubscription}). Consumers run on virtual threads, so hundreds of
  * concurrent downloads cost no platform threads.
  */
 public final class RabbitTransport implements Transport {
 
     private static final Logger log = LoggerFactory.getLogger(RabbitTransport.class);
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration RECOVERY_INTERVAL = Duration.ofSeconds(2);
     private static final Duration STOP_MARGIN = Duration.ofSeconds(10);
     private static final String DELIVERY_COUNT = "x-delivery-count";
+    private static final DefaultMessagePropertiesConverter PROPERTIES = new DefaultMessagePropertiesConverter();
     /** Deliveries counted before a graceful release republished the message; see {@link RabbitDelivery}. */
     static final String CARRIED_DELIVERIES = "hlsfleet-deliveries";
 
@@ -70,6 +79,11 @@ public final class RabbitTransport implements Transport {
     private final Set<RabbitSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final RabbitTemplate eventsTemplate;
     private final EventBus events = new RabbitEventBus(this);
+    private static final AMQP.BasicProperties PERSISTENT_JSON = new AMQP.BasicProperties.Builder()
+            .deliveryMode(2).contentType(MessageProperties.CONTENT_TYPE_JSON).build();
+    private final Object bulkLock = new Object();
+    private com.rabbitmq.client.Connection bulkConnection;
+    private Channel bulkChannel;
 
     /**
      * Declares the fleet's queues on every new connection, so a broker that is down now, or comes
@@ -175,36 +189,14 @@ public final class RabbitTransport implements Transport {
 
     @Override
     public void publish(Stage stage, Job job) {
-        send(RabbitTopology.queue(stage), JobCodec.encode(job), null, Map.of());
+        send(RabbitTopology.queue(stage, job.priority()), JobCodec.encode(job), null, Map.of());
     }
 
-    /** Sent on one channel, then every confirm awaited: one round trip's wait for the whole batch. */
+    /** One batch on the bulk channel: see {@link #publishBatch}. */
     @Override
     public void publishAll(Stage stage, List<Job> jobs) {
-        String queue = RabbitTopology.queue(stage);
-        List<CorrelationData> sent = new ArrayList<>(jobs.size());
-        try {
-            template.invoke(operations -> {
-                for (Job job : jobs) {
-                    CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
-                    operations.send("", queue, new Message(JobCodec.encode(job), persistentJson()), correlation);
-                    sent.add(correlation);
-                }
-                return null;
-            });
-        } catch (AmqpException e) {
-            throw new TransportException("RabbitMQ did not take " + jobs.size() + " messages for " + queue, e);
-        }
-        for (CorrelationData correlation : sent) {
-            awaitConfirm(correlation, queue);
-        }
-    }
-
-    private static MessageProperties persistentJson() {
-        MessageProperties properties = new MessageProperties();
-        properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
-        properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
-        return properties;
+        publishBatch("", jobs.stream().map(job -> RabbitTopology.queue(stage, job.priority())).toList(),
+                jobs.stream().map(JobCodec::encode).toList(), true);
     }
 
     @Override
@@ -234,24 +226,80 @@ public final class RabbitTransport implements Transport {
         awaitConfirm(correlation, exchange);
     }
 
-    /** {@link #sendToExchange} for many messages on one channel, their confirms awaited together. */
+    /** {@link #sendToExchange} for many messages at once: see {@link #publishBatch}. */
     void sendAllToExchange(String exchange, List<String> routingKeys, List<byte[]> bodies) {
-        List<CorrelationData> sent = new ArrayList<>(bodies.size());
-        try {
-            eventsTemplate.invoke(operations -> {
-                for (int i = 0; i < bodies.size(); i++) {
-                    CorrelationData correlation = new CorrelationData(UUID.randomUUID().toString());
-                    operations.send(exchange, routingKeys.get(i), new Message(bodies.get(i), persistentJson()),
-                            correlation);
-                    sent.add(correlation);
-                }
-                return null;
-            });
-        } catch (AmqpException e) {
-            throw new TransportException("RabbitMQ did not take the messages for " + exchange, e);
+        publishBatch(exchange, routingKeys, bodies, false);
+    }
+
+    /**
+     * Publishes a batch, persistent, on a plain channel in confirm mode of a connection of its own,
+     * and waits for the broker to confirm all of it at once ({@code waitForConfirmsOrDie}).
+     * Spring's correlated confirms cost a future, a correlation header and a map entry per message
+     * and settle them one by one, which made a 100,000-line {@code hlsfleet submit} take minutes;
+     * a batch needs only to know that all of it was taken. A nack, a return of a mandatory
+     * message, a timeout or a lost connection fails the whole batch (some of it may be queued).
+     */
+    private void publishBatch(String exchange, List<String> routingKeys, List<byte[]> bodies, boolean mandatory) {
+        if (bodies.isEmpty()) {
+            return;
         }
-        for (CorrelationData correlation : sent) {
-            awaitConfirm(correlation, exchange);
+        synchronized (bulkLock) {
+            AtomicReference<String> returned = new AtomicReference<>();
+            ReturnListener onReturn = null;
+            String where = exchange.isEmpty() ? routingKeys.getFirst() : exchange;
+            Channel channel = null;
+            try {
+                channel = bulkChannel();
+                onReturn = channel.addReturnListener(
+                        r -> returned.compareAndSet(null, r.getRoutingKey() + ": " + r.getReplyText()));
+                for (int i = 0; i < bodies.size(); i++) {
+                    channel.basicPublish(exchange, routingKeys.get(i), mandatory, PERSISTENT_JSON, bodies.get(i));
+                }
+                channel.waitForConfirmsOrDie(CONFIRM_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closeBulkConnection();
+                throw new TransportException("interrupted while waiting for RabbitMQ to confirm", e);
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                closeBulkConnection();
+                throw new TransportException("RabbitMQ did not confirm " + bodies.size() + " messages for " + where, e);
+            } finally {
+                if (onReturn != null && channel.isOpen()) {
+                    channel.removeReturnListener(onReturn);
+                }
+            }
+            if (returned.get() != null) {
+                throw new TransportException("RabbitMQ could not route a message of the batch to " + returned.get());
+            }
+        }
+    }
+
+    /**
+     * The bulk channel, opened on first use. The fleet's queues are declared through the shared
+     * connection first, so a broker that came back empty has them before the batch is routed.
+     */
+    private Channel bulkChannel() throws IOException, TimeoutException {
+        if (bulkChannel == null || !bulkChannel.isOpen()) {
+            closeBulkConnection();
+            connectionFactory.createConnection().close();
+            bulkConnection = connectionFactory.getRabbitConnectionFactory()
+                    .newConnection(CONNECTION_NAME.obtainNewConnectionName(connectionFactory) + "-bulk");
+            bulkChannel = bulkConnection.createChannel();
+            bulkChannel.confirmSelect();
+        }
+        return bulkChannel;
+    }
+
+    private void closeBulkConnection() {
+        com.rabbitmq.client.Connection connection = bulkConnection;
+        bulkConnection = null;
+        bulkChannel = null;
+        if (connection != null && connection.isOpen()) {
+            try {
+                connection.close();
+            } catch (IOException | RuntimeException e) {
+                log.debug("closing the bulk publishing connection failed", e);
+            }
         }
     }
 
@@ -302,8 +350,12 @@ public final class RabbitTransport implements Transport {
     public Map<Stage, Long> queueDepths() {
         Map<Stage, Long> depths = new EnumMap<>(Stage.class);
         for (Stage stage : Stage.values()) {
-            var info = admin.getQueueInfo(RabbitTopology.queue(stage));
-            depths.put(stage, info == null ? 0L : info.getMessageCount());
+            long depth = 0;
+            for (String queue : RabbitTopology.workQueues(stage)) {
+                var info = admin.getQueueInfo(queue);
+                depth += info == null ? 0L : info.getMessageCount();
+            }
+            depths.put(stage, depth);
         }
         return depths;
     }
@@ -384,80 +436,258 @@ public final class RabbitTransport implements Transport {
     @Override
     public void close() {
         subscriptions.forEach(s -> s.stop(Duration.ZERO));
+        synchronized (bulkLock) {
+            closeBulkConnection();
+        }
         if (ownsConnectionFactory) {
             connectionFactory.destroy();
         }
     }
 
-    private final class RabbitSubscription extends ConsumerSkeleton implements ChannelAwareMessageListener {
+    /**
+     * Consumers of one stage, each a virtual thread with a channel of its own, taking one message at
+     * a time from the stage's queues, highest {@linkplain io.hlsfleet.job.Priority priority} first.
+     *
+     * <p>Why not one push consumer on every queue: prefetch counts per consumer, so a worker would
+     * hold a message of each queue while it runs one job, a low job could sit reserved behind it,
+     * and the broker, not the worker, would choose which queue's message comes next. Instead a
+     * consumer looks for the highest queue with messages ready (a passive declare, which is not a
+     * delivery), consumes from that queue alone with prefetch 1 until one message arrives, and
+     * cancels that consumer before the message is settled, so the freed prefetch slot draws no
+     * second message. While the job runs, the consumer stays registered on its queue, so the
+     * queue's {@code x-consumer-timeout} applies to it as to any consumer's message. With no
+     * message ready anywhere, a consumer looks again after {@link #IDLE_PAUSE}.
+     */
+    private final class RabbitSubscription extends ConsumerSkeleton {
 
-        private final SimpleMessageListenerContainer container;
-        private Thread stopper;
+        private static final Duration IDLE_PAUSE = Duration.ofMillis(250);
+        /** How long a consumer waits for the message it saw before looking again (another worker may have taken it). */
+        private static final Duration TAKE_WAIT = Duration.ofMillis(500);
+        private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+        private final List<String> queues;
+        private final List<Thread> consumers = new ArrayList<>();
 
         RabbitSubscription(Stage stage, int concurrency, DeliveryHandler handler) {
             super(stage, handler);
-            SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("hlsfleet-" + stage.id() + "-");
-            executor.setVirtualThreads(true);
-            container = new SimpleMessageListenerContainer(connectionFactory);
-            container.setQueueNames(RabbitTopology.queue(stage));
-            container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
-            container.setPrefetchCount(1);
-            container.setConcurrentConsumers(concurrency);
-            container.setMaxConcurrentConsumers(concurrency);
-            container.setTaskExecutor(executor);
-            container.setDefaultRequeueRejected(false);
-            // A broker that is down, or has not declared the queue yet, is waited for: consumers
-            // try again every few seconds instead of giving up.
-            container.setMissingQueuesFatal(false);
-            container.setRecoveryInterval(RECOVERY_INTERVAL.toMillis());
-            container.setMessageListener(this);
-            container.afterPropertiesSet();
-            container.start();
+            this.queues = RabbitTopology.workQueues(stage);
+            for (int i = 0; i < concurrency; i++) {
+                consumers.add(Thread.ofVirtual().name("hlsfleet-" + stage.id() + "-", i).start(this::consume));
+            }
         }
 
-        @Override
-        public void onMessage(Message message, Channel channel) {
-            RabbitDelivery delivery = new RabbitDelivery(stage(), message, channel);
+        private void consume() {
+            Slot slot = null;
+            long backoffMillis = 0;
+            try {
+                while (running()) {
+                    try {
+                        if (slot == null || !slot.channel.isOpen()) {
+                            slot = new Slot(connectionFactory.createConnection().createChannel(false));
+                        }
+                        Taken taken = null;
+                        String queue = slot.highestReady(queues);
+                        if (queue != null) {
+                            taken = slot.take(queue, TAKE_WAIT);
+                        }
+                        if (backoffMillis > 0) {
+                            log.info("RabbitMQ reachable again for the {} consumers", stage().id());
+                            backoffMillis = 0;
+                        }
+                        if (taken == null) {
+                            if (queue == null) {
+                                Thread.sleep(IDLE_PAUSE);
+                            }
+                            continue;
+                        }
+                        onMessage(taken, slot);
+                    } catch (IOException | RuntimeException e) {
+                        if (!running()) {
+                            return;
+                        }
+                        if (backoffMillis == 0) {
+                            log.warn("RabbitMQ unavailable for the {} consumers ({}); retrying with backoff", stage().id(),
+                                    e.getMessage());
+                        }
+                        closeQuietly(slot);
+                        slot = null;
+                        backoffMillis = backoffMillis == 0 ? 100 : Math.min(backoffMillis * 2, MAX_BACKOFF.toMillis());
+                        Thread.sleep(backoffMillis);
+                        redeclareQuietly();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                closeQuietly(slot);
+            }
+        }
+
+        private void onMessage(Taken taken, Slot slot) {
+            MessageProperties properties = PROPERTIES.toMessageProperties(taken.properties(), taken.envelope(),
+                    StandardCharsets.UTF_8.name());
+            RabbitDelivery delivery = new RabbitDelivery(stage(), taken.queue(), new Message(taken.body(), properties),
+                    slot.channel, slot::stopConsuming);
             // Unacked messages go back to the queue when their channel closes (a connection cut,
             // the broker closing it): the handler of such a message is working on someone else's job.
             ShutdownListener closed = cause -> delivery.lose("its channel closed (" + cause.getMessage()
                     + "); the broker has given the message back to the queue");
-            channel.addShutdownListener(closed);
+            slot.channel.addShutdownListener(closed);
             try {
                 dispatch(delivery);
             } finally {
-                channel.removeShutdownListener(closed);
+                slot.channel.removeShutdownListener(closed);
+                slot.stopConsuming();
             }
         }
 
-        /** Cancels the consumers at once; the container then waits for the listeners still running. */
+        /** A queue missing on a live connection (deleted by hand) is declared again. */
+        private void redeclareQuietly() {
+            try {
+                declareTopology();
+            } catch (RuntimeException e) {
+                log.debug("could not declare the queues again", e);
+            }
+        }
+
+        private void closeQuietly(Slot slot) {
+            if (slot == null) {
+                return;
+            }
+            try {
+                // Closed for real, not returned to the connection factory's cache: a consumer's
+                // channel must not outlive it.
+                RabbitUtils.setPhysicalCloseRequired(slot.channel, true);
+                slot.channel.close();
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                log.debug("closing a {} consumer channel failed", stage().id(), e);
+            } finally {
+                RabbitUtils.setPhysicalCloseRequired(slot.channel, false);
+            }
+        }
+
+        /** Consumers check {@link #running()} between messages; nothing to cancel here. */
         @Override
         protected void stopTaking(Duration grace) {
             subscriptions.remove(this);
-            container.setShutdownTimeout(grace.plus(STOP_MARGIN).toMillis());
-            stopper = Thread.ofVirtual().name("hlsfleet-" + stage().id() + "-stopping").start(container::stop);
         }
 
         @Override
         protected void awaitConsumers() throws InterruptedException {
-            stopper.join(STOP_MARGIN);
+            long deadline = System.nanoTime() + STOP_MARGIN.toNanos();
+            for (Thread consumer : consumers) {
+                consumer.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
+        }
+    }
+
+    /** A message as the broker delivered it, with the queue it came from. */
+    private record Taken(String queue, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+    }
+
+    /** One consumer's channel, and the broker consumer it registers on one queue at a time. */
+    private static final class Slot {
+
+        private static final Duration CANCEL_WAIT = Duration.ofSeconds(10);
+
+        private final Channel channel;
+        private final BlockingQueue<Taken> arrived = new LinkedBlockingQueue<>();
+        private String consumerTag;
+        private CountDownLatch cancelled;
+
+        Slot(Channel channel) throws IOException {
+            this.channel = channel;
+            channel.basicQos(1);
         }
 
-        @Override
-        protected void stopped() {
-            container.destroy();
+        /** The first of {@code queues} with messages ready, or null when none has any. */
+        String highestReady(List<String> queues) throws IOException {
+            for (String queue : queues) {
+                if (channel.queueDeclarePassive(queue).getMessageCount() > 0) {
+                    return queue;
+                }
+            }
+            return null;
+        }
+
+        /** One message of {@code queue}, or null if none came within {@code wait}. */
+        synchronized Taken take(String queue, Duration wait) throws IOException, InterruptedException {
+            arrived.clear();
+            CountDownLatch done = new CountDownLatch(1);
+            cancelled = done;
+            consumerTag = channel.basicConsume(queue, false, new DefaultConsumer(channel) {
+                @Override
+                public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                        byte[] body) {
+                    arrived.add(new Taken(queue, envelope, properties, body));
+                }
+
+                @Override
+                public void handleCancelOk(String tag) {
+                    done.countDown();
+                }
+
+                @Override
+                public void handleCancel(String tag) {
+                    done.countDown();
+                }
+
+                @Override
+                public void handleShutdownSignal(String tag, com.rabbitmq.client.ShutdownSignalException signal) {
+                    done.countDown();
+                }
+            });
+            Taken taken = arrived.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (taken == null) {
+                stopConsuming();
+                // A message delivered just before the cancel is this consumer's all the same.
+                taken = arrived.poll();
+            }
+            return taken;
+        }
+
+        /**
+         * Cancels the broker consumer, once its message is about to be settled: with prefetch 1 it
+         * would otherwise be sent the next message of its queue the moment this one is acked.
+         * Waits for the cancel to be confirmed, so that no delivery is still on its way.
+         */
+        synchronized void stopConsuming() {
+            String tag = consumerTag;
+            consumerTag = null;
+            if (tag == null || !channel.isOpen()) {
+                return;
+            }
+            try {
+                channel.basicCancel(tag);
+                if (!cancelled.await(CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("RabbitMQ did not confirm the cancel of consumer {} within {} s", tag,
+                            CANCEL_WAIT.toSeconds());
+                }
+            } catch (IOException | RuntimeException e) {
+                log.debug("cancelling consumer {} failed; its channel closes with it", tag, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private final class RabbitDelivery extends AbstractDelivery {
 
+        private final String queue;
         private final Message message;
         private final Channel channel;
+        private final Runnable stopConsuming;
 
-        RabbitDelivery(Stage stage, Message message, Channel channel) {
+        /**
+         * @param queue the queue the message came from
+         * @param stopConsuming cancels the consumer that received it; run before any settlement
+         */
+        RabbitDelivery(Stage stage, String queue, Message message, Channel channel, Runnable stopConsuming) {
             super(stage, message.getBody());
+            this.queue = queue;
             this.message = message;
             this.channel = channel;
+            this.stopConsuming = stopConsuming;
         }
 
         /**
@@ -483,17 +713,17 @@ public final class RabbitTransport implements Transport {
 
         @Override
         protected void sendAck() {
+            stopConsuming.run();
             try {
                 channel.basicAck(tag(), false);
             } catch (IOException | RuntimeException e) {
-                throw new TransportException("could not ack on " + RabbitTopology.queue(stage())
-                        + "; the message will be delivered again", e);
+                throw new TransportException("could not ack on " + queue + "; the message will be delivered again", e);
             }
         }
 
         @Override
-        protected void sendHandOff(Stage next, byte[] output) {
-            send(RabbitTopology.queue(next), output, null, Map.of());
+        protected void sendHandOff(Stage next, Priority priority, byte[] output) {
+            send(RabbitTopology.queue(next, priority), output, null, Map.of());
             try {
                 sendAck();
             } catch (TransportException e) {
@@ -503,8 +733,8 @@ public final class RabbitTransport implements Transport {
         }
 
         @Override
-        protected void sendRetry(byte[] retry, Duration delay) {
-            send(RabbitTopology.retryQueue(stage(), topology.tierFor(delay)), retry, delay.toMillis(), Map.of());
+        protected void sendRetry(byte[] retry, Priority priority, Duration delay) {
+            send(RabbitTopology.retryQueue(stage(), priority, topology.tierFor(delay)), retry, delay.toMillis(), Map.of());
             sendAck();
         }
 
@@ -521,19 +751,20 @@ public final class RabbitTransport implements Transport {
          */
         @Override
         protected void sendRelease() {
-            send(RabbitTopology.queue(stage()), body(), null, Map.of(CARRIED_DELIVERIES, deliveryCount() - 1));
+            send(queue, body(), null, Map.of(CARRIED_DELIVERIES, deliveryCount() - 1));
             sendAck();
         }
 
         /** {@code basic.reject} with requeue: every RabbitMQ version counts it as a delivery. */
         @Override
         protected void sendAbandon() {
+            stopConsuming.run();
             try {
                 if (channel.isOpen()) {
                     channel.basicReject(tag(), true);
                 }
             } catch (IOException | RuntimeException e) {
-                throw new TransportException("could not give back a message on " + RabbitTopology.queue(stage())
+                throw new TransportException("could not give back a message on " + queue
                         + "; the broker returns it when the channel closes", e);
             }
         }

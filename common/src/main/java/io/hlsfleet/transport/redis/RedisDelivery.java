@@ -2,6 +2,7 @@ package io.hlsfleet.transport.redis;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.AbstractDelivery;
 import io.hlsfleet.transport.TransportException;
@@ -56,18 +57,24 @@ final class RedisDelivery extends AbstractDelivery {
         return message.id();
     }
 
+    /** The stream the entry is on. */
+    String stream() {
+        return queue.stream();
+    }
+
     @Override
     protected void sendAck() {
         run("ack", () -> queue.ack(consumer, id()));
     }
 
     @Override
-    protected void sendHandOff(Stage next, byte[] output) {
-        run("hand-off", () -> queue.handOff(consumer, id(), next, output));
+    protected void sendHandOff(Stage next, Priority priority, byte[] output) {
+        run("hand-off", () -> queue.handOff(consumer, id(), next, priority, output));
     }
 
+    /** Waits in the delayed set of the stream the entry came from, and returns to that stream. */
     @Override
-    protected void sendRetry(byte[] retry, Duration delay) {
+    protected void sendRetry(byte[] retry, Priority priority, Duration delay) {
         run("retry", () -> queue.retryLater(consumer, id(), retry, delay));
     }
 

@@ -1,5 +1,6 @@
 package io.hlsfleet.transport.redis;
 
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 
 /**
@@ -10,8 +11,12 @@ import io.hlsfleet.job.Stage;
  *       entry has the field {@value #BODY}, holding a JSON job (or on the intake a bare URL);
  *       a copy queued by a graceful release also has {@value #CARRIED}, the deliveries counted
  *       before it.</li>
- *   <li>{@code <prefix>:<stage>:delayed}: a sorted set of retries scored by when they are due.</li>
- *   <li>{@code <prefix>:<stage>:alive}: a sorted set of the group's consumer names, scored by when
+ *   <li>{@code <prefix>:<stage>:high} and {@code <prefix>:<stage>:low}: the same for jobs of those
+ *       priorities (the stream above holds the normal ones); consumers read the highest stream
+ *       that holds an entry.</li>
+ *   <li>{@code <stream>:delayed}: for each of the streams, a sorted set of retries scored by when
+ *       they are due.</li>
+ *   <li>{@code <stream>:alive}: a sorted set of the group's consumer names, scored by when
  *       their worker last said they were alive; names silent for three leases and holding nothing
  *       are removed from the group.</li>
  *   <li>{@code <prefix>:<stage>:dead}: a list of JSON dead letters, oldest first, capped at the
@@ -29,12 +34,24 @@ record RedisKeys(String prefix) {
         return prefix + ":" + stage.id();
     }
 
+    String stream(Stage stage, Priority priority) {
+        return priority == Priority.NORMAL ? stream(stage) : stream(stage) + ":" + priority.id();
+    }
+
     String delayed(Stage stage) {
-        return stream(stage) + ":delayed";
+        return delayed(stage, Priority.NORMAL);
+    }
+
+    String delayed(Stage stage, Priority priority) {
+        return stream(stage, priority) + ":delayed";
     }
 
     String alive(Stage stage) {
-        return stream(stage) + ":alive";
+        return alive(stage, Priority.NORMAL);
+    }
+
+    String alive(Stage stage, Priority priority) {
+        return stream(stage, priority) + ":alive";
     }
 
     String events() {

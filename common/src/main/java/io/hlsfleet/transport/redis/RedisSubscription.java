@@ -6,7 +6,9 @@ import io.hlsfleet.transport.ConsumerSkeleton;
 import io.hlsfleet.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -16,12 +18,13 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Consumers of one stage, each a virtual thread with its own consumer name in the group, plus a
- * keeper thread that renews the leases of deliveries in hand, moves due retries onto the stream
- * and removes the consumer names of killed workers.
+ * Consumers of one stage, each a virtual thread with its own consumer name in the groups of the
+ * stage's streams (one per priority), plus a keeper thread that renews the leases of deliveries in
+ * hand, moves due retries onto the streams and removes the consumer names of killed workers.
  *
  * <p>A consumer first looks for entries abandoned by dead consumers (at most once per poll
- * period), then reads a new one; with nothing to do it pauses for a fraction of the poll period
+ * period), then reads a new one, each time in the streams from the highest priority down and
+ * taking the first entry found; with nothing to do it pauses for a fraction of the poll period
  * (reads do not block: see {@link StageQueue#readNew}). Any Redis error (connection refused,
  * connection reset, a group lost with Redis's data) is met by backing off and trying again, so a
  * worker outlives a Redis restart, and starts before Redis does.
@@ -35,7 +38,10 @@ final class RedisSubscription extends ConsumerSkeleton {
     /** How long a consumer that holds nothing may go unmarked by its worker before it counts as dead. */
     private static final int IDLE_CONSUMER_LEASES = 3;
 
-    private final StageQueue queue;
+    /** The stage's streams, highest priority first. */
+    private final List<StageQueue> queues;
+    /** Names the streams in logs. */
+    private final String streams;
     private final Duration lease;
     private final Duration pollTimeout;
     private final Duration idlePause;
@@ -45,15 +51,16 @@ final class RedisSubscription extends ConsumerSkeleton {
     private final List<Thread> consumers = new ArrayList<>();
     private final Thread keeper;
 
-    RedisSubscription(StageQueue queue, String instanceId, int concurrency, Transport.DeliveryHandler handler,
+    RedisSubscription(List<StageQueue> queues, String instanceId, int concurrency, Transport.DeliveryHandler handler,
             Duration lease, Duration pollTimeout, Consumer<RedisSubscription> onStopped) {
-        super(queue.stage(), handler);
-        this.queue = queue;
+        super(queues.getFirst().stage(), handler);
+        this.queues = List.copyOf(queues);
+        this.streams = String.join(", ", queues.stream().map(StageQueue::stream).toList());
         this.lease = lease;
         this.pollTimeout = pollTimeout;
         this.idlePause = pollTimeout.compareTo(MAX_IDLE_PAUSE) < 0 ? pollTimeout : MAX_IDLE_PAUSE;
         this.onStopped = onStopped;
-        Stage stage = queue.stage();
+        Stage stage = stage();
         for (int i = 0; i < concurrency; i++) {
             String name = instanceId + "-" + i;
             consumerNames.add(name);
@@ -72,29 +79,37 @@ final class RedisSubscription extends ConsumerSkeleton {
     }
 
     private void consume(String consumer) {
-        String cursor = "-";
+        Map<StageQueue, String> cursors = new HashMap<>();
         long nextClaim = System.nanoTime();
         Backoff backoff = new Backoff();
         while (running()) {
             try {
                 StageQueue.Read read = StageQueue.Read.NOTHING;
+                StageQueue from = null;
                 if (System.nanoTime() - nextClaim >= 0) {
-                    StageQueue.Claim claim = queue.claimAbandoned(consumer, cursor);
-                    cursor = claim.cursor();
-                    read = claim.read();
+                    for (StageQueue queue : queues) {
+                        StageQueue.Claim claim = queue.claimAbandoned(consumer, cursors.getOrDefault(queue, "-"));
+                        cursors.put(queue, claim.cursor());
+                        if (claim.read().id() != null) {
+                            read = claim.read();
+                            from = queue;
+                            break;
+                        }
+                    }
                     if (read.id() == null) {
                         nextClaim = System.nanoTime() + pollTimeout.toNanos();
                     }
                 }
-                if (read.id() == null) {
-                    read = queue.readNew(consumer);
+                for (int i = 0; read.id() == null && i < queues.size(); i++) {
+                    read = queues.get(i).readNew(consumer);
+                    from = queues.get(i);
                 }
-                backoff.recovered(queue.stream());
+                backoff.recovered(streams);
                 if (read.message() != null) {
-                    dispatch(new RedisDelivery(queue, consumer, read.message()));
+                    dispatch(new RedisDelivery(from, consumer, read.message()));
                 } else if (read.oversize() > 0) {
                     log.warn("dead-lettered entry {} of {} unread: its {} bytes are more than a job may have",
-                            read.id(), queue.stream(), read.oversize());
+                            read.id(), from.stream(), read.oversize());
                 } else if (read.id() == null) {
                     Thread.sleep(idlePause);
                 }
@@ -106,14 +121,14 @@ final class RedisSubscription extends ConsumerSkeleton {
                     return;
                 }
                 if (e instanceof JedisConnectionException) {
-                    queue.dropIdleConnections();
+                    queues.getFirst().dropIdleConnections();
                 }
                 if (StageQueue.isNoGroup(e)) {
-                    log.warn("consumer group of {} is missing (Redis lost its data, or it was never made);"
-                            + " creating it", queue.stream());
-                    cursor = "-";
+                    log.warn("a consumer group of {} is missing (Redis lost its data, or it was never made);"
+                            + " creating it", streams);
+                    cursors.clear();
                     recreateGroup(backoff, e);
-                } else if (!backoff.pause(queue.stream(), e)) {
+                } else if (!backoff.pause(streams, e)) {
                     return;
                 }
             }
@@ -122,10 +137,10 @@ final class RedisSubscription extends ConsumerSkeleton {
 
     private void recreateGroup(Backoff backoff, RuntimeException cause) {
         try {
-            queue.ensureGroup();
+            queues.forEach(StageQueue::ensureGroup);
         } catch (RuntimeException e) {
             e.addSuppressed(cause);
-            backoff.pause(queue.stream(), e);
+            backoff.pause(streams, e);
         }
     }
 
@@ -147,22 +162,24 @@ final class RedisSubscription extends ConsumerSkeleton {
                     nextRenew = System.nanoTime() + renewEvery.toNanos();
                     renewLeases();
                     if (running()) {
-                        queue.heartbeat(consumerNames);
+                        queues.forEach(queue -> queue.heartbeat(consumerNames));
                     }
                 }
                 if (running()) {
-                    queue.promoteDue(100);
+                    queues.forEach(queue -> queue.promoteDue(100));
                 }
                 if (running() && System.nanoTime() - nextSweep >= 0) {
                     nextSweep = System.nanoTime() + lease.toNanos();
-                    long removed = queue.forgetIdleConsumers(lease.multipliedBy(IDLE_CONSUMER_LEASES));
-                    if (removed > 0) {
-                        log.info("removed {} consumer(s) of {} that held nothing and whose worker was silent for {} s",
-                                removed, queue.stream(), lease.multipliedBy(IDLE_CONSUMER_LEASES).toSeconds());
+                    for (StageQueue queue : queues) {
+                        long removed = queue.forgetIdleConsumers(lease.multipliedBy(IDLE_CONSUMER_LEASES));
+                        if (removed > 0) {
+                            log.info("removed {} consumer(s) of {} that held nothing and whose worker was silent for"
+                                    + " {} s", removed, queue.stream(), lease.multipliedBy(IDLE_CONSUMER_LEASES).toSeconds());
+                        }
                     }
                 }
                 if (failing) {
-                    log.info("keeper of {} reaches Redis again", queue.stream());
+                    log.info("keeper of {} reaches Redis again", streams);
                     failing = false;
                 }
             } catch (JedisException e) {
@@ -170,10 +187,10 @@ final class RedisSubscription extends ConsumerSkeleton {
                 // warning. Otherwise an outage is told once; the consumers tell it too.
                 if (!inFlight().isEmpty() || !failing) {
                     log.warn("lease renewal, retry promotion or consumer sweep on {} failed ({} job(s) in hand);"
-                            + " trying again in {} ms: {}", queue.stream(), inFlight().size(), tick.toMillis(),
+                            + " trying again in {} ms: {}", streams, inFlight().size(), tick.toMillis(),
                             e.getMessage());
                 } else {
-                    log.debug("keeper of {} still cannot reach Redis", queue.stream(), e);
+                    log.debug("keeper of {} still cannot reach Redis", streams, e);
                 }
                 failing = true;
                 loseLeasesThatRanOut();
@@ -185,7 +202,7 @@ final class RedisSubscription extends ConsumerSkeleton {
         for (AbstractDelivery delivery : inFlight()) {
             RedisDelivery held = (RedisDelivery) delivery;
             if (!held.renew()) {
-                held.lose("lost the lease on entry " + held.id() + " of " + queue.stream()
+                held.lose("lost the lease on entry " + held.id() + " of " + held.stream()
                         + ": another consumer has taken it over");
             }
         }
@@ -196,7 +213,7 @@ final class RedisSubscription extends ConsumerSkeleton {
         for (AbstractDelivery delivery : inFlight()) {
             RedisDelivery held = (RedisDelivery) delivery;
             if (held.leaseRanOut(lease)) {
-                held.lose("could not renew the lease on entry " + held.id() + " of " + queue.stream() + " for "
+                held.lose("could not renew the lease on entry " + held.id() + " of " + held.stream() + " for "
                         + lease.toSeconds() + " s");
             }
         }
@@ -225,11 +242,13 @@ final class RedisSubscription extends ConsumerSkeleton {
     private void forgetConsumers() {
         boolean interrupted = Thread.interrupted();
         try {
-            for (String name : consumerNames) {
-                queue.forgetConsumer(name);
+            for (StageQueue queue : queues) {
+                for (String name : consumerNames) {
+                    queue.forgetConsumer(name);
+                }
             }
         } catch (JedisException e) {
-            log.debug("could not remove stopped consumers from {}", queue.stream(), e);
+            log.debug("could not remove stopped consumers from {}", streams, e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -5,13 +5,16 @@ import io.hlsfleet.events.EventBus;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.QueueStats;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +33,8 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * The fleet's queues on Redis: one stream per stage, consumed by one consumer group.
+ * The fleet's queues on Redis: one stream per stage and {@linkplain Priority priority}, each
+ * consumed by one consumer group; a consumer reads the highest-priority stream that holds an entry.
  *
  * <p><b>Why streams and not lists.</b> A reliable list queue (BLMOVE into a processing list) needs
  * everything a broker would give for free to be built beside it: a lease key per message, a
@@ -83,7 +87,7 @@ public final class RedisTransport implements Transport, QueueStats {
     private final RedisKeys keys;
     private final RedisClient redis;
     private final RedisClient consumerRedis;
-    private final Map<Stage, StageQueue> queues = new EnumMap<>(Stage.class);
+    private final Map<Stage, Map<Priority, StageQueue>> queues = new EnumMap<>(Stage.class);
     private final Set<RedisSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final String instanceId;
     private final AtomicInteger subscriptionCount = new AtomicInteger();
@@ -142,11 +146,13 @@ public final class RedisTransport implements Transport, QueueStats {
         this.redis = connect(settings, SHARED_CONNECTIONS);
         this.consumerRedis = connect(settings, consumerPoolSize.get());
         for (Stage stage : Stage.values()) {
-            queues.put(stage, queue(redis, stage));
+            Map<Priority, StageQueue> byPriority = new EnumMap<>(Priority.class);
+            stageQueues(redis, stage).forEach(queue -> byPriority.put(queue.priority(), queue));
+            queues.put(stage, byPriority);
         }
         this.events = new RedisEventBus(redis, keys.events(), settings.eventsMaxLength());
         try {
-            queues.values().forEach(StageQueue::ensureGroup);
+            queues.values().forEach(byPriority -> byPriority.values().forEach(StageQueue::ensureGroup));
         } catch (JedisException e) {
             // Consumers create the groups themselves once Redis answers.
             log.warn("Redis at {} is not reachable yet ({}); consumers wait for it", RedisUrl.redacted(settings.url()),
@@ -154,8 +160,20 @@ public final class RedisTransport implements Transport, QueueStats {
         }
     }
 
-    private StageQueue queue(RedisClient client, Stage stage) {
-        return new StageQueue(client, keys, stage, settings.lease(), settings.deadLetterCap());
+    /** The stage's streams, highest priority first: the order consumers read them in. */
+    private List<StageQueue> stageQueues(RedisClient client, Stage stage) {
+        return Arrays.stream(Priority.values())
+                .map(priority -> new StageQueue(client, keys, stage, priority, settings.lease(), settings.deadLetterCap()))
+                .toList();
+    }
+
+    private StageQueue queue(Stage stage, Priority priority) {
+        return queues.get(stage).get(priority);
+    }
+
+    /** The normal stream, which also names the stage's dead-letter list, shared by all priorities. */
+    private StageQueue normal(Stage stage) {
+        return queue(stage, Priority.NORMAL);
     }
 
     public static RedisTransport connect(FleetConfig config) {
@@ -189,6 +207,11 @@ public final class RedisTransport implements Transport, QueueStats {
         return keys.stream(stage);
     }
 
+    /** The stream of {@code stage} for jobs of {@code priority}. */
+    public String streamKey(Stage stage, Priority priority) {
+        return keys.stream(stage, priority);
+    }
+
     public String deadLetterKey(Stage stage) {
         return keys.dead(stage);
     }
@@ -209,26 +232,37 @@ public final class RedisTransport implements Transport, QueueStats {
 
     @Override
     public void publish(Stage stage, Job job) {
-        publishRaw(stage, JobCodec.encode(job));
+        add(queue(stage, job.priority()), JobCodec.encode(job));
     }
 
-    /** One pipeline: Redis has every entry once the last reply is read. */
+    /** One pipeline per priority: Redis has every entry once the last reply is read. */
     @Override
     public void publishAll(Stage stage, List<Job> jobs) {
-        List<byte[]> bodies = jobs.stream().map(JobCodec::encode).toList();
-        try {
-            queues.get(stage).addAll(bodies);
-        } catch (JedisException e) {
-            throw new TransportException("Redis did not take " + jobs.size() + " messages for " + keys.stream(stage), e);
+        for (Priority priority : Priority.values()) {
+            List<byte[]> bodies = jobs.stream().filter(job -> job.priority() == priority).map(JobCodec::encode).toList();
+            if (bodies.isEmpty()) {
+                continue;
+            }
+            try {
+                queue(stage, priority).addAll(bodies);
+            } catch (JedisException e) {
+                throw new TransportException("Redis did not take " + bodies.size() + " messages for "
+                        + keys.stream(stage, priority), e);
+            }
         }
     }
 
+    /** On the normal stream, as a tool writing to the intake would; a job body keeps its own priority from there on. */
     @Override
     public void publishRaw(Stage stage, byte[] body) {
+        add(normal(stage), body);
+    }
+
+    private static void add(StageQueue queue, byte[] body) {
         try {
-            queues.get(stage).add(body);
+            queue.add(body);
         } catch (JedisException e) {
-            throw new TransportException("Redis did not take the message for " + keys.stream(stage), e);
+            throw new TransportException("Redis did not take the message for " + queue.stream(), e);
         }
     }
 
@@ -240,7 +274,7 @@ public final class RedisTransport implements Transport, QueueStats {
         // Grown before the consumers start, so none of them waits for a connection.
         resizeConsumerPool(consumerPoolSize.addAndGet(RedisSubscription.connections(concurrency)));
         RedisSubscription subscription = new RedisSubscription(
-                queue(consumerRedis, stage),
+                stageQueues(consumerRedis, stage),
                 instanceId + "-" + stage.id() + "-" + subscriptionCount.incrementAndGet(), concurrency, handler,
                 settings.lease(), settings.pollTimeout(), this::stopped);
         subscriptions.add(subscription);
@@ -270,12 +304,30 @@ public final class RedisTransport implements Transport, QueueStats {
         return depths;
     }
 
-    /** Ready, unacked, dead letters and the oldest waiting entry's age, all from Redis itself. */
+    /**
+     * Ready, unacked, dead letters and the oldest waiting entry's age, all from Redis itself; the
+     * counts of a stage add up its streams of every priority.
+     */
     @Override
     public Map<Stage, Snapshot> snapshot() {
         Map<Stage, Snapshot> snapshots = new EnumMap<>(Stage.class);
         try {
-            queues.forEach((stage, queue) -> snapshots.put(stage, queue.stats()));
+            queues.forEach((stage, byPriority) -> {
+                long ready = 0;
+                long unacked = 0;
+                long dead = 0;
+                Instant oldest = null;
+                for (StageQueue queue : byPriority.values()) {
+                    Snapshot one = queue.stats();
+                    ready += one.ready();
+                    unacked += one.unacked();
+                    dead = one.deadLetters();
+                    if (one.oldestQueuedAt() != null && (oldest == null || one.oldestQueuedAt().isBefore(oldest))) {
+                        oldest = one.oldestQueuedAt();
+                    }
+                }
+                snapshots.put(stage, new Snapshot(ready, unacked, dead, oldest));
+            });
         } catch (JedisException e) {
             throw new TransportException("cannot read queue statistics from Redis", e);
         }
@@ -293,7 +345,7 @@ public final class RedisTransport implements Transport, QueueStats {
 
     private List<String> readDeadLetters(Stage stage, int limit) {
         try {
-            return queues.get(stage).deadLetters(limit);
+            return normal(stage).deadLetters(limit);
         } catch (JedisException e) {
             throw new TransportException("cannot read " + keys.dead(stage), e);
         }
@@ -310,14 +362,14 @@ public final class RedisTransport implements Transport, QueueStats {
 
     @Override
     public int requeueDeadLetters(Stage stage, List<String> jobIds) {
-        StageQueue queue = queues.get(stage);
         return takeDeadLetters(stage, "requeueing", letter -> jobIds.isEmpty() || jobIds.contains(letter.jobId()),
-                (raw, letter) -> queue.requeue(raw, JobCodec.encode(letter.job().firstAttempt())));
+                (raw, letter) -> queue(stage, letter.job().priority())
+                        .requeue(raw, JobCodec.encode(letter.job().firstAttempt())));
     }
 
     @Override
     public int removeDeadLetters(Stage stage, List<String> jobIds) {
-        StageQueue queue = queues.get(stage);
+        StageQueue queue = normal(stage);
         return takeDeadLetters(stage, "removing", letter -> jobIds.contains(letter.jobId()),
                 (raw, letter) -> queue.removeDeadLetter(raw));
     }
@@ -327,7 +379,7 @@ public final class RedisTransport implements Transport, QueueStats {
             BiPredicate<String, DeadLetter> take) {
         int taken = 0;
         try {
-            for (String raw : queues.get(stage).deadLetters(Integer.MAX_VALUE)) {
+            for (String raw : normal(stage).deadLetters(Integer.MAX_VALUE)) {
                 DeadLetter letter = decodeDeadLetter(stage, raw);
                 if (letter.job() != null && wanted.test(letter) && take.test(raw, letter)) {
                     taken++;
@@ -342,7 +394,7 @@ public final class RedisTransport implements Transport, QueueStats {
     @Override
     public int purgeDeadLetters(Stage stage) {
         try {
-            return queues.get(stage).purgeDeadLetters();
+            return normal(stage).purgeDeadLetters();
         } catch (JedisException e) {
             throw new TransportException("cannot purge " + keys.dead(stage), e);
         }

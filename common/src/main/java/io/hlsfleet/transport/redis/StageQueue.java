@@ -2,6 +2,7 @@ package io.hlsfleet.transport.redis;
 
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.JobCodec;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.QueueStats;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,10 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAddParams;
 
-/** One stage's stream, delayed set and dead-letter list, as the operations the transport needs. */
+/**
+ * One stage's stream of one priority, its delayed set, and the stage's dead-letter list, as the
+ * operations the transport needs.
+ */
 final class StageQueue {
 
     /** The consumer that holds released entries until any live consumer claims them. */
@@ -29,6 +33,7 @@ final class StageQueue {
 
     private final RedisClient redis;
     private final Stage stage;
+    private final Priority priority;
     private final String stream;
     private final String delayed;
     private final String dead;
@@ -37,20 +42,25 @@ final class StageQueue {
     private final long leaseMillis;
     private final int deadLetterCap;
 
-    StageQueue(RedisClient redis, RedisKeys keys, Stage stage, Duration lease, int deadLetterCap) {
+    StageQueue(RedisClient redis, RedisKeys keys, Stage stage, Priority priority, Duration lease, int deadLetterCap) {
         this.redis = redis;
         this.keys = keys;
         this.stage = stage;
-        this.stream = keys.stream(stage);
-        this.delayed = keys.delayed(stage);
+        this.priority = priority;
+        this.stream = keys.stream(stage, priority);
+        this.delayed = keys.delayed(stage, priority);
         this.dead = keys.dead(stage);
-        this.alive = keys.alive(stage);
+        this.alive = keys.alive(stage, priority);
         this.leaseMillis = lease.toMillis();
         this.deadLetterCap = deadLetterCap;
     }
 
     Stage stage() {
         return stage;
+    }
+
+    Priority priority() {
+        return priority;
     }
 
     String stream() {
@@ -159,8 +169,8 @@ final class StageQueue {
                 UUID.randomUUID().toString());
     }
 
-    boolean handOff(String consumer, String id, Stage next, byte[] output) {
-        return owned(RedisScripts.HAND_OFF, List.of(stream, keys.stream(next)), consumer, id,
+    boolean handOff(String consumer, String id, Stage next, Priority nextPriority, byte[] output) {
+        return owned(RedisScripts.HAND_OFF, List.of(stream, keys.stream(next, nextPriority)), consumer, id,
                 new String(output, StandardCharsets.UTF_8));
     }
 

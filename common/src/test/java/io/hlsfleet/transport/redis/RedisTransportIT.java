@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.Delivery;
@@ -65,7 +66,10 @@ class RedisTransportIT extends TransportContract {
     protected void purgeBroker() {
         try (RedisClient client = RedisClient.create(URI.create(Brokers.redisUrl()))) {
             for (Stage stage : Stage.values()) {
-                client.del(keys.stream(stage), keys.delayed(stage), keys.dead(stage), keys.alive(stage));
+                client.del(keys.dead(stage));
+                for (Priority priority : Priority.values()) {
+                    client.del(keys.stream(stage, priority), keys.delayed(stage, priority), keys.alive(stage, priority));
+                }
             }
         }
     }
