@@ -23,11 +23,12 @@ import tools.jackson.databind.json.JsonMapper;
  * ones in the bitstream, and FRAME-RATE close to the variant's real frame rate. Variant playlists:
  * EXT-X-TARGETDURATION at least the longest EXTINF rounded up, EXT-X-PLAYLIST-TYPE:VOD and
  * EXT-X-ENDLIST. Every variant decodes without an error, lasts as long as the source (within half
- * a second), is 8-bit 4:2:0 H.264, keeps the source's displayed orientation and is never larger
+ * a second), is 8-bit 4:2:0 H.264 (an HDR variant, VIDEO-RANGE HLG or PQ: 10-bit HEVC Main10 in
+ * BT.2020 with that transfer), keeps the source's displayed orientation and is never larger
  * (short side) than the source. Audio may be muxed into the variants or published as
  * {@code EXT-X-MEDIA:TYPE=AUDIO} renditions of a group the variant names: each rendition playlist
  * is held to the same media playlist rules, decodes cleanly and lasts as long as the source, and
- * the variant's CODECS must name the audio codec either way. I-frame playlists are held to
+ * the variant's CODECS must name the audio codec (AAC, E-AC-3 or AC-3) either way. I-frame playlists are held to
  * {@link IFrameAssertions}' rules.
  */
 public final class LadderAssertions {
@@ -180,11 +181,16 @@ public final class LadderAssertions {
         if (!(w + "x" + h).equals(attrs.get("RESOLUTION"))) {
             problems.add(p + "RESOLUTION=" + attrs.get("RESOLUTION") + " but the video is " + w + "x" + h);
         }
-        if (!"h264".equals(video.path("codec_name").asString())) {
-            problems.add(p + "video is " + video.path("codec_name").asString() + ", not H.264");
-        }
-        if (!"yuv420p".equals(video.path("pix_fmt").asString())) {
-            problems.add(p + "pixel format is " + video.path("pix_fmt").asString() + ", not 8-bit yuv420p");
+        String range = attrs.getOrDefault("VIDEO-RANGE", "SDR");
+        if (range.equals("SDR")) {
+            if (!"h264".equals(video.path("codec_name").asString())) {
+                problems.add(p + "video is " + video.path("codec_name").asString() + ", not H.264");
+            }
+            if (!"yuv420p".equals(video.path("pix_fmt").asString())) {
+                problems.add(p + "pixel format is " + video.path("pix_fmt").asString() + ", not 8-bit yuv420p");
+            }
+        } else {
+            checkHdr(range, video, p, problems);
         }
         checkCodecs(attrs.get("CODECS"), video, hasAudio, p, problems);
         checkFrameRate(attrs.get("FRAME-RATE"), playlist, p, problems);
@@ -246,9 +252,50 @@ public final class LadderAssertions {
         }
     }
 
+    /**
+     * An HDR variant (VIDEO-RANGE HLG or PQ) is HEVC Main10 tagged {@code hvc1}, 10-bit 4:2:0, in
+     * BT.2020 with the transfer its VIDEO-RANGE names.
+     */
+    private static void checkHdr(String range, JsonNode video, String p, List<String> problems) {
+        String transfer = switch (range) {
+            case "HLG" -> "arib-std-b67";
+            case "PQ" -> "smpte2084";
+            default -> "";
+        };
+        List<String> found = List.of(video.path("codec_name").asString(""), video.path("codec_tag_string").asString(""),
+                video.path("profile").asString(""), video.path("pix_fmt").asString(""),
+                video.path("color_primaries").asString(""), video.path("color_transfer").asString(""),
+                video.path("color_space").asString(""));
+        List<String> expected = List.of("hevc", "hvc1", "Main 10", "yuv420p10le", "bt2020", transfer, "bt2020nc");
+        if (transfer.isEmpty() || !found.equals(expected)) {
+            problems.add(p + "VIDEO-RANGE=" + range + " but the video is " + found + ", not " + expected);
+        }
+    }
+
+    /** Audio codecs a variant may name in CODECS: AAC, E-AC-3 and AC-3. */
+    private static boolean namesAudio(String codecs) {
+        return List.of(codecs.split(",")).stream()
+                .anyMatch(c -> c.startsWith("mp4a.") || c.equals("ec-3") || c.equals("ac-3"));
+    }
+
     private static void checkCodecs(String codecs, JsonNode video, boolean hasAudio, String p, List<String> problems) {
         if (codecs == null) {
             problems.add(p + "has no CODECS");
+            return;
+        }
+        if (hasAudio != namesAudio(codecs)) {
+            problems.add(p + "CODECS=" + codecs + (hasAudio ? " lacks the audio codec" : " names audio that is not there"));
+        }
+        String hevc = List.of(codecs.split(",")).stream().filter(c -> c.startsWith("hvc1.")).findFirst().orElse("");
+        if (!hevc.isEmpty()) {
+            // hvc1.<profile>.<compatibility>.<tier><level>[.<constraints>]
+            String[] parts = hevc.split("\\.");
+            boolean main10 = parts.length >= 4 && parts[1].equals("2") && "Main 10".equals(video.path("profile").asString());
+            boolean level = parts.length >= 4 && parts[3].substring(1).equals(String.valueOf(video.path("level").asInt()));
+            if (!main10 || !level) {
+                problems.add(p + "CODECS=" + codecs + " does not name the stream's profile and level ("
+                        + video.path("profile").asString() + ", level " + video.path("level").asInt() + ")");
+            }
             return;
         }
         String avc = List.of(codecs.split(",")).stream().filter(c -> c.startsWith("avc1.")).findFirst().orElse("");
@@ -271,9 +318,6 @@ public final class LadderAssertions {
         if (level != video.path("level").asInt()) {
             problems.add(p + "CODECS=" + codecs + " says level " + level + " but the stream has "
                     + video.path("level").asInt());
-        }
-        if (hasAudio != codecs.contains("mp4a.")) {
-            problems.add(p + "CODECS=" + codecs + (hasAudio ? " lacks the audio codec" : " names audio that is not there"));
         }
     }
 

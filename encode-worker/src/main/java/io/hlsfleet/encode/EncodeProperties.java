@@ -12,7 +12,8 @@ import org.springframework.boot.convert.DurationUnit;
  * unit are seconds.
  *
  * @param profile ladder profile: {@code default} (360p/720p/1080p, MPEG-TS, 6 s segments),
- *        {@code cmaf} (the same in fMP4) or {@code uhd}
+ *        {@code cmaf} (the same in fMP4), {@code cmaf-hdr} (the same, plus an HDR ladder for HDR
+ *        sources) or {@code uhd}
  * @param rungs {@code height:bitrate[:maxrate[:buffer[:preset]]],...}, replacing the profile's rungs
  * @param audioBitrate AAC bitrate, such as {@code 128k}
  * @param segmentSeconds segment length
@@ -39,6 +40,11 @@ import org.springframework.boot.convert.DurationUnit;
  * @param audio {@code renditions} (each audio track encoded once, as an audio rendition) or
  *        {@code muxed} (the main track encoded into every variant)
  * @param maxAudioTracks most audio renditions per video
+ * @param surround codec of the multichannel renditions of sources with more than two channels:
+ *        {@code eac3}, {@code ac3} or {@code none}
+ * @param surroundBitrate bitrate of a 5.1 multichannel rendition, such as {@code 192k}
+ * @param keepHdr HLG and PQ sources also get an HEVC Main10 HDR ladder beside the tone-mapped one
+ *        (fMP4 only)
  */
 @ConfigurationProperties("hlsfleet.encode")
 public record EncodeProperties(
@@ -62,7 +68,10 @@ public record EncodeProperties(
         @DefaultValue("mobius") String tonemap,
         @DefaultValue("2") int keyframeSeconds,
         @DefaultValue("renditions") String audio,
-        @DefaultValue("4") int maxAudioTracks) {
+        @DefaultValue("4") int maxAudioTracks,
+        String surround,
+        String surroundBitrate,
+        Boolean keepHdr) {
 
     public EncodeProperties {
         rungs = blankToNull(rungs);
@@ -71,6 +80,8 @@ public record EncodeProperties(
         h264Profile = blankToNull(h264Profile);
         h264Level = blankToNull(h264Level);
         preset = blankToNull(preset);
+        surround = blankToNull(surround);
+        surroundBitrate = blankToNull(surroundBitrate);
     }
 
     private static String blankToNull(String value) {

@@ -63,6 +63,27 @@ public record EncodeSettings(EncodeProperties encode, FfmpegProperties binaries,
         return media.audioTracks().subList(0, Math.min(media.audioTracks().size(), renditions.maxAudioTracks()));
     }
 
+    /**
+     * The audio tracks that also get a multichannel rendition: when any audio rendition has more
+     * than two channels and the profile names a multichannel codec, every one of them, so a viewer
+     * whose player takes the multichannel group finds every language there too; else none.
+     */
+    public List<MediaInfo.AudioTrack> surroundRenditions(MediaInfo media) {
+        List<MediaInfo.AudioTrack> tracks = audioRenditions(media);
+        boolean multichannel = tracks.stream().anyMatch(track -> track.channels() > 2);
+        return multichannel && profile.surround() != LadderProfile.Surround.NONE ? tracks : List.of();
+    }
+
+    /** Channels of a track's multichannel rendition: 5.1 (the most ffmpeg's AC-3 encoders write) or stereo. */
+    public static int surroundChannels(MediaInfo.AudioTrack track) {
+        return track.channels() > 2 ? 6 : 2;
+    }
+
+    /** Bitrate of a track's multichannel rendition: the profile's for 5.1, the stereo AAC one's for stereo. */
+    public int surroundKbps(MediaInfo.AudioTrack track) {
+        return surroundChannels(track) == 6 ? profile.surroundKbps() : profile.audioKbps();
+    }
+
     /** The preset of rungs that name none; chosen by the benchmark in bench/README.md. */
     public static final String DEFAULT_PRESET = "medium";
 

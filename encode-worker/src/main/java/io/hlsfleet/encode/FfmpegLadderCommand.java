@@ -8,11 +8,13 @@ import java.util.Locale;
 /**
  * Builds the single ffmpeg invocation that decodes a source once and writes every variant of its
  * ladder: the decoded picture is split and scaled once per variant, each scaled copy is encoded
- * with libx264 as 8-bit 4:2:0, and the HLS muxer writes one folder per variant. Keyframes are
+ * with libx264 as 8-bit 4:2:0 (HDR variants: libx265 as 10-bit 4:2:0, branched off before the
+ * tone mapping), and the HLS muxer writes one folder per variant. Keyframes are
  * forced at the same times in every rung (every {@code HLSFLEET_ENCODE_KEYFRAME_SECONDS}), and
  * segments are cut on them, so every segment starts with one and variants switch cleanly, whatever
- * the source's frame rate. Each audio track is encoded once into its own rendition folder; text
- * subtitles are converted to WebVTT in the same run.
+ * the source's frame rate. Each audio track is encoded once into its own rendition folder (and once
+ * more in E-AC-3 or AC-3 when the source has more than two channels); text subtitles are converted
+ * to WebVTT in the same run.
  */
 final class FfmpegLadderCommand {
 
@@ -31,19 +33,36 @@ final class FfmpegLadderCommand {
 
         // ffmpeg applies a rotation flag while decoding, so the graph sees the displayed picture.
         boolean pictures = settings.pictures().enabled();
+        long hdrCount = variants.stream().filter(PlannedVariant::hdr).count();
         StringBuilder graph = new StringBuilder("[0:").append(media.videoStream()).append(']')
-                .append(VideoChain.filters(media, settings.videoChain())).append("split=")
-                .append(variants.size() + (pictures ? 2 : 0));
+                .append(VideoChain.deinterlace(media, settings.videoChain()));
+        if (hdrCount > 0) {
+            // The HDR ladder branches off before the tone mapping, which only the SDR ladder gets.
+            graph.append("split=2[sdr][hdr];[sdr]");
+        }
+        graph.append(VideoChain.toneMap(media, settings.videoChain())).append("split=")
+                .append(variants.size() - hdrCount + (pictures ? 2 : 0));
         for (int i = 0; i < variants.size(); i++) {
-            graph.append("[s").append(i).append(']');
+            if (!variants.get(i).hdr()) {
+                graph.append("[s").append(i).append(']');
+            }
         }
         if (pictures) {
             graph.append("[poster][thumbs]");
         }
+        if (hdrCount > 0) {
+            graph.append(";[hdr]split=").append(hdrCount);
+            for (int i = 0; i < variants.size(); i++) {
+                if (variants.get(i).hdr()) {
+                    graph.append("[s").append(i).append(']');
+                }
+            }
+        }
         for (int i = 0; i < variants.size(); i++) {
             PlannedVariant v = variants.get(i);
             graph.append(";[s").append(i).append("]scale=").append(v.width()).append(':').append(v.height())
-                    .append(":flags=bicubic,setsar=1,format=yuv420p[v").append(i).append(']');
+                    .append(":flags=bicubic,setsar=1,format=").append(v.hdr() ? "yuv420p10le" : "yuv420p")
+                    .append("[v").append(i).append(']');
         }
         if (pictures) {
             graph.append(Pictures.graph(media, settings.pictures()));
@@ -72,6 +91,12 @@ final class FfmpegLadderCommand {
             cmd.addAll(List.of("-map", "0:" + audio.get(j).stream()));
             streamMap.append(" a:").append(j).append(",name:").append(audioFolder(j));
         }
+        // Sources with more than two channels: every track once more, in the multichannel codec.
+        List<MediaInfo.AudioTrack> surround = settings.surroundRenditions(media);
+        for (int j = 0; j < surround.size(); j++) {
+            cmd.addAll(List.of("-map", "0:" + surround.get(j).stream()));
+            streamMap.append(" a:").append(audio.size() + j).append(",name:").append(surroundFolder(j));
+        }
         int segment = profile.segmentSeconds();
         int keyframe = settings.renditions().keyframeSeconds();
         cmd.addAll(List.of(
@@ -93,12 +118,24 @@ final class FfmpegLadderCommand {
         if (!settings.encode().x264Params().isEmpty()) {
             cmd.addAll(List.of("-x264-params", settings.encode().x264Params()));
         }
+        // The options above are x264's; an HDR variant's own come after them, and ffmpeg takes the
+        // last option that names a stream.
+        for (int i = 0; i < variants.size(); i++) {
+            if (variants.get(i).hdr()) {
+                cmd.addAll(VideoChain.hdrEncoderOptions(i, media, settings.threads()));
+            }
+        }
         if (muxedAudio || !audio.isEmpty()) {
             // Audio that starts after the video is padded with silence from the video's start (audio
             // starting before it is met by video that repeats its first frame), so every rung's audio
             // and video start together and stay in sync.
             cmd.addAll(List.of("-c:a", "aac", "-b:a", profile.audioKbps() + "k", "-ac", "2",
                     "-af", "aresample=async=1:first_pts=0"));
+        }
+        for (int j = 0; j < surround.size(); j++) {
+            String a = ":a:" + (audio.size() + j);
+            cmd.addAll(List.of("-c" + a, profile.surround().encoder(), "-b" + a, settings.surroundKbps(surround.get(j)) + "k",
+                    "-ac" + a, Integer.toString(EncodeSettings.surroundChannels(surround.get(j)))));
         }
         Container container = profile.container();
         cmd.addAll(List.of(
@@ -129,6 +166,11 @@ final class FfmpegLadderCommand {
     /** Folder of audio rendition {@code j}, relative to the ladder. */
     static String audioFolder(int j) {
         return "audio/a" + j;
+    }
+
+    /** Folder of multichannel audio rendition {@code j}, relative to the ladder. */
+    static String surroundFolder(int j) {
+        return "audio/m" + j;
     }
 
     /** Folder of subtitle rendition {@code k}, relative to the ladder. */

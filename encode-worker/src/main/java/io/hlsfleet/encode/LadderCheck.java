@@ -97,7 +97,7 @@ final class LadderCheck {
                         broken.add("an I-frame playlist has no " + required);
                     }
                 }
-                if (iFrames.getOrDefault("CODECS", "").contains("mp4a.")) {
+                if (namesAudioCodec(iFrames.getOrDefault("CODECS", ""))) {
                     broken.add("an I-frame playlist lists an audio codec");
                 }
             }
@@ -123,11 +123,23 @@ final class LadderCheck {
                     broken.add("a variant names no " + type + " group although the master declares one");
                 }
             }
-            if (variant.containsKey("AUDIO") && !variant.getOrDefault("CODECS", "").contains("mp4a.")) {
+            if (variant.containsKey("AUDIO") && !namesAudioCodec(variant.getOrDefault("CODECS", ""))) {
                 broken.add("a variant with an audio group lists no audio codec in CODECS");
+            }
+            String range = variant.getOrDefault("VIDEO-RANGE", "SDR");
+            boolean hevc = variant.getOrDefault("CODECS", "").startsWith("hvc1.");
+            if (!range.equals("SDR") != hevc) {
+                broken.add("a variant's VIDEO-RANGE=" + range + " does not go with its CODECS "
+                        + variant.get("CODECS") + " (the encoder writes HDR in HEVC only)");
             }
         }
         return broken;
+    }
+
+    /** Whether a CODECS value names an audio codec the encoder writes: AAC, E-AC-3 or AC-3. */
+    static boolean namesAudioCodec(String codecs) {
+        return List.of(codecs.split(",")).stream().map(String::strip)
+                .anyMatch(c -> c.startsWith("mp4a.") || c.equals("ec-3") || c.equals("ac-3"));
     }
 
     /** The attributes of a tag line; quoted values without their quotes. */

@@ -69,8 +69,12 @@ public final class LadderEncoder {
         for (PlannedVariant v : variants) {
             Files.createDirectories(outDir.resolve(v.name()));
         }
+        List<MediaInfo.AudioTrack> surround = settings.surroundRenditions(media);
         for (int j = 0; j < audio.size(); j++) {
             Files.createDirectories(outDir.resolve(FfmpegLadderCommand.audioFolder(j)));
+        }
+        for (int j = 0; j < surround.size(); j++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.surroundFolder(j)));
         }
         for (int k = 0; k < media.subtitles().size(); k++) {
             Files.createDirectories(outDir.resolve(FfmpegLadderCommand.subtitleFolder(k)));
@@ -96,7 +100,7 @@ public final class LadderEncoder {
             Path dir = outDir.resolve(v.name());
             LadderCheck.verifyVariant(outDir, v.name() + "/index.m3u8");
             MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
-            VideoFacts facts = videoFacts(dir, media);
+            VideoFacts facts = videoFacts(dir, v, media);
             first = first == null ? facts : first;
             // AES-128 encrypts whole segments, whose parts cannot be decrypted on their own: an
             // encrypted ladder has no I-frame playlists.
@@ -113,17 +117,13 @@ public final class LadderEncoder {
         }
         List<MasterPlaylist.AudioRendition> audioRenditions = new ArrayList<>();
         for (int j = 0; j < audio.size(); j++) {
-            MediaInfo.AudioTrack track = audio.get(j);
-            String folder = FfmpegLadderCommand.audioFolder(j);
-            LadderCheck.verifyVariant(outDir, folder + "/index.m3u8");
-            MasterPlaylist.fixTargetDuration(outDir.resolve(folder).resolve("index.m3u8"));
-            if (key != null) {
-                key.encryptVariant(outDir.resolve(folder));
-            }
-            MasterPlaylist.Measured measured = MasterPlaylist.measure(outDir.resolve(folder));
-            audioRenditions.add(new MasterPlaylist.AudioRendition(folder + "/index.m3u8", track.language(),
-                    MasterPlaylist.displayName(track.title(), track.language(), j), j == 0, 2, AAC_LC,
-                    measured.peakBitsPerSecond(), measured.averageBitsPerSecond()));
+            audioRenditions.add(audioRendition(outDir, MasterPlaylist.AUDIO_GROUP, FfmpegLadderCommand.audioFolder(j),
+                    audio.get(j), j, 2, AAC_LC, key));
+        }
+        for (int j = 0; j < surround.size(); j++) {
+            audioRenditions.add(audioRendition(outDir, MasterPlaylist.SURROUND_GROUP,
+                    FfmpegLadderCommand.surroundFolder(j), surround.get(j), j,
+                    EncodeSettings.surroundChannels(surround.get(j)), settings.profile().surround().codecs(), key));
         }
         List<MasterPlaylist.SubtitleRendition> subtitles = new ArrayList<>();
         List<Double> segmentSeconds = MasterPlaylist.segmentDurations(outDir.resolve(variants.getFirst().name())
@@ -143,6 +143,24 @@ public final class LadderEncoder {
         }
         metrics.record(media.durationSeconds(), wall, cpu);
         return new Result(variants, wall, cpu, pictures, renditions);
+    }
+
+    /**
+     * Checks, encrypts when asked, and measures the written audio rendition of {@code track} (the
+     * {@code index}-th of its group); its name is the same in every group, as the same sound is.
+     */
+    private static MasterPlaylist.AudioRendition audioRendition(Path outDir, String group, String folder,
+            MediaInfo.AudioTrack track, int index, int channels, String codecs, SegmentEncryption.VideoKey key)
+            throws JobFailure, IOException {
+        LadderCheck.verifyVariant(outDir, folder + "/index.m3u8");
+        MasterPlaylist.fixTargetDuration(outDir.resolve(folder).resolve("index.m3u8"));
+        if (key != null) {
+            key.encryptVariant(outDir.resolve(folder));
+        }
+        MasterPlaylist.Measured measured = MasterPlaylist.measure(outDir.resolve(folder));
+        return new MasterPlaylist.AudioRendition(group, folder + "/index.m3u8", track.language(),
+                MasterPlaylist.displayName(track.title(), track.language(), index), index == 0, channels, codecs,
+                measured.peakBitsPerSecond(), measured.averageBitsPerSecond());
     }
 
     /** RFC 6381 codec of the AAC-LC audio the encoder writes. */
@@ -312,14 +330,15 @@ public final class LadderEncoder {
 
     /**
      * Reads a written variant back: CODECS from the profile and level of the H.264 it really
-     * contains, its start time and whether captions came through. The variant's own playlist is
-     * probed, so the answer is the same for MPEG-TS and fMP4 (whose init segment alone carries no
-     * level).
+     * contains (of HEVC, from its init segment), its start time and whether captions came through.
+     * The variant's own playlist is probed, so the answer is the same for MPEG-TS and fMP4 (whose
+     * init segment alone carries no level).
      */
-    private VideoFacts videoFacts(Path variantDir, MediaInfo media) throws IOException, InterruptedException, JobFailure {
+    private VideoFacts videoFacts(Path variantDir, PlannedVariant variant, MediaInfo media)
+            throws IOException, InterruptedException, JobFailure {
         Process probe = ChildProcesses.start(new ProcessBuilder(settings.binaries().ffprobe(), "-v", "error",
                 "-protocol_whitelist", "file", "-select_streams", "v:0",
-                "-show_entries", "stream=profile,level,closed_captions,start_time",
+                "-show_entries", "stream=codec_name,profile,level,closed_captions,start_time",
                 "-of", "json", "file:" + variantDir.resolve("index.m3u8").toAbsolutePath()));
         try {
             JsonNode stream = JSON.readTree(probe.getInputStream().readAllBytes()).path("streams").path(0);
@@ -328,7 +347,14 @@ public final class LadderEncoder {
             if (!stream.has("profile") || level <= 0) {
                 throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant could not be read back");
             }
-            String video = MasterPlaylist.avcCodec(stream.path("profile").asString(), level);
+            // HEVC's codec string carries flags that only the init segment's configuration record holds.
+            String video = variant.hdr() ? MasterPlaylist.hevcCodec(variantDir.resolve(IFramePlaylist.MediaPlaylist
+                    .read(variantDir.resolve("index.m3u8")).map()))
+                    : MasterPlaylist.avcCodec(stream.path("profile").asString(), level);
+            if (variant.hdr() != "hevc".equals(stream.path("codec_name").asString())) {
+                throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant holds "
+                        + stream.path("codec_name").asString() + " video, not what was asked for");
+            }
             boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();
             return new VideoFacts(muxedAudio ? video + "," + AAC_LC : video, stream.path("start_time").asDouble(0),
                     stream.path("closed_captions").asInt(0) == 1);

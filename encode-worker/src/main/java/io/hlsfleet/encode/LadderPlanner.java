@@ -7,7 +7,8 @@ import java.util.List;
  * Decides which variants a source gets. Never upscales: rungs whose short side is above the
  * source's are dropped; a source below the lowest rung still gets one variant at its own size
  * (with the lowest rung's bitrates). Sizes keep the displayed aspect ratio and are rounded to even
- * numbers, as 4:2:0 video requires, never above the source's own size.
+ * numbers, as 4:2:0 video requires, never above the source's own size. With a profile that keeps HDR,
+ * an HLG or PQ source gets every variant twice: tone-mapped SDR H.264 first, then HEVC HDR.
  */
 public final class LadderPlanner {
 
@@ -26,6 +27,14 @@ public final class LadderPlanner {
             Rung lowest = profile.rungs().getFirst();
             int shortSide = evenDown(media.shortSide());
             variants.add(variant(shortSide + "p", lowest, shortSide, media, settings));
+        }
+        if (settings.profile().keepHdr() && media.picture().hdr()) {
+            // The HDR ladder has the SDR ladder's rungs: the same sizes at the same bitrates, which
+            // HEVC spends on 10-bit pictures. Players choose between the two by VIDEO-RANGE.
+            List<PlannedVariant> hdr = variants.stream().map(v -> new PlannedVariant(v.name() + "-hdr", v.width(),
+                    v.height(), v.videoKbps(), v.maxKbps(), v.bufferKbits(), v.preset(), media.picture().transfer()))
+                    .toList();
+            variants.addAll(hdr);
         }
         return variants;
     }

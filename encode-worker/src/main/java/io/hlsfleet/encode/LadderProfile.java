@@ -17,9 +17,60 @@ import java.util.Map;
  * @param container MPEG-TS or fragmented MP4 segments
  * @param h264Profile {@code baseline}, {@code main} or {@code high}
  * @param h264Level level such as {@code 4.1}, or empty to let x264 choose the lowest that fits
+ * @param surround the codec of the multichannel audio renditions that sources with more than two
+ *        channels get beside the stereo AAC ones, or {@link Surround#NONE}
+ * @param surroundKbps bitrate of a 5.1 multichannel rendition
+ * @param keepHdr whether HLG and PQ sources also get an HDR ladder (HEVC Main10, fMP4) beside the
+ *        tone-mapped SDR one
  */
 public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int segmentSeconds, Container container,
-        String h264Profile, String h264Level) {
+        String h264Profile, String h264Level, Surround surround, int surroundKbps, boolean keepHdr) {
+
+    /**
+     * The codec of the multichannel renditions. Apple's authoring rules name both; E-AC-3 needs half
+     * the bitrate of AC-3 for 5.1 (192 against 384 kbit/s) and AC-3 plays on older receivers. ffmpeg's
+     * encoders write at most 5.1: a 7.1 source is folded to 5.1.
+     */
+    public enum Surround {
+        NONE("", "", 0),
+        EAC3("eac3", "ec-3", 192),
+        AC3("ac3", "ac-3", 384);
+
+        private final String encoder;
+        private final String codecs;
+        private final int defaultKbps;
+
+        Surround(String encoder, String codecs, int defaultKbps) {
+            this.encoder = encoder;
+            this.codecs = codecs;
+            this.defaultKbps = defaultKbps;
+        }
+
+        /** ffmpeg's encoder. */
+        public String encoder() {
+            return encoder;
+        }
+
+        /** The RFC 6381 name in CODECS. */
+        public String codecs() {
+            return codecs;
+        }
+
+        /** Bitrate of a 5.1 rendition that Apple's authoring rules recommend. */
+        public int defaultKbps() {
+            return defaultKbps;
+        }
+
+        /** Accepts {@code eac3} (also {@code ec-3}), {@code ac3} (also {@code ac-3}) and {@code none}. */
+        static Surround parse(String name, String value) {
+            return switch (value.strip().toLowerCase(Locale.ROOT)) {
+                case "eac3", "ec-3", "e-ac-3" -> EAC3;
+                case "ac3", "ac-3" -> AC3;
+                case "none", "off" -> NONE;
+                default -> throw new IllegalArgumentException(name + "=" + value + " is not eac3, ac3 or none");
+            };
+        }
+    }
 
     /**
      * 360p/720p/1080p at the bitrates of the design hlsfleet replaces. The smaller rungs use a
@@ -29,19 +80,28 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
     public static final LadderProfile DEFAULT = new LadderProfile("default", List.of(
             new Rung(360, 360, 540, 720, "medium"),
             new Rung(720, 870, 1305, 1740, "medium"),
-            new Rung(1080, 2100, 3150, 4200, "veryfast")), 128, 6, Container.MPEGTS, "high", "");
+            new Rung(1080, 2100, 3150, 4200, "veryfast")), 128, 6, Container.MPEGTS, "high", "", Surround.EAC3, 192,
+            false);
 
     /** The default ladder in fragmented MP4 (CMAF) segments. */
     public static final LadderProfile CMAF = new LadderProfile("cmaf", DEFAULT.rungs(), 128, 6, Container.FMP4,
-            "high", "");
+            "high", "", Surround.EAC3, 192, false);
+
+    /**
+     * The CMAF ladder, and for HLG and PQ sources an HDR ladder beside it: the same rungs in HEVC
+     * Main10, for the screens that show HDR (players choose by VIDEO-RANGE and CODECS).
+     */
+    public static final LadderProfile CMAF_HDR = new LadderProfile("cmaf-hdr", DEFAULT.rungs(), 128, 6,
+            Container.FMP4, "high", "", Surround.EAC3, 192, true);
 
     /** The default ladder plus 1440p and 2160p rungs for 4K sources. */
     public static final LadderProfile UHD = new LadderProfile("uhd", List.of(
             DEFAULT.rungs().get(0), DEFAULT.rungs().get(1), DEFAULT.rungs().get(2),
             new Rung(1440, 5000, 7500, 10000),
-            new Rung(2160, 11000, 16500, 22000)), 160, 6, Container.MPEGTS, "high", "");
+            new Rung(2160, 11000, 16500, 22000)), 160, 6, Container.MPEGTS, "high", "", Surround.EAC3, 192, false);
 
-    public static final Map<String, LadderProfile> BUILT_IN = Map.of("default", DEFAULT, "cmaf", CMAF, "uhd", UHD);
+    public static final Map<String, LadderProfile> BUILT_IN = Map.of("default", DEFAULT, "cmaf", CMAF, "cmaf-hdr",
+            CMAF_HDR, "uhd", UHD);
 
     public LadderProfile {
         rungs = rungs.stream().sorted(Comparator.comparingInt(Rung::height)).toList();
@@ -55,6 +115,13 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
         if (!List.of("baseline", "main", "high").contains(h264Profile)) {
             throw new IllegalArgumentException("ladder profile " + name + ": H.264 profile " + h264Profile
                     + " is not baseline, main or high (8-bit 4:2:0 profiles every player decodes)");
+        }
+        if (surround != Surround.NONE && surroundKbps < 64) {
+            throw new IllegalArgumentException("ladder profile " + name + " needs multichannel audio of at least 64 kbit/s");
+        }
+        if (keepHdr && container != Container.FMP4) {
+            throw new IllegalArgumentException("ladder profile " + name + " keeps HDR, whose HEVC segments must be"
+                    + " fMP4 (Apple's authoring rules): set HLSFLEET_ENCODE_CONTAINER=fmp4 or use the cmaf-hdr profile");
         }
     }
 
@@ -70,12 +137,17 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
         String audio = settings.audioBitrate();
         String container = settings.container();
         String h264Profile = settings.h264Profile();
+        Surround surround = settings.surround() == null ? base.surround()
+                : Surround.parse("HLSFLEET_ENCODE_SURROUND", settings.surround());
+        int surroundKbps = settings.surroundBitrate() != null ? Rung.kbps(settings.surroundBitrate())
+                : surround == base.surround() ? base.surroundKbps() : surround.defaultKbps();
         return new LadderProfile(name,
                 rungs == null ? base.rungs() : Rung.parseList("HLSFLEET_ENCODE_RUNGS", rungs),
                 audio == null ? base.audioKbps() : Rung.kbps(audio),
                 settings.segmentSeconds() != null ? settings.segmentSeconds() : base.segmentSeconds(),
                 container == null ? base.container() : Container.parse("HLSFLEET_ENCODE_CONTAINER", container),
                 h264Profile != null ? h264Profile.toLowerCase(Locale.ROOT) : base.h264Profile(),
-                settings.h264Level() != null ? settings.h264Level() : base.h264Level());
+                settings.h264Level() != null ? settings.h264Level() : base.h264Level(),
+                surround, surroundKbps, settings.keepHdr() != null ? settings.keepHdr() : base.keepHdr());
     }
 }

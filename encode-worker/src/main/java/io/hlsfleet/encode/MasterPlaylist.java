@@ -6,6 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,9 +46,28 @@ final class MasterPlaylist {
     record Measured(long peakBitsPerSecond, long averageBitsPerSecond, double seconds) {
     }
 
-    /** An audio rendition as written: where, what language, and its measured bitrates. */
-    record AudioRendition(String uri, String language, String name, boolean isDefault, int channels, String codecs,
-            long peakBitsPerSecond, long averageBitsPerSecond) {
+    /**
+     * An audio rendition as written: its group, where, what language, and its measured bitrates.
+     * Every rendition of a group has the same codec.
+     */
+    record AudioRendition(String group, String uri, String language, String name, boolean isDefault, int channels,
+            String codecs, long peakBitsPerSecond, long averageBitsPerSecond) {
+
+        /** A rendition of the stereo group. */
+        AudioRendition(String uri, String language, String name, boolean isDefault, int channels, String codecs,
+                long peakBitsPerSecond, long averageBitsPerSecond) {
+            this(AUDIO_GROUP, uri, language, name, isDefault, channels, codecs, peakBitsPerSecond,
+                    averageBitsPerSecond);
+        }
+    }
+
+    /** What the variants listed with one audio group add: its codec and its largest bitrates. */
+    private record AudioGroup(String id, String codecs, long peak, long average) {
+
+        AudioGroup with(AudioRendition audio) {
+            return new AudioGroup(id, audio.codecs(), Math.max(peak, audio.peakBitsPerSecond()),
+                    Math.max(average, audio.averageBitsPerSecond()));
+        }
     }
 
     /** A WebVTT subtitle rendition as written. */
@@ -64,6 +86,8 @@ final class MasterPlaylist {
     }
 
     static final String AUDIO_GROUP = "audio";
+    /** The group of the multichannel (E-AC-3 or AC-3) renditions. */
+    static final String SURROUND_GROUP = "surround";
     static final String SUBTITLE_GROUP = "subs";
     static final String CAPTION_GROUP = "cc";
 
@@ -72,31 +96,29 @@ final class MasterPlaylist {
     }
 
     /**
-     * Writes the master playlist as Apple's HLS authoring rules ask: audio and subtitle renditions
-     * in one group each that every variant names, each variant's BANDWIDTH the peak of its video
-     * plus the largest audio rendition, AVERAGE-BANDWIDTH likewise, CODECS with the group's audio
-     * codec, VIDEO-RANGE, and CLOSED-CAPTIONS declared or NONE; then each variant's I-frame
-     * playlist, for scrubbing and trick play.
+     * Writes the master playlist as Apple's HLS authoring rules ask: subtitle renditions in one
+     * group, audio renditions in one group per codec (stereo AAC, and multichannel for sources that
+     * have it), each video variant listed once per audio group, its BANDWIDTH the peak of its video
+     * plus the group's largest rendition, AVERAGE-BANDWIDTH likewise, CODECS with the group's audio
+     * codec, VIDEO-RANGE (SDR, or HLG/PQ for the HDR ladder), and CLOSED-CAPTIONS declared or NONE;
+     * then each video variant's I-frame playlist, for scrubbing and trick play.
      *
-     * @return the video variants as the master lists them
+     * @return the video variants as the master lists them, each once (with the stereo audio group)
      */
     static List<Rendition> write(Path outDir, List<VariantStats> variants, Renditions renditions, Container container)
             throws IOException {
         StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:" + version(container)
                 + "\n#EXT-X-INDEPENDENT-SEGMENTS\n");
-        long audioPeak = 0;
-        long audioAverage = 0;
-        String audioCodecs = "";
+        Map<String, AudioGroup> groups = new LinkedHashMap<>();
         for (AudioRendition audio : renditions.audio()) {
-            m3u8.append("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"").append(AUDIO_GROUP).append('"')
+            groups.merge(audio.group(), new AudioGroup(audio.group(), audio.codecs(), audio.peakBitsPerSecond(),
+                    audio.averageBitsPerSecond()), (group, added) -> group.with(audio));
+            m3u8.append("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"").append(audio.group()).append('"')
                     .append(languageAttribute(audio.language()))
                     .append(",NAME=\"").append(audio.name()).append('"')
                     .append(",DEFAULT=").append(audio.isDefault() ? "YES" : "NO").append(",AUTOSELECT=YES")
                     .append(",CHANNELS=\"").append(audio.channels()).append('"')
                     .append(",URI=\"").append(audio.uri()).append("\"\n");
-            audioPeak = Math.max(audioPeak, audio.peakBitsPerSecond());
-            audioAverage = Math.max(audioAverage, audio.averageBitsPerSecond());
-            audioCodecs = audio.codecs();
         }
         for (SubtitleRendition subtitle : renditions.subtitles()) {
             m3u8.append("#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"").append(SUBTITLE_GROUP).append('"')
@@ -110,29 +132,39 @@ final class MasterPlaylist {
             m3u8.append("#EXT-X-MEDIA:TYPE=CLOSED-CAPTIONS,GROUP-ID=\"").append(CAPTION_GROUP)
                     .append("\",NAME=\"CC1\",INSTREAM-ID=\"CC1\",DEFAULT=NO,AUTOSELECT=YES\n");
         }
+        // Apple's rules: a variant's CODECS names every codec of its renditions, so each video
+        // variant is listed once per audio group (stereo AAC first), and a player that cannot decode
+        // E-AC-3 or AC-3 leaves out only the variants that name the multichannel group.
+        List<AudioGroup> audioGroups = groups.isEmpty() ? Collections.singletonList(null)
+                : List.copyOf(groups.values());
         List<Rendition> listed = new ArrayList<>();
-        for (VariantStats stats : variants) {
-            PlannedVariant v = stats.variant();
-            String codecs = audioCodecs.isEmpty() ? stats.codecs() : stats.codecs() + "," + audioCodecs;
-            listed.add(new Rendition(v.name() + "/index.m3u8", v.width(), v.height(), stats.peakBitsPerSecond() + audioPeak,
-                    stats.averageBitsPerSecond() + audioAverage, codecs, stats.frameRate() > 0 ? stats.frameRate() : null));
-            m3u8.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(stats.peakBitsPerSecond() + audioPeak)
-                    .append(",AVERAGE-BANDWIDTH=").append(stats.averageBitsPerSecond() + audioAverage)
-                    .append(",RESOLUTION=").append(v.width()).append('x').append(v.height())
-                    .append(",CODECS=\"").append(codecs).append('"');
-            if (stats.frameRate() > 0) {
-                m3u8.append(",FRAME-RATE=").append(String.format(Locale.ROOT, "%.3f", stats.frameRate()));
+        for (AudioGroup group : audioGroups) {
+            for (VariantStats stats : variants) {
+                PlannedVariant v = stats.variant();
+                long peak = stats.peakBitsPerSecond() + (group == null ? 0 : group.peak());
+                long average = stats.averageBitsPerSecond() + (group == null ? 0 : group.average());
+                String codecs = group == null ? stats.codecs() : stats.codecs() + "," + group.codecs();
+                if (group == audioGroups.getFirst()) {
+                    listed.add(new Rendition(v.name() + "/index.m3u8", v.width(), v.height(), peak, average, codecs,
+                            stats.frameRate() > 0 ? stats.frameRate() : null));
+                }
+                m3u8.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(peak)
+                        .append(",AVERAGE-BANDWIDTH=").append(average)
+                        .append(",RESOLUTION=").append(v.width()).append('x').append(v.height())
+                        .append(",CODECS=\"").append(codecs).append('"');
+                if (stats.frameRate() > 0) {
+                    m3u8.append(",FRAME-RATE=").append(String.format(Locale.ROOT, "%.3f", stats.frameRate()));
+                }
+                m3u8.append(",VIDEO-RANGE=").append(v.videoRange());
+                if (group != null) {
+                    m3u8.append(",AUDIO=\"").append(group.id()).append('"');
+                }
+                if (!renditions.subtitles().isEmpty()) {
+                    m3u8.append(",SUBTITLES=\"").append(SUBTITLE_GROUP).append('"');
+                }
+                m3u8.append(",CLOSED-CAPTIONS=").append(renditions.closedCaptions() ? "\"" + CAPTION_GROUP + "\"" : "NONE");
+                m3u8.append('\n').append(v.name()).append("/index.m3u8\n");
             }
-            // The encoder writes 8-bit BT.709 pictures only.
-            m3u8.append(",VIDEO-RANGE=SDR");
-            if (!renditions.audio().isEmpty()) {
-                m3u8.append(",AUDIO=\"").append(AUDIO_GROUP).append('"');
-            }
-            if (!renditions.subtitles().isEmpty()) {
-                m3u8.append(",SUBTITLES=\"").append(SUBTITLE_GROUP).append('"');
-            }
-            m3u8.append(",CLOSED-CAPTIONS=").append(renditions.closedCaptions() ? "\"" + CAPTION_GROUP + "\"" : "NONE");
-            m3u8.append('\n').append(v.name()).append("/index.m3u8\n");
         }
         for (VariantStats stats : variants) {
             if (stats.iFrames() == null) {
@@ -144,7 +176,7 @@ final class MasterPlaylist {
                     .append(",AVERAGE-BANDWIDTH=").append(stats.iFrames().averageBitsPerSecond())
                     .append(",RESOLUTION=").append(v.width()).append('x').append(v.height())
                     .append(",CODECS=\"").append(videoCodec).append('"')
-                    .append(",VIDEO-RANGE=SDR")
+                    .append(",VIDEO-RANGE=").append(v.videoRange())
                     .append(",URI=\"").append(v.name()).append('/').append(IFramePlaylist.NAME).append("\"\n");
         }
         Files.writeString(outDir.resolve("master.m3u8"), m3u8.toString(), StandardCharsets.UTF_8);
@@ -261,6 +293,43 @@ final class MasterPlaylist {
         if (!fixed.equals(lines)) {
             Files.write(playlist, fixed, StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * RFC 6381 codec string of HEVC in MP4 (ISO/IEC 14496-15, annex E) from the
+     * {@code hvcC} box of an init segment, such as {@code hvc1.2.4.L93.B0}: profile space and
+     * profile, the compatibility flags in reverse bit order, tier and level, then the constraint
+     * bytes without trailing zero bytes.
+     */
+    static String hevcCodec(Path initSegment) throws IOException {
+        byte[] init = Files.readAllBytes(initSegment);
+        for (int i = 4; i + 4 + 13 <= init.length; i++) {
+            if (init[i] == 'h' && init[i + 1] == 'v' && init[i + 2] == 'c' && init[i + 3] == 'C') {
+                return hevcCodec(Arrays.copyOfRange(init, i + 4, i + 4 + 13));
+            }
+        }
+        throw new IOException("no hvcC box in " + initSegment.getFileName());
+    }
+
+    /** As {@link #hevcCodec(Path)}, from the first 13 bytes of an HEVC decoder configuration record. */
+    static String hevcCodec(byte[] record) {
+        int space = (record[1] >> 6) & 3;
+        boolean highTier = (record[1] & 0x20) != 0;
+        int profile = record[1] & 0x1f;
+        long compatibility = ((record[2] & 0xffL) << 24) | ((record[3] & 0xffL) << 16) | ((record[4] & 0xffL) << 8)
+                | (record[5] & 0xffL);
+        StringBuilder codec = new StringBuilder("hvc1.").append(space == 0 ? "" : String.valueOf((char) ('A' + space - 1)))
+                .append(profile).append('.').append(Long.toHexString(Integer.reverse((int) compatibility) & 0xffffffffL)
+                        .toUpperCase(Locale.ROOT))
+                .append('.').append(highTier ? 'H' : 'L').append(record[12] & 0xff);
+        int last = 11;
+        while (last >= 6 && record[last] == 0) {
+            last--;
+        }
+        for (int b = 6; b <= last; b++) {
+            codec.append('.').append(String.format(Locale.ROOT, "%X", record[b] & 0xff));
+        }
+        return codec.toString();
     }
 
     /** RFC 6381 codec string for H.264 from ffprobe's profile name and level. */

@@ -74,13 +74,27 @@ public record MediaInfo(String formatName, int width, int height, double duratio
      * @param primaries colour primaries as ffprobe names them ({@code bt2020}, ...), empty when untagged
      * @param matrix YUV matrix as ffprobe names it ({@code bt2020nc}, ...), empty when untagged
      * @param fullRange whether the YUV values use the full 0–255 range rather than the video range
+     * @param masterDisplay HDR10 mastering display colour volume in x265's {@code master-display}
+     *        syntax ({@code G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)}), empty when the source has none
+     * @param contentLight HDR10 content light level in x265's {@code max-cll} syntax
+     *        ({@code maxCLL,maxFALL}), empty when the source has none
      */
-    public record Picture(Scan scan, Transfer transfer, String primaries, String matrix, boolean fullRange) {
+    public record Picture(Scan scan, Transfer transfer, String primaries, String matrix, boolean fullRange,
+            String masterDisplay, String contentLight) {
 
         public static final Picture PROGRESSIVE_SDR = new Picture(Scan.PROGRESSIVE, Transfer.SDR, "", "", false);
 
+        /** A picture without HDR10 metadata. */
+        public Picture(Scan scan, Transfer transfer, String primaries, String matrix, boolean fullRange) {
+            this(scan, transfer, primaries, matrix, fullRange, "", "");
+        }
+
         public Picture withScan(Scan newScan) {
-            return new Picture(newScan, transfer, primaries, matrix, fullRange);
+            return new Picture(newScan, transfer, primaries, matrix, fullRange, masterDisplay, contentLight);
+        }
+
+        public Picture withHdr10(String newMasterDisplay, String newContentLight) {
+            return new Picture(scan, transfer, primaries, matrix, fullRange, newMasterDisplay, newContentLight);
         }
 
         public boolean hdr() {

@@ -73,10 +73,64 @@ public final class Prober {
                 media = media.withPicture(media.picture().withScan(
                         InterlaceDetector.detect(ffmpeg, source, media)));
             }
+            if (media.picture().transfer() == MediaInfo.Transfer.PQ && media.picture().masterDisplay().isEmpty()
+                    && media.picture().contentLight().isEmpty()) {
+                media = media.withPicture(firstFrameHdr10(source, media));
+            }
             return media;
         } finally {
             ChildProcesses.kill(process);
         }
+    }
+
+    /**
+     * HDR10 metadata carried in the video itself (SEI messages of HEVC, metadata OBUs of AV1) rather
+     * than in the container: ffprobe shows it on the decoded frames only, so the first one is read.
+     * Without it the HDR ladder is still right, only without the hints for the display's tone mapping.
+     */
+    private MediaInfo.Picture firstFrameHdr10(Path source, MediaInfo media) throws IOException, InterruptedException {
+        Process process = ChildProcesses.start(new ProcessBuilder(ffprobe, "-v", "error",
+                "-protocol_whitelist", "file", "-format_whitelist", Admission.formatWhitelist(),
+                "-select_streams", "v:0", "-read_intervals", "%+#1", "-show_frames", "-show_entries",
+                "frame=side_data_list", "-of", "json", "file:" + source.toAbsolutePath()));
+        try {
+            CompletableFuture<byte[]> out = readAll(process.getInputStream());
+            readAll(process.getErrorStream());
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || process.exitValue() != 0) {
+                return media.picture();
+            }
+            JsonNode frame = JSON.readTree(out.join()).path("frames").path(0);
+            return withHdr10(media.picture(), frame.path("side_data_list"));
+        } finally {
+            ChildProcesses.kill(process);
+        }
+    }
+
+    /**
+     * The picture with the HDR10 mastering display and content light levels of {@code sideData}
+     * (ffprobe's side data of a stream or frame) in x265's syntax: chromaticities in units of
+     * 0.00002, luminances in units of 0.0001 cd/m².
+     */
+    static MediaInfo.Picture withHdr10(MediaInfo.Picture picture, JsonNode sideData) {
+        String masterDisplay = picture.masterDisplay();
+        String contentLight = picture.contentLight();
+        for (JsonNode side : sideData) {
+            String type = side.path("side_data_type").asString("");
+            if (type.equals("Mastering display metadata") && side.has("max_luminance")) {
+                masterDisplay = "G(" + scaled(side, "green_x", 50000) + "," + scaled(side, "green_y", 50000) + ")"
+                        + "B(" + scaled(side, "blue_x", 50000) + "," + scaled(side, "blue_y", 50000) + ")"
+                        + "R(" + scaled(side, "red_x", 50000) + "," + scaled(side, "red_y", 50000) + ")"
+                        + "WP(" + scaled(side, "white_point_x", 50000) + "," + scaled(side, "white_point_y", 50000) + ")"
+                        + "L(" + scaled(side, "max_luminance", 10000) + "," + scaled(side, "min_luminance", 10000) + ")";
+            } else if (type.equals("Content light level metadata") && side.has("max_content")) {
+                contentLight = side.path("max_content").asInt() + "," + side.path("max_average").asInt();
+            }
+        }
+        return picture.withHdr10(masterDisplay, contentLight);
+    }
+
+    private static long scaled(JsonNode side, String field, int units) {
+        return Math.round(ratio(side.path(field).asString("0")) * units);
     }
 
     private static CompletableFuture<byte[]> readAll(InputStream stream) {
@@ -184,8 +238,9 @@ public final class Prober {
             default -> List.of("vp8", "vp9", "av1").contains(video.path("codec_name").asString(""))
                     ? MediaInfo.Scan.PROGRESSIVE : MediaInfo.Scan.UNKNOWN;
         };
-        return new MediaInfo.Picture(scan, transfer, video.path("color_primaries").asString(""),
-                video.path("color_space").asString(""), "pc".equals(video.path("color_range").asString("")));
+        return withHdr10(new MediaInfo.Picture(scan, transfer, video.path("color_primaries").asString(""),
+                video.path("color_space").asString(""), "pc".equals(video.path("color_range").asString(""))),
+                video.path("side_data_list"));
     }
 
     /**

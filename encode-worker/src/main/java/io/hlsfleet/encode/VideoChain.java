@@ -61,6 +61,11 @@ final class VideoChain {
 
     /** The filters before the split, each followed by a comma; empty for a progressive SDR source. */
     static String filters(MediaInfo media, Settings settings) {
+        return deinterlace(media, settings) + toneMap(media, settings);
+    }
+
+    /** The deinterlacer, followed by a comma, for an interlaced source; else empty. */
+    static String deinterlace(MediaInfo media, Settings settings) {
         MediaInfo.Picture picture = media.picture();
         StringBuilder chain = new StringBuilder();
         if (picture.scan().interlaced()) {
@@ -70,6 +75,13 @@ final class VideoChain {
                     : "send_frame").append(":parity=")
                     .append(picture.scan() == MediaInfo.Scan.TOP_FIELD_FIRST ? "tff" : "bff").append(":deint=all,");
         }
+        return chain.toString();
+    }
+
+    /** The tone mapping to SDR BT.709, followed by a comma, for an HLG or PQ source; else empty. */
+    static String toneMap(MediaInfo media, Settings settings) {
+        MediaInfo.Picture picture = media.picture();
+        StringBuilder chain = new StringBuilder();
         if (picture.hdr()) {
             chain.append("zscale=tin=").append(picture.transfer() == MediaInfo.Transfer.HLG ? "arib-std-b67" : "smpte2084")
                     .append(":pin=").append(oneOf(picture.primaries(), "bt2020", "bt709", "bt2020"))
@@ -99,6 +111,33 @@ final class VideoChain {
                     "-color_range", "tv"));
         }
         return tags;
+    }
+
+    /**
+     * Options of output stream {@code stream} of the HDR ladder (HEVC Main10 with libx265): closed
+     * GOPs whose forced keyframes are IDR pictures, as segments that start on them need; the
+     * {@code hvc1} tag Apple's players require; BT.2020 with the source's transfer in the VUI; and for
+     * PQ the HDR10 signalling with the source's mastering display and light levels where it has them.
+     */
+    static List<String> hdrEncoderOptions(int stream, MediaInfo media, int threads) {
+        MediaInfo.Picture picture = media.picture();
+        boolean pq = picture.transfer() == MediaInfo.Transfer.PQ;
+        StringBuilder params = new StringBuilder("log-level=error:pools=").append(threads)
+                .append(":scenecut=0:open-gop=0");
+        if (pq) {
+            params.append(":hdr10=1:hdr10-opt=1");
+            if (!picture.masterDisplay().isEmpty()) {
+                params.append(":master-display=").append(picture.masterDisplay());
+            }
+            if (!picture.contentLight().isEmpty()) {
+                params.append(":max-cll=").append(picture.contentLight());
+            }
+        }
+        String v = ":v:" + stream;
+        return List.of("-c" + v, "libx265", "-profile" + v, "main10", "-tag" + v, "hvc1", "-forced-idr" + v, "1",
+                "-x265-params" + v, params.toString(),
+                "-color_primaries" + v, "bt2020", "-color_trc" + v, pq ? "smpte2084" : "arib-std-b67",
+                "-colorspace" + v, "bt2020nc", "-color_range" + v, "tv");
     }
 
     /** {@code value} when it is one of {@code known}, else the last of them (the default). */

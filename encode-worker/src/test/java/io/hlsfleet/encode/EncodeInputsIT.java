@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every kind of input issue 3 lists becomes a valid ladder: each test makes its clip with ffmpeg,
@@ -85,6 +87,52 @@ class EncodeInputsIT extends EncodeStageFixture {
         // Track 1 is the 500 Hz tone: the ladder's audio must be that one, not the first (300 Hz).
         Path variant = harness.encode(clip, small).resolve("audio/a0/index.m3u8");
         assertThat(dominantFrequency(variant)).isBetween(450.0, 550.0);
+        // Stereo tracks get no multichannel rendition.
+        assertThat(Files.readString(variant.resolveSibling("../../master.m3u8").normalize()))
+                .doesNotContain("surround", "ec-3", "audio/m0");
+    }
+
+    /**
+     * A 5.1 or 7.1 source gets a multichannel E-AC-3 rendition (5.1, the most ffmpeg's encoder writes)
+     * in its own group beside the stereo AAC one, and every video variant is listed once per group
+     * with that group's codec, as Apple's examples pair them.
+     */
+    @ParameterizedTest
+    @CsvSource({"5.1, 6", "7.1, 8"})
+    void multichannelSourceGetsAnEac3RenditionBesideTheStereoAacOne(String layout, int channels) throws Exception {
+        String tones = java.util.stream.IntStream.range(0, channels).mapToObj(c -> "0.3*sin(" + (300 + 100 * c) + "*2*PI*t)")
+                .collect(java.util.stream.Collectors.joining("|"));
+        Path clip = dir.resolve("surround-" + channels + ".mp4");
+        SyntheticClip.run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-t", "2", "-i",
+                "testsrc2=s=426x240:r=25", "-f", "lavfi", "-t", "2", "-i", "aevalsrc=" + tones + ":c=" + layout + ":s=48000",
+                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "384k", clip.toString()));
+        assertThat(Media.run(List.of("ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                "stream=channels", "-of", "csv=p=0", clip.toString()), false).strip()).isEqualTo(String.valueOf(channels));
+
+        Path ladder = harness.encode(clip, small);
+        Ladder checked = LadderAssertions.assertValidLadder(ladder, clip);
+        List<String> master = Files.readAllLines(ladder.resolve("master.m3u8"));
+        assertThat(master.stream().filter(l -> l.startsWith("#EXT-X-MEDIA:TYPE=AUDIO"))).containsExactly(
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Track 1\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\","
+                        + "URI=\"audio/a0/index.m3u8\"",
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"surround\",NAME=\"Track 1\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"6\","
+                        + "URI=\"audio/m0/index.m3u8\"");
+        // 144p and 240p with AAC, then both again with E-AC-3.
+        assertThat(checked.variants()).extracting(LadderAssertions.Variant::height).containsExactly(144, 240, 144, 240);
+        assertThat(checked.variants()).extracting(v -> v.codecs().replaceFirst("^avc1\\.[0-9a-f]+,", ""))
+                .containsExactly("mp4a.40.2", "mp4a.40.2", "ec-3", "ec-3");
+        assertThat(master.stream().filter(l -> l.startsWith("#EXT-X-STREAM-INF:")).map(l -> l.replaceAll(".*AUDIO=", "")))
+                .containsExactly("\"audio\",CLOSED-CAPTIONS=NONE", "\"audio\",CLOSED-CAPTIONS=NONE",
+                        "\"surround\",CLOSED-CAPTIONS=NONE", "\"surround\",CLOSED-CAPTIONS=NONE");
+
+        String firstSegment = Files.readAllLines(ladder.resolve("audio/m0/index.m3u8")).stream()
+                .filter(l -> l.endsWith(".ts")).findFirst().orElseThrow();
+        assertThat(run("ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                "stream=codec_name,channels", "-of", "csv=p=0", ladder.resolve("audio/m0").resolve(firstSegment).toString())
+                .strip().lines().findFirst().orElse("")).isEqualTo("eac3,6");
+        assertThat(run("ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                "stream=codec_name,channels", "-of", "csv=p=0", ladder.resolve("audio/a0/index.m3u8").toString())
+                .strip().lines().findFirst().orElse("")).isEqualTo("aac,2");
     }
 
     @Test

@@ -86,4 +86,24 @@ class EncodeSettingsTest {
         assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_MIN_TIME_LIMIT", "2h")).within(Duration.ofHours(2)))
                 .hasMessageContaining("HLSFLEET_CONSUMER_TIMEOUT").hasMessageContaining("HLSFLEET_ENCODE_MIN_TIME_LIMIT");
     }
+
+    @Test
+    void multichannelCodecAndHdrLadderComeFromTheProfileOrTheirSettings() {
+        EncodeSettings defaults = from(Map.of());
+        assertThat(defaults.profile().surround()).isEqualTo(LadderProfile.Surround.EAC3);
+        assertThat(defaults.profile().surroundKbps()).isEqualTo(192);
+        assertThat(defaults.profile().keepHdr()).isFalse();
+        EncodeSettings ac3 = from(Map.of("HLSFLEET_ENCODE_SURROUND", "ac3"));
+        assertThat(ac3.profile().surround()).isEqualTo(LadderProfile.Surround.AC3);
+        assertThat(ac3.profile().surroundKbps()).isEqualTo(384);
+        assertThat(from(Map.of("HLSFLEET_ENCODE_SURROUND", "eac3", "HLSFLEET_ENCODE_SURROUND_BITRATE", "256k"))
+                .profile().surroundKbps()).isEqualTo(256);
+        assertThat(from(Map.of("HLSFLEET_ENCODE_PROFILE", "cmaf-hdr")).profile().keepHdr()).isTrue();
+        assertThat(from(Map.of("HLSFLEET_ENCODE_KEEP_HDR", "true", "HLSFLEET_ENCODE_CONTAINER", "fmp4")).profile()
+                .keepHdr()).isTrue();
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_KEEP_HDR", "true")))
+                .hasMessageContaining("must be fMP4");
+        assertThatThrownBy(() -> from(Map.of("HLSFLEET_ENCODE_SURROUND", "dts")))
+                .hasMessageContaining("HLSFLEET_ENCODE_SURROUND=dts is not eac3, ac3 or none");
+    }
 }

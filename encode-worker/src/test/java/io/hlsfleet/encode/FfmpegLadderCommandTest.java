@@ -64,8 +64,12 @@ class FfmpegLadderCommandTest {
                 List.of(new MediaInfo.AudioTrack(1, "eng", "", 2), new MediaInfo.AudioTrack(2, "ger", "", 6)),
                 List.of(new MediaInfo.SubtitleTrack(3, "subrip", "eng", "", false, false)), List.of());
         List<String> cmd = command(EncodeHarness.settings(), media);
-        assertThat(after(cmd, "-var_stream_map")).isEqualTo("v:0,name:360p a:0,name:audio/a0 a:1,name:audio/a1");
-        assertThat(cmd).containsSubsequence("-map", "0:1", "-map", "0:2", "-c:a", "aac", "-b:a", "128k", "-ac", "2");
+        // The German track is 5.1: every track also gets an E-AC-3 rendition, 5.1 where the source has it.
+        assertThat(after(cmd, "-var_stream_map")).isEqualTo("v:0,name:360p a:0,name:audio/a0 a:1,name:audio/a1"
+                + " a:2,name:audio/m0 a:3,name:audio/m1");
+        assertThat(cmd).containsSubsequence("-map", "0:1", "-map", "0:2", "-map", "0:1", "-map", "0:2", "-c:a", "aac",
+                "-b:a", "128k", "-ac", "2", "-c:a:2", "eac3", "-b:a:2", "128k", "-ac:a:2", "2",
+                "-c:a:3", "eac3", "-b:a:3", "192k", "-ac:a:3", "6");
         assertThat(cmd).containsSubsequence("-map", "0:3", "-c:s", "webvtt", "-f", "webvtt",
                 "/scratch/ladder/subs/s0/whole.vtt");
     }
@@ -99,5 +103,39 @@ class FfmpegLadderCommandTest {
     void demuxerIsTheFirstNameFfprobeReports() {
         assertThat(FfmpegLadderCommand.demuxer("mov,mp4,m4a,3gp,3g2,mj2")).isEqualTo("mov");
         assertThat(FfmpegLadderCommand.demuxer("mpegts")).isEqualTo("mpegts");
+    }
+
+    @Test
+    void stereoSourcesAndProfilesWithoutMultichannelGetNoMultichannelRendition() {
+        MediaInfo fiveOne = new MediaInfo("mov", 640, 360, 10, 25, 0, 1, MediaInfo.Picture.PROGRESSIVE_SDR,
+                List.of(new MediaInfo.AudioTrack(1, "eng", "", 6)), List.of(), List.of());
+        assertThat(after(command(EncodeHarness.settings("HLSFLEET_ENCODE_SURROUND", "none"), fiveOne), "-var_stream_map"))
+                .isEqualTo("v:0,name:360p a:0,name:audio/a0");
+        assertThat(after(command(EncodeHarness.settings(), new MediaInfo("mov", 640, 360, 10, 25, 0, 1)),
+                "-var_stream_map")).isEqualTo("v:0,name:360p a:0,name:audio/a0");
+        List<String> ac3 = command(EncodeHarness.settings("HLSFLEET_ENCODE_SURROUND", "ac3"), fiveOne);
+        assertThat(ac3).containsSubsequence("-c:a:1", "ac3", "-b:a:1", "384k", "-ac:a:1", "6");
+    }
+
+    @Test
+    void hdrLadderBranchesOffBeforeTheToneMappingAndIsHevcMain10WithTheSourcesHdr10Metadata() {
+        MediaInfo.Picture pq = new MediaInfo.Picture(MediaInfo.Scan.PROGRESSIVE, MediaInfo.Transfer.PQ, "bt2020",
+                "bt2020nc", false, "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)", "1000,400");
+        List<String> cmd = command(EncodeHarness.settings("HLSFLEET_ENCODE_PROFILE", "cmaf-hdr"),
+                new MediaInfo("mov", 1280, 720, 10, 25, 0, 1, pq));
+        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=2[sdr][hdr];[sdr]zscale=tin=smpte2084")
+                .contains("tonemap=tonemap=mobius").contains("split=4[s0][s1][poster][thumbs];[hdr]split=2[s2][s3];")
+                .contains("[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]")
+                .contains("[s3]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p10le[v3]");
+        assertThat(after(cmd, "-var_stream_map")).startsWith("v:0,name:360p v:1,name:720p v:2,name:360p-hdr v:3,name:720p-hdr");
+        // x264's options are global; the HEVC streams' own come after them, so they win.
+        assertThat(cmd).containsSubsequence("-c:v", "libx264", "-profile:v", "high", "-color_trc", "bt709",
+                "-c:v:2", "libx265", "-profile:v:2", "main10", "-tag:v:2", "hvc1", "-forced-idr:v:2", "1");
+        assertThat(cmd).containsSubsequence("-color_primaries:v:3", "bt2020", "-color_trc:v:3", "smpte2084",
+                "-colorspace:v:3", "bt2020nc");
+        assertThat(after(cmd, "-x265-params:v:3")).isEqualTo("log-level=error:pools=2:scenecut=0:open-gop=0:hdr10=1"
+                + ":hdr10-opt=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)"
+                + ":max-cll=1000,400");
+        assertThat(cmd).doesNotContain("-c:v:0", "-c:v:1");
     }
 }

@@ -57,4 +57,17 @@ class LadderPlannerTest {
                 new PlannedVariant("360p", 640, 360, 360, 540, 720, "slow"),
                 new PlannedVariant("720p", 1280, 720, 870, 1305, 1740, EncodeSettings.DEFAULT_PRESET));
     }
+
+    @Test
+    void profileThatKeepsHdrGivesHdrSourcesTheSameRungsAgainInHdr() {
+        MediaInfo.Picture hlg = new MediaInfo.Picture(MediaInfo.Scan.PROGRESSIVE, MediaInfo.Transfer.HLG, "bt2020",
+                "bt2020nc", false);
+        MediaInfo media = new MediaInfo("mov", 1280, 720, 10, 30, 0, 1, hlg);
+        EncodeSettings keep = EncodeHarness.settings("HLSFLEET_ENCODE_PROFILE", "cmaf-hdr");
+        assertThat(LadderPlanner.plan(media, keep)).extracting(v -> v.name() + "=" + v.range())
+                .containsExactly("360p=SDR", "720p=SDR", "360p-hdr=HLG", "720p-hdr=HLG");
+        assertThat(LadderPlanner.plan(media, DEFAULT)).extracting(PlannedVariant::name).containsExactly("360p", "720p");
+        // An SDR source has no HDR to keep.
+        assertThat(LadderPlanner.plan(new MediaInfo("mov", 1280, 720, 10, 30, 0, 1), keep)).noneMatch(PlannedVariant::hdr);
+    }
 }

@@ -124,4 +124,47 @@ class MasterPlaylistTest {
                 "a variant names SUBTITLES group subs, which is not declared",
                 "a variant names no AUDIO group although the master declares one");
     }
+
+    @Test
+    void hevcCodecStringComesFromTheConfigurationRecord() {
+        // What x265 writes for Main10 at level 2 (60): compatibility flag 2, progressive and frame-only.
+        byte[] record = {1, 0x02, 0x20, 0, 0, 0, (byte) 0x90, 0, 0, 0, 0, 0, 60};
+        assertThat(MasterPlaylist.hevcCodec(record)).isEqualTo("hvc1.2.4.L60.90");
+        byte[] apple = {1, 0x02, 0x20, 0, 0, 0, (byte) 0xb0, 0, 0, 0, 0, 0, 123};
+        assertThat(MasterPlaylist.hevcCodec(apple)).isEqualTo("hvc1.2.4.L123.B0");
+    }
+
+    @Test
+    void everyVideoVariantIsListedOncePerAudioGroupWithThatGroupsCodecAndBitrate() throws Exception {
+        PlannedVariant sdr = new PlannedVariant("360p", 640, 360, 360, 540, 720, "slow");
+        PlannedVariant hdr = new PlannedVariant("360p-hdr", 640, 360, 360, 540, 720, "slow", MediaInfo.Transfer.PQ);
+        MasterPlaylist.Renditions renditions = new MasterPlaylist.Renditions(List.of(
+                new MasterPlaylist.AudioRendition("audio/a0/index.m3u8", "eng", "English", true, 2, "mp4a.40.2",
+                        140_000, 130_000),
+                new MasterPlaylist.AudioRendition(MasterPlaylist.SURROUND_GROUP, "audio/m0/index.m3u8", "eng", "English",
+                        true, 6, "ec-3", 200_000, 192_000)), List.of(), false);
+        List<io.hlsfleet.job.Rendition> listed = MasterPlaylist.write(dir, List.of(
+                new MasterPlaylist.VariantStats(sdr, 500_000, 400_000, "avc1.64001e", 25),
+                new MasterPlaylist.VariantStats(hdr, 450_000, 350_000, "hvc1.2.4.L60.90", 25)), renditions,
+                Container.FMP4);
+        List<String> master = Files.readAllLines(dir.resolve("master.m3u8"));
+        assertThat(master).contains(
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"surround\",LANGUAGE=\"en\",NAME=\"English\",DEFAULT=YES,"
+                        + "AUTOSELECT=YES,CHANNELS=\"6\",URI=\"audio/m0/index.m3u8\"");
+        assertThat(master.stream().filter(l -> l.startsWith("#EXT-X-STREAM-INF:"))).containsExactly(
+                "#EXT-X-STREAM-INF:BANDWIDTH=640000,AVERAGE-BANDWIDTH=530000,RESOLUTION=640x360,"
+                        + "CODECS=\"avc1.64001e,mp4a.40.2\",FRAME-RATE=25.000,VIDEO-RANGE=SDR,AUDIO=\"audio\",CLOSED-CAPTIONS=NONE",
+                "#EXT-X-STREAM-INF:BANDWIDTH=590000,AVERAGE-BANDWIDTH=480000,RESOLUTION=640x360,"
+                        + "CODECS=\"hvc1.2.4.L60.90,mp4a.40.2\",FRAME-RATE=25.000,VIDEO-RANGE=PQ,AUDIO=\"audio\",CLOSED-CAPTIONS=NONE",
+                "#EXT-X-STREAM-INF:BANDWIDTH=700000,AVERAGE-BANDWIDTH=592000,RESOLUTION=640x360,"
+                        + "CODECS=\"avc1.64001e,ec-3\",FRAME-RATE=25.000,VIDEO-RANGE=SDR,AUDIO=\"surround\",CLOSED-CAPTIONS=NONE",
+                "#EXT-X-STREAM-INF:BANDWIDTH=650000,AVERAGE-BANDWIDTH=542000,RESOLUTION=640x360,"
+                        + "CODECS=\"hvc1.2.4.L60.90,ec-3\",FRAME-RATE=25.000,VIDEO-RANGE=PQ,AUDIO=\"surround\",CLOSED-CAPTIONS=NONE");
+        assertThat(listed).extracting(io.hlsfleet.job.Rendition::playlist)
+                .containsExactly("360p/index.m3u8", "360p-hdr/index.m3u8");
+        assertThat(LadderCheck.conformance(master)).isEmpty();
+        assertThat(LadderCheck.conformance(master.stream().map(l -> l.replace("VIDEO-RANGE=PQ", "VIDEO-RANGE=SDR"))
+                .toList())).contains("a variant's VIDEO-RANGE=SDR does not go with its CODECS hvc1.2.4.L60.90,mp4a.40.2"
+                        + " (the encoder writes HDR in HEVC only)");
+    }
 }

@@ -75,6 +75,26 @@ class PlayerIT {
         assertPlays(clip, encoder.encode(clip, small));
     }
 
+    /**
+     * A 5.1 source's ladder lists every variant twice, with the stereo AAC group and with the E-AC-3
+     * one. Chromium decodes no E-AC-3, so both players must leave those variants out and play the
+     * AAC ones: the same levels and the one audio track of a stereo source.
+     */
+    @Test
+    void multichannelLadderPlaysItsAacVariantsWhereEac3CannotBeDecoded() throws Exception {
+        Path clip = dir.resolve("surround.mp4");
+        SyntheticClip.run(List.of("ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-t", "4", "-i",
+                "testsrc2=s=426x240:r=25", "-f", "lavfi", "-t", "4", "-i", "sine=frequency=440:sample_rate=48000",
+                "-filter_complex", "[1:a]pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0[a]", "-map", "0:v", "-map", "[a]",
+                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", clip.toString()));
+        Path ladder = encoder.encode(clip, small);
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("AUDIO=\"surround\"", "ec-3");
+        List<JsonNode> reports = assertPlays(ladder, List.of(144, 240));
+        for (JsonNode report : reports) {
+            assertThat(report.path("audio")).as("%s: audio renditions", report.path("player").asString()).hasSize(1);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"ts", "fmp4"})
     void twoAudioLanguagesAndSubtitlesAreOfferedAndSwitched(String container) throws Exception {

@@ -144,6 +144,23 @@ class ProberTest {
         assertThat(profile5.reason()).contains("Dolby Vision profile 5").contains("no HDR10, HLG or SDR base layer");
     }
 
+    @Test
+    void hdr10MetadataIsReadInTheSyntaxOfX265() throws Exception {
+        MediaInfo pq = Prober.parse(json("""
+                {"streams":[{"index":0,"codec_name":"hevc","codec_type":"video","width":1920,"height":1080,
+                  "color_transfer":"smpte2084","color_primaries":"bt2020","field_order":"progressive",
+                  "side_data_list":[{"side_data_type":"Mastering display metadata","red_x":"34000/50000",
+                  "red_y":"16000/50000","green_x":"13250/50000","green_y":"34500/50000","blue_x":"7500/50000",
+                  "blue_y":"3000/50000","white_point_x":"15635/50000","white_point_y":"16450/50000",
+                  "min_luminance":"50/10000","max_luminance":"10000000/10000"},
+                  {"side_data_type":"Content light level metadata","max_content":1000,"max_average":400}]}],
+                 "format":{"format_name":"mov","duration":"4"}}"""));
+        assertThat(pq.picture().masterDisplay())
+                .isEqualTo("G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)");
+        assertThat(pq.picture().contentLight()).isEqualTo("1000,400");
+        assertThat(dolbyVision(1).masterDisplay()).isEmpty();
+    }
+
     /** A Dolby Vision stream whose base layer has this compatibility id (0 for profile 5), untagged itself. */
     private static MediaInfo.Picture dolbyVision(int compatibility) throws Exception {
         return Prober.parse(json("""

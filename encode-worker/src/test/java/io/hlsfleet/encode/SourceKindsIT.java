@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -117,6 +119,9 @@ class SourceKindsIT extends EncodeStageFixture {
 
         Path ladder = harness.encode(hdr, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "180:800k"));
         LadderAssertions.assertValidLadder(ladder, hdr);
+        // Without a profile that keeps HDR, the tone-mapped SDR ladder is all there is.
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).doesNotContain("hvc1", "-hdr/", "VIDEO-RANGE=HLG",
+                "VIDEO-RANGE=PQ");
         Path rung = ladder.resolve("180p/index.m3u8");
         JsonNode video = Media.stream(rung);
         assertThat(List.of(video.path("color_primaries").asString(), video.path("color_transfer").asString(),
@@ -127,5 +132,57 @@ class SourceKindsIT extends EncodeStageFixture {
         double naiveToMaster = Media.psnr(naive, master);
         assertThat(toMaster).as("PSNR to the SDR master (to the naive cut: %.1f dB; naive cut to master: %.1f dB)",
                 toNaive, naiveToMaster).isGreaterThan(toNaive).isGreaterThan(naiveToMaster + 3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"arib-std-b67", "smpte2084"})
+    void profileThatKeepsHdrAddsAnHevcMain10LadderBesideTheToneMappedOne(String transfer) throws Exception {
+        boolean pq = transfer.equals("smpte2084");
+        // A PQ source carries HDR10 metadata in its SEI messages, as cameras and grading tools write it.
+        Path hdr = SyntheticClip.video(320, 180).seconds(2).codec("libx265").pixelFormat("yuv420p10le")
+                .videoFilter("zscale=tin=bt709:pin=bt709:min=bt709:rin=limited:t=" + transfer
+                        + ":p=bt2020:m=bt2020nc:r=limited:npl=100")
+                .outputArgs("-tag:v", "hvc1", "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace",
+                        "bt2020nc", "-x265-params", "log-level=error" + (pq ? ":hdr10=1:master-display="
+                                + "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50):max-cll=1000,400"
+                                : ""))
+                .writeTo(dir.resolve("camera-" + transfer + ".mp4"));
+
+        Path ladder = harness.encode(hdr, EncodeHarness.settings("HLSFLEET_ENCODE_PROFILE", "cmaf-hdr",
+                "HLSFLEET_ENCODE_RUNGS", "144:300k,180:500k"));
+        // Checks every variant against the source: the SDR ones H.264 in BT.709, the HDR ones HEVC
+        // Main10 in BT.2020 with the transfer their VIDEO-RANGE names, CODECS as in the bitstream.
+        LadderAssertions.assertValidLadder(ladder, hdr);
+        String range = pq ? "PQ" : "HLG";
+        List<String> variants = Files.readAllLines(ladder.resolve("master.m3u8")).stream()
+                .filter(l -> l.startsWith("#EXT-X-STREAM-INF:")).toList();
+        assertThat(variants).hasSize(4);
+        assertThat(variants.subList(0, 2)).allSatisfy(v -> assertThat(v).contains("CODECS=\"avc1.", "VIDEO-RANGE=SDR"));
+        assertThat(variants.subList(2, 4)).allSatisfy(v -> assertThat(v).containsPattern("CODECS=\"hvc1\\.2\\.4\\.L\\d+")
+                .contains("VIDEO-RANGE=" + range));
+        assertThat(Files.readAllLines(ladder.resolve("master.m3u8")).stream()
+                .filter(l -> l.startsWith("#EXT-X-I-FRAME-STREAM-INF:") && l.contains("-hdr/")))
+                .hasSize(2).allSatisfy(l -> assertThat(l).contains("hvc1.", "VIDEO-RANGE=" + range));
+
+        for (String rung : List.of("144p-hdr", "180p-hdr")) {
+            JsonNode video = Media.stream(ladder.resolve(rung + "/index.m3u8"));
+            assertThat(List.of(video.path("codec_name").asString(), video.path("pix_fmt").asString(),
+                    video.path("color_primaries").asString(), video.path("color_transfer").asString(),
+                    video.path("color_space").asString())).as(rung)
+                    .containsExactly("hevc", "yuv420p10le", "bt2020", transfer, "bt2020nc");
+        }
+        String metadata = Media.run(List.of("ffprobe", "-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1",
+                "-show_frames", "-show_entries", "frame=side_data_list", "-of", "json",
+                ladder.resolve("180p-hdr/index.m3u8").toString()), false);
+        if (pq) {
+            assertThat(metadata).as("HDR10 metadata passed through").contains("Mastering display metadata",
+                    "\"max_luminance\": \"10000000/10000\"", "\"max_content\": 1000", "\"max_average\": 400");
+        } else {
+            assertThat(metadata).doesNotContain("Mastering display metadata");
+        }
+        // The SDR ladder beside it is still the tone-mapped one.
+        JsonNode sdr = Media.stream(ladder.resolve("180p/index.m3u8"));
+        assertThat(List.of(sdr.path("codec_name").asString(), sdr.path("color_transfer").asString()))
+                .containsExactly("h264", "bt709");
     }
 }
