@@ -22,7 +22,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * Ladders made by the real encode stage, played in hls.js and Shaka Player inside headless
  * Chromium (see {@link PlayerHarness}). The MPEG-TS and fMP4 ladders are those with two audio
- * languages and subtitles; the others cover AES-128, portrait and silent sources. For each: every
+ * languages and subtitles; the others cover AES-128, portrait and silent sources, a 5.1 source
+ * (E-AC-3 variants beside the AAC ones) and an HLG source whose HDR is kept (HEVC variants beside
+ * the SDR ones). For each: every
  * level loads and renders at its height, automatic switching plays, a seek to the middle and to
  * the end work, {@code ended} fires, every audio rendition plays when selected, every subtitle
  * track can be selected (and shows its cues), Shaka plays fast forward from the I-frame
@@ -93,6 +95,24 @@ class PlayerIT {
         for (JsonNode report : reports) {
             assertThat(report.path("audio")).as("%s: audio renditions", report.path("player").asString()).hasSize(1);
         }
+    }
+
+    /**
+     * An HLG source with the profile that keeps HDR: the master lists the SDR H.264 variants and the
+     * HEVC Main10 HDR ones. Headless Chromium shows no HDR and decodes no HEVC, so both players must
+     * keep to the SDR variants and play them.
+     */
+    @Test
+    void hdrLadderPlaysItsSdrVariantsWhereHdrCannotBeShown() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).seconds(4).codec("libx265").pixelFormat("yuv420p10le")
+                .videoFilter("zscale=tin=bt709:pin=bt709:min=bt709:rin=limited:t=arib-std-b67:p=bt2020:m=bt2020nc"
+                        + ":r=limited:npl=100")
+                .outputArgs("-tag:v", "hvc1", "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace",
+                        "bt2020nc").writeTo(dir.resolve("hlg.mp4"));
+        Path ladder = encoder.encode(clip, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
+                "HLSFLEET_ENCODE_PROFILE", "cmaf-hdr"));
+        assertThat(Files.readString(ladder.resolve("master.m3u8"))).contains("VIDEO-RANGE=HLG", "hvc1.");
+        assertPlays(ladder, List.of(144, 240));
     }
 
     @ParameterizedTest
