@@ -15,6 +15,7 @@ import io.hlsfleet.transport.Transports;
 import io.hlsfleet.transport.rabbit.RabbitTransport;
 import io.hlsfleet.status.CancelRequests;
 import io.hlsfleet.status.JobStatusStores;
+import io.hlsfleet.webhook.WebhookSender;
 import io.hlsfleet.worker.Cancellation;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.JobTracing;
@@ -27,6 +28,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionNameStrategy;
 import org.springframework.beans.factory.ObjectProvider;
@@ -109,6 +111,23 @@ public class WorkerAutoConfiguration {
             ObjectStore bucket) {
         return JobListener.all(List.of(JobStatusStores.recorder(settings, config),
                 EventRecorder.from(settings, transport, bucket.describe())));
+    }
+
+    /**
+     * The webhook sender, in every worker when webhooks are on ({@code HLSFLEET_WEBHOOK_URL}, or
+     * {@code callbackUrl} among the allowed options): the workers share the deliveries.
+     */
+    @Bean(destroyMethod = "close")
+    public WebhookSenders webhookSenders(Settings settings, Transport transport, MeterRegistry registry) {
+        return new WebhookSenders(WebhookSender.from(settings, transport.events(), registry).map(WebhookSender::start));
+    }
+
+    /** The running webhook sender, if any, as one bean whatever the settings say. */
+    public record WebhookSenders(Optional<WebhookSender> sender) implements AutoCloseable {
+        @Override
+        public void close() {
+            sender.ifPresent(WebhookSender::close);
+        }
     }
 
     /** The start-up check of the stores on S3 (see {@link StoreCheck}). */

@@ -29,6 +29,24 @@ public interface EventBus {
      */
     Feed follow(String pattern, Consumer<JobEvent> consumer);
 
+    /**
+     * Hands each event whose routing key matches one of {@code patterns} to one member of the
+     * group {@code group} (every process sharing under that name), and keeps what arrives while
+     * no member runs: the durable queue {@code hlsfleet.events.<group>} on RabbitMQ, a consumer
+     * group of the stream on Redis (which starts with the events published after it was made). An
+     * event is done with once {@code handler} returns; if it throws, or its process dies first, the
+     * event is handed out again. Up to {@code concurrency} events are handled at once, each on a
+     * thread of its own.
+     */
+    default Feed share(String group, java.util.List<String> patterns, int concurrency, Consumer<JobEvent> handler) {
+        throw new UnsupportedOperationException("this fleet publishes no events (the in-memory broker)");
+    }
+
+    /** True if {@code routingKey} matches one of {@code patterns}. */
+    static boolean matchesAny(java.util.List<String> patterns, String routingKey) {
+        return patterns.stream().anyMatch(pattern -> matches(pattern, routingKey));
+    }
+
     /** A running subscription. */
     interface Feed extends AutoCloseable {
         @Override

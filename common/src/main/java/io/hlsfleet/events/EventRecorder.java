@@ -122,7 +122,7 @@ public final class EventRecorder implements JobListener {
         return new JobEvent(JobEvent.VERSION, type, stage, job.jobId(), job.videoId(),
                 SourceUrls.redact(job.sourceUrl()), job.attempt(), Instant.now(), job.submittedAt(), reason,
                 retryInSeconds, percent, detail, job.outputs().page() == null ? null : job.outputs().page().title(),
-                published);
+                published, job.options().metadata(), job.options().callbackUrl());
     }
 
     /** Publishes {@code event}, even from a thread a cancel or shutdown interrupted (as settling does). */

@@ -30,18 +30,23 @@ import java.util.Locale;
  * @param detail on {@code progress}: such as {@code 12.5 MiB} or {@code 2.3x}
  * @param title the page title, when the job named a web page
  * @param published on {@code published}: what was published
+ * @param metadata the submitter's own keys and values, from the job's {@code metadata} option
+ * @param callbackUrl the job's {@code callbackUrl} option: where its webhooks go
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobEvent(int version, Type type, String stage, String jobId, String videoId, String source,
         int attempt, Instant at, Instant submittedAt, String reason, Long retryInSeconds, Integer percent,
-        String detail, String title, Published published) {
+        String detail, String title, Published published, java.util.Map<String, String> metadata,
+        String callbackUrl) {
 
     public static final int VERSION = 1;
 
     /** The kinds of event; the JSON and the routing key carry them in lower case. */
     public enum Type {
-        QUEUED, STARTED, PROGRESS, RETRYING, PUBLISHED, DEAD, CANCELLED;
+        QUEUED, STARTED, PROGRESS, RETRYING, PUBLISHED, DEAD, CANCELLED,
+        /** A webhook of one of the job's terminal events could not be delivered (stage {@code webhook}). */
+        UNDELIVERED;
 
         @com.fasterxml.jackson.annotation.JsonValue
         public String id() {
@@ -77,6 +82,12 @@ public record JobEvent(int version, Type type, String stage, String jobId, Strin
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Published(String masterKey, String masterUrl, Double durationSeconds, List<Rendition> renditions,
             String poster, String storyboard, List<String> pictures, String generation) {
+    }
+
+    /** This event as an {@code undelivered} one: the webhook of it was given up, for {@code reason}. */
+    public JobEvent undelivered(String why) {
+        return new JobEvent(VERSION, Type.UNDELIVERED, "webhook", jobId, videoId, source, attempt, Instant.now(),
+                submittedAt, why, null, null, type.id(), title, null, metadata, callbackUrl);
     }
 
     /** {@code <type>.<stage>}, such as {@code published.upload}: bind {@code published.*} or {@code #}. */

@@ -3,10 +3,13 @@ package io.hlsfleet.job;
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.IntakeProperties;
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.config.WebhookProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -28,6 +31,7 @@ public final class Intake {
 
     private final SecretKeySpec key;
     private final boolean acceptVideoId;
+    private final JobOptions.Policy options;
 
     /**
      * @param secret the key of the seal
@@ -35,8 +39,14 @@ public final class Intake {
      *     from the URL: for operators whose own tools choose the ids
      */
     public Intake(byte[] secret, boolean acceptVideoId) {
+        this(secret, acceptVideoId, new JobOptions.Policy(Set.of(), WebhookProperties.guard(List.of())));
+    }
+
+    /** @param options the per-job options the operator allows, and how callback URLs are checked */
+    public Intake(byte[] secret, boolean acceptVideoId, JobOptions.Policy options) {
         this.key = new SecretKeySpec(secret, ALGORITHM);
         this.acceptVideoId = acceptVideoId;
+        this.options = options;
     }
 
     /** From {@link IntakeProperties}; without a secret, the key is derived from the broker passwords. */
@@ -47,7 +57,18 @@ public final class Intake {
             secret = "hlsfleet intake\n" + config.rabbit().username() + ":" + config.rabbit().password() + "\n"
                     + config.redisUrl();
         }
-        return new Intake(sha256(secret), properties.acceptVideoId());
+        WebhookProperties webhook = settings.bind(WebhookProperties.class);
+        return new Intake(sha256(secret), properties.acceptVideoId(), new JobOptions.Policy(
+                Set.copyOf(properties.allowedOptions()), WebhookProperties.guard(webhook.allowedNetworks())));
+    }
+
+    /**
+     * Why the intake refuses {@code job}, for a person to read, or null when it takes it: options
+     * the fleet does not know or its operator does not allow ({@link JobOptions.Policy#refusal}).
+     */
+    public String refusal(Job job) {
+        String why = options.refusal(job.options());
+        return why == null ? null : "refused at intake: " + why;
     }
 
     /** {@code job} with the seal that lets it keep its identity on the intake queue. */

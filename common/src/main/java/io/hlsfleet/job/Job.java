@@ -30,6 +30,8 @@ import java.util.UUID;
  *     itself ({@link Intake}); a job without a valid one is a new submission on the intake queue
  * @param priority which of the stage's queues the job waits in ({@link Priority}); normal when
  *     absent, as in messages of older releases
+ * @param options what the submitter asked for beyond the operator's settings ({@link JobOptions}),
+ *     checked at the intake; optional in the JSON
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
@@ -45,7 +47,8 @@ public record Job(
         boolean force,
         String traceParent,
         String intakeSeal,
-        Priority priority) {
+        Priority priority,
+        JobOptions options) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -79,13 +82,16 @@ public record Job(
         if (priority == null) {
             priority = Priority.NORMAL;
         }
+        if (options == null) {
+            options = JobOptions.NONE;
+        }
     }
 
     /** A job without trace context, as written before jobs carried one. */
     public Job(int schemaVersion, String jobId, String videoId, String sourceUrl, int attempt, Stage stage,
             Instant submittedAt, Instant updatedAt, StageOutputs outputs, boolean force) {
         this(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs, force, null,
-                null, Priority.NORMAL);
+                null, Priority.NORMAL, null);
     }
 
     /** A new job for a source, queued for download. */
@@ -104,43 +110,49 @@ public record Job(
     public Job advance(Stage nextStage, StageOutputs newOutputs) {
         String id = newOutputs.page() == null ? videoId : newOutputs.page().videoId();
         return new Job(SCHEMA_VERSION, jobId, id, SourceUrls.redact(sourceUrl), 1, nextStage, submittedAt,
-                Instant.now(), newOutputs, force, traceParent, intakeSeal, priority);
+                Instant.now(), newOutputs, force, traceParent, intakeSeal, priority, options);
     }
 
     /** This job queued again for the same stage, one attempt later. */
     public Job nextAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, attempt + 1, stage, submittedAt, Instant.now(),
-                outputs, force, traceParent, intakeSeal, priority);
+                outputs, force, traceParent, intakeSeal, priority, options);
     }
 
     /** This job back at its first attempt, as a requeued dead letter. */
     public Job firstAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, stage, submittedAt, Instant.now(), outputs,
-                force, traceParent, intakeSeal, priority);
+                force, traceParent, intakeSeal, priority, options);
     }
 
     /** This job queued at {@code newPriority} instead. */
     public Job withPriority(Priority newPriority) {
         return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
-                force, traceParent, intakeSeal, newPriority);
+                force, traceParent, intakeSeal, newPriority, options);
+    }
+
+    /** This job asking for {@code newOptions}, as {@code hlsfleet submit --option} queues it. */
+    public Job withOptions(JobOptions newOptions) {
+        return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
+                force, traceParent, intakeSeal, priority, newOptions);
     }
 
     /** This job carrying {@code newTraceParent} (a W3C traceparent, or null for none). */
     public Job withTraceParent(String newTraceParent) {
         return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
-                force, newTraceParent, intakeSeal, priority);
+                force, newTraceParent, intakeSeal, priority, options);
     }
 
     /** This job with its source URL {@linkplain SourceUrls#redact redacted}, as dead letters keep it. */
     public Job withRedactedSource() {
         return new Job(schemaVersion, jobId, videoId, SourceUrls.redact(sourceUrl), attempt, stage, submittedAt,
-                updatedAt, outputs, force, traceParent, intakeSeal, priority);
+                updatedAt, outputs, force, traceParent, intakeSeal, priority, options);
     }
 
     /** This job as the intake admits it: {@code jobId} and {@code videoId} given by the fleet, sealed. */
     Job admitted(String newJobId, String newVideoId, String seal) {
         Instant now = Instant.now();
         return new Job(SCHEMA_VERSION, newJobId, newVideoId, sourceUrl, 1, Stage.DOWNLOAD, now, now,
-                StageOutputs.NONE, force, traceParent, seal, priority);
+                StageOutputs.NONE, force, traceParent, seal, priority, options);
     }
 }

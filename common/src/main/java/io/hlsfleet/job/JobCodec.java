@@ -2,6 +2,8 @@ package io.hlsfleet.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -127,6 +129,22 @@ public final class JobCodec {
         }
         job.remove("outputs");
         job.put("stage", Stage.DOWNLOAD.name());
+        if (job.get("options") instanceof ObjectNode options) {
+            // Keys the fleet does not know are kept by name, so the intake can refuse them saying which.
+            List<String> unknown = new ArrayList<>();
+            for (String key : options.propertyNames()) {
+                if (!JobOptions.KEYS.contains(key)) {
+                    unknown.add(key);
+                }
+            }
+            options.remove(unknown);
+            options.remove("unknown");
+            if (!unknown.isEmpty()) {
+                unknown.forEach(options.putArray("unknown")::add);
+            }
+        } else if (job.has("options") && !job.get("options").isNull()) {
+            throw new MalformedJobException("not a valid job: options must be a JSON object of option keys");
+        }
         return MAPPER.treeToValue(job, Job.class);
     }
 

@@ -4,6 +4,7 @@ import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.JobOptions;
 import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.Delivery;
@@ -162,6 +163,13 @@ public final class StageWorker implements AutoCloseable {
                 JobFailure poison = JobFailure.permanent("delivered " + delivery.deliveryCount()
                         + " times without being settled; a worker probably crashes on this job");
                 giveUp(delivery, job, poison);
+                metrics.failed(metrics.start(), Outcome.DEAD, Outcome.FailureClass.PERMANENT);
+                return;
+            }
+            String refused = stage == Stage.DOWNLOAD ? intake.refusal(job) : null;
+            if (refused != null) {
+                // Without the refused options: its dead event must not go to a callback URL the intake refused.
+                giveUp(delivery, job.withOptions(JobOptions.NONE), JobFailure.permanent(refused));
                 metrics.failed(metrics.start(), Outcome.DEAD, Outcome.FailureClass.PERMANENT);
                 return;
             }

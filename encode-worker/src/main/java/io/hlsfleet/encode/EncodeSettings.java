@@ -2,6 +2,8 @@ package io.hlsfleet.encode;
 
 import io.hlsfleet.config.EncodeHeightProperties;
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.JobOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -121,6 +123,28 @@ public record EncodeSettings(EncodeProperties encode, FfmpegProperties binaries,
                     + " their worker: raise the consumer timeout or lower the limits");
         }
         return new EncodeSettings(encode, binaries, threads, profile, limits, videoChain, pictures, renditions, cap);
+    }
+
+    /**
+     * These settings for a job with {@code options}: its {@code profile}, {@code rungs} and
+     * {@code container} in place of the operator's. The intake checked their form only, so a
+     * value that names no profile or no rung fails the job here, permanently, with the reason.
+     */
+    public EncodeSettings forJob(JobOptions options) throws JobFailure {
+        if (options.profile() == null && options.rungs() == null && options.container() == null) {
+            return this;
+        }
+        try {
+            LadderProfile base = options.profile() == null ? profile
+                    : LadderProfile.from(encode, "option profile", options.profile());
+            LadderProfile chosen = base.with(
+                    options.rungs() == null ? null : Rung.parseList("option rungs", options.rungs()),
+                    options.container() == null ? null : Container.parse("option container", options.container()));
+            return new EncodeSettings(encode, binaries, threads, chosen, limits, videoChain, pictures,
+                    Renditions.from(encode, chosen), timeLimitCap);
+        } catch (IllegalArgumentException e) {
+            throw JobFailure.permanent("the job's options cannot be encoded: " + e.getMessage(), e);
+        }
     }
 
     /** The longest encode these settings allow: the limit of the longest source admission lets in. */

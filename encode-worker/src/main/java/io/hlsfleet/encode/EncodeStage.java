@@ -19,6 +19,8 @@ public final class EncodeStage implements StageHandler {
 
     private final StagingArea staging;
     private final Prober prober;
+    private final EncodeSettings settings;
+    private final EncodeMetrics metrics;
     private final LadderEncoder encoder;
     private final SegmentEncryption encryption;
 
@@ -29,9 +31,29 @@ public final class EncodeStage implements StageHandler {
     public EncodeStage(StagingArea staging, EncodeSettings settings, EncodeMetrics metrics,
             SegmentEncryption encryption) {
         this.staging = staging;
+        this.settings = settings;
+        this.metrics = metrics;
         this.encryption = encryption;
         this.prober = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
         this.encoder = new LadderEncoder(settings, metrics);
+    }
+
+    /**
+     * Whether this job's segments are encrypted: as the operator set it, unless the job's
+     * {@code encryption} option says otherwise. Asking for it where it cannot be done fails the
+     * job, so a site never gets in the clear what it asked to have encrypted.
+     */
+    private boolean encrypted(Boolean asked, Container container) throws JobFailure {
+        boolean wanted = asked == null ? encryption.enabled() : asked;
+        if (wanted && !encryption.enabled()) {
+            throw JobFailure.permanent("the job asks for encryption, but this fleet has none configured"
+                    + " (HLSFLEET_ENCRYPTION=aes-128 and its key settings)");
+        }
+        if (wanted && container != Container.MPEGTS) {
+            throw JobFailure.permanent("AES-128 encryption works with ts segments only, and this job's ladder is "
+                    + container.segmentType());
+        }
+        return wanted;
     }
 
     @Override
@@ -39,6 +61,9 @@ public final class EncodeStage implements StageHandler {
         if (job.outputs().source() == null) {
             throw JobFailure.permanent("the job reached the encoder without a downloaded source");
         }
+        EncodeSettings jobSettings = settings.forJob(job.options());
+        LadderEncoder jobEncoder = jobSettings == settings ? encoder : new LadderEncoder(jobSettings, metrics);
+        boolean encrypted = encrypted(job.options().encryption(), jobSettings.profile().container());
         Path scratch = staging.newScratch(job.jobId());
         try {
             Path source;
@@ -51,8 +76,8 @@ public final class EncodeStage implements StageHandler {
             }
             MediaInfo media = prober.probe(source);
             Path ladder = scratch.resolve("ladder");
-            SegmentEncryption.VideoKey videoKey = encryption.enabled() ? encryption.newKey(job.videoId()) : null;
-            LadderEncoder.Result result = encoder.encode(source, media, ladder, context, videoKey);
+            SegmentEncryption.VideoKey videoKey = encrypted ? encryption.newKey(job.videoId()) : null;
+            LadderEncoder.Result result = jobEncoder.encode(source, media, ladder, context, videoKey);
             if (videoKey != null) {
                 encryption.storeKey(videoKey, scratch);
             }

@@ -100,6 +100,13 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
             new Rung(1440, 5000, 7500, 10000),
             new Rung(2160, 11000, 16500, 22000)), 160, 6, Container.MPEGTS, "high", "", Surround.EAC3, 192, false);
 
+    /** This ladder with {@code newRungs} or {@code newContainer} in place of its own, where not null. */
+    public LadderProfile with(List<Rung> newRungs, Container newContainer) {
+        return new LadderProfile(name, newRungs == null ? rungs : newRungs, audioKbps, segmentSeconds,
+                newContainer == null ? container : newContainer, h264Profile, h264Level, surround, surroundKbps,
+                keepHdr);
+    }
+
     public static final Map<String, LadderProfile> BUILT_IN = Map.of("default", DEFAULT, "cmaf", CMAF, "cmaf-hdr",
             CMAF_HDR, "uhd", UHD);
 
@@ -127,10 +134,18 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
 
     /** The profile named by {@code HLSFLEET_ENCODE_PROFILE}, with any single-part overrides applied. */
     public static LadderProfile from(EncodeProperties settings) {
-        String name = settings.profile().strip().toLowerCase(Locale.ROOT);
+        return from(settings, "HLSFLEET_ENCODE_PROFILE", settings.profile());
+    }
+
+    /**
+     * The built-in profile {@code profileName}, with the single-part overrides of {@code settings}
+     * applied; {@code setting} names where the name came from, for the refusal of an unknown one.
+     */
+    public static LadderProfile from(EncodeProperties settings, String setting, String profileName) {
+        String name = profileName.strip().toLowerCase(Locale.ROOT);
         LadderProfile base = BUILT_IN.get(name);
         if (base == null) {
-            throw new IllegalArgumentException("HLSFLEET_ENCODE_PROFILE=" + name + " is not one of "
+            throw new IllegalArgumentException(setting + "=" + name + " is not one of "
                     + BUILT_IN.keySet().stream().sorted().toList());
         }
         String rungs = settings.rungs();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.JobOptions;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,29 @@ class EncodeSettingsTest {
         assertThat(s.profile().container()).isEqualTo(Container.MPEGTS);
         assertThat(s.encode().stallTimeout()).isEqualTo(Duration.ofSeconds(120));
         assertThat(s.limits()).isEqualTo(Admission.Limits.DEFAULT);
+    }
+
+    @Test
+    void aJobsOptionsReplaceTheOperatorsLadderPartsAndKeepTheRest() throws Exception {
+        EncodeSettings operator = from(Map.of("HLSFLEET_ENCODE_AUDIO_BITRATE", "96k"));
+        assertThat(operator.forJob(JobOptions.NONE)).isSameAs(operator);
+
+        EncodeSettings job = operator.forJob(JobOptions.parse(Map.of("container", "fmp4", "rungs", "240:300k,480:800k")));
+        assertThat(job.profile().container()).isEqualTo(Container.FMP4);
+        assertThat(job.profile().rungs()).extracting(Rung::height).containsExactly(240, 480);
+        assertThat(job.profile().audioKbps()).isEqualTo(96);
+        assertThat(operator.forJob(JobOptions.parse(Map.of("profile", "uhd"))).profile().rungs()).extracting(Rung::height)
+                .containsExactly(360, 720, 1080, 1440, 2160);
+    }
+
+    @Test
+    void aJobOptionTheEncoderCannotUseFailsTheJobForGoodWithTheReason() {
+        EncodeSettings operator = from(Map.of());
+        assertThatThrownBy(() -> operator.forJob(JobOptions.parse(Map.of("profile", "hdr"))))
+                .isInstanceOfSatisfying(JobFailure.class, failure -> assertThat(failure.retryable()).isFalse())
+                .hasMessageContaining("option profile=hdr is not one of [cmaf, cmaf-hdr, default, uhd]");
+        assertThatThrownBy(() -> operator.forJob(JobOptions.parse(Map.of("rungs", "720"))))
+                .isInstanceOf(JobFailure.class).hasMessageContaining("option rungs: rung '720'");
     }
 
     @Test

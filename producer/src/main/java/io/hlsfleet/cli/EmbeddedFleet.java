@@ -1,11 +1,14 @@
 package io.hlsfleet.cli;
 
 import io.hlsfleet.boot.WorkerStage;
+import io.hlsfleet.config.EventsProperties;
 import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.FleetProperties;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.download.DownloadStageFactory;
 import io.hlsfleet.encode.EncodeStageFactory;
+import io.hlsfleet.events.EventRecorder;
+import io.hlsfleet.events.InProcessEventBus;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
@@ -14,6 +17,7 @@ import io.hlsfleet.storage.LocalObjectStore;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.transport.InMemoryTransport;
 import io.hlsfleet.upload.UploadStageFactory;
+import io.hlsfleet.webhook.WebhookSender;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.StageWorker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * All three stages in one process on in-memory queues: the fleet of a user with one machine and
@@ -36,11 +41,16 @@ final class EmbeddedFleet implements AutoCloseable {
     private final List<WorkerStage> stages = new ArrayList<>();
     private final List<StageWorker> workers = new ArrayList<>();
     private final Intake intake;
+    private final InProcessEventBus events = new InProcessEventBus();
+    private Optional<WebhookSender> webhooks = Optional.empty();
 
     /**
      * @param allowedNetworks networks the SSRF guard lets through besides those of
      *        {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS} ({@code --allow-network})
      */
+    /** How long the end of a run waits for webhooks still being tried. */
+    private static final Duration WEBHOOK_DRAIN = Duration.ofMinutes(2);
+
     EmbeddedFleet(Settings settings, List<String> allowedNetworks, Path staging, Path bucket, JobListener listener)
             throws IOException {
         // The stages are chained in memory, whatever broker the environment names for the workers.
@@ -57,9 +67,17 @@ final class EmbeddedFleet implements AutoCloseable {
             close();
             throw e;
         }
+        // Webhooks go out from this process, fed by events that stay in it.
+        webhooks = WebhookSender.from(local, events, registry).map(WebhookSender::start);
+        JobListener listeners = listener;
+        if (webhooks.isPresent()) {
+            EventsProperties eventSettings = local.bind(EventsProperties.class);
+            listeners = JobListener.all(List.of(listener, new EventRecorder(events, eventSettings.progressInterval(),
+                    eventSettings.publicUrl() != null ? eventSettings.publicUrl() : bucket.toUri().toString())));
+        }
         FleetProperties fleet = local.bind(FleetProperties.class);
         for (WorkerStage stage : stages) {
-            workers.add(new StageWorker(stage.stage(), stage.handler(), transport, config.retryPolicy(), listener,
+            workers.add(new StageWorker(stage.stage(), stage.handler(), transport, config.retryPolicy(), listeners,
                     registry, intake).start(fleet.concurrency(stage.stage())));
         }
     }
@@ -83,6 +101,17 @@ final class EmbeddedFleet implements AutoCloseable {
         // Stop the first stage first, so nothing is handed to a stage that is already gone; then
         // release what the stages hold (the download's HTTP and S3 clients).
         workers.forEach(worker -> worker.stop(Duration.ofSeconds(5)));
+        webhooks.ifPresent(sender -> {
+            try {
+                if (!events.awaitHandled(WEBHOOK_DRAIN)) {
+                    System.getLogger(EmbeddedFleet.class.getName()).log(System.Logger.Level.WARNING,
+                            "webhooks still being tried after " + WEBHOOK_DRAIN.toSeconds() + " s are dropped");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sender.close();
+        });
         for (WorkerStage stage : stages) {
             try {
                 stage.close();

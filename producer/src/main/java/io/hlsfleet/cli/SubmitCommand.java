@@ -5,6 +5,7 @@ import io.hlsfleet.config.Settings;
 import io.hlsfleet.events.EventRecorder;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobOptions;
 import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.status.JobStatusStores;
@@ -46,6 +47,12 @@ final class SubmitCommand extends CliCommand {
                     + " low ones (a bulk import) only when nothing else waits.")
     Priority priority;
 
+    @Option(names = "--option", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "A per-job option for every job queued: profile, rungs, encryption (on/off), container"
+                    + " (ts/fmp4), callbackUrl, metadata.NAME; the workers refuse those their operator does not"
+                    + " allow (HLSFLEET_INTAKE_ALLOWED_OPTIONS). Repeatable.")
+    java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+
     @Option(names = "--batch", defaultValue = "1000", paramLabel = "N",
             description = "Jobs queued and confirmed together (default ${DEFAULT-VALUE}).")
     int batchSize;
@@ -54,6 +61,11 @@ final class SubmitCommand extends CliCommand {
     int run(PrintWriter out, PrintWriter err) throws Exception {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch must be at least 1");
+        }
+        JobOptions jobOptions = JobOptions.parse(options);
+        if (jobOptions.unknown() != null) {
+            throw new IllegalArgumentException("unknown --option " + String.join(", ", jobOptions.unknown())
+                    + "; the options are " + String.join(", ", JobOptions.KEYS) + " (metadata as metadata.NAME)");
         }
         List<String> sources = new ArrayList<>();
         for (String item : items) {
@@ -87,7 +99,7 @@ final class SubmitCommand extends CliCommand {
                     refused++;
                     continue;
                 }
-                Job job = intake.seal(Job.submit(source, force).withPriority(priority));
+                Job job = intake.seal(Job.submit(source, force).withPriority(priority).withOptions(jobOptions));
                 if (!force && published.isPublished(job.videoId())) {
                     err.println("skipped " + Printable.of(source) + ": already published as " + job.videoId()
                             + " (use --force to publish it again)");

@@ -10,12 +10,19 @@ import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.transport.TransportException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.AcknowledgeMode;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.MessageListener;
+import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.connection.Connection;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 
 /**
  * Job events on RabbitMQ: a durable topic exchange, {@value EventBus#EXCHANGE}, declared by every
@@ -42,9 +49,52 @@ final class RabbitEventBus implements EventBus {
     }
 
     @Override
-    public void publishAll(java.util.List<JobEvent> events) {
+    public void publishAll(List<JobEvent> events) {
         transport.sendAllToExchange(EXCHANGE, events.stream().map(JobEvent::routingKey).toList(),
                 events.stream().map(e -> JobCodec.toJson(e).getBytes(StandardCharsets.UTF_8)).toList());
+    }
+
+    /**
+     * A durable queue of its own for the group, bound to each pattern, consumed by a Spring AMQP
+     * listener container (which reconnects by itself) with one unacknowledged event per consumer:
+     * an event is acked when the handler returns and requeued when it throws.
+     */
+    @Override
+    public Feed share(String group, List<String> patterns, int concurrency, Consumer<JobEvent> handler) {
+        String queueName = EXCHANGE + "." + group;
+        RabbitAdmin admin = new RabbitAdmin(transport.connectionFactory());
+        Queue queue = new Queue(queueName, true);
+        try {
+            admin.declareExchange(EXCHANGE_DECLARATION);
+            admin.declareQueue(queue);
+            for (String pattern : patterns) {
+                admin.declareBinding(BindingBuilder.bind(queue).to(EXCHANGE_DECLARATION).with(pattern));
+            }
+        } catch (RuntimeException e) {
+            throw new TransportException("could not declare " + queueName + " bound to " + EXCHANGE, e);
+        }
+        SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(transport.connectionFactory());
+        container.setQueueNames(queueName);
+        container.setConcurrentConsumers(concurrency);
+        container.setPrefetchCount(1);
+        container.setAcknowledgeMode(AcknowledgeMode.AUTO);
+        container.setDefaultRequeueRejected(true);
+        container.setMessageListener((MessageListener) message -> {
+            JobEvent event;
+            try {
+                event = JobCodec.fromJson(new String(message.getBody(), StandardCharsets.UTF_8), JobEvent.class);
+            } catch (RuntimeException e) {
+                log.warn("skipped a message on {} that is not a job event: {}", queueName, e.getMessage());
+                return;
+            }
+            handler.accept(event);
+        });
+        container.afterPropertiesSet();
+        container.start();
+        return () -> {
+            container.stop();
+            container.destroy();
+        };
     }
 
     @Override
