@@ -1,13 +1,18 @@
 package io.hlsfleet.storage;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -68,6 +73,53 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public boolean exists(String key) {
         return Files.isRegularFile(LocalFiles.resolveInside(root, key));
+    }
+
+    @Override
+    public byte[] read(String key) throws IOException {
+        return Files.readAllBytes(LocalFiles.resolveInside(root, key));
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix) throws IOException {
+        Path dir = LocalFiles.resolveInside(root, prefix);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<StoredObject> objects = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                if (isPartial(file.getFileName().toString())) {
+                    continue;
+                }
+                try {
+                    objects.add(new StoredObject(root.relativize(file).toString().replace(File.separatorChar, '/'),
+                            Files.size(file), Files.getLastModifiedTime(file).toInstant()));
+                } catch (NoSuchFileException deleted) {
+                    // Removed while listing: no longer an object.
+                }
+            }
+        } catch (NoSuchFileException deleted) {
+            return List.of();
+        }
+        objects.sort(Comparator.comparing(StoredObject::key));
+        return objects;
+    }
+
+    /** Deletes the files, then the folders they leave empty, as a bucket has no empty folders. */
+    @Override
+    public void delete(List<String> keys) throws IOException {
+        for (String key : keys) {
+            Path file = LocalFiles.resolveInside(root, key);
+            Files.deleteIfExists(file);
+            for (Path dir = file.getParent(); dir != null && !dir.equals(root); dir = dir.getParent()) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (DirectoryNotEmptyException inUse) {
+                    break;
+                }
+            }
+        }
     }
 
     /** Deletes the temporary files of {@link #put}s that a killed worker never finished. */

@@ -82,4 +82,30 @@ public abstract class ObjectStoreContract {
         assertThat(store.canCopyFrom(new LocalStagingArea(tmp.resolve("local-staging")))).isFalse();
         assertThat(store.describe()).isNotBlank();
     }
+
+    @Test
+    void objectsUnderAPrefixAreListedReadAndDeleted() throws Exception {
+        Instant before = Instant.now().minusSeconds(2);
+        store.put("vid/g1/360p/seg_00000.ts", Files.write(tmp.resolve("s"), new byte[5]), ContentTypes.TS_SEGMENT);
+        store.put("vid/g1/master.m3u8", Files.writeString(tmp.resolve("g"), "#EXTM3U\n"), ContentTypes.PLAYLIST);
+        store.put("vid/master.m3u8", Files.writeString(tmp.resolve("m"), "#EXTM3U\ng1/360p/index.m3u8\n"),
+                ContentTypes.PLAYLIST);
+        store.put("video/master.m3u8", Files.writeString(tmp.resolve("n"), "#EXTM3U\n"), ContentTypes.PLAYLIST);
+
+        assertThat(store.list("vid")).extracting(ObjectStore.StoredObject::key)
+                .as("only what lies under the prefix as a folder").containsExactly("vid/g1/360p/seg_00000.ts",
+                        "vid/g1/master.m3u8", "vid/master.m3u8");
+        assertThat(store.list("vid/g1")).first().satisfies(object -> {
+            assertThat(object.size()).isEqualTo(5);
+            assertThat(object.lastModified()).isAfter(before).isBefore(Instant.now().plusSeconds(2));
+        });
+        assertThat(store.list("nothing-here")).isEmpty();
+        assertThat(new String(store.read("vid/master.m3u8"))).isEqualTo("#EXTM3U\ng1/360p/index.m3u8\n");
+        assertThatThrownBy(() -> store.read("vid/none.m3u8")).isInstanceOf(java.nio.file.NoSuchFileException.class);
+
+        store.delete(java.util.List.of("vid/g1/360p/seg_00000.ts", "vid/g1/master.m3u8", "vid/g1/never-written.ts"));
+        assertThat(store.list("vid")).extracting(ObjectStore.StoredObject::key).containsExactly("vid/master.m3u8");
+        assertThat(store.list("vid/g1")).isEmpty();
+        assertThat(store.exists("video/master.m3u8")).isTrue();
+    }
 }

@@ -32,6 +32,21 @@ final class RecordingBucket implements ObjectStore {
     }
 
     @Override
+    public byte[] read(String key) throws IOException {
+        return delegate.read(key);
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix) throws IOException {
+        return delegate.list(prefix);
+    }
+
+    @Override
+    public void delete(List<String> keys) throws IOException {
+        delegate.delete(keys);
+    }
+
+    @Override
     public boolean canCopyFrom(StagingArea staging) {
         return delegate.canCopyFrom(staging);
     }

@@ -6,6 +6,8 @@ import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * A bucket on S3 or an S3-compatible server: {@code HLSFLEET_BUCKET=s3://bucket/prefix}. Every
@@ -26,6 +28,28 @@ public final class S3ObjectStore extends S3Bucket implements ObjectStore {
     @Override
     public boolean exists(String key) throws IOException {
         return s3.exists(location.bucket(), location.key(key));
+    }
+
+    @Override
+    public byte[] read(String key) throws IOException {
+        return s3.read(location.bucket(), location.key(key));
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix) throws IOException {
+        String root = location.root();
+        return s3.list(location.bucket(), location.directory(prefix)).stream()
+                .filter(o -> !o.key().endsWith("/"))
+                .map(o -> new StoredObject(o.key().substring(root.length()), o.size(), o.lastModified()))
+                .sorted(Comparator.comparing(StoredObject::key))
+                .toList();
+    }
+
+    @Override
+    public void delete(List<String> keys) throws IOException {
+        if (!keys.isEmpty()) {
+            s3.delete(location.bucket(), keys.stream().map(location::key).toList());
+        }
     }
 
     /**

@@ -257,6 +257,21 @@ final class S3Transfers implements AutoCloseable {
     }
 
     /**
+     * The bytes of a small object, read into memory.
+     *
+     * @throws NoSuchFileException if there is no such object
+     */
+    byte[] read(String bucket, String key) throws IOException {
+        try {
+            return client.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw new NoSuchFileException("s3://" + bucket + "/" + key, null, "no such object");
+        } catch (SdkException e) {
+            throw failure("download", bucket, key, e);
+        }
+    }
+
+    /**
      * The start-up check of a store: the bucket answers, and a small object under {@code key} goes
      * up with the integrity mode in force, comes back intact and is deleted. A misconfiguration
      * (endpoint, credentials, region, a store that refuses the checksum headers) fails here, once,
