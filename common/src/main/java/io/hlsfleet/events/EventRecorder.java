@@ -2,6 +2,7 @@ package io.hlsfleet.events;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.Rendition;
 import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
@@ -104,17 +105,22 @@ public final class EventRecorder implements JobListener {
         emit(event(JobEvent.Type.CANCELLED, stage.id(), job, reason, null, null, null, null));
     }
 
+    /** What was published, with every path relative to the master, so inside the generation's folder. */
     private JobEvent.Published published(Job job) {
         StageOutputs outputs = job.outputs();
         String masterKey = job.videoId() + "/" + MASTER;
         List<String> pictures = outputs.pictures();
+        List<Rendition> renditions = outputs.renditions() == null ? null : outputs.renditions().stream()
+                .map(r -> new Rendition(outputs.published(r.playlist()), r.width(), r.height(), r.bandwidth(),
+                        r.averageBandwidth(), r.codecs(), r.frameRate()))
+                .toList();
         return new JobEvent.Published(masterKey, masterUrlBase + "/" + masterKey, outputs.durationSeconds(),
-                outputs.renditions(), picture(pictures, "poster.jpg"), picture(pictures, "storyboard/thumbnails.vtt"),
-                pictures, job.jobId());
+                renditions, picture(outputs, "poster.jpg"), picture(outputs, "storyboard/thumbnails.vtt"),
+                pictures == null ? null : pictures.stream().map(outputs::published).toList(), outputs.generation());
     }
 
-    private static String picture(List<String> pictures, String name) {
-        return pictures != null && pictures.contains(name) ? name : null;
+    private static String picture(StageOutputs outputs, String name) {
+        return outputs.pictures() != null && outputs.pictures().contains(name) ? outputs.published(name) : null;
     }
 
     private static JobEvent event(JobEvent.Type type, String stage, Job job, String reason, Long retryInSeconds,

@@ -71,12 +71,14 @@ public record JobEvent(int version, Type type, String stage, String jobId, Strin
      * @param masterUrl where players fetch it: under {@code HLSFLEET_EVENTS_PUBLIC_URL} when set,
      *     else the bucket's own address ({@code s3://…}, {@code file:…})
      * @param durationSeconds the video's duration
-     * @param renditions the video variants, lowest first
-     * @param poster the poster's key relative to the master ({@code poster.jpg}), when one was made
+     * @param renditions the video variants, lowest first, their playlists relative to the master
+     *     ({@code <generation>/720p/index.m3u8})
+     * @param poster the poster's key relative to the master ({@code <generation>/poster.jpg}), when one was made
      * @param storyboard the storyboard's WebVTT track relative to the master, when one was made
-     * @param pictures every picture file beside the master
-     * @param generation which publication of this video id this is: the id of the job that wrote it,
-     *     so a consumer can tell a re-publication ({@code --force}) from a duplicate event
+     * @param pictures every picture file of the ladder, relative to the master
+     * @param generation which publication of this video this is: the folder under {@code <videoId>/}
+     *     that the master playlist names, new for each encode, so a consumer can tell a
+     *     re-publication ({@code --force}) from a duplicate event
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)

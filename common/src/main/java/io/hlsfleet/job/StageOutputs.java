@@ -17,39 +17,68 @@ import java.util.List;
  *     relative to it (e.g. {@code poster.jpg}, {@code storyboard/thumbnails.vtt}); null when none
  * @param renditions the video variants the encode stage wrote, as its master playlist lists them;
  *     null before the encode (and in jobs encoded by older releases)
+ * @param generation the publication this ladder becomes: the folder under {@code <videoId>/} it is
+ *     published to, named by the encode attempt that made it (its key URI names it too); null in
+ *     jobs encoded by older releases, which the upload stage then names itself
+ * @param key the staging key of the ladder's AES-128 key, which the upload stage writes to the key
+ *     store when it publishes the ladder; null for a clear ladder
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds,
-        SourcePage page, List<String> pictures, List<Rendition> renditions) {
+        SourcePage page, List<String> pictures, List<Rendition> renditions, String generation, String key) {
 
-    public static final StageOutputs NONE = new StageOutputs(null, null, null, null, null, null, null);
+    public static final StageOutputs NONE = new StageOutputs(null, null, null, null, null, null, null, null, null);
+
+    /** Outputs without a generation, as written before ladders were published in generations. */
+    public StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds, SourcePage page,
+            List<String> pictures, List<Rendition> renditions) {
+        this(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, null, null);
+    }
 
     /** Outputs without renditions, as written before the encoder listed them. */
     public StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds, SourcePage page,
             List<String> pictures) {
-        this(source, ladder, sourceBytes, durationSeconds, page, pictures, null);
+        this(source, ladder, sourceBytes, durationSeconds, page, pictures, null, null, null);
     }
 
     public StageOutputs withSource(String key, long bytes) {
-        return new StageOutputs(key, ladder, bytes, durationSeconds, page, pictures, renditions);
+        return new StageOutputs(key, ladder, bytes, durationSeconds, page, pictures, renditions, generation, this.key);
     }
 
     public StageOutputs withLadder(String key, double seconds) {
-        return new StageOutputs(source, key, sourceBytes, seconds, page, pictures, renditions);
+        return new StageOutputs(source, key, sourceBytes, seconds, page, pictures, renditions, generation, this.key);
     }
 
     public StageOutputs withPage(SourcePage resolved) {
-        return new StageOutputs(source, ladder, sourceBytes, durationSeconds, resolved, pictures, renditions);
+        return new StageOutputs(source, ladder, sourceBytes, durationSeconds, resolved, pictures, renditions, generation,
+                key);
     }
 
     public StageOutputs withPictures(List<String> names) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page,
-                names == null || names.isEmpty() ? null : List.copyOf(names), renditions);
+                names == null || names.isEmpty() ? null : List.copyOf(names), renditions, generation, key);
     }
 
     public StageOutputs withRenditions(List<Rendition> written) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures,
-                written == null || written.isEmpty() ? null : List.copyOf(written));
+                written == null || written.isEmpty() ? null : List.copyOf(written), generation, key);
+    }
+
+    /**
+     * The generation the ladder is published as, and the staging key of its AES-128 key (null for
+     * a clear ladder).
+     */
+    public StageOutputs withGeneration(String name, String stagedKey) {
+        return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, name,
+                stagedKey);
+    }
+
+    /**
+     * Where a file of the ladder ({@code poster.jpg}, {@code 720p/index.m3u8}) is published,
+     * relative to the master playlist at {@code <videoId>/master.m3u8}: inside the generation's folder.
+     */
+    public String published(String file) {
+        return generation == null ? file : generation + "/" + file;
     }
 }

@@ -23,9 +23,27 @@ public final class StagingKeys {
         return UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     }
 
+    /**
+     * The attempt that wrote {@code stagedKey} ({@code …/ladder-<attempt>}), or the key's last
+     * segment when it names none.
+     */
+    public static String attemptOf(String stagedKey) {
+        String name = stagedKey.substring(stagedKey.lastIndexOf('/') + 1);
+        int dash = name.lastIndexOf('-');
+        return dash >= 0 && dash < name.length() - 1 ? name.substring(dash + 1) : name;
+    }
+
     /** Where {@code attempt} of the download stage stores the source. */
     public static String source(Job job, String attempt) {
         return jobPrefix(job) + "/source-" + attempt;
+    }
+
+    /**
+     * Where {@code attempt} of the encode stage stores the AES-128 key of its ladder: beside the
+     * ladder, never in it, since everything in the ladder's folder is published.
+     */
+    public static String key(Job job, String attempt) {
+        return jobPrefix(job) + "/key-" + attempt;
     }
 
     /** Where {@code attempt} of the encode stage stores the ladder. */

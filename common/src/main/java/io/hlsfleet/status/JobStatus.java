@@ -14,16 +14,27 @@ import java.util.List;
  * @param reason why the job is retrying or dead
  * @param title the video's title, once the download stage found it on the web page the job named;
  *     null for media URLs and files
- * @param pictures the poster and storyboard files beside the master playlist, once the encoder made them
+ * @param pictures the poster and storyboard files of the ladder, relative to the master playlist
+ *     ({@code <generation>/poster.jpg}), once the encoder made them
+ * @param generation the generation of the video the job's ladder is published as, once encoded
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(String jobId, String videoId, String source, JobState state, int percent, String detail,
-        int attempt, String reason, Instant submittedAt, Instant updatedAt, String title, List<String> pictures) {
+        int attempt, String reason, Instant submittedAt, Instant updatedAt, String title, List<String> pictures,
+        String generation) {
+
+    /** A status without a generation (before the encode stage, or written by an older release). */
+    public JobStatus(String jobId, String videoId, String source, JobState state, int percent, String detail,
+            int attempt, String reason, Instant submittedAt, Instant updatedAt, String title, List<String> pictures) {
+        this(jobId, videoId, source, state, percent, detail, attempt, reason, submittedAt, updatedAt, title, pictures,
+                null);
+    }
 
     /** A status without pictures (before the encode stage, or from a worker that makes none). */
     public JobStatus(String jobId, String videoId, String source, JobState state, int percent, String detail,
             int attempt, String reason, Instant submittedAt, Instant updatedAt, String title) {
-        this(jobId, videoId, source, state, percent, detail, attempt, reason, submittedAt, updatedAt, title, null);
+        this(jobId, videoId, source, state, percent, detail, attempt, reason, submittedAt, updatedAt, title, null,
+                null);
     }
 }

@@ -102,7 +102,9 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         return new JobStatus(job.jobId(), job.videoId(), SourceUrls.redact(job.sourceUrl()), state, percent,
                 detail, job.attempt(), reason, job.submittedAt(), Instant.now(),
                 job.outputs().page() == null ? null : job.outputs().page().title(),
-                job.outputs().pictures());
+                job.outputs().pictures() == null ? null
+                        : job.outputs().pictures().stream().map(job.outputs()::published).toList(),
+                job.outputs().generation());
     }
 
     private void save(Job job, JobState state, int percent, String detail, String reason) {

@@ -13,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * The encode stage: fetches the staged source, runs the admission gate on it, encodes its ladder
- * in scratch space, and stores the finished ladder in staging under a key derived from the job id.
+ * in scratch space, and stores the finished ladder in staging under a key derived from the job id
+ * and this attempt; the attempt also names the generation the ladder is published as.
  */
 public final class EncodeStage implements StageHandler {
 
@@ -76,16 +77,22 @@ public final class EncodeStage implements StageHandler {
             }
             MediaInfo media = prober.probe(source);
             Path ladder = scratch.resolve("ladder");
-            SegmentEncryption.VideoKey videoKey = encrypted ? encryption.newKey(job.videoId()) : null;
+            // The attempt names the ladder's staging keys and the generation it is published as.
+            String attempt = StagingKeys.newAttempt();
+            SegmentEncryption.VideoKey videoKey = encrypted ? encryption.newKey(job.videoId(), attempt) : null;
             LadderEncoder.Result result = jobEncoder.encode(source, media, ladder, context, videoKey);
-            if (videoKey != null) {
-                encryption.storeKey(videoKey, scratch);
-            }
             LadderCheck.verify(ladder);
-            String key = StagingKeys.ladder(job, StagingKeys.newAttempt());
+            String stagedKey = null;
+            if (videoKey != null) {
+                // Staged beside the ladder, not in it: the upload stage writes it to the key store
+                // when it publishes the ladder, and never publishes it with the segments.
+                stagedKey = StagingKeys.key(job, attempt);
+                staging.store(stagedKey, videoKey.writeTo(scratch.resolve("aes-128.key")));
+            }
+            String key = StagingKeys.ladder(job, attempt);
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds()).withPictures(result.pictures())
-                    .withRenditions(result.renditions());
+                    .withRenditions(result.renditions()).withGeneration(attempt, stagedKey);
         } catch (IOException e) {
             // A full disk is a passing fault of this worker, not of the video: worth another attempt.
             throw JobFailure.diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;

@@ -1,11 +1,7 @@
 package io.hlsfleet.encode;
 
+import io.hlsfleet.config.EncryptionProperties;
 import io.hlsfleet.config.Settings;
-import io.hlsfleet.config.StorageProperties;
-import io.hlsfleet.storage.ContentTypes;
-import io.hlsfleet.storage.ObjectStore;
-import io.hlsfleet.storage.Stores;
-import io.hlsfleet.storage.s3.S3Location;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,35 +21,37 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Optional AES-128 encryption of a ladder's segments ({@code HLSFLEET_ENCRYPTION=aes-128}), as
  * HLS defines it: each whole segment encrypted with AES-128-CBC and PKCS#7 padding, one fresh
- * random key and IV per video, and {@code #EXT-X-KEY:METHOD=AES-128,URI=…,IV=…} in every variant
+ * random key and IV per ladder, and {@code #EXT-X-KEY:METHOD=AES-128,URI=…,IV=…} in every variant
  * playlist.
  *
  * <p>Segments are encrypted after ffmpeg wrote them and after their codecs were read, so the
- * encoder and the checks of the ladder work on plain video. The key goes to its own store
- * ({@code HLSFLEET_ENCRYPTION_KEY_STORE}), named {@code <videoId>.key}, and its URL in the
- * playlists comes from {@code HLSFLEET_ENCRYPTION_KEY_URI} (for example
- * {@code https://keys.example.com/{videoId}.key}, served by a key server that checks who asks). The
- * public bucket is refused as key store unless {@code HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET=true}:
- * a key next to its segments protects nothing. Only MPEG-TS segments are encrypted this way.
+ * encoder and the checks of the ladder work on plain video. Each ladder is one generation of its
+ * video with a key of its own: its URL in the playlists comes from
+ * {@code HLSFLEET_ENCRYPTION_KEY_URI} with {@code {videoId}} and {@code {generation}} filled in (for
+ * example {@code https://keys.example.com/{videoId}/{generation}.key}, served by a key service that
+ * checks who asks), and the key is staged beside the ladder. The upload stage writes it to the key
+ * store only when it publishes the ladder ({@link io.hlsfleet.storage.KeyStore}), so a re-encode that
+ * fails, or that is never published, changes no key a player uses. Only MPEG-TS segments are
+ * encrypted this way.
  */
 public final class SegmentEncryption {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final SegmentEncryption DISABLED = new SegmentEncryption(null, null);
+    private static final SegmentEncryption DISABLED = new SegmentEncryption(null);
+
+    static final String GENERATION = "{generation}";
 
     private final String keyUriTemplate;
-    private final ObjectStore keyStore;
 
-    SegmentEncryption(String keyUriTemplate, ObjectStore keyStore) {
+    SegmentEncryption(String keyUriTemplate) {
         this.keyUriTemplate = keyUriTemplate;
-        this.keyStore = keyStore;
     }
 
     public static SegmentEncryption disabled() {
         return DISABLED;
     }
 
-    public static SegmentEncryption from(Settings settings, Container container) throws IOException {
+    public static SegmentEncryption from(Settings settings, Container container) {
         EncryptionProperties encryption = settings.bind(EncryptionProperties.class);
         String mode = encryption.encryption().strip().toLowerCase(Locale.ROOT);
         if (mode.equals("none")) {
@@ -66,87 +64,44 @@ public final class SegmentEncryption {
             throw new IllegalArgumentException("HLSFLEET_ENCRYPTION=aes-128 works with HLSFLEET_ENCODE_CONTAINER=ts only");
         }
         String uri = encryption.encryptionKeyUri();
-        String store = encryption.encryptionKeyStore();
-        if (uri == null || store == null) {
+        if (uri == null) {
             throw new IllegalArgumentException("HLSFLEET_ENCRYPTION=aes-128 needs HLSFLEET_ENCRYPTION_KEY_URI (the key's URL "
-                    + "in the playlists, with {videoId}) and HLSFLEET_ENCRYPTION_KEY_STORE (where keys are written)");
+                    + "in the playlists, with {videoId} and {generation})");
         }
-        String bucket = settings.bind(StorageProperties.class).bucket();
-        if (overlaps(store, bucket) && !encryption.encryptionKeysInBucket()) {
-            throw new IllegalArgumentException("HLSFLEET_ENCRYPTION_KEY_STORE is inside the public bucket (or holds it): "
-                    + "anyone could fetch the keys. Use a private store, or set HLSFLEET_ENCRYPTION_KEYS_IN_BUCKET=true"
-                    + " to accept that");
+        if (!uri.contains(GENERATION)) {
+            // One URL for every generation would hand players of an older ladder the newer key.
+            throw new IllegalArgumentException("HLSFLEET_ENCRYPTION_KEY_URI=" + uri + " must contain " + GENERATION
+                    + ": each publication of a video has a key of its own");
         }
-        return new SegmentEncryption(uri, Stores.privateStore("HLSFLEET_ENCRYPTION_KEY_STORE", store, settings));
-    }
-
-    /**
-     * True if one location lies inside the other, compared as locations rather than strings: the
-     * same bucket with one key prefix a path prefix of the other ({@code s3://cdn/hls/keys} lies in
-     * {@code s3://cdn/hls}), or one directory inside the other once both are absolute and normalized.
-     */
-    static boolean overlaps(String a, String b) {
-        boolean s3 = isS3(a);
-        if (s3 != isS3(b)) {
-            return false;
-        }
-        if (s3) {
-            S3Location x = S3Location.parse(a.strip());
-            S3Location y = S3Location.parse(b.strip());
-            return x.bucket().equals(y.bucket()) && (within(x.prefix(), y.prefix()) || within(y.prefix(), x.prefix()));
-        }
-        Path x = localPath(a);
-        Path y = localPath(b);
-        return x.startsWith(y) || y.startsWith(x);
-    }
-
-    private static boolean isS3(String location) {
-        return location.strip().toLowerCase(Locale.ROOT).startsWith("s3://");
-    }
-
-    private static boolean within(String prefix, String outer) {
-        return outer.isEmpty() || prefix.equals(outer) || prefix.startsWith(outer + "/");
-    }
-
-    private static Path localPath(String location) {
-        String value = location.strip();
-        if (value.startsWith("file:")) {
-            value = value.replaceFirst("^file:(//)?", "");
-        }
-        return Path.of(value).toAbsolutePath().normalize();
+        return new SegmentEncryption(uri);
     }
 
     public boolean enabled() {
-        return keyStore != null;
+        return keyUriTemplate != null;
     }
 
-    /** A fresh key and IV for one video. */
-    public VideoKey newKey(String videoId) {
+    /** A fresh key and IV for one generation of one video. */
+    public VideoKey newKey(String videoId, String generation) {
         byte[] key = new byte[16];
         byte[] iv = new byte[16];
         RANDOM.nextBytes(key);
         RANDOM.nextBytes(iv);
-        return new VideoKey(videoId, key, iv, keyUriTemplate.replace("{videoId}", videoId));
-    }
-
-    /** Writes the key where configuration says; called before the ladder is handed on. */
-    public void storeKey(VideoKey key, Path scratch) throws IOException {
-        Path file = scratch.resolve(key.videoId() + ".key");
-        Files.write(Files.createFile(file, PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-------"))), key.key());
-        try {
-            keyStore.put(key.videoId() + ".key", file, ContentTypes.KEY);
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        return new VideoKey(videoId, key, iv,
+                keyUriTemplate.replace("{videoId}", videoId).replace(GENERATION, generation));
     }
 
     /**
-     * The key of one video.
+     * The key of one generation of one video.
      *
      * @param uri what the playlists name as the key's location
      */
     public record VideoKey(String videoId, byte[] key, byte[] iv, String uri) {
+
+        /** Writes the key's 16 bytes to a new file that only its owner can read. */
+        Path writeTo(Path file) throws IOException {
+            return Files.write(Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------"))), key);
+        }
 
         /** Encrypts every segment of one variant in place and adds the key line to its playlist. */
         void encryptVariant(Path variantDir) throws IOException {

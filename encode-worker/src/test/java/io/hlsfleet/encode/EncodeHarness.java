@@ -67,6 +67,12 @@ final class EncodeHarness {
         return lastOutputs;
     }
 
+    /** The AES-128 key the last {@link #encode} staged beside its ladder for the upload stage. */
+    Path stagedKey() throws Exception {
+        assertThat(lastOutputs.key()).as("the staging key of the ladder's key").isNotNull();
+        return staging.fetch(lastOutputs.key(), clipDir);
+    }
+
     /** Runs the stage on a file that must be refused; returns the failure. */
     JobFailure refuse(Path clip, EncodeSettings settings) throws Exception {
         Job job = stage(clip);

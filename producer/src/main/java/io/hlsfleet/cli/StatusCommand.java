@@ -63,8 +63,9 @@ final class StatusCommand extends CliCommand {
         String detail = s.detail() == null || s.detail().isEmpty() ? "" : "  " + Printable.of(s.detail());
         String reason = Optional.ofNullable(s.reason()).map(r -> "\n    reason: " + Printable.of(r)).orElse("");
         String pictures = s.pictures() == null ? "" : "\n    pictures: " + String.join(", ", s.pictures());
-        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s%s", Printable.of(s.jobId()),
+        String generation = s.generation() == null ? "" : "\n    generation: " + Printable.of(s.generation());
+        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s%s%s", Printable.of(s.jobId()),
                 s.state().name().toLowerCase(Locale.ROOT), progress, attempt, name(s), detail,
-                Printable.of(s.source()), s.updatedAt(), reason, pictures).replace("\n\n", "\n");
+                Printable.of(s.source()), s.updatedAt(), reason, generation, pictures).replace("\n\n", "\n");
     }
 }

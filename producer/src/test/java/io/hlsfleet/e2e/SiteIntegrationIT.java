@@ -87,9 +87,12 @@ class SiteIntegrationIT {
                     assertThat(r.codecs()).startsWith("avc1.").contains("mp4a.40.2");
                     assertThat(r.bandwidth()).isPositive();
                 });
-                assertThat(what.poster()).isEqualTo("poster.jpg");
-                assertThat(what.storyboard()).isEqualTo("storyboard/thumbnails.vtt");
-                assertThat(what.generation()).isEqualTo(goodId);
+                // Every path is relative to the master, inside the generation's folder it names.
+                assertThat(what.generation()).isNotBlank();
+                assertThat(what.poster()).isEqualTo(what.generation() + "/poster.jpg");
+                assertThat(what.storyboard()).isEqualTo(what.generation() + "/storyboard/thumbnails.vtt");
+                assertThat(what.renditions()).allSatisfy(r -> assertThat(r.playlist()).startsWith(what.generation() + "/"));
+                assertThat(fleet.bucket().resolve(published.videoId()).resolve(what.poster())).isRegularFile();
                 String master = Files.readString(fleet.bucket().resolve(what.masterKey()));
                 what.renditions().forEach(r -> assertThat(master).contains("RESOLUTION=" + r.resolution())
                         .contains("BANDWIDTH=" + r.bandwidth()).contains(r.playlist()));

@@ -3,6 +3,8 @@ package io.hlsfleet.upload;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.storage.KeyStore;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
@@ -10,21 +12,37 @@ import io.hlsfleet.worker.StageHandler;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 
 /**
- * The upload stage: publishes a job's ladder from staging to the bucket as {@code <videoId>/…},
- * master playlist last, then deletes the staged files it was handed (its source and ladder keys,
- * never another attempt's). When bucket and staging are on the
- * same S3 server the ladder is copied there, server-side, instead of passing through scratch.
+ * The upload stage: publishes a job's ladder from staging to the bucket as a new generation of its
+ * video ({@code <videoId>/<generation>/…}), its key to the key store, and the master playlist
+ * {@code <videoId>/master.m3u8} last ({@link LadderPublisher}); then deletes the staged files it was
+ * handed (its source, ladder and key, never another attempt's), and leaves the generations it
+ * replaced to {@link OldGenerations}. When bucket and staging are on the same S3 server the ladder
+ * is copied there, server-side, instead of passing through scratch.
  */
-public final class UploadStage implements StageHandler {
+public final class UploadStage implements StageHandler, AutoCloseable {
 
     private final StagingArea staging;
     private final LadderPublisher publisher;
+    private final KeyStore keys;
+    private final OldGenerations oldGenerations;
 
+    /** A stage without a key store whose replaced generations are removed a day later. */
     public UploadStage(StagingArea staging, ObjectStore bucket, int parallelUploads) {
+        this(staging, bucket, parallelUploads, null,
+                new OldGenerations(bucket, null, Duration.ofHours(24), Clock.systemUTC()));
+    }
+
+    /** @param keys where the keys of encrypted ladders go, or null when there is no key store */
+    UploadStage(StagingArea staging, ObjectStore bucket, int parallelUploads, KeyStore keys,
+            OldGenerations oldGenerations) {
         this.staging = staging;
         this.publisher = new LadderPublisher(bucket, parallelUploads);
+        this.keys = keys;
+        this.oldGenerations = oldGenerations;
     }
 
     @Override
@@ -32,30 +50,49 @@ public final class UploadStage implements StageHandler {
         Path scratch = staging.newScratch(job.jobId());
         try {
             context.progress(0, "uploading");
-            String ladder = job.outputs().ladder();
+            StageOutputs outputs = job.outputs();
+            String ladder = outputs.ladder();
             if (ladder == null) {
                 throw JobFailure.permanent("the job reached the upload without an encoded ladder");
             }
+            if (outputs.key() != null && keys == null) {
+                throw JobFailure.permanent("the ladder is encrypted, and the upload stage has no key store to publish its"
+                        + " key to: set HLSFLEET_ENCRYPTION_KEY_STORE");
+            }
+            // Ladders of older encoders carry no generation; their staging attempt names one.
+            String generation = outputs.generation() != null ? outputs.generation() : StagingKeys.attemptOf(ladder);
+            oldGenerations.beforePublish(job.videoId());
             long bytes;
             try {
-                bytes = publisher.publishStaged(job.videoId(), staging, ladder, scratch);
+                bytes = publisher.publishStaged(job.videoId(), generation, staging, ladder, scratch,
+                        outputs.key() == null ? LadderPublisher.BeforeSwitch.NOTHING
+                                : () -> keys.publish(job.videoId(), generation, staging.fetch(outputs.key(), scratch)));
             } catch (NoSuchFileException missing) {
                 // A redelivered message whose first run already published and cleaned up.
-                if (publisher.isPublished(job.videoId())) {
-                    return job.outputs();
+                if (publisher.isPublished(job.videoId(), generation)) {
+                    return outputs.withGeneration(generation, outputs.key());
                 }
                 // Retryable: once the retries are used up the job is dead, and `dlq requeue` sends it
                 // back to the encoder if the source is still staged.
                 throw JobFailure.retryable("the encoded ladder is not in staging", missing);
             }
             context.bytes("out", bytes);
+            oldGenerations.afterPublish(job.videoId());
             staging.delete(ladder);
-            if (job.outputs().source() != null) {
-                staging.delete(job.outputs().source());
+            if (outputs.key() != null) {
+                staging.delete(outputs.key());
             }
-            return job.outputs();
+            if (outputs.source() != null) {
+                staging.delete(outputs.source());
+            }
+            return outputs.withGeneration(generation, outputs.key());
         } finally {
             staging.deleteScratch(scratch);
         }
+    }
+
+    @Override
+    public void close() {
+        oldGenerations.close();
     }
 }

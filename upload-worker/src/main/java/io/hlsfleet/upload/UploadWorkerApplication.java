@@ -4,6 +4,7 @@ import io.hlsfleet.boot.WorkerStage;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
+import java.io.IOException;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -17,7 +18,7 @@ public class UploadWorkerApplication {
     }
 
     @Bean
-    WorkerStage uploadStage(StagingArea staging, ObjectStore bucket, Settings settings) {
+    WorkerStage uploadStage(StagingArea staging, ObjectStore bucket, Settings settings) throws IOException {
         return UploadStageFactory.create(staging, bucket, settings);
     }
 }

@@ -160,8 +160,13 @@ class S3LadderPlaybackIT {
 
         URI master = S3.server().objectUrl("cdn", "hls/" + videoId + "/master.m3u8");
         Set<URI> fetched = crawl(master);
-        // Every object of the ladder is reachable from the master, and nothing else was published.
-        List<String> published = keys("cdn", "hls/" + videoId + "/");
+        // Every object of the ladder is reachable from the master, and nothing else was published
+        // but the generation's own master playlist.
+        String generation = StagingKeys.attemptOf(ladderKey);
+        List<String> published = keys("cdn", "hls/" + videoId + "/").stream()
+                .filter(k -> !k.equals("hls/" + videoId + "/" + generation + "/master.m3u8")).toList();
+        assertThat(published).allMatch(k -> k.equals("hls/" + videoId + "/master.m3u8")
+                || k.startsWith("hls/" + videoId + "/" + generation + "/"));
         assertThat(published).hasSize(fetched.size());
         assertThat(fetched).extracting(URI::getPath)
                 .containsExactlyInAnyOrderElementsOf(published.stream().map(k -> "/cdn/" + k).toList());
@@ -175,7 +180,8 @@ class S3LadderPlaybackIT {
                 .containsExactly("180", "360");
         // ...and every frame of every rendition decodes from the bucket.
         for (String rendition : List.of("360p", "180p")) {
-            URI playlist = S3.server().objectUrl("cdn", "hls/" + videoId + "/" + rendition + "/index.m3u8");
+            URI playlist = S3.server().objectUrl("cdn", "hls/" + videoId + "/" + generation + "/" + rendition
+                    + "/index.m3u8");
             run(List.of("ffmpeg", "-v", "error", "-xerror", "-i", playlist.toString(), "-f", "null", "-"));
             String duration = run(List.of("ffprobe", "-v", "error", "-show_entries", "format=duration",
                     "-of", "default=nw=1:nk=1", playlist.toString()));
@@ -221,20 +227,22 @@ class S3LadderPlaybackIT {
             assertThat(cdn.canCopyFrom(staging)).isTrue();
 
             Path scratch = staging.newScratch("job-6");
-            long bytes = new LadderPublisher(bucket, 4).publishStaged("vid-6", staging, "jobs/job-6/ladder", scratch);
+            long bytes = new LadderPublisher(bucket, 4).publishStaged("vid-6", "g6", staging, "jobs/job-6/ladder", scratch,
+                    LadderPublisher.BeforeSwitch.NOTHING);
 
-            assertThat(bucket.uploaded).isEmpty();
-            assertThat(bucket.copied).hasSize(9).last().isEqualTo("vid-6/master.m3u8");
-            assertThat(scratch).as("nothing passes through this machine").isEmptyDirectory();
+            assertThat(bucket.copied).as("the generation, its own master last").hasSize(9).last()
+                    .isEqualTo("vid-6/g6/master.m3u8");
+            assertThat(bucket.uploaded).as("the master at the video's root, rewritten").containsExactly("vid-6/master.m3u8");
+            assertThat(scratch).as("nothing else passes through this machine").isEmptyDirectory();
             assertThat(bytes).isEqualTo(LocalFiles.relativeFiles(tmp.resolve("ladder")).stream()
                     .mapToLong(f -> tmp.resolve("ladder").resolve(f).toFile().length()).sum());
-            HeadObjectResponse playlist = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8"));
+            HeadObjectResponse playlist = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/g6/720p/index.m3u8"));
             assertThat(playlist.contentType()).isEqualTo("application/vnd.apple.mpegurl");
             assertThat(playlist.cacheControl()).isEqualTo(ContentTypes.PLAYLIST.cacheControl());
-            HeadObjectResponse segment = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/360p/seg_00001.ts"));
+            HeadObjectResponse segment = S3.server().admin().headObject(b -> b.bucket("cdn").key("videos/vid-6/g6/360p/seg_00001.ts"));
             assertThat(segment.contentType()).isEqualTo("video/mp2t");
             assertThat(segment.cacheControl()).contains("immutable");
-            assertThat(S3.server().admin().getObjectAsBytes(b -> b.bucket("cdn").key("videos/vid-6/720p/index.m3u8")).asUtf8String())
+            assertThat(S3.server().admin().getObjectAsBytes(b -> b.bucket("cdn").key("videos/vid-6/g6/720p/index.m3u8")).asUtf8String())
                     .isEqualTo("#EXTM3U\n#720p\n");
         }
     }
@@ -247,10 +255,12 @@ class S3LadderPlaybackIT {
             Path work = local.newScratch("job-7");
             local.store("jobs/job-7/ladder", TinyLadder.write(work.resolve("ladder"), 2));
             assertThat(cdn.canCopyFrom(local)).isFalse();
-            new LadderPublisher(bucket, 4).publishStaged("vid-7", local, "jobs/job-7/ladder", local.newScratch("job-7"));
+            new LadderPublisher(bucket, 4).publishStaged("vid-7", "g7", local, "jobs/job-7/ladder", local.newScratch("job-7"),
+                    LadderPublisher.BeforeSwitch.NOTHING);
             assertThat(bucket.copied).isEmpty();
-            assertThat(bucket.uploaded).hasSize(7).last().isEqualTo("vid-7/master.m3u8");
-            assertThat(keys("cdn", "local/vid-7/")).hasSize(7);
+            assertThat(bucket.uploaded).hasSize(8).last().isEqualTo("vid-7/master.m3u8");
+            assertThat(bucket.uploaded.get(6)).isEqualTo("vid-7/g7/master.m3u8");
+            assertThat(keys("cdn", "local/vid-7/")).hasSize(8);
         }
     }
 
@@ -260,7 +270,8 @@ class S3LadderPlaybackIT {
                      S3.server().settings(tmp.resolve("scratch")));
              S3ObjectStore cdn = new S3ObjectStore(S3Location.parse("s3://cdn/videos"), S3.server().settings(tmp.resolve("scratch")))) {
             LadderPublisher publisher = new LadderPublisher(cdn, 4);
-            assertThatThrownBy(() -> publisher.publishStaged("vid-8", staging, "jobs/job-8/ladder", staging.newScratch("job-8")))
+            assertThatThrownBy(() -> publisher.publishStaged("vid-8", "g8", staging, "jobs/job-8/ladder",
+                    staging.newScratch("job-8"), LadderPublisher.BeforeSwitch.NOTHING))
                     .isInstanceOf(NoSuchFileException.class);
             assertThat(publisher.isPublished("vid-8")).isFalse();
         }

@@ -1,18 +1,22 @@
 package io.hlsfleet.upload;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.storage.KeyStore;
 import io.hlsfleet.storage.LocalObjectStore;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.worker.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,11 +89,12 @@ class UploadStageTest {
 
         StageOutputs outputs = stage.process(job, context);
 
-        assertThat(outputs).isEqualTo(job.outputs());
-        assertThat(files(bucket.resolve(job.videoId()))).containsExactly("360p/index.m3u8", "360p/seg_00001.ts",
-                "720p/index.m3u8", "720p/seg_00001.ts", "master.m3u8");
+        // A job from an encoder that named no generation is published as the attempt that staged it.
+        assertThat(outputs).isEqualTo(job.outputs().withGeneration("a1", null));
+        assertThat(files(bucket.resolve(job.videoId()))).containsExactly("a1/360p/index.m3u8", "a1/360p/seg_00001.ts",
+                "a1/720p/index.m3u8", "a1/720p/seg_00001.ts", "a1/master.m3u8", "master.m3u8");
         assertThat(bucket.resolve(job.videoId()).resolve("master.m3u8"))
-                .hasContent("#EXTM3U\n360p/index.m3u8\n720p/index.m3u8\n");
+                .hasContent("#EXTM3U\na1/360p/index.m3u8\na1/720p/index.m3u8\n");
         // Two rungs of a 14-byte playlist and a 100-byte segment, and the 40-byte master.
         assertThat(bytes.get("out")).as("bytes reported as moved out").isEqualTo(2 * (14 + 100) + 40);
         assertThat(staging.exists(job.outputs().ladder())).as("the staged ladder").isFalse();
@@ -136,7 +141,67 @@ class UploadStageTest {
         // A redelivery of a job whose first run published and cleaned up is done, not failed.
         Job published = encoded("https://videos.example/e.mp4", "e1");
         stage.process(published, context);
-        assertThat(stage.process(published, context)).isEqualTo(published.outputs());
+        assertThat(stage.process(published, context)).isEqualTo(published.outputs().withGeneration("e1", null));
         assertThat(bucket.resolve(published.videoId()).resolve("master.m3u8")).isRegularFile();
+    }
+
+    /** {@link #encoded} with the generation and staged AES-128 key an encrypting encoder hands on. */
+    private Job encrypted(Job job, String attempt, byte[] key) throws Exception {
+        Job encoded = encoded(job, attempt);
+        Path keyFile = Files.write(tmp.resolve("key-" + attempt), key);
+        staging.store(StagingKeys.key(job, attempt), keyFile);
+        return encoded.advance(Stage.UPLOAD, encoded.outputs().withGeneration(attempt, StagingKeys.key(job, attempt)));
+    }
+
+    private KeyStore keyStore(Path keys) throws Exception {
+        return KeyStore.from(Settings.of(Map.of("HLSFLEET_ENCRYPTION", "aes-128",
+                "HLSFLEET_ENCRYPTION_KEY_STORE", keys.toUri().toString(), "HLSFLEET_BUCKET", bucket.toString())));
+    }
+
+    @Test
+    void aGenerationsKeyReachesTheKeyStoreWhenItsLadderIsPublished() throws Exception {
+        Path keys = tmp.resolve("keys");
+        LocalObjectStore cdn = new LocalObjectStore(bucket);
+        UploadStage withKeys = new UploadStage(staging, cdn, 4, keyStore(keys),
+                new OldGenerations(cdn, null, java.time.Duration.ofHours(1), java.time.Clock.systemUTC()));
+        Job job = Job.submit("https://videos.example/secret.mp4", false);
+        Job first = encrypted(job, "k1", new byte[16]);
+        Job second = encrypted(job, "k2", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+        assertThat(keys).as("no key before its ladder is published").isEmptyDirectory();
+
+        withKeys.process(first, context);
+        Path firstKey = keys.resolve(KeyStore.keyName(job.videoId(), "k1"));
+        assertThat(firstKey).hasBinaryContent(new byte[16]);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(firstKey))).isEqualTo("rw-------");
+        assertThat(staging.exists(first.outputs().key())).as("the staged key").isFalse();
+        assertThat(staging.exists(second.outputs().key())).as("the other attempt's key").isTrue();
+        assertThat(files(bucket)).noneMatch(name -> name.endsWith(".key"));
+
+        withKeys.process(second, context);
+        assertThat(firstKey).as("a republish leaves the key of the generation players may still play")
+                .hasBinaryContent(new byte[16]);
+        assertThat(keys.resolve(KeyStore.keyName(job.videoId(), "k2"))).hasSize(16);
+    }
+
+    @Test
+    void anEncryptedLadderWithoutAKeyStoreFailsForGoodAndPublishesNothing() throws Exception {
+        Job job = encrypted(Job.submit("https://videos.example/nokeys.mp4", false), "n1", new byte[16]);
+
+        JobFailure failure = catchThrowableOfType(JobFailure.class, () -> stage.process(job, context));
+
+        assertThat(failure).isNotNull();
+        assertThat(failure.retryable()).isFalse();
+        assertThat(failure.reason()).contains("HLSFLEET_ENCRYPTION_KEY_STORE");
+        assertThat(bucket.resolve(job.videoId())).doesNotExist();
+    }
+
+    @Test
+    void aKeyStoreInsideThePublicBucketIsRefusedAtStartUp() {
+        Map<String, String> env = Map.of("HLSFLEET_ENCRYPTION", "aes-128",
+                "HLSFLEET_ENCRYPTION_KEY_STORE", "s3://cdn/hls/keys", "HLSFLEET_BUCKET", "s3://cdn/hls");
+        assertThatThrownBy(() -> UploadStageFactory.create(staging, new LocalObjectStore(bucket), Settings.of(env)))
+                .hasMessageContaining("inside the public bucket");
+        assertThatThrownBy(() -> UploadStageFactory.create(staging, new LocalObjectStore(bucket),
+                Settings.of(Map.of("HLSFLEET_ENCRYPTION", "aes-128")))).hasMessageContaining("HLSFLEET_ENCRYPTION_KEY_STORE");
     }
 }
