@@ -3,14 +3,20 @@
 # RabbitMQ (a virtual host of its own, deleted afterwards) and against a Redis of its own, each
 # with and without the job status store. The time is the whole command, JVM start-up included.
 # After each run it checks that the queue holds exactly N messages and that N job ids were printed.
-# Usage: bench/intake-bench.sh [N]        Needs JDK 25 (JAVA_HOME), redis-server, curl, a local
+# Given CLI jars (say, of two releases), it runs each of them in turn on every row, side by side.
+# Usage: bench/intake-bench.sh [N [JAR...]]   Needs JDK 25 (JAVA_HOME), redis-server, curl, a local
 # RabbitMQ with its management plugin (RABBITMQ_MANAGEMENT, default http://localhost:15672, guest/guest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
+shift || true
+jars=("$@")
+if [ ${#jars[@]} -eq 0 ]; then
+  [ -f producer/target/hlsfleet.jar ] || ./mvnw -q -pl producer -am package -DskipTests
+  jars=(producer/target/hlsfleet.jar)
+fi
 mgmt=${RABBITMQ_MANAGEMENT:-http://localhost:15672}
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-[ -f producer/target/hlsfleet.jar ] || ./mvnw -q -pl producer -am package -DskipTests
 
 work=$(mktemp -d)
 vhost="hlsfleet-bench-$$"
@@ -39,13 +45,14 @@ curl -fsS -u guest:guest -X PUT -H 'content-type: application/json' "$mgmt/api/v
 curl -fsS -u guest:guest -X PUT -H 'content-type: application/json' \
   "$mgmt/api/permissions/$vhost/guest" -d '{"configure":".*","write":".*","read":".*"}' >/dev/null
 
-# run NAME QUEUE_COUNT_COMMAND [VAR=VALUE...]: submits the list, prints a table row.
+# run NAME QUEUE_COUNT_COMMAND [VAR=VALUE...]: submits the list with $jar, prints a table row.
 run() {
   local name=$1 count=$2; shift 2
+  [ ${#jars[@]} -eq 1 ] || name="$name, $(basename "$jar")"
   local start end
   start=$(date +%s.%N)
   env -u HLSFLEET_REDIS_URL -u HLSFLEET_STATUS_REDIS_URL HLSFLEET_BUCKET="file://$work/bucket" "$@" \
-    "$java" -jar producer/target/hlsfleet.jar submit "$work/urls.txt" > "$work/ids.txt" 2> "$work/err.txt"
+    "$java" -jar "$jar" submit "$work/urls.txt" > "$work/ids.txt" 2> "$work/err.txt"
   end=$(date +%s.%N)
   local ids queued seconds
   ids=$(wc -l < "$work/ids.txt"); queued=$(eval "$count"); seconds=$(echo "$end - $start" | bc)
@@ -63,10 +70,18 @@ mkdir -p "$work/bucket"
 echo "| broker | URLs | job ids printed | messages queued | wall s | URLs/s |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 rabbit_env=(HLSFLEET_BROKER=rabbitmq SPRING_RABBITMQ_VIRTUAL_HOST="$vhost")
-run "RabbitMQ" rabbit_depth "${rabbit_env[@]}"
-purge_rabbit
+for jar in "${jars[@]}"; do
+  run "RabbitMQ" rabbit_depth "${rabbit_env[@]}"
+  purge_rabbit
+done
 status_port=$(start_redis)
-run "RabbitMQ, status in Redis" rabbit_depth "${rabbit_env[@]}" HLSFLEET_STATUS_REDIS_URL="redis://127.0.0.1:$status_port"
+for jar in "${jars[@]}"; do
+  run "RabbitMQ, status in Redis" rabbit_depth "${rabbit_env[@]}" HLSFLEET_STATUS_REDIS_URL="redis://127.0.0.1:$status_port"
+  purge_rabbit
+done
 redis_port=$(start_redis)
-run "Redis (status in the same Redis)" "redis-cli -p $redis_port XLEN hlsfleet:download" \
-  HLSFLEET_BROKER=redis HLSFLEET_REDIS_URL="redis://127.0.0.1:$redis_port"
+for jar in "${jars[@]}"; do
+  run "Redis (status in the same Redis)" "redis-cli -p $redis_port XLEN hlsfleet:download" \
+    HLSFLEET_BROKER=redis HLSFLEET_REDIS_URL="redis://127.0.0.1:$redis_port"
+  redis-cli -p "$redis_port" DEL hlsfleet:download >/dev/null
+done
