@@ -105,6 +105,14 @@ public final class EventRecorder implements JobListener {
         emit(event(JobEvent.Type.CANCELLED, stage.id(), job, reason, null, null, null, null));
     }
 
+    @Override
+    public void expanded(Stage stage, Job job, List<Job> children) {
+        lastProgress.remove(job.jobId());
+        emit(event(JobEvent.Type.EXPANDED, stage.id(), job, null, null, null, "listed " + children.size() + " videos",
+                null, children.stream().map(Job::jobId).toList()));
+        queuedAll(children);
+    }
+
     /** What was published, with every path relative to the master, so inside the generation's folder. */
     private JobEvent.Published published(Job job) {
         StageOutputs outputs = job.outputs();
@@ -125,10 +133,15 @@ public final class EventRecorder implements JobListener {
 
     private static JobEvent event(JobEvent.Type type, String stage, Job job, String reason, Long retryInSeconds,
             Integer percent, String detail, JobEvent.Published published) {
+        return event(type, stage, job, reason, retryInSeconds, percent, detail, published, null);
+    }
+
+    private static JobEvent event(JobEvent.Type type, String stage, Job job, String reason, Long retryInSeconds,
+            Integer percent, String detail, JobEvent.Published published, List<String> children) {
         return new JobEvent(JobEvent.VERSION, type, stage, job.jobId(), job.videoId(),
                 SourceUrls.redact(job.sourceUrl()), job.attempt(), Instant.now(), job.submittedAt(), reason,
                 retryInSeconds, percent, detail, job.outputs().page() == null ? null : job.outputs().page().title(),
-                published, job.options().metadata(), job.options().callbackUrl());
+                published, job.options().metadata(), job.options().callbackUrl(), job.parentJobId(), children);
     }
 
     /** Publishes {@code event}, even from a thread a cancel or shutdown interrupted (as settling does). */

@@ -32,13 +32,16 @@ import java.util.Locale;
  * @param published on {@code published}: what was published
  * @param metadata the submitter's own keys and values, from the job's {@code metadata} option
  * @param callbackUrl the job's {@code callbackUrl} option: where its webhooks go
+ * @param parentJobId the job whose feed or playlist listed this job, if one did
+ * @param children on {@code expanded}: the job ids of the videos the feed or playlist listed, each
+ *     of which then has events of its own, starting with {@code queued}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobEvent(int version, Type type, String stage, String jobId, String videoId, String source,
         int attempt, Instant at, Instant submittedAt, String reason, Long retryInSeconds, Integer percent,
         String detail, String title, Published published, java.util.Map<String, String> metadata,
-        String callbackUrl) {
+        String callbackUrl, String parentJobId, List<String> children) {
 
     public static final int VERSION = 1;
 
@@ -46,7 +49,9 @@ public record JobEvent(int version, Type type, String stage, String jobId, Strin
     public enum Type {
         QUEUED, STARTED, PROGRESS, RETRYING, PUBLISHED, DEAD, CANCELLED,
         /** A webhook of one of the job's terminal events could not be delivered (stage {@code webhook}). */
-        UNDELIVERED;
+        UNDELIVERED,
+        /** The job's URL named a list of videos; each became a job of its own ({@code children}). */
+        EXPANDED;
 
         @com.fasterxml.jackson.annotation.JsonValue
         public String id() {
@@ -58,9 +63,9 @@ public record JobEvent(int version, Type type, String stage, String jobId, Strin
             return valueOf(id.toUpperCase(Locale.ROOT));
         }
 
-        /** True for the events after which a job does nothing more: published, dead, cancelled. */
+        /** True for the events after which a job does nothing more: published, dead, cancelled, expanded. */
         public boolean terminal() {
-            return this == PUBLISHED || this == DEAD || this == CANCELLED;
+            return this == PUBLISHED || this == DEAD || this == CANCELLED || this == EXPANDED;
         }
     }
 
@@ -89,7 +94,7 @@ public record JobEvent(int version, Type type, String stage, String jobId, Strin
     /** This event as an {@code undelivered} one: the webhook of it was given up, for {@code reason}. */
     public JobEvent undelivered(String why) {
         return new JobEvent(VERSION, Type.UNDELIVERED, "webhook", jobId, videoId, source, attempt, Instant.now(),
-                submittedAt, why, null, null, type.id(), title, null, metadata, callbackUrl);
+                submittedAt, why, null, null, type.id(), title, null, metadata, callbackUrl, parentJobId, null);
     }
 
     /** {@code <type>.<stage>}, such as {@code published.upload}: bind {@code published.*} or {@code #}. */

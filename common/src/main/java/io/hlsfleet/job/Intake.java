@@ -73,7 +73,8 @@ public final class Intake {
 
     /** {@code job} with the seal that lets it keep its identity on the intake queue. */
     public Job seal(Job job) {
-        return job.admitted(job.jobId(), job.videoId(), sealOf(job.jobId(), job.videoId(), job.sourceUrl()));
+        return job.admitted(job.jobId(), job.videoId(),
+                sealOf(job.jobId(), job.videoId(), job.sourceUrl(), job.parentJobId()), job.parentJobId());
     }
 
     /**
@@ -88,21 +89,27 @@ public final class Intake {
                 ? job.videoId()
                 : VideoId.fromSource(job.sourceUrl());
         String jobId = UUID.randomUUID().toString();
-        return job.admitted(jobId, videoId, sealOf(jobId, videoId, job.sourceUrl()));
+        // A parent named by an outsider is not believed either.
+        return job.admitted(jobId, videoId, sealOf(jobId, videoId, job.sourceUrl(), null), null);
     }
 
     public boolean isSealed(Job job) {
         return job.intakeSeal() != null && MessageDigest.isEqual(
                 job.intakeSeal().getBytes(StandardCharsets.US_ASCII),
-                sealOf(job.jobId(), job.videoId(), job.sourceUrl()).getBytes(StandardCharsets.US_ASCII));
+                sealOf(job.jobId(), job.videoId(), job.sourceUrl(), job.parentJobId())
+                        .getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** Over the redacted URL, so that dead letters (which keep only that) can be requeued as they are. */
-    private String sealOf(String jobId, String videoId, String sourceUrl) {
+    /**
+     * Over the redacted URL, so that dead letters (which keep only that) can be requeued as they are,
+     * and over the parent job, when there is one, so that a listed job's link to its list is the fleet's.
+     */
+    private String sealOf(String jobId, String videoId, String sourceUrl, String parentJobId) {
         try {
             Mac mac = Mac.getInstance(ALGORITHM);
             mac.init(key);
-            String identity = jobId + "\n" + videoId + "\n" + SourceUrls.redact(sourceUrl);
+            String identity = jobId + "\n" + videoId + "\n" + SourceUrls.redact(sourceUrl)
+                    + (parentJobId == null ? "" : "\nparent " + parentJobId);
             return HexFormat.of().formatHex(mac.doFinal(identity.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);

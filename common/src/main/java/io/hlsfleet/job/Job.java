@@ -1,6 +1,7 @@
 package io.hlsfleet.job;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
@@ -32,6 +33,8 @@ import java.util.UUID;
  *     absent, as in messages of older releases
  * @param options what the submitter asked for beyond the operator's settings ({@link JobOptions}),
  *     checked at the intake; optional in the JSON
+ * @param parentJobId the job whose URL named a feed, playlist or channel that listed this job's
+ *     video ({@link #listed}); null for a job submitted on its own
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
@@ -48,7 +51,8 @@ public record Job(
         String traceParent,
         String intakeSeal,
         Priority priority,
-        JobOptions options) {
+        JobOptions options,
+        String parentJobId) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -58,6 +62,9 @@ public record Job(
         Objects.requireNonNull(stage, "stage");
         if (!VideoId.isSafe(jobId)) {
             throw new IllegalArgumentException("jobId '" + jobId + "' is not a safe path segment");
+        }
+        if (parentJobId != null && !VideoId.isSafe(parentJobId)) {
+            throw new IllegalArgumentException("parentJobId '" + parentJobId + "' is not a safe path segment");
         }
         if (schemaVersion == 0) {
             schemaVersion = SCHEMA_VERSION;
@@ -91,7 +98,7 @@ public record Job(
     public Job(int schemaVersion, String jobId, String videoId, String sourceUrl, int attempt, Stage stage,
             Instant submittedAt, Instant updatedAt, StageOutputs outputs, boolean force) {
         this(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs, force, null,
-                null, Priority.NORMAL, null);
+                null, Priority.NORMAL, null, null);
     }
 
     /** A new job for a source, queued for download. */
@@ -110,49 +117,66 @@ public record Job(
     public Job advance(Stage nextStage, StageOutputs newOutputs) {
         String id = newOutputs.page() == null ? videoId : newOutputs.page().videoId();
         return new Job(SCHEMA_VERSION, jobId, id, SourceUrls.redact(sourceUrl), 1, nextStage, submittedAt,
-                Instant.now(), newOutputs, force, traceParent, intakeSeal, priority, options);
+                Instant.now(), newOutputs, force, traceParent, intakeSeal, priority, options, parentJobId);
     }
 
     /** This job queued again for the same stage, one attempt later. */
     public Job nextAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, attempt + 1, stage, submittedAt, Instant.now(),
-                outputs, force, traceParent, intakeSeal, priority, options);
+                outputs, force, traceParent, intakeSeal, priority, options, parentJobId);
     }
 
     /** This job back at its first attempt, as a requeued dead letter. */
     public Job firstAttempt() {
         return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, stage, submittedAt, Instant.now(), outputs,
-                force, traceParent, intakeSeal, priority, options);
+                force, traceParent, intakeSeal, priority, options, parentJobId);
     }
 
     /** This job queued at {@code newPriority} instead. */
     public Job withPriority(Priority newPriority) {
         return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
-                force, traceParent, intakeSeal, newPriority, options);
+                force, traceParent, intakeSeal, newPriority, options, parentJobId);
     }
 
     /** This job asking for {@code newOptions}, as {@code hlsfleet submit --option} queues it. */
     public Job withOptions(JobOptions newOptions) {
         return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
-                force, traceParent, intakeSeal, priority, newOptions);
+                force, traceParent, intakeSeal, priority, newOptions, parentJobId);
     }
 
     /** This job carrying {@code newTraceParent} (a W3C traceparent, or null for none). */
     public Job withTraceParent(String newTraceParent) {
         return new Job(schemaVersion, jobId, videoId, sourceUrl, attempt, stage, submittedAt, updatedAt, outputs,
-                force, newTraceParent, intakeSeal, priority, options);
+                force, newTraceParent, intakeSeal, priority, options, parentJobId);
     }
 
     /** This job with its source URL {@linkplain SourceUrls#redact redacted}, as dead letters keep it. */
     public Job withRedactedSource() {
         return new Job(schemaVersion, jobId, videoId, SourceUrls.redact(sourceUrl), attempt, stage, submittedAt,
-                updatedAt, outputs, force, traceParent, intakeSeal, priority, options);
+                updatedAt, outputs, force, traceParent, intakeSeal, priority, options, parentJobId);
     }
 
-    /** This job as the intake admits it: {@code jobId} and {@code videoId} given by the fleet, sealed. */
-    Job admitted(String newJobId, String newVideoId, String seal) {
+    /**
+     * A job of its own for {@code entry} of the list this job's URL named, queued for download with
+     * this job as its parent and asking for what this job asked for. Its id is derived from this
+     * job's and the entry's URL, so listing the same feed again (a redelivered message) queues the
+     * same jobs, not new ones.
+     */
+    public Job listed(ListEntry entry) {
+        String childId = UUID.nameUUIDFromBytes((jobId + "\n" + entry.url()).getBytes(StandardCharsets.UTF_8))
+                .toString();
+        return new Job(SCHEMA_VERSION, childId, entry.publishedId(), entry.url().strip(), 1, Stage.DOWNLOAD,
+                submittedAt, Instant.now(), StageOutputs.NONE, force, traceParent, null, priority, options, jobId);
+    }
+
+    /**
+     * This job as the intake admits it: {@code jobId} and {@code videoId} given by the fleet, sealed.
+     *
+     * @param parent the parent the seal vouches for; null for a submission from outside the fleet
+     */
+    Job admitted(String newJobId, String newVideoId, String seal, String parent) {
         Instant now = Instant.now();
         return new Job(SCHEMA_VERSION, newJobId, newVideoId, sourceUrl, 1, Stage.DOWNLOAD, now, now,
-                StageOutputs.NONE, force, traceParent, seal, priority, options);
+                StageOutputs.NONE, force, traceParent, seal, priority, options, parent);
     }
 }

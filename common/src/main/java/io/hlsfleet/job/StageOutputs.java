@@ -22,47 +22,58 @@ import java.util.List;
  *     jobs encoded by older releases, which the upload stage then names itself
  * @param key the staging key of the ladder's AES-128 key, which the upload stage writes to the key
  *     store when it publishes the ladder; null for a clear ladder
+ * @param entries the videos listed when the URL named a feed, playlist, channel or page of several
+ *     videos: the job then ends expanded and each entry is queued as a job of its own
+ *     ({@link Job#listed}); never handed to the next stage
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds,
-        SourcePage page, List<String> pictures, List<Rendition> renditions, String generation, String key) {
+        SourcePage page, List<String> pictures, List<Rendition> renditions, String generation, String key,
+        List<ListEntry> entries) {
 
-    public static final StageOutputs NONE = new StageOutputs(null, null, null, null, null, null, null, null, null);
+    public static final StageOutputs NONE = new StageOutputs(null, null, null, null, null, null, null, null, null,
+            null);
+
+    /** Outputs of a video, not a list. */
+    public StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds, SourcePage page,
+            List<String> pictures, List<Rendition> renditions, String generation, String key) {
+        this(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, generation, key, null);
+    }
 
     /** Outputs without a generation, as written before ladders were published in generations. */
     public StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds, SourcePage page,
             List<String> pictures, List<Rendition> renditions) {
-        this(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, null, null);
+        this(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, null, null, null);
     }
 
     /** Outputs without renditions, as written before the encoder listed them. */
     public StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds, SourcePage page,
             List<String> pictures) {
-        this(source, ladder, sourceBytes, durationSeconds, page, pictures, null, null, null);
+        this(source, ladder, sourceBytes, durationSeconds, page, pictures, null, null, null, null);
     }
 
     public StageOutputs withSource(String key, long bytes) {
-        return new StageOutputs(key, ladder, bytes, durationSeconds, page, pictures, renditions, generation, this.key);
+        return new StageOutputs(key, ladder, bytes, durationSeconds, page, pictures, renditions, generation, this.key, entries);
     }
 
     public StageOutputs withLadder(String key, double seconds) {
-        return new StageOutputs(source, key, sourceBytes, seconds, page, pictures, renditions, generation, this.key);
+        return new StageOutputs(source, key, sourceBytes, seconds, page, pictures, renditions, generation, this.key, entries);
     }
 
     public StageOutputs withPage(SourcePage resolved) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, resolved, pictures, renditions, generation,
-                key);
+                key, entries);
     }
 
     public StageOutputs withPictures(List<String> names) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page,
-                names == null || names.isEmpty() ? null : List.copyOf(names), renditions, generation, key);
+                names == null || names.isEmpty() ? null : List.copyOf(names), renditions, generation, key, entries);
     }
 
     public StageOutputs withRenditions(List<Rendition> written) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures,
-                written == null || written.isEmpty() ? null : List.copyOf(written), generation, key);
+                written == null || written.isEmpty() ? null : List.copyOf(written), generation, key, entries);
     }
 
     /**
@@ -71,7 +82,7 @@ public record StageOutputs(String source, String ladder, Long sourceBytes, Doubl
      */
     public StageOutputs withGeneration(String name, String stagedKey) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, name,
-                stagedKey);
+                stagedKey, entries);
     }
 
     /**
@@ -80,5 +91,10 @@ public record StageOutputs(String source, String ladder, Long sourceBytes, Doubl
      */
     public String published(String file) {
         return generation == null ? file : generation + "/" + file;
+    }
+
+    /** Outputs saying the URL named a list of {@code listed} videos, to be queued one job each. */
+    public static StageOutputs listing(List<ListEntry> listed) {
+        return new StageOutputs(null, null, null, null, null, null, null, null, null, List.copyOf(listed));
     }
 }

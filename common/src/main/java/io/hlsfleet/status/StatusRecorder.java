@@ -7,6 +7,8 @@ import io.hlsfleet.job.Stage;
 import io.hlsfleet.worker.JobListener;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -36,7 +38,7 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
     }
 
     @Override
-    public void queuedAll(java.util.List<Job> jobs) {
+    public void queuedAll(List<Job> jobs) {
         try {
             store.saveAll(jobs.stream().map(job -> status(job, JobState.QUEUED, 0, "", null)).toList());
         } catch (RuntimeException e) {
@@ -84,6 +86,21 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         save(job, JobState.CANCELLED, -1, "cancelled at " + stage.id(), reason);
     }
 
+    @Override
+    public void expanded(Stage stage, Job job, List<Job> children) {
+        lastProgress.remove(job.jobId());
+        try {
+            List<JobStatus> statuses = new ArrayList<>();
+            statuses.add(withChildren(status(job, JobState.EXPANDED, -1, "listed " + children.size() + " videos", null),
+                    children.stream().map(Job::jobId).toList()));
+            children.forEach(child -> statuses.add(status(child, JobState.QUEUED, 0, "", null)));
+            store.saveAll(statuses);
+        } catch (RuntimeException e) {
+            log.warn("could not record the status of job {} and the {} jobs it listed: {}", job.jobId(),
+                    children.size(), e.getMessage());
+        }
+    }
+
     /** Closes the store; a worker's context calls this on shutdown. */
     @Override
     public void close() {
@@ -104,7 +121,13 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
                 job.outputs().page() == null ? null : job.outputs().page().title(),
                 job.outputs().pictures() == null ? null
                         : job.outputs().pictures().stream().map(job.outputs()::published).toList(),
-                job.outputs().generation());
+                job.outputs().generation(), job.parentJobId(), null);
+    }
+
+    private static JobStatus withChildren(JobStatus s, List<String> children) {
+        return new JobStatus(s.jobId(), s.videoId(), s.source(), s.state(), s.percent(), s.detail(), s.attempt(),
+                s.reason(), s.submittedAt(), s.updatedAt(), s.title(), s.pictures(), s.generation(), s.parentJobId(),
+                children);
     }
 
     private void save(Job job, JobState state, int percent, String detail, String reason) {

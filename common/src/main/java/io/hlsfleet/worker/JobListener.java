@@ -39,6 +39,14 @@ public interface JobListener {
     default void cancelled(Stage stage, Job job, String reason) {
     }
 
+    /**
+     * The job's URL named a feed, playlist or channel, and each video it listed is about to be
+     * queued as one of {@code children}; the job itself does nothing more. Heard before the children
+     * are queued, so that nothing a child does later is overwritten by its being queued.
+     */
+    default void expanded(Stage stage, Job job, java.util.List<Job> children) {
+    }
+
     /** Every one of {@code listeners}, in order; one that throws does not keep the next from hearing. */
     static JobListener all(java.util.List<JobListener> listeners) {
         java.util.List<JobListener> each = listeners.stream().filter(l -> l != NONE).toList();
@@ -109,6 +117,11 @@ public interface JobListener {
         @Override
         public void cancelled(Stage stage, Job job, String reason) {
             each(l -> l.cancelled(stage, job, reason));
+        }
+
+        @Override
+        public void expanded(Stage stage, Job job, java.util.List<Job> children) {
+            each(l -> l.expanded(stage, job, children));
         }
 
         @Override

@@ -5,6 +5,7 @@ import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.JobOptions;
+import io.hlsfleet.job.ListEntry;
 import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.Delivery;
@@ -279,6 +280,13 @@ public final class StageWorker implements AutoCloseable {
         Timer.Sample sample = metrics.start();
         try {
             var outputs = handler.process(job, new Context(job));
+            if (outputs.entries() != null && delivery.cancelReason() == null) {
+                expand(delivery, job, outputs.entries());
+                metrics.succeeded(sample, job, false);
+                attempt.outcome(Outcome.SUCCEEDED, null);
+                log.info("{} listed {} videos; each is a job of its own now", stage.id(), outputs.entries().size());
+                return;
+            }
             Optional<Stage> next = stage.next();
             if (next.isPresent() && delivery.cancelReason() != null) {
                 // Cancelled as it finished: the next stage would only skip it.
@@ -334,6 +342,19 @@ public final class StageWorker implements AutoCloseable {
                 attempt.outcome(Outcome.DEAD, SourceUrls.redact(error));
             }
         }
+    }
+
+    /**
+     * Ends a job whose URL named a list of videos: each entry is queued on the intake as a job of
+     * its own, sealed with this job as its parent, before this delivery is acked. A crash in between
+     * lists the feed again and queues the same job ids ({@link Job#listed}), so it costs duplicates
+     * of the same jobs, never jobs nobody knows of.
+     */
+    private void expand(Delivery delivery, Job job, List<ListEntry> entries) {
+        List<Job> children = entries.stream().map(job::listed).map(intake::seal).toList();
+        listener.expanded(stage, job, children);
+        transport.publishAll(Stage.DOWNLOAD, children);
+        delivery.ack();
     }
 
     /** Dead-letters the job; its staged inputs stay, so that `dlq requeue` can carry on from them. */

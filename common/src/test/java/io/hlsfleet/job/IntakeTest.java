@@ -68,4 +68,18 @@ class IntakeTest {
         assertThat(trusting.admit(named).videoId()).isEqualTo("lecture-42");
         assertThat(trusting.admit(named).jobId()).isNotEqualTo("x");
     }
+
+    @Test
+    void aListedJobKeepsItsParentOnlyUnderTheFleetsSeal() {
+        Job feed = intake.seal(Job.submit("https://x.example/feed.xml", false));
+        Job child = intake.seal(feed.listed(new ListEntry("https://x.example/1.mp4", null, null)));
+        assertThat(intake.admit(child)).isEqualTo(child);
+        assertThat(child.parentJobId()).isEqualTo(feed.jobId());
+
+        Job claimed = new Job(Job.SCHEMA_VERSION, child.jobId(), child.videoId(), child.sourceUrl(), 1, Stage.DOWNLOAD,
+                null, null, null, false, null, child.intakeSeal(), null, null, "someone-elses-job");
+        Job admitted = intake.admit(claimed);
+        assertThat(admitted.jobId()).isNotEqualTo(child.jobId());
+        assertThat(admitted.parentJobId()).isNull();
+    }
 }

@@ -56,7 +56,7 @@ class WebhookSenderTest {
 
     private static JobEvent dead(String jobId, String callbackUrl) {
         return new JobEvent(JobEvent.VERSION, JobEvent.Type.DEAD, "download", jobId, "v", "https://o.example/v.mp4", 1,
-                Instant.now(), Instant.now(), "HTTP 404", null, null, null, null, null, null, callbackUrl);
+                Instant.now(), Instant.now(), "HTTP 404", null, null, null, null, null, null, callbackUrl, null, null);
     }
 
     private double deliveries(String outcome) {

@@ -7,8 +7,10 @@ import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.ListEntry;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.job.VideoId;
 import io.hlsfleet.transport.InMemoryTransport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -146,5 +148,48 @@ class StageWorkerTest {
         encode.stop(Duration.ofMillis(200));
         assertThat(transport.queueDepths().get(Stage.ENCODE)).isEqualTo(1L);
         assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
+    }
+
+    @Test
+    void aListedJobEndsExpandedAndEachEntryIsASealedJobOfItsOwnWithItsParent() throws Exception {
+        List<Job> children = new CopyOnWriteArrayList<>();
+        List<String> parents = new CopyOnWriteArrayList<>();
+        CountDownLatch handled = new CountDownLatch(3);
+        List<ListEntry> entries = List.of(new ListEntry("https://x.example/1.mp4", null, "One"),
+                new ListEntry("https://x.example/watch?v=2", "two-1a2b3c4d", "Two"));
+        StageWorker download = new StageWorker(Stage.DOWNLOAD, (job, ctx) -> {
+            handled.countDown();
+            return job.parentJobId() == null ? StageOutputs.listing(entries) : job.outputs().withSource("s", 1);
+        }, transport, FAST, new JobListener() {
+            @Override
+            public void expanded(Stage stage, Job job, List<Job> listed) {
+                parents.add(job.jobId());
+                children.addAll(listed);
+            }
+        }, registry, intake).start(1);
+        List<Job> encoded = new CopyOnWriteArrayList<>();
+        try (download; var encode = worker(Stage.ENCODE, (job, ctx) -> {
+            encoded.add(job);
+            return job.outputs();
+        })) {
+            Job feed = intake.seal(Job.submit("https://x.example/feed.xml", false));
+            transport.publish(Stage.DOWNLOAD, feed);
+            assertThat(handled.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            await("both entries encoded").atMost(Duration.ofSeconds(5)).until(() -> encoded.size() == 2);
+
+            assertThat(parents).containsExactly(feed.jobId());
+            assertThat(children).extracting(Job::sourceUrl).containsExactly("https://x.example/1.mp4",
+                    "https://x.example/watch?v=2");
+            assertThat(children).extracting(Job::videoId).containsExactly(VideoId.fromSource("https://x.example/1.mp4"),
+                    "two-1a2b3c4d");
+            assertThat(children).allMatch(intake::isSealed).allMatch(child -> feed.jobId().equals(child.parentJobId()));
+            // Listing the same feed again (a redelivery) gives the same jobs.
+            assertThat(entries.stream().map(feed::listed).map(Job::jobId).toList())
+                    .isEqualTo(children.stream().map(Job::jobId).toList());
+            assertThat(encoded).extracting(Job::jobId).containsExactlyInAnyOrderElementsOf(
+                    children.stream().map(Job::jobId).toList());
+            assertThat(encoded).noneMatch(job -> job.jobId().equals(feed.jobId()));
+            assertThat(transport.deadLetters(Stage.DOWNLOAD, 10)).isEmpty();
+        }
     }
 }
