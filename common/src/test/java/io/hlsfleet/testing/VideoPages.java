@@ -10,9 +10,10 @@ import java.util.stream.Stream;
 
 /**
  * A web site of video pages on a loopback origin, as users paste them: the video in a
- * {@code <video>} tag, in {@code og:video}, in JSON-LD, as an HLS stream, an RSS feed of three
- * enclosures, and hostile pages whose video leads to {@code refused}, an origin the test keeps
- * outside the download allow-list (its listener must see no connection).
+ * {@code <video>} tag, in {@code og:video}, in JSON-LD, as an HLS stream, an RSS and an Atom feed
+ * of three clips, a page of two videos, and hostile pages and feeds whose video leads to
+ * {@code refused}, an origin the test keeps outside the download allow-list (its listener must
+ * see no connection).
  */
 public final class VideoPages implements AutoCloseable {
 
@@ -21,6 +22,16 @@ public final class VideoPages implements AutoCloseable {
     public static final String JSON_LD = "/json-ld.html";
     public static final String HLS = "/hls.html";
     public static final String FEED = "/feed.xml";
+    /** An Atom feed of the same three clips. */
+    public static final String ATOM_FEED = "/atom.xml";
+    /** A page of two {@code <video>} tags: yt-dlp lists it as two entries. */
+    public static final String TWO_VIDEOS = "/two-videos.html";
+    /** A feed of four clips, one more than a cap of three. */
+    public static final String LONG_FEED = "/long-feed.xml";
+    /** A feed whose document type names /etc/passwd and the refused origin as entities (XXE). */
+    public static final String XXE_FEED = "/xxe-feed.xml";
+    /** A feed whose one entry is on the refused origin. */
+    public static final String REFUSED_FEED = "/refused-feed.xml";
     /** Pages whose video must be refused, each with the words the refusal should contain. */
     public static final Map<String, String> HOSTILE = Map.of(
             "/refused-media.html", "loopback",
@@ -78,6 +89,37 @@ public final class VideoPages implements AutoCloseable {
                 <item><title>Second</title><guid>second</guid><enclosure url="%1$s/clip.mp4?n=2" length="1" type="video/mp4"/></item>
                 <item><title>Third</title><guid>third</guid><enclosure url="%1$s/clip.mp4?n=3" length="1" type="video/mp4"/></item>
                 </channel></rss>""".formatted(base)));
+        origin.route(ATOM_FEED, text("application/atom+xml", """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <feed xmlns="http://www.w3.org/2005/Atom"><title>Clips</title><id>urn:clips</id>
+                <entry><title>First</title><id>urn:1</id><link rel="enclosure" type="video/mp4" href="/clip.mp4?a=1"/></entry>
+                <entry><title>Second</title><id>urn:2</id><link rel="enclosure" type="video/mp4" href="clip.mp4?a=2"/></entry>
+                <entry><title>Third</title><id>urn:3</id><link rel="enclosure" href="%1$s/clip.mp4?a=3"/></entry>
+                </feed>""".formatted(base)));
+        origin.route(TWO_VIDEOS, page("Two videos", "",
+                "<video controls src=\"/clip.mp4?v=1\"></video><video controls src=\"/clip.mp4?v=2\"></video>"));
+        origin.route(LONG_FEED, text("application/rss+xml", """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <rss version="2.0"><channel><title>Many clips</title>
+                <item><title>1</title><enclosure url="%1$s/clip.mp4?l=1" type="video/mp4"/></item>
+                <item><title>2</title><enclosure url="%1$s/clip.mp4?l=2" type="video/mp4"/></item>
+                <item><title>3</title><enclosure url="%1$s/clip.mp4?l=3" type="video/mp4"/></item>
+                <item><title>4</title><enclosure url="%1$s/clip.mp4?l=4" type="video/mp4"/></item>
+                </channel></rss>""".formatted(base)));
+        origin.route(XXE_FEED, text("application/rss+xml", """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE rss SYSTEM "%1$s/evil.dtd" [
+                  <!ENTITY passwd SYSTEM "file:///etc/passwd">
+                  <!ENTITY remote SYSTEM "%1$s/entity">
+                ]>
+                <rss version="2.0"><channel><title>&passwd;</title>
+                <item><title>&remote;</title><enclosure url="%2$s/clip.mp4?x=&passwd;" type="video/mp4"/></item>
+                </channel></rss>""".formatted(elsewhere, base)));
+        origin.route(REFUSED_FEED, text("application/rss+xml", """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <rss version="2.0"><channel><title>Elsewhere</title>
+                <item><title>Refused</title><enclosure url="%1$s/clip.mp4" type="video/mp4"/></item>
+                </channel></rss>""".formatted(elsewhere)));
 
         origin.route("/refused-media.html", page("Refused media", "",
                 "<video controls src=\"" + elsewhere + "/clip.mp4\"></video>"));

@@ -22,11 +22,15 @@ final class BodySink {
 
     static final int SNIFF_BYTES = 512;
     static final String PAGE = "an HTML page";
+    static final String FEED = "a feed";
     private static final int BUFFER = 64 * 1024;
     private static final long PROGRESS_EVERY = 1 << 20;
 
     private final Path target;
-    private final long maxBytes;
+    private final long sourceLimit;
+    /** The source limit, or the smaller feed limit once the body turned out to be a feed. */
+    private long maxBytes;
+    private boolean feed;
     private final JobContext context;
     private final DownloadMetrics metrics;
     private final byte[] head = new byte[SNIFF_BYTES];
@@ -36,6 +40,7 @@ final class BodySink {
 
     BodySink(Path target, long maxBytes, JobContext context, DownloadMetrics metrics) {
         this.target = target;
+        this.sourceLimit = maxBytes;
         this.maxBytes = maxBytes;
         this.context = context;
         this.metrics = metrics;
@@ -50,6 +55,8 @@ final class BodySink {
         written = 0;
         headLength = 0;
         sniffed = false;
+        feed = false;
+        maxBytes = sourceLimit;
     }
 
     /**
@@ -69,8 +76,9 @@ final class BodySink {
                 }
                 metrics.received(read);
                 if (written + read > maxBytes) {
-                    throw JobFailure.permanent("the source is larger than the limit of " + maxBytes
-                            + " bytes (HLSFLEET_DOWNLOAD_MAX_BYTES)");
+                    throw JobFailure.permanent(feed ? "the feed is larger than " + HumanUnits.mebibytes(maxBytes)
+                            + ", more than any feed of videos needs" : "the source is larger than the limit of "
+                            + maxBytes + " bytes (HLSFLEET_DOWNLOAD_MAX_BYTES)");
                 }
                 if (!sniffed) {
                     int take = Math.min(read, SNIFF_BYTES - headLength);
@@ -99,11 +107,20 @@ final class BodySink {
         if (!sniffed) {
             sniff();
         }
+        if (feed) {
+            throw new PageNotMedia("the origin sent " + FEED + ", not a video", true);
+        }
     }
 
     private void sniff() throws JobFailure {
         sniffed = true;
         String kind = textKind(head, headLength);
+        if (FEED.equals(kind)) {
+            // Kept whole, to be read for its entries once it is all here.
+            feed = true;
+            maxBytes = Math.min(maxBytes, Feeds.MAX_BYTES);
+            return;
+        }
         if (PAGE.equals(kind)) {
             throw new PageNotMedia("the origin sent " + kind + ", not a video");
         }
@@ -113,7 +130,10 @@ final class BodySink {
         }
     }
 
-    /** {@link #PAGE} (HTML, or XML such as a feed) or {@code "text"} when the bytes look like one, else {@code null}. */
+    /**
+     * {@link #FEED} (RSS or Atom), {@link #PAGE} (HTML, or other XML) or {@code "text"} when the
+     * bytes look like one, else {@code null}.
+     */
     static String textKind(byte[] bytes, int length) {
         int start = 0;
         if (length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
@@ -123,6 +143,9 @@ final class BodySink {
             start++;
         }
         String text = new String(bytes, start, length - start, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        if (Feeds.looksLikeFeed(text)) {
+            return FEED;
+        }
         if (text.startsWith("<!doctype html") || text.startsWith("<html") || text.startsWith("<head")
                 || text.startsWith("<body") || text.startsWith("<?xml") || text.startsWith("<!--")) {
             return PAGE;

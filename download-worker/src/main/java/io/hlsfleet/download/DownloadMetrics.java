@@ -26,7 +26,24 @@ public final class DownloadMetrics {
         }
     }
 
+    /** How resolving a page URL or reading a feed ended; the values of the {@code outcome} tag of {@code hlsfleet.download.pages}. */
+    enum PageOutcome {
+        /** The page's one video was downloaded. */
+        VIDEO,
+        /** The page or feed listed several videos, each queued as a job of its own. */
+        LIST,
+        /** Something the page led to is at a refused address. */
+        REFUSED,
+        /** No video was found, or yt-dlp or the feed failed otherwise. */
+        FAILED;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     private final Counter bytes;
+    private final Map<PageOutcome, Timer> pages = new EnumMap<>(PageOutcome.class);
     private final AtomicInteger inflight = new AtomicInteger();
     private final Timer ttfb;
     private final DistributionSummary throughput;
@@ -45,6 +62,11 @@ public final class DownloadMetrics {
         for (RetryCause cause : RetryCause.values()) {
             retries.put(cause, Counter.builder("hlsfleet.download.retries").tag("cause", cause.tag())
                     .description("Transfers tried again inside the stage").register(registry));
+        }
+        for (PageOutcome outcome : PageOutcome.values()) {
+            pages.put(outcome, Timer.builder("hlsfleet.download.pages").tag("outcome", outcome.tag())
+                    .description("Page URLs resolved by yt-dlp and feeds read, by how they ended")
+                    .register(registry));
         }
     }
 
@@ -72,6 +94,10 @@ public final class DownloadMetrics {
     void completed(long totalBytes, Duration elapsed) {
         double seconds = Math.max(elapsed.toNanos(), 1) / 1e9;
         throughput.record(totalBytes / seconds);
+    }
+
+    void page(PageOutcome outcome, Duration elapsed) {
+        pages.get(outcome).record(elapsed);
     }
 
     void retry(RetryCause cause) {

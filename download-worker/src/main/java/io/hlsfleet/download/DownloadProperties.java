@@ -32,6 +32,9 @@ import org.springframework.util.unit.DataSize;
  *        first plain download
  * @param pageHeight the picture height wanted from a page that offers several, the top rung of the
  *        ladder; yt-dlp takes the largest format up to it, else the smallest above it
+ * @param maxEntries the most videos one feed, playlist or channel URL may list; each becomes a job of
+ *        its own, and a list of more is refused whole with the reason (raise it, or submit the videos
+ *        wanted one by one)
  * @param s3Buckets the buckets {@code s3://} sources may name; none by default, so the worker's
  *        credentials read nothing a submitter chooses (the staging bucket is refused even if listed)
  */
@@ -49,6 +52,7 @@ public record DownloadProperties(
         @DefaultValue("yt-dlp") String ytdlp,
         List<String> pageSites,
         @DefaultValue("1080") int pageHeight,
+        @DefaultValue("200") int maxEntries,
         List<String> s3Buckets) {
 
     /** The variable of {@code hlsfleet.download.allowed-networks}, named in the SSRF guard's refusals. */
@@ -57,11 +61,16 @@ public record DownloadProperties(
     public static final String YTDLP = "HLSFLEET_DOWNLOAD_YTDLP";
     /** The variable of {@code hlsfleet.download.page-sites}. */
     public static final String PAGE_SITES = "HLSFLEET_DOWNLOAD_PAGE_SITES";
+    /** The variable of {@code hlsfleet.download.max-entries}, named where a list is refused for its length. */
+    public static final String MAX_ENTRIES = "HLSFLEET_DOWNLOAD_MAX_ENTRIES";
 
     public DownloadProperties {
         allowedNetworks = checkedNetworks(nonBlank(allowedNetworks));
         if (perHost < 1) {
             throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_PER_HOST must be at least 1");
+        }
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException(MAX_ENTRIES + " must be at least 1");
         }
         if (attempts < 1) {
             throw new IllegalArgumentException("HLSFLEET_DOWNLOAD_ATTEMPTS must be at least 1");

@@ -1,7 +1,9 @@
 package io.hlsfleet.download;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.ListEntry;
 import io.hlsfleet.job.SourcePage;
+import io.hlsfleet.job.VideoId;
 import io.hlsfleet.net.SsrfGuard;
 import io.hlsfleet.worker.ChildProcesses;
 import io.hlsfleet.worker.HumanUnits;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +29,12 @@ import tools.jackson.databind.json.JsonMapper;
  * Finds the video on a web page with yt-dlp and downloads it, every connection through an
  * {@link EgressProxy} that applies the SSRF guard.
  *
- * <p>yt-dlp runs once, in the job's scratch folder, with no configuration file, cache or cookies
- * from the machine and a clean environment. It writes what it found on the page (id, title,
- * uploader, ...) next to the video. We name the output files ourselves (yt-dlp's own choice of extension cannot be trusted, see
+ * <p>yt-dlp runs in the job's scratch folder, with no configuration file, cache or cookies from
+ * the machine and a clean environment, twice: first it only describes the page ({@code -J}): a
+ * page that lists several videos (a playlist, a channel, a page of several {@code <video>} tags)
+ * gives its entries, listed and never downloaded; a page of one video is then downloaded from
+ * that description ({@code --load-info-json}), so the page is not fetched again. We name the
+ * output files ourselves (yt-dlp's own choice of extension cannot be trusted, see
  * GHSA-79w7-vh3h-8g4j) and the encode stage's admission checks it like any other source.
  * HLS and DASH are fetched by yt-dlp's own downloader, so ffmpeg only merges local files.
  */
@@ -38,21 +44,28 @@ final class PageResolver {
     private static final long POLL_MILLIS = 250;
     private static final Pattern MEDIA_FILE = Pattern.compile("media\\.[a-z0-9]{1,5}");
     private static final Pattern QUERY = Pattern.compile("(https?://[^\\s?#'\"]+)[?#][^\\s'\"]*");
+    private static final String PAGE_INFO = "page.info.json";
     private static final String VIDEO_INFO = "video.info.json";
-    private static final String PLAYLIST_INFO = "playlist.info.json";
     private static final String LOG = "yt-dlp.log";
+    /** How yt-dlp marks data it smuggles inside a URL of a listed entry; not part of the address. */
+    private static final String SMUGGLED = "#__youtubedl_smuggle=";
 
-    /** What a resolved page produced: the downloaded file's size and what the page says about it. */
-    record Resolved(long bytes, SourcePage page) {
+    /**
+     * What a resolved page produced: the downloaded file's size and what the page says about it,
+     * or, when the page lists several videos, their entries (and nothing downloaded).
+     */
+    record Resolved(long bytes, SourcePage page, List<ListEntry> entries) {
     }
 
     private final DownloadSettings settings;
     private final SsrfGuard guard;
+    private final DownloadMetrics metrics;
     private final Path program;
 
-    PageResolver(DownloadSettings settings, SsrfGuard guard) {
+    PageResolver(DownloadSettings settings, SsrfGuard guard, DownloadMetrics metrics) {
         this.settings = settings;
         this.guard = guard;
+        this.metrics = metrics;
         this.program = program(settings.download().ytdlp());
     }
 
@@ -96,11 +109,28 @@ final class PageResolver {
     }
 
     /**
-     * Resolves {@code page} and downloads its video to {@code target}.
+     * Resolves {@code page}: lists its entries when it lists several videos, else downloads its
+     * video to {@code target}. Counted in {@code hlsfleet.download.pages} by outcome.
      *
      * @param scratch the job's scratch folder; yt-dlp works in a folder inside it
      */
     Resolved resolve(URI page, Path scratch, Path target, JobContext context)
+            throws JobFailure, InterruptedException, IOException {
+        long started = System.nanoTime();
+        DownloadMetrics.PageOutcome outcome = DownloadMetrics.PageOutcome.FAILED;
+        try {
+            Resolved resolved = resolveOnce(page, scratch, target, context);
+            outcome = resolved.entries() != null ? DownloadMetrics.PageOutcome.LIST : DownloadMetrics.PageOutcome.VIDEO;
+            return resolved;
+        } catch (RefusedPage e) {
+            outcome = DownloadMetrics.PageOutcome.REFUSED;
+            throw e;
+        } finally {
+            metrics.page(outcome, Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    private Resolved resolveOnce(URI page, Path scratch, Path target, JobContext context)
             throws JobFailure, InterruptedException, IOException {
         if (program == null) {
             throw JobFailure.permanent(unavailable());
@@ -108,16 +138,17 @@ final class PageResolver {
         Path work = Files.createDirectories(scratch.resolve("page"));
         long deadline = System.nanoTime() + settings.download().totalTimeout().toNanos();
         try (EgressProxy proxy = new EgressProxy(guard, settings.download().connectTimeout(), settings.download().readTimeout())) {
-            run(command(proxy, page), work, proxy, deadline, context);
+            run(describe(proxy, page), work, proxy, deadline, context, work.resolve(PAGE_INFO));
+            JsonNode info = JSON.readTree(work.resolve(PAGE_INFO).toFile());
+            String type = info.path("_type").asString("video");
+            if (type.equals("playlist") || type.equals("multi_video")) {
+                return new Resolved(0, null, entries(info));
+            }
+            run(download(proxy), work, proxy, deadline, context, null);
         } catch (JobFailure | InterruptedException | IOException e) {
             throw e;
         } catch (Exception e) {
             throw JobFailure.retryable("could not start the download proxy: " + e.getMessage(), e);
-        }
-        if (Files.exists(work.resolve(PLAYLIST_INFO))) {
-            JsonNode list = JSON.readTree(work.resolve(PLAYLIST_INFO).toFile());
-            throw JobFailure.permanent("the page lists " + list.path("playlist_count").asInt()
-                    + " videos; submit the URL of each video");
         }
         SourcePage found = sourcePage(JSON.readTree(work.resolve(VIDEO_INFO).toFile()));
         Files.move(mediaFile(work), target, StandardCopyOption.REPLACE_EXISTING);
@@ -125,40 +156,89 @@ final class PageResolver {
         if (bytes > settings.download().maxBytes().toBytes()) {
             throw tooLarge();
         }
-        return new Resolved(bytes, found);
+        return new Resolved(bytes, found, null);
     }
 
     /**
-     * One yt-dlp run: isolated from the machine, every connection through the proxy, bounded, the
-     * format chosen for the ladder, file names chosen by us. A page that lists several videos is
-     * only listed ({@code --flat-playlist}), never downloaded entry by entry.
+     * The first run: describes the page, downloading nothing. A page that lists several videos is
+     * only listed ({@code --flat-playlist}), one entry more than the cap at most, so that a channel
+     * of thousands is not read to the end only to be refused.
      */
-    private List<String> command(EgressProxy proxy, URI page) {
+    private List<String> describe(EgressProxy proxy, URI page) {
+        List<String> command = new ArrayList<>(common(proxy));
+        command.addAll(List.of("--flat-playlist", "--dump-single-json",
+                "--playlist-end", Integer.toString(settings.download().maxEntries() + 1),
+                "--", page.toString()));
+        return command;
+    }
+
+    /** The second run: downloads the one video the first run described, in the format chosen for the ladder. */
+    private List<String> download(EgressProxy proxy) {
+        List<String> command = new ArrayList<>(common(proxy));
+        command.addAll(List.of("--no-progress",
+                "--max-filesize", Long.toString(settings.download().maxBytes().toBytes()),
+                "--merge-output-format", "mp4/mkv",
+                "--downloader", "native",
+                "--write-info-json",
+                "-o", "media.%(ext)s", "-o", "infojson:video",
+                "--restrict-filenames", "--no-mtime",
+                "--load-info-json", PAGE_INFO));
+        return command;
+    }
+
+    /** Both runs: isolated from the machine, every connection through the proxy, bounded, the format chosen for the ladder. */
+    private List<String> common(EgressProxy proxy) {
         int maxHeight = settings.encodeHeight().maxHeight();
         return List.of(program.toString(),
                 "--ignore-config", "--no-cache-dir", "--no-cookies", "--no-cookies-from-browser",
                 "--proxy", proxy.url(),
                 "--socket-timeout", Long.toString(Math.max(1, settings.download().readTimeout().toSeconds())),
                 "--retries", "3", "--fragment-retries", "3", "--abort-on-unavailable-fragments",
-                "--no-playlist", "--flat-playlist", "--no-colors", "--no-progress",
-                "--max-filesize", Long.toString(settings.download().maxBytes().toBytes()),
+                "--no-playlist", "--no-colors",
                 "-f", "bv*[height<=?" + maxHeight + "]+ba/b[height<=?" + maxHeight + "]",
-                "-S", "res:" + Math.min(settings.download().pageHeight(), maxHeight),
-                "--merge-output-format", "mp4/mkv",
-                "--downloader", "native",
-                "--write-info-json", "--write-playlist-metafiles",
-                "-o", "media.%(ext)s", "-o", "infojson:video", "-o", "pl_infojson:playlist",
-                "--restrict-filenames", "--no-mtime",
-                "--", page.toString());
+                "-S", "res:" + Math.min(settings.download().pageHeight(), maxHeight));
     }
 
-    private void run(List<String> command, Path work, EgressProxy proxy, long deadline, JobContext context)
-            throws JobFailure, InterruptedException, IOException {
+    /**
+     * The entries of a listing page. An entry yt-dlp names by extractor and id (a video of a
+     * playlist or channel) gets the id that video has when pasted alone; one it only found on the
+     * page (a {@code <video>} tag among several) is known by its address.
+     */
+    static List<ListEntry> entries(JsonNode info) {
+        List<ListEntry> entries = new ArrayList<>();
+        for (JsonNode entry : info.path("entries")) {
+            String url = text(entry, "url");
+            if (url == null) {
+                url = text(entry, "webpage_url");
+            }
+            if (url == null) {
+                continue;
+            }
+            int smuggled = url.indexOf(SMUGGLED);
+            if (smuggled >= 0) {
+                url = url.substring(0, smuggled);
+            }
+            String type = entry.path("_type").asString("video");
+            String extractor = text(entry, "ie_key");
+            String id = text(entry, "id");
+            String videoId = type.startsWith("url") && extractor != null && id != null
+                    ? VideoId.fromPage(extractor, id) : null;
+            entries.add(new ListEntry(url, videoId, text(entry, "title")));
+        }
+        return entries;
+    }
+
+    /** One run of yt-dlp; {@code stdout}, when not null, takes its standard output apart from its log. */
+    private void run(List<String> command, Path work, EgressProxy proxy, long deadline, JobContext context,
+            Path stdout) throws JobFailure, InterruptedException, IOException {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(work.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(work.resolve(LOG).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        if (stdout == null) {
+            builder.redirectErrorStream(true).redirectOutput(work.resolve(LOG).toFile());
+        } else {
+            builder.redirectOutput(stdout.toFile()).redirectError(work.resolve(LOG).toFile());
+        }
         isolate(builder.environment(), work, proxy);
         Process process = ChildProcesses.start(builder);
         try {
@@ -185,7 +265,7 @@ final class PageResolver {
         }
         List<String> refusals = proxy.refusals();
         if (!refusals.isEmpty()) {
-            throw JobFailure.permanent("the page leads to an address that is refused: " + refusals.getFirst());
+            throw new RefusedPage("the page leads to an address that is refused: " + refusals.getFirst());
         }
         String log = Files.readString(work.resolve(LOG), StandardCharsets.UTF_8);
         if (log.contains("larger than max-filesize")) {
@@ -274,6 +354,13 @@ final class PageResolver {
             }).sum();
         } catch (UncheckedIOException e) {
             return 0;
+        }
+    }
+
+    /** A page refused because something it leads to is at a refused address. */
+    private static final class RefusedPage extends JobFailure {
+        RefusedPage(String reason) {
+            super(reason, false, null);
         }
     }
 

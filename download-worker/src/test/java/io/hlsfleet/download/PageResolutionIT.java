@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.ListEntry;
 import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
@@ -18,6 +19,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,12 +60,16 @@ class PageResolutionIT {
     }
 
     private static DownloadStage stage(String... overrides) {
+        return stage(new SimpleMeterRegistry(), overrides);
+    }
+
+    private static DownloadStage stage(SimpleMeterRegistry registry, String... overrides) {
         String[] all = new String[overrides.length + 4];
         all[0] = DownloadSettings.ALLOWED_NETWORKS;
         all[1] = "127.0.0.1/32";
         System.arraycopy(overrides, 0, all, 4, overrides.length);
         return new DownloadStage(staging, Fixtures.settings(all), HostResolver.SYSTEM,
-                new DownloadMetrics(new SimpleMeterRegistry()), () -> {
+                new DownloadMetrics(registry), () -> {
                     throw new IllegalStateException("no s3 in this test");
                 });
     }
@@ -141,15 +147,77 @@ class PageResolutionIT {
     }
 
     @Test
-    void aFeedOfSeveralVideosIsRefusedWithTheNumberOfEntries() throws Exception {
-        try (DownloadStage stage = stage()) {
-            Job feed = Job.submit(pages.url(VideoPages.FEED), false);
-            Throwable thrown = catchThrowable(() -> stage.process(feed, new Fixtures.RecordingContext()));
-            assertThat(thrown).isInstanceOf(JobFailure.class).hasMessageContaining("lists 3 videos");
-            assertThat(((JobFailure) thrown).retryable()).isFalse();
+    void aFeedListsItsVideosWithoutDownloadingThemAndCountsTheList() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (DownloadStage stage = stage(registry)) {
+            for (String feed : List.of(VideoPages.FEED, VideoPages.ATOM_FEED)) {
+                StageOutputs listed = stage.process(Job.submit(pages.url(feed), false), new Fixtures.RecordingContext());
+                assertThat(listed.source()).as(feed).isNull();
+                assertThat(listed.entries()).as(feed).extracting(ListEntry::title)
+                        .containsExactly("First", "Second", "Third");
+                assertThat(listed.entries()).as(feed).extracting(ListEntry::url).allMatch(url -> url.startsWith(
+                        pages.url("/clip.mp4?"))).doesNotHaveDuplicates();
+            }
         }
         // Listed, never downloaded entry by entry.
-        assertThat(pages.origin().requests()).noneMatch(r -> r.target().startsWith("/clip.mp4?n="));
+        assertThat(pages.origin().requests()).noneMatch(r -> r.target().matches("/clip.mp4\\?[na]=.*"));
+        assertThat(registry.get("hlsfleet.download.pages").tag("outcome", "list").timer().count()).isEqualTo(2);
+    }
+
+    @Test
+    void aPageOfSeveralVideosIsListedByYtDlp() throws Exception {
+        StageOutputs listed = resolve(VideoPages.TWO_VIDEOS);
+        assertThat(listed.entries()).extracting(ListEntry::url)
+                .containsExactly(pages.url("/clip.mp4?v=1"), pages.url("/clip.mp4?v=2"));
+        assertThat(listed.source()).isNull();
+        assertThat(pages.origin().requests()).noneMatch(r -> r.target().startsWith("/clip.mp4?v="));
+    }
+
+    @Test
+    void aListLongerThanTheCapIsRefusedWithTheSetting() throws Exception {
+        try (DownloadStage stage = stage(DownloadProperties.MAX_ENTRIES, "3")) {
+            assertThat(stage.process(Job.submit(pages.url(VideoPages.FEED), false), new Fixtures.RecordingContext())
+                    .entries()).hasSize(3);
+            Throwable tooLong = catchThrowable(() -> stage.process(Job.submit(pages.url(VideoPages.LONG_FEED), false),
+                    new Fixtures.RecordingContext()));
+            assertThat(tooLong).isInstanceOf(JobFailure.class).hasMessageContaining("more than 3 videos");
+            assertThat(((JobFailure) tooLong).retryable()).isFalse();
+        }
+        try (DownloadStage stage = stage(DownloadProperties.MAX_ENTRIES, "1")) {
+            Throwable thrown = catchThrowable(() -> stage.process(Job.submit(pages.url(VideoPages.TWO_VIDEOS), false),
+                    new Fixtures.RecordingContext()));
+            assertThat(thrown).isInstanceOf(JobFailure.class).hasMessageContaining("more than 1 videos")
+                    .hasMessageContaining(DownloadProperties.MAX_ENTRIES);
+        }
+    }
+
+    @Test
+    void anEntryOfAListIsNeitherAListNorALocalFile() throws Exception {
+        Job feed = Job.submit(pages.url(VideoPages.FEED), false);
+        Job nested = feed.listed(new ListEntry(pages.url(VideoPages.ATOM_FEED), null, null));
+        Job local = feed.listed(new ListEntry(dir.resolve("site/clip.mp4").toString(), null, null));
+        DownloadSettings fleet = Fixtures.settings(DownloadSettings.ALLOWED_NETWORKS, "127.0.0.1/32");
+        // As hlsfleet run has them: local paths allowed, but never for an entry of a list.
+        DownloadSettings run = new DownloadSettings(fleet.download(), fleet.allowedNetworks(), fleet.s3(), true,
+                fleet.encodeHeight(), fleet.stagingBucket());
+        try (DownloadStage stage = new DownloadStage(staging, run, HostResolver.SYSTEM, DownloadMetrics.detached(),
+                () -> null)) {
+            assertThat(catchThrowable(() -> stage.process(nested, new Fixtures.RecordingContext())))
+                    .isInstanceOf(JobFailure.class).hasMessageContaining("lists inside lists are not expanded");
+            assertThat(catchThrowable(() -> stage.process(local, new Fixtures.RecordingContext())))
+                    .isInstanceOf(JobFailure.class).hasMessageContaining("never read from a local path");
+        }
+    }
+
+    @Test
+    void aFeedWithADocumentTypeIsRefusedAndItsEntitiesReachNothing() throws Exception {
+        try (DownloadStage stage = stage()) {
+            Throwable thrown = catchThrowable(() -> stage.process(Job.submit(pages.url(VideoPages.XXE_FEED), false),
+                    new Fixtures.RecordingContext()));
+            assertThat(thrown).isInstanceOf(JobFailure.class).hasMessageContaining("document type")
+                    .hasMessageNotContaining("root:");
+        }
+        assertThat(refused.accepted()).isZero();
     }
 
     @Test
