@@ -77,6 +77,9 @@ public final class CancelRequests implements AutoCloseable {
                     + "; removing a published video is not a cancel");
             case DEAD -> Optional.of("it is already dead (" + s.reason() + "); 'hlsfleet dlq purge' removes it");
             case CANCELLED -> Optional.of("it is already cancelled");
+            case EXPANDED -> Optional.of("it is a list whose videos are jobs of their own; cancel those ("
+                    + (s.children() == null ? 0 : s.children().size()) + ", listed by 'hlsfleet status "
+                    + s.jobId() + "')");
             default -> Optional.empty();
         };
     }

@@ -37,7 +37,7 @@ final class EventsCommand extends CliCommand {
                     + " '#' for all (default).")
     String filter;
 
-    @Option(names = "--job", paramLabel = "JOB_ID", description = "Only this job's events (repeatable).")
+    @Option(names = "--job", paramLabel = "JOB_ID", description = "Only this job's events, and those of the videos it lists (repeatable).")
     List<String> jobIds = new ArrayList<>();
 
     @Option(names = "--count", paramLabel = "N", description = "Exit after N events.")
@@ -57,7 +57,8 @@ final class EventsCommand extends CliCommand {
             int shown = 0;
             while (count == null || shown < count) {
                 JobEvent event = events.take();
-                if (!jobIds.isEmpty() && !jobIds.contains(event.jobId())) {
+                // A list's videos are followed with the list.
+                if (!jobIds.isEmpty() && !jobIds.contains(event.jobId()) && !jobIds.contains(event.parentJobId())) {
                     continue;
                 }
                 out.println(json ? JobCodec.toJson(event) : describe(event));
@@ -87,6 +88,12 @@ final class EventsCommand extends CliCommand {
         }
         if (e.reason() != null) {
             line.append("  reason: ").append(Printable.of(e.reason()));
+        }
+        if (e.parentJobId() != null) {
+            line.append("  listed by ").append(Printable.of(e.parentJobId()));
+        }
+        if (e.children() != null) {
+            line.append("  videos: ").append(Printable.of(String.join(" ", e.children())));
         }
         JobEvent.Published p = e.published();
         if (p != null) {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -28,7 +28,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  */
 final class RunProgress implements JobListener, AutoCloseable {
 
-    private enum Outcome { PENDING, PUBLISHED, ALREADY_PUBLISHED, FAILED }
+    private enum Outcome { PENDING, PUBLISHED, ALREADY_PUBLISHED, FAILED, EXPANDED }
 
     private record Item(String source, Job job) {
     }
@@ -37,7 +37,8 @@ final class RunProgress implements JobListener, AutoCloseable {
     private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
     private final Map<String, String> reasons = new ConcurrentHashMap<>();
     private final Map<String, ProgressBar> bars = new ConcurrentHashMap<>();
-    private final CountDownLatch remaining;
+    /** Items not finished yet; an expanded item adds its entries before it counts itself done. */
+    private final AtomicInteger remaining = new AtomicInteger();
     private final PrintWriter out;
     private final boolean interactive;
 
@@ -46,13 +47,17 @@ final class RunProgress implements JobListener, AutoCloseable {
             items.put(jobs.get(i).jobId(), new Item(sources.get(i), jobs.get(i)));
             outcomes.put(jobs.get(i).jobId(), Outcome.PENDING);
         }
-        this.remaining = new CountDownLatch(jobs.size());
+        remaining.set(jobs.size());
         this.out = out;
         this.interactive = interactive;
     }
 
     void awaitAll() throws InterruptedException {
-        remaining.await();
+        synchronized (remaining) {
+            while (remaining.get() > 0) {
+                remaining.wait();
+            }
+        }
     }
 
     void alreadyPublished(Job job) {
@@ -91,6 +96,22 @@ final class RunProgress implements JobListener, AutoCloseable {
         line(job, stage.id() + " failed, retrying in " + delay.toSeconds() + " s: " + failure.reason());
     }
 
+    /** The item named a feed or playlist: each of its entries is an item of its own from now on. */
+    @Override
+    public void expanded(Stage stage, Job job, List<Job> children) {
+        synchronized (items) {
+            Item parent = items.get(job.jobId());
+            for (Job child : children) {
+                if (items.putIfAbsent(child.jobId(), new Item(child.sourceUrl(), child)) == null) {
+                    outcomes.put(child.jobId(), Outcome.PENDING);
+                    remaining.incrementAndGet();
+                }
+            }
+            line(job, "lists " + children.size() + " videos" + (parent == null ? "" : " (" + parent.source() + ")"));
+        }
+        finish(job, Outcome.EXPANDED, null);
+    }
+
     @Override
     public void dead(Stage stage, Job job, JobFailure failure) {
         finish(job, Outcome.FAILED, stage.id() + ": " + failure.reason());
@@ -125,10 +146,13 @@ final class RunProgress implements JobListener, AutoCloseable {
             }
             ProgressBar bar = bars.remove(job.jobId());
             if (bar != null) {
-                bar.setExtraMessage(outcome == Outcome.FAILED ? "failed" : "published");
+                bar.setExtraMessage(outcome.name().toLowerCase(Locale.ROOT));
                 bar.close();
             }
-            remaining.countDown();
+            synchronized (remaining) {
+                remaining.decrementAndGet();
+                remaining.notifyAll();
+            }
         }
     }
 
@@ -148,10 +172,16 @@ final class RunProgress implements JobListener, AutoCloseable {
         }
     }
 
-    /** Prints the summary and returns the exit code: 0 only if every item was published. */
+    /**
+     * Prints the summary and returns the exit code: 0 only if every video was published. A feed or
+     * playlist is not a video of its own; the videos it listed are.
+     */
     int printSummary(PrintWriter out, PrintWriter err, Path bucket) {
-        long failed = outcomes.values().stream().filter(o -> o != Outcome.PUBLISHED && o != Outcome.ALREADY_PUBLISHED).count();
-        out.printf(Locale.ROOT, "%d of %d videos published to %s%n", items.size() - failed, items.size(), bucket);
+        long lists = outcomes.values().stream().filter(o -> o == Outcome.EXPANDED).count();
+        long failed = outcomes.values().stream()
+                .filter(o -> o != Outcome.PUBLISHED && o != Outcome.ALREADY_PUBLISHED && o != Outcome.EXPANDED).count();
+        long videos = items.size() - lists;
+        out.printf(Locale.ROOT, "%d of %d videos published to %s%n", videos - failed, videos, bucket);
         for (Map.Entry<String, Item> entry : items.entrySet()) {
             Outcome outcome = outcomes.get(entry.getKey());
             if (outcome == Outcome.PUBLISHED || outcome == Outcome.ALREADY_PUBLISHED) {
@@ -160,7 +190,8 @@ final class RunProgress implements JobListener, AutoCloseable {
         }
         out.flush();
         for (Map.Entry<String, Item> entry : items.entrySet()) {
-            if (outcomes.get(entry.getKey()) != Outcome.PUBLISHED && outcomes.get(entry.getKey()) != Outcome.ALREADY_PUBLISHED) {
+            Outcome outcome = outcomes.get(entry.getKey());
+            if (outcome != Outcome.PUBLISHED && outcome != Outcome.ALREADY_PUBLISHED && outcome != Outcome.EXPANDED) {
                 err.println("FAILED " + entry.getValue().source() + ": "
                         + reasons.getOrDefault(entry.getKey(), "did not finish"));
             }

@@ -64,8 +64,11 @@ final class StatusCommand extends CliCommand {
         String reason = Optional.ofNullable(s.reason()).map(r -> "\n    reason: " + Printable.of(r)).orElse("");
         String pictures = s.pictures() == null ? "" : "\n    pictures: " + String.join(", ", s.pictures());
         String generation = s.generation() == null ? "" : "\n    generation: " + Printable.of(s.generation());
-        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s%s%s", Printable.of(s.jobId()),
-                s.state().name().toLowerCase(Locale.ROOT), progress, attempt, name(s), detail,
-                Printable.of(s.source()), s.updatedAt(), reason, generation, pictures).replace("\n\n", "\n");
+        String parent = s.parentJobId() == null ? "" : "\n    listed by: " + Printable.of(s.parentJobId());
+        String children = s.children() == null ? "" : "\n    videos: " + Printable.of(String.join(" ", s.children()));
+        return String.format(Locale.ROOT, "%-36s  %-11s%s%s  %s%s%n    %s  updated %s%s%s%s%s%s",
+                Printable.of(s.jobId()), s.state().name().toLowerCase(Locale.ROOT), progress, attempt, name(s), detail,
+                Printable.of(s.source()), s.updatedAt(), reason, generation, pictures, parent, children)
+                .replace("\n\n", "\n");
     }
 }

@@ -8,6 +8,8 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobOptions;
 import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.status.JobStatusStore;
 import io.hlsfleet.status.JobStatusStores;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.Stores;
@@ -16,8 +18,13 @@ import io.hlsfleet.transport.Transports;
 import io.hlsfleet.upload.LadderPublisher;
 import io.hlsfleet.worker.JobListener;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +33,12 @@ import picocli.CommandLine.Parameters;
 /**
  * Pushes sources onto the intake queue of a running fleet and prints one job id per line. Reads
  * the same broker variables as the workers.
+ *
+ * <p>Whether a URL names a feed, playlist or channel is known only once the download worker has
+ * read it: its job then ends {@code expanded}, and each video it listed is a job of its own. With
+ * {@code --wait} the command follows its jobs in the status store until each has ended, prints
+ * the job ids of the videos each list gave as it learns them, and exits 0 only if every video was
+ * published.
  *
  * <p>Jobs are queued in batches ({@code --batch}, 1000 by default), each confirmed by the broker
  * as a whole: a job id is printed only once its batch is confirmed, so what standard output holds
@@ -57,6 +70,13 @@ final class SubmitCommand extends CliCommand {
             description = "Jobs queued and confirmed together (default ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--wait", description = "Wait until every job has ended; print the job ids of the videos a feed or"
+            + " playlist lists once it is read. Exits 0 only if every video was published. Needs HLSFLEET_REDIS_URL.")
+    boolean waitUntilEnded;
+
+    /** How often {@code --wait} reads the status of the jobs it follows. */
+    static final Duration WAIT_POLL = Duration.ofMillis(500);
+
     @Override
     int run(PrintWriter out, PrintWriter err) throws Exception {
         if (batchSize < 1) {
@@ -73,6 +93,9 @@ final class SubmitCommand extends CliCommand {
         }
         Settings settings = Settings.fromEnvironment();
         FleetConfig config = FleetConfig.from(settings);
+        // Checked before anything is queued: a wait that cannot read statuses would never end.
+        JobStatusStore statuses = waitUntilEnded ? StatusCommand.connect() : null;
+        List<String> queuedIds = new ArrayList<>();
         ObjectStore bucket = Stores.bucket(config.bucket(), settings);
         LadderPublisher published = new LadderPublisher(bucket, 1);
         Intake intake = Intake.from(settings, config);
@@ -108,11 +131,14 @@ final class SubmitCommand extends CliCommand {
                 batch.add(job);
                 batchSources.add(source);
                 if (batch.size() == batchSize) {
-                    queue(transport, status, batch, batchSources, pending, queued, out);
+                    queue(transport, status, batch, batchSources, pending, queued, queuedIds, out);
                 }
             }
-            queue(transport, status, batch, batchSources, pending, queued, out);
+            queue(transport, status, batch, batchSources, pending, queued, queuedIds, out);
         } catch (RuntimeException e) {
+            if (statuses != null) {
+                statuses.close();
+            }
             err.println("hlsfleet: " + e.getMessage());
             Runtime.getRuntime().removeShutdownHook(report);
             report.run();
@@ -123,6 +149,11 @@ final class SubmitCommand extends CliCommand {
             }
         }
         Runtime.getRuntime().removeShutdownHook(report);
+        if (statuses != null) {
+            try (JobStatusStore store = statuses) {
+                return awaitEnds(store, queuedIds, out, err) && refused == 0 ? 0 : 1;
+            }
+        }
         return refused == 0 ? 0 : 1;
     }
 
@@ -134,9 +165,60 @@ final class SubmitCommand extends CliCommand {
         }
     }
 
+    /**
+     * Follows {@code jobIds} until each has ended, printing on standard error how each ended and on
+     * standard output the job ids of the videos each expanded job listed, which it then follows too.
+     *
+     * @return true if every video was published
+     */
+    static boolean awaitEnds(JobStatusStore store, List<String> jobIds, PrintWriter out, PrintWriter err)
+            throws InterruptedException {
+        Set<String> following = new LinkedHashSet<>(jobIds);
+        int published = 0;
+        int failed = 0;
+        while (!following.isEmpty()) {
+            List<String> listed = new ArrayList<>();
+            for (Iterator<String> each = following.iterator(); each.hasNext(); ) {
+                JobStatus s = store.find(each.next()).orElse(null);
+                if (s == null || !s.state().finished()) {
+                    continue;
+                }
+                each.remove();
+                String id = Printable.of(s.jobId());
+                switch (s.state()) {
+                    case PUBLISHED -> {
+                        published++;
+                        err.println(id + "  published  " + StatusCommand.name(s));
+                    }
+                    case EXPANDED -> {
+                        List<String> children = s.children() == null ? List.of() : s.children();
+                        err.println(id + "  expanded  " + Printable.of(s.source()) + " lists " + children.size()
+                                + " videos");
+                        children.forEach(child -> out.println(Printable.of(child)));
+                        listed.addAll(children);
+                    }
+                    default -> {
+                        failed++;
+                        err.println(id + "  " + s.state().name().toLowerCase(Locale.ROOT) + "  "
+                                + Printable.of(s.source()) + ": " + Printable.of(String.valueOf(s.reason())));
+                    }
+                }
+            }
+            following.addAll(listed);
+            out.flush();
+            err.flush();
+            if (!following.isEmpty()) {
+                Thread.sleep(WAIT_POLL);
+            }
+        }
+        err.println(published + " published, " + failed + " dead or cancelled");
+        err.flush();
+        return failed == 0;
+    }
+
     /** Queues one batch, waits for the broker to confirm all of it, then prints its job ids. */
     private static void queue(Transport transport, JobListener status, List<Job> batch, List<String> sources,
-            String[] pending, AtomicInteger queued, PrintWriter out) {
+            String[] pending, AtomicInteger queued, List<String> queuedIds, PrintWriter out) {
         if (batch.isEmpty()) {
             return;
         }
@@ -145,6 +227,7 @@ final class SubmitCommand extends CliCommand {
         status.queuedAll(batch);
         for (Job job : batch) {
             out.println(job.jobId());
+            queuedIds.add(job.jobId());
         }
         out.flush();
         queued.addAndGet(batch.size());

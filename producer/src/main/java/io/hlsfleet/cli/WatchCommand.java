@@ -54,6 +54,13 @@ final class WatchCommand extends CliCommand {
                             done.setExtraMessage(status.state().name().toLowerCase(Locale.ROOT));
                             done.close();
                         }
+                        // A list seen in flight says what it became; its videos follow as jobs of their own.
+                        if (!interactive && status.state() == JobState.EXPANDED && lastLine.containsKey(status.jobId())) {
+                            lastLine.remove(status.jobId());
+                            out.println(StatusCommand.name(status) + ": lists "
+                                    + (status.children() == null ? 0 : status.children().size()) + " videos");
+                            out.flush();
+                        }
                         continue;
                     }
                     active.add(status.jobId());

@@ -11,6 +11,7 @@ import io.hlsfleet.testing.VideoPages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -52,32 +53,40 @@ class EmbeddedRunIT {
     }
 
     /**
-     * Page URLs as users paste them, resolved by yt-dlp through the guarded proxy: each page's
-     * video is published as a ladder under the id of the video found there, with its title shown;
-     * a hostile page fails with its reason and its refused listener sees no connection.
+     * Page and feed URLs as users paste them, resolved by yt-dlp through the guarded proxy: each
+     * page's video is published as a ladder under the id of the video found there, with its title
+     * shown, and each of the three clips of a feed as a video of its own; a hostile page, a feed
+     * with a document type naming /etc/passwd and a feed entry on a refused address fail with their
+     * reasons, and the refused listener sees no connection.
      */
     @Test
-    void publishesTheVideosOfWebPages() throws Exception {
+    void publishesTheVideosOfWebPagesAndFeeds() throws Exception {
         try (ScriptedOrigin refused = ScriptedOrigin.on("127.0.0.2");
                 VideoPages pages = VideoPages.serve("127.0.0.1", Files.createDirectories(tmp.resolve("site")), refused)) {
             List<String> good = List.of(pages.url(VideoPages.VIDEO_TAG), pages.url(VideoPages.OPEN_GRAPH),
                     pages.url(VideoPages.JSON_LD), pages.url(VideoPages.HLS));
             String hostile = pages.url("/refused-segments.html");
+            String xxe = pages.url(VideoPages.XXE_FEED);
+            List<String> items = new ArrayList<>(good);
+            items.addAll(List.of(hostile, pages.url(VideoPages.FEED), xxe, pages.url(VideoPages.REFUSED_FEED)));
             Path bucket = tmp.resolve("out");
             Processes.Result run = Cli.run(Map.of(),
                     List.of("run", "--allow-network", "127.0.0.1/32", "--out", bucket.toString(), "-"),
-                    String.join("\n", good) + "\n" + hostile + "\n", Duration.ofMinutes(10));
+                    String.join("\n", items) + "\n", Duration.ofMinutes(10));
             String out = run.out();
             String err = run.err();
 
+            // The feeds are not videos; their four entries are.
             assertThat(run.exitCode()).as("stdout:%n%s%nstderr:%n%s", out, err).isEqualTo(1);
-            assertThat(out).contains("4 of 5 videos published");
+            assertThat(out).contains("7 of 10 videos published").contains("lists 3 videos");
             assertThat(out).contains("\"JSON-LD clip\"").contains("\"Open Graph clip\"");
             assertThat(err).contains("FAILED " + hostile + ": download: the page leads to an address that is refused")
                     .contains("loopback");
+            assertThat(err).contains("FAILED " + xxe + ": download: the feed declares a document type")
+                    .contains("FAILED " + refused.url("/clip.mp4") + ": download: ").doesNotContain("root:");
             List<String> published = out.lines().map(String::strip).filter(line -> line.endsWith("/master.m3u8"))
                     .map(line -> Path.of(line).getParent().getFileName().toString()).toList();
-            assertThat(published).hasSize(4).doesNotHaveDuplicates()
+            assertThat(published).hasSize(7).doesNotHaveDuplicates()
                     .noneMatch(id -> good.stream().anyMatch(url -> VideoId.fromSource(url).equals(id)));
             for (String videoId : published) {
                 LadderAssertions.assertLadder(bucket, videoId, pages.clip(), List.of(360));
