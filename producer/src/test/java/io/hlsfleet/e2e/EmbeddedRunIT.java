@@ -2,18 +2,26 @@ package io.hlsfleet.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import io.hlsfleet.events.JobEvent;
+import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.testing.LadderAssertions;
 import io.hlsfleet.testing.Processes;
 import io.hlsfleet.testing.ScriptedOrigin;
 import io.hlsfleet.testing.SyntheticClip;
 import io.hlsfleet.testing.VideoPages;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +57,45 @@ class EmbeddedRunIT {
         assertThat(bucket.resolve(VideoId.fromSource(notVideo.toString()))).doesNotExist();
         try (var left = Files.list(bucket)) {
             assertThat(left.toList()).hasSize(2);
+        }
+    }
+
+    /**
+     * Webhooks in {@code hlsfleet run}: the sender runs in the process, and the command ends only
+     * once the terminal events of its jobs are delivered, a first failed try included.
+     */
+    @Test
+    void runSendsTheWebhooksOfItsJobsBeforeItEnds() throws Exception {
+        List<JobEvent> received = new CopyOnWriteArrayList<>();
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            boolean signed = exchange.getRequestHeaders().getFirst("X-Hlsfleet-Signature") != null;
+            if (requests.incrementAndGet() == 1 || !signed) {
+                exchange.sendResponseHeaders(503, -1);
+            } else {
+                received.add(JobCodec.fromJson(new String(body, StandardCharsets.UTF_8), JobEvent.class));
+                exchange.sendResponseHeaders(200, -1);
+            }
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            Path clip = SyntheticClip.generate(tmp.resolve("clips"), "hooked.mp4", 640, 360, 2);
+            Path missing = tmp.resolve("clips").resolve("missing.mp4");
+            Processes.Result run = Cli.run(Map.of("HLSFLEET_ENCODE_PRESET", "ultrafast",
+                            "HLSFLEET_WEBHOOK_URL", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks",
+                            "HLSFLEET_WEBHOOK_SECRET", "run secret", "HLSFLEET_WEBHOOK_BACKOFF", "200ms"),
+                    List.of("run", "--out", tmp.resolve("out").toString(), "-"), clip + "\n" + missing + "\n",
+                    Duration.ofMinutes(5));
+
+            assertThat(run.exitCode()).as("stderr:%n%s", run.err()).isEqualTo(1);
+            assertThat(received).extracting(JobEvent::type)
+                    .containsExactlyInAnyOrder(JobEvent.Type.PUBLISHED, JobEvent.Type.DEAD);
+            assertThat(requests).hasValue(3);
+        } finally {
+            receiver.stop(0);
         }
     }
 
