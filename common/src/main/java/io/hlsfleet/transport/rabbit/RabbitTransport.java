@@ -445,14 +445,54 @@ public final class RabbitTransport implements Transport {
     }
 
     /**
+     * The ready counts of a stage's queues, highest priority first, shared by the consumers of one
+     * worker: at most one of them asks the broker (three passive declares) per {@code maxAge}, so
+     * an idle download worker with dozens of slots costs the broker a few requests a second, not a
+     * few per slot. A consumer claims one counted message; the others see it taken and do not all
+     * rush at the same message.
+     */
+    private static final class ReadyCounts {
+
+        private static final Duration MAX_AGE = Duration.ofMillis(250);
+        private final List<String> queues;
+        private final long[] counts;
+        private long readAt;
+        private boolean read;
+
+        ReadyCounts(List<String> queues) {
+            this.queues = queues;
+            this.counts = new long[queues.size()];
+        }
+
+        /** The highest queue with a message no other consumer of this worker has claimed, or null. */
+        synchronized String claim(Channel channel) throws IOException {
+            if (!read || System.nanoTime() - readAt >= MAX_AGE.toNanos()) {
+                read = false;
+                for (int i = 0; i < queues.size(); i++) {
+                    counts[i] = channel.queueDeclarePassive(queues.get(i)).getMessageCount();
+                }
+                readAt = System.nanoTime();
+                read = true;
+            }
+            for (int i = 0; i < queues.size(); i++) {
+                if (counts[i] > 0) {
+                    counts[i]--;
+                    return queues.get(i);
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
      * Consumers of one stage, each a virtual thread with a channel of its own, taking one message at
      * a time from the stage's queues, highest {@linkplain io.hlsfleet.job.Priority priority} first.
      *
      * <p>Why not one push consumer on every queue: prefetch counts per consumer, so a worker would
      * hold a message of each queue while it runs one job, a low job could sit reserved behind it,
      * and the broker, not the worker, would choose which queue's message comes next. Instead a
-     * consumer looks for the highest queue with messages ready (a passive declare, which is not a
-     * delivery), consumes from that queue alone with prefetch 1 until one message arrives, and
+     * consumer claims the highest queue with messages ready ({@link ReadyCounts}: passive declares,
+     * which are not deliveries), consumes from that queue alone with prefetch 1 until one message arrives, and
      * cancels that consumer before the message is settled, so the freed prefetch slot draws no
      * second message. While the job runs, the consumer stays registered on its queue, so the
      * queue's {@code x-consumer-timeout} applies to it as to any consumer's message. With no
@@ -466,11 +506,13 @@ public final class RabbitTransport implements Transport {
         private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
         private final List<String> queues;
+        private final ReadyCounts ready;
         private final List<Thread> consumers = new ArrayList<>();
 
         RabbitSubscription(Stage stage, int concurrency, DeliveryHandler handler) {
             super(stage, handler);
             this.queues = RabbitTopology.workQueues(stage);
+            this.ready = new ReadyCounts(queues);
             for (int i = 0; i < concurrency; i++) {
                 consumers.add(Thread.ofVirtual().name("hlsfleet-" + stage.id() + "-", i).start(this::consume));
             }
@@ -486,7 +528,7 @@ public final class RabbitTransport implements Transport {
                             slot = new Slot(connectionFactory.createConnection().createChannel(false));
                         }
                         Taken taken = null;
-                        String queue = slot.highestReady(queues);
+                        String queue = ready.claim(slot.channel);
                         if (queue != null) {
                             taken = slot.take(queue, TAKE_WAIT);
                         }
@@ -601,15 +643,6 @@ public final class RabbitTransport implements Transport {
         }
 
         /** The first of {@code queues} with messages ready, or null when none has any. */
-        String highestReady(List<String> queues) throws IOException {
-            for (String queue : queues) {
-                if (channel.queueDeclarePassive(queue).getMessageCount() > 0) {
-                    return queue;
-                }
-            }
-            return null;
-        }
-
         /** One message of {@code queue}, or null if none came within {@code wait}. */
         synchronized Taken take(String queue, Duration wait) throws IOException, InterruptedException {
             arrived.clear();
