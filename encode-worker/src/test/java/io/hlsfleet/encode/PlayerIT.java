@@ -27,7 +27,7 @@ import tools.jackson.databind.JsonNode;
  * the SDR ones). For each: every
  * level loads and renders at its height, automatic switching plays, a seek to the middle and to
  * the end work, {@code ended} fires, every audio rendition plays when selected, every subtitle
- * track can be selected (and shows its cues), Shaka plays fast forward from the I-frame
+ * track can be selected and shows its cues (in Shaka, chosen at load), Shaka plays fast forward from the I-frame
  * playlists, and no player reports a fatal error.
  */
 class PlayerIT {
@@ -135,12 +135,15 @@ class PlayerIT {
                     .containsExactly("en", "de");
             softly.assertThat(strings(report.path("subtitles"), "language")).as("%s: subtitle tracks", player)
                     .containsExactly("en");
-            // Known gap: Shaka Player 5.2 fetches the WebVTT segments of an fMP4 ladder but shows no
-            // cue (hls.js shows them; Shaka shows the same segments beside MPEG-TS).
-            if (!(container.equals("fmp4") && player.equals("shaka"))) {
-                softly.assertThat(strings(report.path("subtitles").path(0).path("cues"), null))
-                        .as("%s: cues of the subtitle track", player).anySatisfy(cue -> assertThat(cue).contains(CUE_TEXT));
-            }
+            // hls.js shows the cues of a track switched on mid-play. Shaka 5.2 holds WebVTT back until
+            // it appends another video segment after the switch, which in this one-segment clip
+            // depends on whether the replay from 0 falls inside the buffer (fMP4: always; MPEG-TS,
+            // starting at 0.001 s: a refetch races the check). Its viewers' usual path, subtitles
+            // chosen when the video loads, shows the cues in both containers.
+            JsonNode shown = player.equals("shaka") ? report.path("subtitlesChosenAtLoad")
+                    : report.path("subtitles").path(0).path("cues");
+            softly.assertThat(strings(shown, null)).as("%s: cues of the subtitle track", player)
+                    .anySatisfy(cue -> assertThat(cue).contains(CUE_TEXT));
             // hls.js reads no I-frame playlists; Shaka plays fast forward from them, and must have
             // read every I-frame the playlists list (MPEG-TS: each keyframe; fMP4: one per segment).
             if (player.equals("shaka")) {
