@@ -169,11 +169,8 @@ public final class WebhookSender implements AutoCloseable {
                     return;
                 }
                 failure = "HTTP " + status;
-            } catch (RefusedDestination e) {
-                failure = "refused: " + e.getMessage();
-                break;
             } catch (IOException e) {
-                RefusedDestination refused = refusal(e);
+                RefusedDestination refused = RefusedDestination.causeOf(e);
                 if (refused != null) {
                     failure = "refused: " + refused.getMessage();
                     break;
@@ -241,15 +238,6 @@ public final class WebhookSender implements AutoCloseable {
         long ceiling = Math.min(settings.maxBackoff().toMillis(),
                 settings.backoff().toMillis() << Math.min(tries - 1, 20));
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, Math.max(ceiling, 1) + 1));
-    }
-
-    private static RefusedDestination refusal(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RefusedDestination refused) {
-                return refused;
-            }
-        }
-        return null;
     }
 
     /** A client that follows no redirects (a 3xx is a failed try) and, with a guard, connects only where it allows. */

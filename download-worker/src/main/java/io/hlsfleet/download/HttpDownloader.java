@@ -304,7 +304,7 @@ public final class HttpDownloader implements AutoCloseable {
 
         private Retry classify(URI uri, IOException e, boolean responded)
                 throws JobFailure, InterruptedException {
-            RefusedDestination refused = find(e, RefusedDestination.class);
+            RefusedDestination refused = RefusedDestination.causeOf(e);
             if (refused != null) {
                 throw JobFailure.permanent(DownloadSettings.refusedUrl(uri, refused.getMessage()), refused);
             }
@@ -334,15 +334,6 @@ public final class HttpDownloader implements AutoCloseable {
             return new Retry(RetryCause.BROKEN, "the transfer from " + uri.getHost() + " broke after "
                     + HumanUnits.mebibytes(sink.written()) + ": " + detail, null);
         }
-    }
-
-    private static <T extends Throwable> T find(Throwable error, Class<T> type) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
     }
 
     private static void closeResponse(ClassicHttpResponse response, boolean complete) {
