@@ -6,25 +6,29 @@ import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Queues in this process's memory, for {@code hlsfleet run} and fast tests. Messages are kept
  * encoded, exactly as a broker would keep them, so the codec is exercised the same way; nothing
- * survives the process.
+ * survives the process. Like the brokers, it keeps a queue per stage and {@link Priority}, and a
+ * free consumer takes from the highest one that holds anything; within a priority, first in first
+ * out.
  */
 public final class InMemoryTransport implements Transport {
 
-    private final Map<Stage, BlockingDeque<Message>> ready = new EnumMap<>(Stage.class);
+    private final Map<Stage, StageQueues> ready = new EnumMap<>(Stage.class);
     private final Map<Stage, List<DeadLetter>> dead = new EnumMap<>(Stage.class);
     private final List<InMemorySubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -32,19 +36,20 @@ public final class InMemoryTransport implements Transport {
 
     public InMemoryTransport() {
         for (Stage stage : Stage.values()) {
-            ready.put(stage, new LinkedBlockingDeque<>());
+            ready.put(stage, new StageQueues());
             dead.put(stage, new CopyOnWriteArrayList<>());
         }
     }
 
     @Override
     public void publish(Stage stage, Job job) {
-        publishRaw(stage, JobCodec.encode(job));
+        ready.get(stage).addLast(new Message(JobCodec.encode(job), job.priority(), 0));
     }
 
+    /** On the normal queue, as on the brokers: a job body keeps its own priority from the next hand-off on. */
     @Override
     public void publishRaw(Stage stage, byte[] body) {
-        ready.get(stage).addLast(new Message(body, 0));
+        ready.get(stage).addLast(new Message(body, Priority.NORMAL, 0));
     }
 
     @Override
@@ -57,7 +62,7 @@ public final class InMemoryTransport implements Transport {
     @Override
     public Map<Stage, Long> queueDepths() {
         Map<Stage, Long> depths = new EnumMap<>(Stage.class);
-        ready.forEach((stage, queue) -> depths.put(stage, (long) queue.size()));
+        ready.forEach((stage, queues) -> depths.put(stage, (long) queues.size()));
         return depths;
     }
 
@@ -101,7 +106,76 @@ public final class InMemoryTransport implements Transport {
         timer.shutdownNow();
     }
 
-    private record Message(byte[] body, int deliveries) {
+    private record Message(byte[] body, Priority priority, int deliveries) {
+    }
+
+    /** One stage's queues, one per priority, behind one lock so a taker sees them all at once. */
+    private static final class StageQueues {
+
+        private final Map<Priority, Deque<Message>> byPriority = new EnumMap<>(Priority.class);
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition notEmpty = lock.newCondition();
+
+        StageQueues() {
+            for (Priority priority : Priority.values()) {
+                byPriority.put(priority, new ArrayDeque<>());
+            }
+        }
+
+        void addLast(Message message) {
+            add(message, false);
+        }
+
+        /** Back at the head of its own priority's queue: a message given back keeps its place. */
+        void addFirst(Message message) {
+            add(message, true);
+        }
+
+        private void add(Message message, boolean first) {
+            lock.lock();
+            try {
+                Deque<Message> queue = byPriority.get(message.priority());
+                if (first) {
+                    queue.addFirst(message);
+                } else {
+                    queue.addLast(message);
+                }
+                notEmpty.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The oldest message of the highest priority that holds one, waiting up to {@code timeout}; null if none came. */
+        Message take(Duration timeout) throws InterruptedException {
+            long nanos = timeout.toNanos();
+            lock.lockInterruptibly();
+            try {
+                while (true) {
+                    for (Priority priority : Priority.values()) {
+                        Message message = byPriority.get(priority).pollFirst();
+                        if (message != null) {
+                            return message;
+                        }
+                    }
+                    if (nanos <= 0) {
+                        return null;
+                    }
+                    nanos = notEmpty.awaitNanos(nanos);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        int size() {
+            lock.lock();
+            try {
+                return byPriority.values().stream().mapToInt(Deque::size).sum();
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     private final class InMemorySubscription extends ConsumerSkeleton {
@@ -116,11 +190,11 @@ public final class InMemoryTransport implements Transport {
         }
 
         private void consume() {
-            BlockingDeque<Message> queue = ready.get(stage());
+            StageQueues queues = ready.get(stage());
             while (running()) {
                 Message message;
                 try {
-                    message = queue.pollFirst(100, TimeUnit.MILLISECONDS);
+                    message = queues.take(Duration.ofMillis(100));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -168,12 +242,12 @@ public final class InMemoryTransport implements Transport {
 
         @Override
         protected void sendHandOff(Stage next, Priority priority, byte[] output) {
-            publishRaw(next, output);
+            ready.get(next).addLast(new Message(output, priority, 0));
         }
 
         @Override
         protected void sendRetry(byte[] retry, Priority priority, Duration delay) {
-            timer.schedule(() -> ready.get(stage()).addLast(new Message(retry, 0)),
+            timer.schedule(() -> ready.get(stage()).addLast(new Message(retry, priority, 0)),
                     delay.toMillis(), TimeUnit.MILLISECONDS);
         }
 
@@ -189,7 +263,7 @@ public final class InMemoryTransport implements Transport {
 
         @Override
         protected void sendAbandon() {
-            ready.get(stage()).addFirst(new Message(message.body(), message.deliveries() + 1));
+            ready.get(stage()).addFirst(new Message(message.body(), message.priority(), message.deliveries() + 1));
         }
     }
 }

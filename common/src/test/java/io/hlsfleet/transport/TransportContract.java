@@ -151,6 +151,38 @@ public abstract class TransportContract {
         assertThat(uploaded).containsExactly("high:high", "waiting-upload:normal");
     }
 
+    @Test
+    void aHighJobQueuedBehindTwentyLowOnesIsTakenByTheNextFreeSlot() throws InterruptedException {
+        Assumptions.assumeTrue(honoursPriorities(), "this transport has one queue per stage");
+        transport.publish(Stage.ENCODE, job(Stage.ENCODE, "running"));
+        CountDownLatch finish = new CountDownLatch(1);
+        List<String> taken = new CopyOnWriteArrayList<>();
+        try (var encode = transport.subscribe(Stage.ENCODE, 1, delivery -> {
+            taken.add(name(delivery.job()));
+            if (taken.size() == 1) {
+                try {
+                    finish.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            delivery.ack();
+        })) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> taken.size() == 1);
+            for (int i = 1; i <= 20; i++) {
+                transport.publish(Stage.ENCODE, job(Stage.ENCODE, "low-" + i).withPriority(Priority.LOW));
+            }
+            transport.publish(Stage.ENCODE, job(Stage.ENCODE, "high").withPriority(Priority.HIGH));
+            assertThat(taken).as("the only slot is busy").containsExactly("running");
+            finish.countDown();
+            await().atMost(Duration.ofSeconds(30)).until(() -> taken.size() == 22);
+        }
+        assertThat(taken.subList(0, 3)).containsExactly("running", "high", "low-1");
+        assertThat(taken.subList(2, 22)).as("low jobs keep their order")
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(i -> "low-" + i).toList());
+    }
+
     private static String name(Job job) {
         String url = job.sourceUrl();
         return url.substring(url.lastIndexOf('/') + 1, url.length() - ".mp4".length());
