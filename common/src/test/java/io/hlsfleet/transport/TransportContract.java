@@ -57,14 +57,6 @@ public abstract class TransportContract {
         return Duration.ofSeconds(15);
     }
 
-    /**
-     * Whether the transport keeps a queue per {@link Priority}; the in-memory one, for {@code
-     * hlsfleet run} of one list, has a single queue per stage.
-     */
-    protected boolean honoursPriorities() {
-        return true;
-    }
-
     /** Checks, beyond the queue depth, that the broker holds nothing more for {@code stage}. */
     protected void assertNothingHeld(Stage stage) {
     }
@@ -118,7 +110,6 @@ public abstract class TransportContract {
 
     @Test
     void aFreeConsumerTakesTheHighestPriorityFirstAndHandOffsKeepIt() {
-        Assumptions.assumeTrue(honoursPriorities(), "this transport has one queue per stage");
         for (int i = 1; i <= 3; i++) {
             transport.publish(Stage.ENCODE, job(Stage.ENCODE, "low-" + i).withPriority(Priority.LOW));
         }
@@ -153,7 +144,6 @@ public abstract class TransportContract {
 
     @Test
     void aHighJobQueuedBehindTwentyLowOnesIsTakenByTheNextFreeSlot() throws InterruptedException {
-        Assumptions.assumeTrue(honoursPriorities(), "this transport has one queue per stage");
         transport.publish(Stage.ENCODE, job(Stage.ENCODE, "running"));
         CountDownLatch finish = new CountDownLatch(1);
         List<String> taken = new CopyOnWriteArrayList<>();
