@@ -60,9 +60,16 @@ run() {
 }
 
 rabbit_depth() {
-  # The management API's counts lag a few seconds behind the broker.
-  sleep 6
-  curl -fsS -u guest:guest "$mgmt/api/queues/$vhost/hlsfleet.download" | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])'
+  # The management API refreshes its counts every few seconds: read until two reads 6 s apart agree.
+  local last=-1 now
+  for _ in $(seq 1 20); do
+    sleep 6
+    now=$(curl -fsS -u guest:guest "$mgmt/api/queues/$vhost/hlsfleet.download" \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin).get("messages", -1))')
+    [ "$now" = "$last" ] && break
+    last=$now
+  done
+  echo "$now"
 }
 purge_rabbit() { curl -fsS -u guest:guest -X DELETE "$mgmt/api/queues/$vhost/hlsfleet.download/contents" >/dev/null; }
 
