@@ -2,6 +2,7 @@ package io.hlsfleet.e2e;
 
 import io.hlsfleet.testing.Processes;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,12 +25,21 @@ final class Cli {
      */
     static Processes.Result run(Map<String, String> env, List<String> args, String stdin, Duration limit)
             throws IOException, InterruptedException {
+        return Processes.run(builder(env, args), stdin, limit);
+    }
+
+    /** Starts {@code hlsfleet ARGS} in the background, its standard output and error going to the given files. */
+    static Process start(Map<String, String> env, List<String> args, Path out, Path err) throws IOException {
+        return builder(env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    }
+
+    private static ProcessBuilder builder(Map<String, String> env, List<String> args) {
         List<String> command = new ArrayList<>(List.of(Project.java()));
         command.addAll(Project.SHORT_LIVED_JVM);
         command.addAll(List.of("-jar", Project.jar("producer").toString()));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
-        return Processes.run(builder, stdin, limit);
+        return builder;
     }
 }
