@@ -17,7 +17,7 @@ import java.util.Locale;
  * @param version shape of this JSON, {@link #VERSION}
  * @param type what happened
  * @param stage the stage it happened at ({@code download}, {@code encode}, {@code upload});
- *     {@code intake} for {@code queued}
+ *     {@code intake} for {@code queued}, {@code bucket} for {@code unpublished}
  * @param jobId the job
  * @param videoId the video (its folder in the bucket)
  * @param source the source URL, with any query or user info redacted
@@ -29,7 +29,8 @@ import java.util.Locale;
  * @param percent on {@code progress}: 0 to 100, or absent when unknown
  * @param detail on {@code progress}: such as {@code 12.5 MiB} or {@code 2.3x}
  * @param title the page title, when the job named a web page
- * @param published on {@code published}: what was published
+ * @param published on {@code published}: what was published; on {@code unpublished}: the master
+ *     ({@code masterKey}, {@code masterUrl}) and {@code generation} that were removed
  * @param metadata the submitter's own keys and values, from the job's {@code metadata} option
  * @param callbackUrl the job's {@code callbackUrl} option: where its webhooks go
  * @param parentJobId the job whose feed or playlist listed this job, if one did
@@ -51,7 +52,12 @@ public record JobEvent(int version, Type type, String stage, String jobId, Strin
         /** A webhook of one of the job's terminal events could not be delivered (stage {@code webhook}). */
         UNDELIVERED,
         /** The job's URL named a list of videos; each became a job of its own ({@code children}). */
-        EXPANDED;
+        EXPANDED,
+        /**
+         * {@code hlsfleet unpublish} removed the video's ladder from the bucket (stage {@code bucket});
+         * {@code published} names the master and the generation that were removed.
+         */
+        UNPUBLISHED;
 
         @com.fasterxml.jackson.annotation.JsonValue
         public String id() {

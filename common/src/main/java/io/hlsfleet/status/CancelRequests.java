@@ -74,7 +74,8 @@ public final class CancelRequests implements AutoCloseable {
         JobStatus s = status.get();
         return switch (s.state()) {
             case PUBLISHED -> Optional.of("it is already published as " + s.videoId()
-                    + "; removing a published video is not a cancel");
+                    + "; removing a published video is not a cancel: 'hlsfleet unpublish " + s.videoId() + "' removes it");
+            case UNPUBLISHED -> Optional.of("it was published as " + s.videoId() + " and is unpublished already");
             case DEAD -> Optional.of("it is already dead (" + s.reason() + "); 'hlsfleet dlq purge' removes it");
             case CANCELLED -> Optional.of("it is already cancelled");
             case EXPANDED -> Optional.of("it is a list whose videos are jobs of their own; cancel those ("

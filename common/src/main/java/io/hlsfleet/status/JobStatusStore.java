@@ -27,6 +27,14 @@ public interface JobStatusStore extends AutoCloseable {
     /** The most recently updated jobs, newest first. */
     List<JobStatus> recent(int limit);
 
+    /**
+     * The jobs of {@code videoId} among those the store keeps, newest first: how a video is
+     * found from its id, since statuses are kept by job.
+     */
+    default List<JobStatus> ofVideo(String videoId) {
+        return recent(Integer.MAX_VALUE).stream().filter(s -> videoId.equals(s.videoId())).toList();
+    }
+
     @Override
     default void close() {
     }

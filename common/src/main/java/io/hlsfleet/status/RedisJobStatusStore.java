@@ -26,6 +26,8 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     static final Duration RETENTION = Duration.ofDays(7);
     static final int MAX_RECENT = 10_000;
+    /** Statuses read in one MGET when looking through all of them. */
+    private static final int BATCH = 500;
     /** Jedis spreads its attempts over this window with growing pauses: about a quarter of it is waited. */
     static final Duration STATE_RETRY_WINDOW = Duration.ofSeconds(90);
     private static final int STATE_ATTEMPTS = 12;
@@ -90,6 +92,25 @@ public final class RedisJobStatusStore implements JobStatusStore {
             find(jobId).ifPresent(statuses::add);
         }
         return statuses;
+    }
+
+    /** Reads the statuses of every recent job in batches of {@value #BATCH}, rather than one by one. */
+    @Override
+    public List<JobStatus> ofVideo(String videoId) {
+        List<String> ids = new ArrayList<>(redis.zrevrange(RECENT, 0, -1));
+        List<JobStatus> found = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += BATCH) {
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
+            for (String json : redis.mget(batch.stream().map(id -> PREFIX + id).toArray(String[]::new))) {
+                if (json != null) {
+                    JobStatus status = JobCodec.fromJson(json, JobStatus.class);
+                    if (videoId.equals(status.videoId())) {
+                        found.add(status);
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     @Override

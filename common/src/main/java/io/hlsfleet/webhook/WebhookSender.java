@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * POSTs the terminal events of jobs ({@code published}, {@code dead}, {@code cancelled}, from any
- * stage) to the site: to the job's {@code callbackUrl} option when it has one, else to
- * {@code HLSFLEET_WEBHOOK_URL}. It consumes the fleet's event stream as the shared group
+ * stage, and {@code unpublished} when {@code hlsfleet unpublish} removed a video) to the site: to
+ * the job's {@code callbackUrl} option when it has one, else to {@code HLSFLEET_WEBHOOK_URL}. It consumes the fleet's event stream as the shared group
  * {@value #GROUP} ({@link EventBus#share}), so every process that runs a sender takes a part of the
  * deliveries, and events that arrive while none runs wait for one.
  *
@@ -57,7 +57,7 @@ public final class WebhookSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
     /** The name the senders share the event stream under. */
     public static final String GROUP = "webhooks";
-    static final List<String> TERMINAL = List.of("published.#", "dead.#", "cancelled.#");
+    static final List<String> TERMINAL = List.of("published.#", "dead.#", "cancelled.#", "unpublished.#");
     public static final String EVENT_HEADER = "X-Hlsfleet-Event";
     public static final String DELIVERY_HEADER = "X-Hlsfleet-Delivery";
     private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(15);

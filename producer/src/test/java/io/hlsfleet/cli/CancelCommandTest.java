@@ -27,7 +27,8 @@ class CancelCommandTest {
     @Test
     void endedOrUnknownJobsAreRefusedWithTheReason() {
         assertThat(CancelCommand.refusal("job-1", in(JobState.PUBLISHED, null)))
-                .hasValueSatisfying(r -> assertThat(r).contains("already published as talk-3fa2b1c0"));
+                .hasValueSatisfying(r -> assertThat(r).contains("already published as talk-3fa2b1c0")
+                        .contains("'hlsfleet unpublish talk-3fa2b1c0' removes it"));
         assertThat(CancelCommand.refusal("job-1", in(JobState.DEAD, "the origin answered HTTP 404")))
                 .hasValueSatisfying(r -> assertThat(r).contains("already dead").contains("HTTP 404"));
         assertThat(CancelCommand.refusal("job-1", in(JobState.CANCELLED, null)))

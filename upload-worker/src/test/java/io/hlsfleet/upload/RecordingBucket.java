@@ -9,12 +9,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A real bucket (local or S3) that also records the order in which objects reached it. */
+/**
+ * A real bucket (local or S3) that also records the order in which objects reached it and left it,
+ * and which objects were deleted while their video's master playlist was still there.
+ */
 final class RecordingBucket implements ObjectStore {
 
     private final ObjectStore delegate;
     final List<String> uploaded = new CopyOnWriteArrayList<>();
     final List<String> copied = new CopyOnWriteArrayList<>();
+    final List<String> deleted = new CopyOnWriteArrayList<>();
+    final List<String> deletedWhileMasterExisted = new CopyOnWriteArrayList<>();
+    /** Run after each delete, to let something else write meanwhile; null for nothing. */
+    volatile Runnable afterDelete;
 
     RecordingBucket(ObjectStore delegate) {
         this.delegate = delegate;
@@ -43,7 +50,19 @@ final class RecordingBucket implements ObjectStore {
 
     @Override
     public void delete(List<String> keys) throws IOException {
+        for (String key : keys) {
+            int slash = key.indexOf('/');
+            String master = slash < 0 ? null : LadderPublisher.masterKey(key.substring(0, slash));
+            if (master != null && !key.equals(master) && delegate.exists(master)) {
+                deletedWhileMasterExisted.add(key);
+            }
+        }
         delegate.delete(keys);
+        deleted.addAll(keys);
+        Runnable then = afterDelete;
+        if (then != null) {
+            then.run();
+        }
     }
 
     @Override
