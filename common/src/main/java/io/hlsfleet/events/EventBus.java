@@ -1,5 +1,6 @@
 package io.hlsfleet.events;
 
+import io.hlsfleet.webhook.UndeliveredWebhooks;
 import java.util.function.Consumer;
 
 /**
@@ -40,6 +41,14 @@ public interface EventBus {
      */
     default Feed share(String group, java.util.List<String> patterns, int concurrency, Consumer<JobEvent> handler) {
         throw new UnsupportedOperationException("this fleet publishes no events (the in-memory broker)");
+    }
+
+    /**
+     * Where the webhook sender keeps the deliveries it gave up, on this bus's broker; a bus without
+     * a broker keeps none.
+     */
+    default UndeliveredWebhooks undeliveredWebhooks() {
+        return UndeliveredWebhooks.NONE;
     }
 
     /** True if {@code routingKey} matches one of {@code patterns}. */

@@ -12,17 +12,20 @@ import io.hlsfleet.net.RefusedDestination;
 import io.hlsfleet.net.SsrfGuard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -47,10 +50,11 @@ import org.slf4j.LoggerFactory;
  * <p>A delivery is tried up to {@code HLSFLEET_WEBHOOK_ATTEMPTS} times, with exponential backoff
  * and jitter, each try signed afresh ({@link WebhookSignature}); any 2xx answer ends it. One that
  * is still not delivered then is given up visibly: an error in the log, the counter
- * {@code hlsfleet_webhook_deliveries_total{outcome="undelivered"}} and an {@code undelivered}
- * event on the bus, which {@code hlsfleet events} shows. A callback URL must pass the SSRF guard
- * at every connection ({@code HLSFLEET_WEBHOOK_ALLOWED_NETWORKS}); the operator's own URL is
- * trusted as configuration.
+ * {@code hlsfleet_webhook_deliveries_total{outcome="undelivered"}}, an {@code undelivered}
+ * event on the bus, which {@code hlsfleet events} shows, and above all a copy kept on the broker
+ * ({@link UndeliveredWebhooks}) until an operator {@linkplain #replay replays} it. A callback URL
+ * must pass the SSRF guard at every connection ({@code HLSFLEET_WEBHOOK_ALLOWED_NETWORKS}); the
+ * operator's own URL is trusted as configuration.
  */
 public final class WebhookSender implements AutoCloseable {
 
@@ -61,9 +65,11 @@ public final class WebhookSender implements AutoCloseable {
     public static final String EVENT_HEADER = "X-Hlsfleet-Event";
     public static final String DELIVERY_HEADER = "X-Hlsfleet-Delivery";
     private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(15);
+    private static final String REFUSED = "refused: ";
 
     private final WebhookProperties settings;
     private final EventBus bus;
+    private final UndeliveredWebhooks kept;
     private final WebhookSignature signature;
     private final SsrfGuard guard;
     private final CloseableHttpClient operatorClient;
@@ -76,6 +82,10 @@ public final class WebhookSender implements AutoCloseable {
     private Thread subscriber;
 
     WebhookSender(WebhookProperties settings, EventBus bus, MeterRegistry registry) {
+        this(settings, bus, bus.undeliveredWebhooks(), registry);
+    }
+
+    WebhookSender(WebhookProperties settings, EventBus bus, UndeliveredWebhooks kept, MeterRegistry registry) {
         if (settings.secret() == null) {
             throw new IllegalArgumentException("webhooks are on (HLSFLEET_WEBHOOK_URL, or callbackUrl in"
                     + " HLSFLEET_INTAKE_ALLOWED_OPTIONS) but HLSFLEET_WEBHOOK_SECRET, the key that signs them, is not"
@@ -83,6 +93,7 @@ public final class WebhookSender implements AutoCloseable {
         }
         this.settings = settings;
         this.bus = bus;
+        this.kept = kept;
         this.signature = new WebhookSignature(settings.secret());
         this.guard = WebhookProperties.guard(settings.allowedNetworks());
         this.operatorClient = client(null);
@@ -104,6 +115,15 @@ public final class WebhookSender implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(new WebhookSender(webhook, bus, registry));
+    }
+
+    /**
+     * A sender that only {@linkplain #replay replays} what the fleet's senders gave up, for the
+     * command line: it needs {@code HLSFLEET_WEBHOOK_SECRET}, and {@code HLSFLEET_WEBHOOK_URL} for
+     * the webhooks of jobs without a callback URL.
+     */
+    public static WebhookSender forReplay(Settings settings, EventBus bus) {
+        return new WebhookSender(settings.bind(WebhookProperties.class), bus, new SimpleMeterRegistry());
     }
 
     /**
@@ -136,8 +156,8 @@ public final class WebhookSender implements AutoCloseable {
         return this;
     }
 
-    /** True once the sender consumes the event stream. */
-    boolean subscribed() {
+    /** True once the sender consumes the event stream (events published before may not reach it). */
+    public boolean subscribed() {
         return feed != null;
     }
 
@@ -146,12 +166,10 @@ public final class WebhookSender implements AutoCloseable {
      * sender stops meanwhile, so the event is handed out again rather than given up.
      */
     void deliver(JobEvent event) {
-        boolean callback = event.callbackUrl() != null;
-        String target = callback ? event.callbackUrl() : settings.url();
+        String target = target(event);
         if (target == null) {
             return;
         }
-        byte[] body = JobCodec.toJson(event).getBytes(StandardCharsets.UTF_8);
         String shown = SourceUrls.redact(target);
         String failure = null;
         int tries = 0;
@@ -160,22 +178,15 @@ public final class WebhookSender implements AutoCloseable {
                 throw new IllegalStateException("the webhook sender is stopping");
             }
             tries++;
-            try {
-                int status = post(target, callback, event, body);
-                if (status / 100 == 2) {
-                    delivered.increment();
-                    log.info("webhook of the {} event of job {} delivered to {} (try {})", event.routingKey(),
-                            event.jobId(), shown, tries);
-                    return;
-                }
-                failure = "HTTP " + status;
-            } catch (IOException e) {
-                RefusedDestination refused = RefusedDestination.causeOf(e);
-                if (refused != null) {
-                    failure = "refused: " + refused.getMessage();
-                    break;
-                }
-                failure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            failure = tryOnce(target, event);
+            if (failure == null) {
+                delivered.increment();
+                log.info("webhook of the {} event of job {} delivered to {} (try {})", event.routingKey(),
+                        event.jobId(), shown, tries);
+                return;
+            }
+            if (failure.startsWith(REFUSED)) {
+                break;
             }
             if (tries < settings.attempts()) {
                 retried.increment();
@@ -184,6 +195,26 @@ public final class WebhookSender implements AutoCloseable {
             }
         }
         giveUp(event, shown, tries, failure);
+    }
+
+    /** Where the webhook of {@code event} goes: the job's callback URL, else the fleet's; null if neither is set. */
+    private String target(JobEvent event) {
+        return event.callbackUrl() != null ? event.callbackUrl() : settings.url();
+    }
+
+    /** One signed try; null when the receiver took it, else why not (starting with "refused: " for an address the guard refused). */
+    private String tryOnce(String target, JobEvent event) {
+        byte[] body = JobCodec.toJson(event).getBytes(StandardCharsets.UTF_8);
+        try {
+            int status = post(target, event.callbackUrl() != null, event, body);
+            return status / 100 == 2 ? null : "HTTP " + status;
+        } catch (IOException e) {
+            RefusedDestination refused = RefusedDestination.causeOf(e);
+            if (refused != null) {
+                return REFUSED + refused.getMessage();
+            }
+            return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        }
     }
 
     private int post(String target, boolean callback, JobEvent event, byte[] body) throws IOException {
@@ -209,16 +240,71 @@ public final class WebhookSender implements AutoCloseable {
         });
     }
 
+    /**
+     * Keeps the delivery on the broker first: if the broker does not take it, the event is handed
+     * out again (this throws), so a webhook is never given up without a trace an operator can replay.
+     */
     private void giveUp(JobEvent event, String target, int tries, String failure) {
-        undelivered.increment();
         String reason = "webhook to " + target + " not delivered after " + tries + " tr" + (tries == 1 ? "y" : "ies")
                 + ": " + failure;
+        try {
+            kept.keep(UndeliveredWebhook.of(event, target, failure, tries));
+        } catch (RuntimeException e) {
+            log.warn("could not keep the undelivered webhook of job {} ({}); its event will be handed out again",
+                    event.jobId(), e.getMessage());
+            throw e;
+        }
+        undelivered.increment();
         log.error("gave up the webhook of the {} event of job {}: {}", event.routingKey(), event.jobId(), reason);
         try {
             bus.publish(event.undelivered(reason));
         } catch (RuntimeException e) {
             log.warn("could not publish the undelivered event of job {}: {}", event.jobId(), e.getMessage());
         }
+    }
+
+    /**
+     * What became of one kept webhook on a replay.
+     *
+     * @param failure null when the receiver took it (it is no longer kept), else why not (it stays kept, with this reason)
+     */
+    public record Replayed(UndeliveredWebhook webhook, String failure) {
+    }
+
+    /**
+     * Sends the kept webhooks that {@code which} picks again, oldest first, one try each, signed
+     * afresh and to the address the sender would use now (the job's callback URL through the SSRF
+     * guard, else {@code HLSFLEET_WEBHOOK_URL}); the delivered ones are removed, the others stay
+     * with the new failure.
+     */
+    public List<Replayed> replay(Predicate<UndeliveredWebhook> which) {
+        List<Replayed> results = new ArrayList<>();
+        kept.update(webhook -> {
+            if (!which.test(webhook)) {
+                return webhook;
+            }
+            String target = target(webhook.event());
+            if (target == null) {
+                results.add(new Replayed(webhook, "no address: the job has no callback URL and HLSFLEET_WEBHOOK_URL"
+                        + " is not set"));
+                return webhook;
+            }
+            String shown = SourceUrls.redact(target);
+            String failure = tryOnce(target, webhook.event());
+            results.add(new Replayed(webhook, failure));
+            if (failure == null) {
+                delivered.increment();
+                log.info("replayed webhook {} delivered to {}", webhook.id(), shown);
+                return null;
+            }
+            return webhook.failedAgain(shown, failure, 1);
+        });
+        return results;
+    }
+
+    /** The webhooks kept undelivered, oldest first. */
+    public List<UndeliveredWebhook> undelivered(int limit) {
+        return kept.list(limit);
     }
 
     /** Waits {@code delay}; throws when the sender stops meanwhile, so the event goes back unsettled. */

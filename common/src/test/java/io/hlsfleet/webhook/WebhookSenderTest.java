@@ -108,4 +108,56 @@ class WebhookSenderTest {
         assertThat(undelivered.getFirst().reason()).contains("after 1 try", "loopback",
                 "HLSFLEET_WEBHOOK_ALLOWED_NETWORKS=127.0.0.1/32");
     }
+
+    @Test
+    void aGivenUpDeliveryIsKeptAndAReplayDeliversItAndRemovesIt() {
+        failFirst.set(3);
+        InMemoryUndeliveredWebhooks kept = new InMemoryUndeliveredWebhooks();
+        String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks";
+        try (WebhookSender sender = new WebhookSender(new WebhookProperties(url, "secret", 2, Duration.ofMillis(50),
+                Duration.ofMillis(100), Duration.ofSeconds(5), List.of(), 2), bus, kept, registry).start()) {
+            await().atMost(Duration.ofSeconds(10)).until(sender::subscribed);
+            bus.publish(dead("job-4", null));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !kept.list(10).isEmpty());
+            assertThat(kept.list(10)).singleElement().satisfies(webhook -> {
+                assertThat(webhook.id()).isEqualTo("job-4.dead");
+                assertThat(webhook.target()).isEqualTo(url);
+                assertThat(webhook.reason()).isEqualTo("HTTP 500");
+                assertThat(webhook.tries()).isEqualTo(2);
+                assertThat(webhook.event().jobId()).isEqualTo("job-4");
+            });
+
+            // The third request still fails: the replay keeps the webhook with one more try.
+            assertThat(sender.replay(webhook -> true)).singleElement()
+                    .satisfies(replayed -> assertThat(replayed.failure()).isEqualTo("HTTP 500"));
+            assertThat(kept.list(10)).singleElement().satisfies(webhook -> assertThat(webhook.tries()).isEqualTo(3));
+
+            assertThat(sender.replay(webhook -> true)).singleElement()
+                    .satisfies(replayed -> assertThat(replayed.failure()).isNull());
+            assertThat(kept.list(10)).isEmpty();
+        }
+        assertThat(requests).hasValue(4);
+        assertThat(signatures).allSatisfy(signature -> assertThat(signature).startsWith("sha256="));
+    }
+
+    @Test
+    void aDeliveryThatCannotBeKeptIsHandedOutAgainNotDropped() {
+        failFirst.set(100);
+        AtomicInteger keepAttempts = new AtomicInteger();
+        UndeliveredWebhooks refusing = new InMemoryUndeliveredWebhooks() {
+            @Override
+            public synchronized void keep(UndeliveredWebhook webhook) {
+                keepAttempts.incrementAndGet();
+                throw new IllegalStateException("the broker refused it");
+            }
+        };
+        String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks";
+        try (WebhookSender sender = new WebhookSender(new WebhookProperties(url, "secret", 1, Duration.ofMillis(50),
+                Duration.ofMillis(100), Duration.ofSeconds(5), List.of(), 1), bus, refusing, registry).start()) {
+            await().atMost(Duration.ofSeconds(10)).until(sender::subscribed);
+            bus.publish(dead("job-5", null));
+            await().atMost(Duration.ofSeconds(10)).until(() -> keepAttempts.get() >= 2);
+        }
+        assertThat(deliveries("undelivered")).as("not counted as given up while it is not kept").isZero();
+    }
 }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "hlsfleet", mixinStandardHelpOptions = true, version = "hlsfleet 0.1.0",
         description = "Turns lists of video URLs into HLS adaptive-bitrate ladders.",
         subcommands = {RunCommand.class, SubmitCommand.class, StatusCommand.class, WatchCommand.class,
-                EventsCommand.class, CancelCommand.class, UnpublishCommand.class, DlqCommand.class, EncodeFilesCommand.class,
+                EventsCommand.class, CancelCommand.class, UnpublishCommand.class, DlqCommand.class,
+                WebhooksCommand.class, EncodeFilesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HlsfleetCommand implements Runnable {
 

@@ -8,6 +8,7 @@ import io.hlsfleet.events.EventBus;
 import io.hlsfleet.events.JobEvent;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.transport.TransportException;
+import io.hlsfleet.webhook.UndeliveredWebhooks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -38,9 +39,16 @@ final class RabbitEventBus implements EventBus {
     static final TopicExchange EXCHANGE_DECLARATION = new TopicExchange(EXCHANGE, true, false);
 
     private final RabbitTransport transport;
+    private final UndeliveredWebhooks undelivered;
 
     RabbitEventBus(RabbitTransport transport) {
         this.transport = transport;
+        this.undelivered = new RabbitUndeliveredWebhooks(transport);
+    }
+
+    @Override
+    public UndeliveredWebhooks undeliveredWebhooks() {
+        return undelivered;
     }
 
     @Override

@@ -89,6 +89,15 @@ public final class RabbitTopology {
         return chosen;
     }
 
+    /**
+     * Where webhook senders keep what they could not deliver ({@code io.hlsfleet.webhook.UndeliveredWebhooks}):
+     * classic, like the dead-letter queues, so that listing it counts no deliveries.
+     */
+    public static Queue undeliveredWebhooksQueue() {
+        return QueueBuilder.durable(io.hlsfleet.webhook.UndeliveredWebhooks.RABBIT_QUEUE)
+                .withArgument("x-queue-type", "classic").build();
+    }
+
     public List<Queue> queues(Stage stage) {
         var queues = new java.util.ArrayList<Queue>();
         for (Priority priority : Priority.values()) {

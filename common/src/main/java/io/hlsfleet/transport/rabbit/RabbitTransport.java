@@ -109,6 +109,7 @@ public final class RabbitTransport implements Transport {
 
     private void declareTopology() {
         admin.declareExchange(RabbitEventBus.EXCHANGE_DECLARATION);
+        admin.declareQueue(RabbitTopology.undeliveredWebhooksQueue());
         for (Stage stage : Stage.values()) {
             topology.queues(stage).forEach(admin::declareQueue);
             moveLegacyDeadLetters(stage);
@@ -301,6 +302,21 @@ public final class RabbitTransport implements Transport {
                 log.debug("closing the bulk publishing connection failed", e);
             }
         }
+    }
+
+    /** Queues {@code body} on {@code queue}, persistent, waiting for the broker's confirm. */
+    void sendToQueue(String queue, byte[] body) {
+        send(queue, body, null, Map.of());
+    }
+
+    /** Runs {@code action} on a channel of the shared connection. */
+    <T> T onChannel(org.springframework.amqp.rabbit.core.ChannelCallback<T> action) {
+        return template.execute(action);
+    }
+
+    /** Deletes every message of {@code queue}; returns how many there were. */
+    int purgeQueue(String queue) {
+        return admin.purgeQueue(queue);
     }
 
     private void send(String queue, byte[] body, Long expirationMillis, Map<String, Object> headers) {

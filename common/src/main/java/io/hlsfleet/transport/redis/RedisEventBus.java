@@ -4,6 +4,7 @@ import io.hlsfleet.events.EventBus;
 import io.hlsfleet.events.JobEvent;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.transport.TransportException;
+import io.hlsfleet.webhook.UndeliveredWebhooks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,11 +42,18 @@ final class RedisEventBus implements EventBus {
     private final RedisClient redis;
     private final String stream;
     private final long maxLength;
+    private final UndeliveredWebhooks undelivered;
 
-    RedisEventBus(RedisClient redis, String stream, long maxLength) {
+    RedisEventBus(RedisClient redis, String stream, long maxLength, UndeliveredWebhooks undelivered) {
         this.redis = redis;
         this.stream = stream;
         this.maxLength = maxLength;
+        this.undelivered = undelivered;
+    }
+
+    @Override
+    public UndeliveredWebhooks undeliveredWebhooks() {
+        return undelivered;
     }
 
     @Override

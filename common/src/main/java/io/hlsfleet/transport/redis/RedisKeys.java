@@ -22,6 +22,8 @@ import io.hlsfleet.job.Stage;
  *   <li>{@code <prefix>:<stage>:dead}: a list of JSON dead letters, oldest first, capped at the
  *       newest {@code HLSFLEET_REDIS_DEAD_LETTER_CAP}.</li>
  *   <li>{@code <prefix>:events}: the stream of job events (see {@code RedisEventBus}).</li>
+ *   <li>{@code <prefix>:webhooks:dead}: a list of the JSON of the webhooks the senders gave up,
+ *       oldest first, capped like the dead letters (see {@code RedisUndeliveredWebhooks}).</li>
  * </ul>
  */
 record RedisKeys(String prefix) {
@@ -56,6 +58,10 @@ record RedisKeys(String prefix) {
 
     String events() {
         return prefix + ":events";
+    }
+
+    String undeliveredWebhooks() {
+        return prefix + ":webhooks:dead";
     }
 
     String dead(Stage stage) {

@@ -150,7 +150,8 @@ public final class RedisTransport implements Transport, QueueStats {
             stageQueues(redis, stage).forEach(queue -> byPriority.put(queue.priority(), queue));
             queues.put(stage, byPriority);
         }
-        this.events = new RedisEventBus(redis, keys.events(), settings.eventsMaxLength());
+        this.events = new RedisEventBus(redis, keys.events(), settings.eventsMaxLength(),
+                new RedisUndeliveredWebhooks(redis, keys.undeliveredWebhooks(), settings.deadLetterCap()));
         try {
             queues.values().forEach(byPriority -> byPriority.values().forEach(StageQueue::ensureGroup));
         } catch (JedisException e) {
