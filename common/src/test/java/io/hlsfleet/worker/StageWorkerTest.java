@@ -3,10 +3,12 @@ package io.hlsfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hlsfleet.config.WebhookProperties;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.JobOptions;
 import io.hlsfleet.job.ListEntry;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
@@ -118,6 +120,35 @@ class StageWorkerTest {
             assertThat(registry.get("hlsfleet.stage.jobs").tag("outcome", "dead").tag("failure", "permanent")
                     .counter().count()).isEqualTo(1.0);
         }
+    }
+
+    @Test
+    void anOptionTheOperatorDoesNotAllowIsRefusedAtTheIntakeWithItsReason() {
+        Intake allowingProfileAndContainer = new Intake("options test".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                false, new JobOptions.Policy(java.util.Set.of("profile", "container"), WebhookProperties.guard(List.of())));
+        List<Job> handled = new CopyOnWriteArrayList<>();
+        try (var download = new StageWorker(Stage.DOWNLOAD, (job, ctx) -> {
+            handled.add(job);
+            return job.outputs();
+        }, transport, FAST, recorder, registry, allowingProfileAndContainer).start(2)) {
+            transport.publishRaw(Stage.DOWNLOAD, """
+                    {"sourceUrl": "https://x.example/forbidden.mp4", "options": {"profile": "cmaf", "encryption": true}}"""
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            transport.publishRaw(Stage.DOWNLOAD, """
+                    {"sourceUrl": "https://x.example/allowed.mp4", "options": {"profile": "cmaf"}}"""
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            await("the refused job's dead letter and the allowed job's download").atMost(Duration.ofSeconds(5))
+                    .until(() -> !transport.deadLetters(Stage.DOWNLOAD, 10).isEmpty() && !handled.isEmpty());
+        }
+        DeadLetter refused = transport.deadLetters(Stage.DOWNLOAD, 10).getFirst();
+        assertThat(refused.job().sourceUrl()).endsWith("/forbidden.mp4");
+        assertThat(refused.attempts()).isEqualTo(1);
+        assertThat(refused.reason()).isEqualTo("refused at intake: option 'encryption' is not allowed by this fleet's"
+                + " operator (HLSFLEET_INTAKE_ALLOWED_OPTIONS allows container, profile)");
+        assertThat(handled).singleElement().satisfies(job -> {
+            assertThat(job.sourceUrl()).endsWith("/allowed.mp4");
+            assertThat(job.options().profile()).isEqualTo("cmaf");
+        });
     }
 
     @Test

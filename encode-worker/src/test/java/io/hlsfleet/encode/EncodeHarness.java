@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.JobOptions;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.storage.LocalStagingArea;
@@ -51,7 +52,13 @@ final class EncodeHarness {
 
     /** As {@link #encode(Path, EncodeSettings)}, with segment encryption. */
     Path encode(Path clip, EncodeSettings settings, SegmentEncryption encryption) throws Exception {
-        Job job = stage(clip);
+        return encode(clip, settings, encryption, JobOptions.NONE);
+    }
+
+    /** As {@link #encode(Path, EncodeSettings, SegmentEncryption)}, for a job with per-job {@code options}. */
+    Path encode(Path clip, EncodeSettings settings, SegmentEncryption encryption, JobOptions options)
+            throws Exception {
+        Job job = stage(clip).withOptions(options);
         EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), encryption);
         StageOutputs outputs = stage.process(job, NO_PROGRESS);
         lastOutputs = outputs;
@@ -75,8 +82,14 @@ final class EncodeHarness {
 
     /** Runs the stage on a file that must be refused; returns the failure. */
     JobFailure refuse(Path clip, EncodeSettings settings) throws Exception {
-        Job job = stage(clip);
-        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none());
+        return refuse(clip, settings, SegmentEncryption.disabled(), JobOptions.NONE);
+    }
+
+    /** Runs the stage on a job with per-job {@code options} that must be refused; returns the failure. */
+    JobFailure refuse(Path clip, EncodeSettings settings, SegmentEncryption encryption, JobOptions options)
+            throws Exception {
+        Job job = stage(clip).withOptions(options);
+        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), encryption);
         JobFailure failure = catchThrowableOfType(JobFailure.class, () -> stage.process(job, NO_PROGRESS));
         assertThat(failure).as("the stage should have refused %s", clip.getFileName()).isNotNull();
         return failure;

@@ -113,4 +113,19 @@ final class Media {
         assertThat(result.exitCode()).as(result.command()).isZero();
         return errorOutput ? result.err() : result.out();
     }
+
+    /**
+     * How many seconds of video a playlist decodes to, counting the frames ffprobe reads through
+     * it; the key of an encrypted one may be a local file.
+     */
+    static double decodedSeconds(Path playlist) throws IOException, InterruptedException {
+        Processes.Result probed = Processes.run(List.of("ffprobe", "-v", "error", "-allowed_extensions", "ALL",
+                "-protocol_whitelist", "file,crypto", "-count_frames", "-select_streams", "v:0",
+                "-show_entries", "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", playlist.toString()));
+        String out = probed.out().strip();
+        assertThat(probed.exitCode()).as(probed.err() + out).isZero();
+        String[] fields = out.lines().findFirst().orElseThrow().split(",");
+        String[] rate = fields[0].split("/");
+        return Integer.parseInt(fields[1]) / (Double.parseDouble(rate[0]) / Double.parseDouble(rate[1]));
+    }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.StageOutputs;
-import io.hlsfleet.testing.Processes;
 import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,21 +65,10 @@ class SegmentEncryptionIT {
             // With the key, as a player holding it would: the whole variant decodes.
             Path local = Files.writeString(playlist.resolveSibling("local.m3u8"),
                     text.replaceAll("URI=\"[^\"]+\"", "URI=\"" + keyFile.toAbsolutePath() + "\""));
-            assertThat(decodedSeconds(local)).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.5));
+            assertThat(Media.decodedSeconds(local)).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.5));
         }
         String master = Files.readString(ladder.resolve("master.m3u8"));
         assertThat(master).contains("CODECS=\"avc1.").contains("AVERAGE-BANDWIDTH=");
-    }
-
-    private static double decodedSeconds(Path playlist) throws Exception {
-        Processes.Result probed = Processes.run(List.of("ffprobe", "-v", "error", "-allowed_extensions", "ALL",
-                "-protocol_whitelist", "file,crypto", "-count_frames", "-select_streams", "v:0",
-                "-show_entries", "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", playlist.toString()));
-        String out = probed.out().strip();
-        assertThat(probed.exitCode()).as(probed.err() + out).isZero();
-        String[] fields = out.lines().findFirst().orElseThrow().split(",");
-        String[] rate = fields[0].split("/");
-        return Integer.parseInt(fields[1]) / (Double.parseDouble(rate[0]) / Double.parseDouble(rate[1]));
     }
 
     @Test
