@@ -19,11 +19,23 @@ import redis.clients.jedis.JedisPooled;
  * {@code hlsfleet:cancel:<jobId>} (the reason) for as long as status is kept. Workers look here
  * before they start a job, and every second for the jobs they are running, so a cancel reaches a
  * job wherever it is: waiting in a queue or a retry, or running on any worker.
+ *
+ * <p>The same key settles the race between a cancel and an upload about to write its master
+ * playlist: whichever comes first sets it, the other finds it set. An upload that {@linkplain
+ * #commit commits} stores {@link #PUBLISHING} there, and a cancel that finds it is refused; an upload
+ * that finds a reason there is cancelled and writes no master.
  */
 public final class CancelRequests implements AutoCloseable {
 
     static final Duration RETENTION = RedisJobStatusStore.RETENTION;
     private static final String PREFIX = "hlsfleet:cancel:";
+    /** What an upload that is writing its master playlist stores instead of a reason; never a reason itself. */
+    static final String PUBLISHING = "(publishing: not cancellable)";
+    /** Sets the key unless it is set, and returns what it holds then. */
+    private static final String SET_UNLESS_SET = "local held = redis.call('GET', KEYS[1])\n"
+            + "if held then return held end\n"
+            + "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+            + "return ARGV[1]";
 
     private final JedisPooled redis;
     private final RedisJobStatusStore statuses;
@@ -39,12 +51,37 @@ public final class CancelRequests implements AutoCloseable {
         return JobStatusStores.url(settings, config).map(CancelRequests::new);
     }
 
-    public void request(String jobId, String reason) {
-        redis.setex(PREFIX + jobId, RETENTION.toSeconds(), reason);
+    /**
+     * Asks for {@code jobId} to be cancelled for {@code reason}; returns why not if its upload is
+     * already writing the master playlist. A job asked before keeps the first reason.
+     */
+    public Optional<String> request(String jobId, String reason) {
+        if (PUBLISHING.equals(setUnlessSet(jobId, reason))) {
+            return Optional.of(PUBLISHING_REFUSAL);
+        }
+        return Optional.empty();
+    }
+
+    /** Why a cancel that came after the upload's {@linkplain #commit commit} is refused. */
+    public static final String PUBLISHING_REFUSAL = "its upload is writing the master playlist, so it ends published;"
+            + " 'hlsfleet unpublish' removes it then";
+
+    /**
+     * The upload of {@code jobId} is about to write its master playlist: from now on a cancel is
+     * refused. Returns false if a cancel was asked for first; then the upload must not write it.
+     * A second commit of the same job (a redelivered upload) succeeds.
+     */
+    public boolean commit(String jobId) {
+        return PUBLISHING.equals(setUnlessSet(jobId, PUBLISHING));
+    }
+
+    private String setUnlessSet(String jobId, String value) {
+        return String.valueOf(redis.eval(SET_UNLESS_SET, List.of(PREFIX + jobId),
+                List.of(value, Long.toString(RETENTION.toSeconds()))));
     }
 
     public Optional<String> reason(String jobId) {
-        return Optional.ofNullable(redis.get(PREFIX + jobId));
+        return Optional.ofNullable(redis.get(PREFIX + jobId)).filter(held -> !held.equals(PUBLISHING));
     }
 
     /** The jobs among {@code jobIds} that were asked to cancel, with the reason given. */
@@ -56,7 +93,7 @@ public final class CancelRequests implements AutoCloseable {
         List<String> ids = List.copyOf(jobIds);
         List<String> reasons = redis.mget(ids.stream().map(id -> PREFIX + id).toArray(String[]::new));
         for (int i = 0; i < ids.size(); i++) {
-            if (reasons.get(i) != null) {
+            if (reasons.get(i) != null && !reasons.get(i).equals(PUBLISHING)) {
                 found.put(ids.get(i), reasons.get(i));
             }
         }
@@ -94,15 +131,17 @@ public final class CancelRequests implements AutoCloseable {
             @Override
             public Optional<String> request(String jobId, String reason) {
                 Optional<String> refused = refusal(statuses.find(jobId));
-                if (refused.isEmpty()) {
-                    CancelRequests.this.request(jobId, reason);
-                }
-                return refused;
+                return refused.isPresent() ? refused : CancelRequests.this.request(jobId, reason);
             }
 
             @Override
             public Map<String, String> requested(Collection<String> jobIds) {
                 return CancelRequests.this.requested(jobIds);
+            }
+
+            @Override
+            public boolean commit(String jobId) {
+                return CancelRequests.this.commit(jobId);
             }
 
             @Override

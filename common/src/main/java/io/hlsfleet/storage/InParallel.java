@@ -26,21 +26,24 @@ public final class InParallel {
     public static <T> List<T> run(String what, String threadName, List<Callable<T>> tasks, int parallelism)
             throws IOException, InterruptedException {
         List<Future<T>> futures = new ArrayList<>(tasks.size());
+        // The tasks are cancelled before the pool is closed: closing waits for every task, queued
+        // ones included, so an interrupt (a cancel, a shutdown) would otherwise wait for all of them.
         try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism),
                 Thread.ofVirtual().name(threadName, 0).factory())) {
-            for (Callable<T> task : tasks) {
-                futures.add(pool.submit(task));
+            try {
+                for (Callable<T> task : tasks) {
+                    futures.add(pool.submit(task));
+                }
+                List<T> results = new ArrayList<>(tasks.size());
+                for (Future<T> future : futures) {
+                    results.add(future.get());
+                }
+                return results;
+            } catch (InterruptedException | ExecutionException | RuntimeException e) {
+                futures.forEach(f -> f.cancel(true));
+                throw e;
             }
-            List<T> results = new ArrayList<>(tasks.size());
-            for (Future<T> future : futures) {
-                results.add(future.get());
-            }
-            return results;
-        } catch (InterruptedException e) {
-            futures.forEach(f -> f.cancel(true));
-            throw e;
         } catch (ExecutionException e) {
-            futures.forEach(f -> f.cancel(true));
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {
                 throw io;

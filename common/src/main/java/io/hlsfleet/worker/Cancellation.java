@@ -18,6 +18,14 @@ public interface Cancellation {
     void discard(Job job);
 
     /**
+     * Marks {@code jobId} past the point a cancel can stop it (its upload is about to write the
+     * master playlist), so that later cancels are refused; false if it was cancelled first.
+     */
+    default boolean commit(String jobId) {
+        return true;
+    }
+
+    /**
      * Asks for {@code jobId} to be cancelled, as {@code hlsfleet cancel} does (an intake cancel
      * message); returns why not when the job cannot be (ended, unknown, no place to keep cancels).
      */

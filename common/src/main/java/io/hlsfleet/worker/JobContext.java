@@ -12,4 +12,18 @@ public interface JobContext {
     /** Reports how many bytes this stage moved, for throughput metrics. */
     default void bytes(String direction, long count) {
     }
+
+    /**
+     * Called just before the step that cannot be taken back (the upload writing the master
+     * playlist): from then on a cancel of the job is refused. Returns false if the job was cancelled
+     * first; then the handler must not take that step, and the job ends cancelled.
+     */
+    default boolean commit() {
+        return true;
+    }
+
+    /** True once the job was cancelled while this stage ran: the handler should clean up and stop. */
+    default boolean cancelled() {
+        return false;
+    }
 }

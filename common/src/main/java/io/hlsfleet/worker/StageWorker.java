@@ -40,9 +40,10 @@ import org.slf4j.MDC;
  *   <li>Fencing: an attempt whose delivery the broker took back ({@link Delivery#lost}) is
  *       interrupted by its transport and abandoned here, settling nothing.</li>
  *   <li>Cancel: a job someone cancelled ({@link Cancellation}) is not started, and a running
- *       download or encode is interrupted through its delivery ({@link Delivery#cancel}), the way a
- *       lost delivery's is; either way the job is acked, its staged files removed, and it ends
- *       cancelled. An upload, which takes seconds, is not interrupted: it ends published.</li>
+ *       download, encode or upload is interrupted through its delivery ({@link Delivery#cancel}),
+ *       the way a lost delivery's is; either way the job is acked, its staged files removed, and it
+ *       ends cancelled. A handler {@linkplain JobContext#commit commits} before a step that cannot
+ *       be taken back (the master playlist); from then on cancels are refused.</li>
  *   <li>Observability: metrics ({@link StageMetrics}), one log line per job event with the job and
  *       video ids in the MDC, and a trace span per attempt ({@link JobTracing}).</li>
  * </ul>
@@ -116,7 +117,7 @@ public final class StageWorker implements AutoCloseable {
             throw new IllegalStateException(stage.id() + " worker already started");
         }
         subscription = transport.subscribe(stage, concurrency, this::handle);
-        if (cancellation != Cancellation.NONE && stage != Stage.UPLOAD) {
+        if (cancellation != Cancellation.NONE) {
             cancelWatcher = Thread.ofVirtual().name("hlsfleet-" + stage.id() + "-cancels").start(this::watchCancels);
         }
         log.info("{} worker consuming with concurrency {}", stage.id(), concurrency);
@@ -279,7 +280,7 @@ public final class StageWorker implements AutoCloseable {
         listener.started(stage, job);
         Timer.Sample sample = metrics.start();
         try {
-            var outputs = handler.process(job, new Context(job));
+            var outputs = handler.process(job, new Context(job, delivery));
             if (outputs.entries() != null && delivery.cancelReason() == null) {
                 expand(delivery, job, outputs.entries());
                 metrics.succeeded(sample, job, false);
@@ -366,9 +367,36 @@ public final class StageWorker implements AutoCloseable {
 
     private final class Context implements JobContext {
         private final Job job;
+        private final Delivery delivery;
 
-        Context(Job job) {
+        Context(Job job, Delivery delivery) {
             this.job = job;
+            this.delivery = delivery;
+        }
+
+        @Override
+        public boolean commit() {
+            if (delivery.cancelReason() != null) {
+                return false;
+            }
+            boolean committed;
+            try {
+                committed = cancellation.commit(job.jobId());
+            } catch (RuntimeException e) {
+                // As when cancels cannot be read: a store that cannot be asked cancels nothing.
+                log.warn("could not record that job {} is past cancelling: {}", job.jobId(), e.getMessage());
+                return true;
+            }
+            if (!committed) {
+                String reason = cancelRequested(job);
+                delivery.cancel(reason != null ? reason : "cancelled");
+            }
+            return committed;
+        }
+
+        @Override
+        public boolean cancelled() {
+            return delivery.cancelReason() != null;
         }
 
         @Override

@@ -48,12 +48,14 @@ class StageWorkerCancelTest {
             throw new UnsupportedOperationException();
         }
     };
+    /** What a committed job holds instead of a reason, as in the Redis store: a cancel finds it and is refused. */
+    private static final String COMMITTED = "committed";
     private final Cancellation cancellation = new Cancellation() {
         @Override
         public Map<String, String> requested(Collection<String> jobIds) {
             Map<String, String> found = new ConcurrentHashMap<>();
             jobIds.forEach(id -> {
-                if (requests.containsKey(id)) {
+                if (requests.containsKey(id) && !requests.get(id).equals(COMMITTED)) {
                     found.put(id, requests.get(id));
                 }
             });
@@ -63,6 +65,11 @@ class StageWorkerCancelTest {
         @Override
         public void discard(Job job) {
             discarded.add(job.jobId());
+        }
+
+        @Override
+        public boolean commit(String jobId) {
+            return requests.putIfAbsent(jobId, COMMITTED) == null || requests.get(jobId).equals(COMMITTED);
         }
     };
 
@@ -106,6 +113,78 @@ class StageWorkerCancelTest {
             // Acked: nothing handed on, retried or dead-lettered.
             assertThat(transport.queueDepths()).containsEntry(Stage.UPLOAD, 0L).containsEntry(Stage.ENCODE, 0L);
             assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
+        }
+    }
+
+    @Test
+    void anUploadCancelledBeforeItCommitsStopsAndEndsCancelled() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        AtomicInteger sawCancel = new AtomicInteger();
+        try (var upload = worker(Stage.UPLOAD, (job, context) -> {
+            running.countDown();
+            try {
+                Thread.sleep(Duration.ofMinutes(1));
+            } catch (InterruptedException e) {
+                // Interrupted between files: the handler cleans up, knowing why.
+                if (context.cancelled()) {
+                    sawCancel.incrementAndGet();
+                }
+                throw e;
+            }
+            return job.outputs();
+        })) {
+            Job job = intake.seal(Job.submit("https://x.example/u.mp4", false)).advance(Stage.UPLOAD, StageOutputs.NONE);
+            transport.publish(Stage.UPLOAD, job);
+            assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+            requests.put(job.jobId(), "uploader deleted the video");
+            await().atMost(Duration.ofSeconds(5)).until(() -> events.stream()
+                    .anyMatch(e -> e.type() == JobEvent.Type.CANCELLED));
+
+            assertThat(sawCancel).hasValue(1);
+            assertThat(events.getLast().routingKey()).isEqualTo("cancelled.upload");
+            assertThat(discarded).containsExactly(job.jobId());
+        }
+    }
+
+    @Test
+    void anUploadCommitsOnlyIfNotCancelledFirstAndACancelAfterItIsIgnored() throws Exception {
+        CountDownLatch committed = new CountDownLatch(1);
+        CountDownLatch lateCancel = new CountDownLatch(1);
+        AtomicInteger commits = new AtomicInteger();
+        try (var upload = worker(Stage.UPLOAD, (job, context) -> {
+            if (job.sourceUrl().endsWith("first.mp4")) {
+                // Cancelled just before the master: the commit says no, and the job is cancelled.
+                requests.put(job.jobId(), "cancelled with hlsfleet cancel");
+                if (!context.commit()) {
+                    throw new java.io.InterruptedIOException("cancelled before the master playlist was written");
+                }
+                commits.incrementAndGet();
+                return job.outputs();
+            }
+            assertThat(context.commit()).isTrue();
+            committed.countDown();
+            // A cancel now finds the job committed; the watcher, checking every second, leaves it alone.
+            lateCancel.await();
+            Thread.sleep(StageWorker.CANCEL_CHECK_INTERVAL.multipliedBy(2));
+            return job.outputs();
+        })) {
+            Job first = intake.seal(Job.submit("https://x.example/first.mp4", false)).advance(Stage.UPLOAD, StageOutputs.NONE);
+            transport.publish(Stage.UPLOAD, first);
+            await().atMost(Duration.ofSeconds(5)).until(() -> events.stream()
+                    .anyMatch(e -> e.type() == JobEvent.Type.CANCELLED));
+            assertThat(commits).hasValue(0);
+            assertThat(discarded).containsExactly(first.jobId());
+
+            Job second = intake.seal(Job.submit("https://x.example/second.mp4", false)).advance(Stage.UPLOAD, StageOutputs.NONE);
+            transport.publish(Stage.UPLOAD, second);
+            assertThat(committed.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(cancellation.commit(second.jobId())).as("a second commit of the same job").isTrue();
+            assertThat(requests.putIfAbsent(second.jobId(), "cancelled with hlsfleet cancel")).isEqualTo(COMMITTED);
+            lateCancel.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
+                    .anyMatch(e -> e.type() == JobEvent.Type.PUBLISHED && e.jobId().equals(second.jobId())));
+            assertThat(events).filteredOn(e -> e.jobId().equals(second.jobId()))
+                    .extracting(JobEvent::routingKey).containsExactly("started.upload", "published.upload");
         }
     }
 

@@ -15,12 +15,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code hlsfleet cancel JOB_ID…}: stops jobs wherever they are. A job still waiting is skipped
- * when a worker takes it; a running download or encode is stopped within seconds on the worker
- * that runs it. Either way its staged files are removed and it ends {@code cancelled}. A job that
- * already ended (published, dead, cancelled) is refused with the reason.
+ * when a worker takes it; a running download, encode or upload is stopped within seconds on the
+ * worker that runs it (an upload removes what it wrote of its new generation). Either way its staged
+ * files are removed and it ends {@code cancelled}. A job that already ended (published, dead,
+ * cancelled), or whose upload is writing the master playlist, is refused with the reason.
  */
-@Command(name = "cancel", description = "Cancel jobs: waiting ones are skipped, running downloads and encodes"
-        + " stop within seconds; published, dead or cancelled jobs are refused.")
+@Command(name = "cancel", description = "Cancel jobs: waiting ones are skipped, running downloads, encodes and"
+        + " uploads stop within seconds; published, dead or cancelled jobs are refused.")
 final class CancelCommand extends CliCommand {
 
     static final String REASON = "cancelled with hlsfleet cancel";
@@ -43,7 +44,12 @@ final class CancelCommand extends CliCommand {
                     continue;
                 }
                 JobStatus status = store.find(jobId).orElseThrow();
-                requests.request(jobId, REASON);
+                Optional<String> publishing = requests.request(jobId, REASON);
+                if (publishing.isPresent()) {
+                    err.println("not cancelled " + Printable.of(jobId) + ": " + publishing.get());
+                    refused++;
+                    continue;
+                }
                 out.println(jobId + "  cancel requested (was " + status.state().name().toLowerCase(Locale.ROOT)
                         + ")");
             }

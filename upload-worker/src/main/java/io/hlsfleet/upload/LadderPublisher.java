@@ -67,7 +67,19 @@ public final class LadderPublisher {
         return bucket.exists(generationFolder(videoId, generation) + "/" + MASTER) && isPublished(videoId);
     }
 
-    /** A step run after the generation is whole and before the master names it: writing its key. */
+    /** The generation the video's master names now, or null when it is not published (or from before generations). */
+    public String publishedGeneration(String videoId) throws IOException {
+        try {
+            return generationOf(new String(bucket.read(masterKey(videoId)), StandardCharsets.UTF_8));
+        } catch (NoSuchFileException unpublished) {
+            return null;
+        }
+    }
+
+    /**
+     * A step run after the generation is whole and before the master names it: writing its key,
+     * and the upload's last check for a cancel.
+     */
     @FunctionalInterface
     public interface BeforeSwitch {
         BeforeSwitch NOTHING = () -> { };

@@ -10,10 +10,14 @@ import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.StageHandler;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The upload stage: publishes a job's ladder from staging to the bucket as a new generation of its
@@ -22,10 +26,17 @@ import java.time.Duration;
  * handed (its source, ladder and key, never another attempt's), and leaves the generations it
  * replaced to {@link OldGenerations}. When bucket and staging are on the same S3 server the ladder
  * is copied there, server-side, instead of passing through scratch.
+ *
+ * <p>A cancel stops the upload between files (transfers under way are interrupted where the
+ * store allows) until the moment before the master is written ({@link JobContext#commit}); what it
+ * wrote of the new generation is then removed, and the published video is left as it was.
  */
 public final class UploadStage implements StageHandler, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(UploadStage.class);
+
     private final StagingArea staging;
+    private final ObjectStore bucket;
     private final LadderPublisher publisher;
     private final KeyStore keys;
     private final OldGenerations oldGenerations;
@@ -40,6 +51,7 @@ public final class UploadStage implements StageHandler, AutoCloseable {
     UploadStage(StagingArea staging, ObjectStore bucket, int parallelUploads, KeyStore keys,
             OldGenerations oldGenerations) {
         this.staging = staging;
+        this.bucket = bucket;
         this.publisher = new LadderPublisher(bucket, parallelUploads);
         this.keys = keys;
         this.oldGenerations = oldGenerations;
@@ -64,10 +76,20 @@ public final class UploadStage implements StageHandler, AutoCloseable {
             oldGenerations.beforePublish(job.videoId());
             long bytes;
             try {
-                bytes = publisher.publishStaged(job.videoId(), generation, staging, ladder, scratch,
-                        outputs.key() == null ? LadderPublisher.BeforeSwitch.NOTHING
-                                : () -> keys.publish(job.videoId(), generation, staging.fetch(outputs.key(), scratch)));
+                bytes = publisher.publishStaged(job.videoId(), generation, staging, ladder, scratch, () -> {
+                    if (outputs.key() != null) {
+                        keys.publish(job.videoId(), generation, staging.fetch(outputs.key(), scratch));
+                    }
+                    // The last moment a cancel can stop the upload; after it, the master is written.
+                    if (!context.commit()) {
+                        throw new InterruptedIOException("cancelled before the master playlist was written");
+                    }
+                });
             } catch (NoSuchFileException missing) {
+                if (context.cancelled()) {
+                    removeCancelled(job.videoId(), generation, outputs.key() != null);
+                    throw missing;
+                }
                 // A redelivered message whose first run already published and cleaned up.
                 if (publisher.isPublished(job.videoId(), generation)) {
                     return outputs.withGeneration(generation, outputs.key());
@@ -75,6 +97,11 @@ public final class UploadStage implements StageHandler, AutoCloseable {
                 // Retryable: once the retries are used up the job is dead, and `dlq requeue` sends it
                 // back to the encoder if the source is still staged.
                 throw JobFailure.retryable("the encoded ladder is not in staging", missing);
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                if (context.cancelled()) {
+                    removeCancelled(job.videoId(), generation, outputs.key() != null);
+                }
+                throw e;
             }
             context.bytes("out", bytes);
             oldGenerations.afterPublish(job.videoId());
@@ -88,6 +115,36 @@ public final class UploadStage implements StageHandler, AutoCloseable {
             return outputs.withGeneration(generation, outputs.key());
         } finally {
             staging.deleteScratch(scratch);
+        }
+    }
+
+    /**
+     * Removes what a cancelled upload wrote of {@code generation}: its objects in the bucket and its
+     * key. Never the generation the video's master names (a redelivered upload of a published
+     * generation), and never the master: the video stays as it was before the upload began.
+     */
+    private void removeCancelled(String videoId, String generation, boolean withKey) {
+        // The cancel interrupted this thread to stop the transfers; the removal must not inherit it.
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (generation.equals(publisher.publishedGeneration(videoId))) {
+                return;
+            }
+            List<String> written = bucket.list(LadderPublisher.generationFolder(videoId, generation)).stream()
+                    .map(ObjectStore.StoredObject::key).toList();
+            bucket.delete(written);
+            if (withKey && keys != null) {
+                keys.remove(videoId, List.of(generation));
+            }
+            log.info("cancelled upload of {}: removed the {} objects it wrote of generation {}", videoId,
+                    written.size(), generation);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not remove what the cancelled upload of {} wrote of generation {}: {}", videoId, generation,
+                    e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
