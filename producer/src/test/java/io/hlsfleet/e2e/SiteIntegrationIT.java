@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * once the master playlist exists, and the poison job's {@code dead} event with its reason; the
  * {@code hlsfleet events} command shows the same events. A job cancelled mid-encode has its ffmpeg
  * stopped within 5 s on the worker that runs it and ends cancelled (status, event, no staged
- * files); a published job cannot be cancelled.
+ * files); a published job cannot be cancelled, and {@code hlsfleet unpublish} of it removes the video
+ * from the bucket, marks the job unpublished and tells subscribers.
  */
 class SiteIntegrationIT {
 
@@ -114,7 +115,39 @@ class SiteIntegrationIT {
             assertThat(fromCli.type()).isEqualTo(JobEvent.Type.PUBLISHED);
             assertThat(fromCli.published().renditions()).hasSize(2);
 
+            JobEvent published = events.stream().filter(e -> e.type() == JobEvent.Type.PUBLISHED).findFirst()
+                    .orElseThrow();
             cancelMidEncode(fleet, events);
+            unpublish(fleet, fleet.origin().url("good.mp4"), published);
+        }
+    }
+
+    private void unpublish(Fleet fleet, String url, JobEvent published) throws Exception {
+        String videoId = published.videoId();
+        List<JobEvent> heard = new CopyOnWriteArrayList<>();
+        try (EventBus.Feed feed = fleet.transport().events().follow("unpublished.*", heard::add)) {
+            Processes.Result dry = Cli.run(fleet.env(), List.of("unpublish", "--dry-run", published.jobId()));
+            assertThat(dry.exitCode()).as(dry.err()).isZero();
+            assertThat(dry.out().lines().toList()).first().isEqualTo(videoId + "/master.m3u8");
+            assertThat(fleet.bucket().resolve(videoId).resolve("master.m3u8")).as("after a dry run").isRegularFile();
+
+            assertThat(fleet.cli("unpublish", published.jobId()))
+                    .contains(videoId + "  unpublished: removed master.m3u8, ")
+                    .contains("generation " + published.published().generation());
+            assertThat(fleet.bucket().resolve(videoId)).doesNotExist();
+            JobStatus status = fleet.awaitStatus(url, s -> s.state() == JobState.UNPUBLISHED, Duration.ofSeconds(30));
+            assertThat(status.generation()).isEqualTo(published.published().generation());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !heard.isEmpty());
+            assertThat(heard).singleElement().satisfies(e -> {
+                assertThat(e.routingKey()).isEqualTo("unpublished.bucket");
+                assertThat(e.jobId()).isEqualTo(published.jobId());
+                assertThat(e.published().masterUrl()).isEqualTo(published.published().masterUrl());
+                assertThat(e.published().generation()).isEqualTo(published.published().generation());
+            });
+
+            Processes.Result again = Cli.run(fleet.env(), List.of("unpublish", videoId));
+            assertThat(again.exitCode()).isEqualTo(1);
+            assertThat(again.err()).contains("not unpublished " + videoId + ": " + videoId + " is not published");
         }
     }
 
@@ -123,7 +156,7 @@ class SiteIntegrationIT {
                 .orElseThrow().jobId();
         Processes.Result refused = Cli.run(fleet.env(), List.of("cancel", published));
         assertThat(refused.exitCode()).isEqualTo(1);
-        assertThat(refused.err()).contains("already published");
+        assertThat(refused.err()).contains("already published").contains("'hlsfleet unpublish ");
 
         String url = fleet.origin().url("long.mp4");
         events.clear();
