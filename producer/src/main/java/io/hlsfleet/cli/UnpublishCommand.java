@@ -121,7 +121,8 @@ final class UnpublishCommand extends CliCommand {
                 String named = job.isPresent() ? "its video " + videoId : videoId;
                 if (plan.objects().isEmpty()) {
                     return refuse(id, named + " is not published (no " + LadderPublisher.masterKey(videoId) + " in "
-                            + bucketName + ")" + (job.isPresent() ? "; the job is " + state(job.get()) : ""));
+                            + bucketName + ")" + (job.isPresent() ? "; the job is " + state(job.get())
+                                    : statuses == null ? "; job ids need the status store (HLSFLEET_REDIS_URL)" : ""));
                 }
                 if (!force) {
                     return refuse(id, named + " is not published, but " + plan.objects().size() + " objects are under "
@@ -223,7 +224,8 @@ final class UnpublishCommand extends CliCommand {
             try {
                 bus.get().publish(event);
             } catch (RuntimeException e) {
-                err.println("warning: the unpublished event of " + plan.videoId() + " was not sent: " + e.getMessage());
+                err.println("warning: the unpublished event of " + plan.videoId() + " was not sent: " + e.getMessage()
+                        + " (HLSFLEET_EVENTS_ENABLED=false where no broker runs)");
             }
         }
     }
