@@ -116,8 +116,19 @@ public record Job(
      */
     public Job advance(Stage nextStage, StageOutputs newOutputs) {
         String id = newOutputs.page() == null ? videoId : newOutputs.page().videoId();
+        // A part names a piece of one stage's work: the next stage gets the whole job.
+        StageOutputs handedOn = newOutputs.part() == null ? newOutputs : newOutputs.withPart(null);
         return new Job(SCHEMA_VERSION, jobId, id, SourceUrls.redact(sourceUrl), 1, nextStage, submittedAt,
-                Instant.now(), newOutputs, force, traceParent, intakeSeal, priority, options, parentJobId);
+                Instant.now(), handedOn, force, traceParent, intakeSeal, priority, options, parentJobId);
+    }
+
+    /**
+     * The message of {@code part} of this job's work at its current stage, a first attempt queued
+     * on the same stage.
+     */
+    public Job part(WorkPart part, StageOutputs current) {
+        return new Job(SCHEMA_VERSION, jobId, videoId, sourceUrl, 1, stage, submittedAt, Instant.now(),
+                current.withPart(part), force, traceParent, intakeSeal, priority, options, parentJobId);
     }
 
     /** This job queued again for the same stage, one attempt later. */

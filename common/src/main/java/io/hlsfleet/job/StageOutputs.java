@@ -25,15 +25,29 @@ import java.util.List;
  * @param entries the videos listed when the URL named a feed, playlist, channel or page of several
  *     videos: the job then ends expanded and each entry is queued as a job of its own
  *     ({@link Job#listed}); never handed to the next stage
+ * @param part in a job message: the part of its stage's work this message is ({@link WorkPart});
+ *     never handed to the next stage
+ * @param split in a stage's result: the stage's work on the job goes on as these parts, each queued
+ *     on the same stage as a message of its own; nothing is handed to the next stage
+ * @param partDone in a stage's result: this part's work is done and others' goes on; nothing is
+ *     handed to the next stage
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds,
         SourcePage page, List<String> pictures, List<Rendition> renditions, String generation, String key,
-        List<ListEntry> entries) {
+        List<ListEntry> entries, WorkPart part, List<WorkPart> split, Boolean partDone) {
 
     public static final StageOutputs NONE = new StageOutputs(null, null, null, null, null, null, null, null, null,
             null);
+
+    /** Outputs without parts, as written before a stage's work could be split. */
+    public StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds, SourcePage page,
+            List<String> pictures, List<Rendition> renditions, String generation, String key,
+            List<ListEntry> entries) {
+        this(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, generation, key, entries, null,
+                null, null);
+    }
 
     /** Outputs of a video, not a list. */
     public StageOutputs(String source, String ladder, Long sourceBytes, Double durationSeconds, SourcePage page,
@@ -54,26 +68,30 @@ public record StageOutputs(String source, String ladder, Long sourceBytes, Doubl
     }
 
     public StageOutputs withSource(String key, long bytes) {
-        return new StageOutputs(key, ladder, bytes, durationSeconds, page, pictures, renditions, generation, this.key, entries);
+        return new StageOutputs(key, ladder, bytes, durationSeconds, page, pictures, renditions, generation, this.key,
+                entries, part, null, null);
     }
 
     public StageOutputs withLadder(String key, double seconds) {
-        return new StageOutputs(source, key, sourceBytes, seconds, page, pictures, renditions, generation, this.key, entries);
+        return new StageOutputs(source, key, sourceBytes, seconds, page, pictures, renditions, generation, this.key,
+                entries, part, null, null);
     }
 
     public StageOutputs withPage(SourcePage resolved) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, resolved, pictures, renditions, generation,
-                key, entries);
+                key, entries, part, null, null);
     }
 
     public StageOutputs withPictures(List<String> names) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page,
-                names == null || names.isEmpty() ? null : List.copyOf(names), renditions, generation, key, entries);
+                names == null || names.isEmpty() ? null : List.copyOf(names), renditions, generation, key, entries, part,
+                null, null);
     }
 
     public StageOutputs withRenditions(List<Rendition> written) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures,
-                written == null || written.isEmpty() ? null : List.copyOf(written), generation, key, entries);
+                written == null || written.isEmpty() ? null : List.copyOf(written), generation, key, entries, part, null,
+                null);
     }
 
     /**
@@ -82,7 +100,7 @@ public record StageOutputs(String source, String ladder, Long sourceBytes, Doubl
      */
     public StageOutputs withGeneration(String name, String stagedKey) {
         return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, name,
-                stagedKey, entries);
+                stagedKey, entries, part, null, null);
     }
 
     /**
@@ -91,6 +109,29 @@ public record StageOutputs(String source, String ladder, Long sourceBytes, Doubl
      */
     public String published(String file) {
         return generation == null ? file : generation + "/" + file;
+    }
+
+    /** These outputs in the message of {@code newPart} (null: of the whole job). */
+    public StageOutputs withPart(WorkPart newPart) {
+        return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, generation,
+                key, entries, newPart, null, null);
+    }
+
+    /** A stage's result saying its work on the job goes on as {@code parts}, each queued on its own. */
+    public StageOutputs splitInto(List<WorkPart> parts) {
+        return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, generation,
+                key, entries, null, List.copyOf(parts), null);
+    }
+
+    /** A stage's result saying this part is done while other parts of the job's work go on. */
+    public StageOutputs asPartDone() {
+        return new StageOutputs(source, ladder, sourceBytes, durationSeconds, page, pictures, renditions, generation,
+                key, entries, part, null, true);
+    }
+
+    /** Whether this is a result saying a part is done and nothing is handed on yet. */
+    public boolean reportsPartDone() {
+        return Boolean.TRUE.equals(partDone);
     }
 
     /** Outputs saying the URL named a list of {@code listed} videos, to be queued one job each. */

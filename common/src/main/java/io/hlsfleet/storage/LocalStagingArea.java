@@ -87,6 +87,31 @@ public final class LocalStagingArea implements StagingArea {
     }
 
     @Override
+    public boolean canClaim() {
+        return true;
+    }
+
+    /**
+     * A hard link from a complete temporary file: link(2) fails when the name exists, so exactly one
+     * caller creates it, and a reader never sees a half-written body.
+     */
+    @Override
+    public byte[] claim(String key, byte[] body) throws IOException {
+        Path target = LocalFiles.resolveInside(root, key);
+        Files.createDirectories(target.getParent());
+        Path written = target.resolveSibling(".claim-" + java.util.UUID.randomUUID());
+        Files.write(written, body);
+        try {
+            Files.createLink(target, written);
+            return body;
+        } catch (FileAlreadyExistsException taken) {
+            return Files.readAllBytes(target);
+        } finally {
+            Files.deleteIfExists(written);
+        }
+    }
+
+    @Override
     public Path fetch(String key, Path scratch) throws IOException {
         Path stored = LocalFiles.resolveInside(root, key);
         if (!Files.exists(stored)) {

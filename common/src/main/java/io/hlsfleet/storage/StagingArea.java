@@ -45,6 +45,26 @@ public interface StagingArea {
      */
     List<StagedFile> list(String key) throws IOException;
 
+    /**
+     * Whether {@link #claim} works here. Where it does not, stages keep to work that needs no
+     * agreement between workers.
+     */
+    default boolean canClaim() {
+        return false;
+    }
+
+    /**
+     * Stores the small file {@code body} under {@code key} unless something is stored there
+     * already, atomically: of any number of callers at once on any number of workers, exactly one
+     * stores, and every caller gets back what is then stored (its own body or the winner's).
+     * Lets parts of one job agree on which of them does something once.
+     *
+     * @throws UnsupportedOperationException where {@link #canClaim} is false
+     */
+    default byte[] claim(String key, byte[] body) throws IOException {
+        throw new UnsupportedOperationException("this staging area cannot store a key atomically once");
+    }
+
     /** True if a file or a directory with at least one file is stored under {@code key}. */
     boolean exists(String key) throws IOException;
 

@@ -8,6 +8,7 @@ import io.hlsfleet.job.JobOptions;
 import io.hlsfleet.job.ListEntry;
 import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.transport.Delivery;
 import io.hlsfleet.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -65,7 +67,7 @@ public final class StageWorker implements AutoCloseable {
     private Transport.Subscription subscription;
     private volatile Cancellation cancellation = Cancellation.NONE;
     /** The deliveries being handled now, by job id, for the cancel watcher. */
-    private final Map<String, Delivery> running = new ConcurrentHashMap<>();
+    private final Map<Delivery, String> running = new ConcurrentHashMap<>();
     private Thread cancelWatcher;
 
     /** How often running jobs are checked for a cancel request. */
@@ -175,11 +177,12 @@ public final class StageWorker implements AutoCloseable {
                 metrics.failed(metrics.start(), Outcome.DEAD, Outcome.FailureClass.PERMANENT);
                 return;
             }
-            running.put(job.jobId(), delivery);
+            // By delivery: the parts of one job may run side by side in one worker.
+            running.put(delivery, job.jobId());
             try {
                 process(delivery, job);
             } finally {
-                running.remove(job.jobId(), delivery);
+                running.remove(delivery);
             }
         } finally {
             MDC.clear();
@@ -234,9 +237,10 @@ public final class StageWorker implements AutoCloseable {
             try {
                 Thread.sleep(CANCEL_CHECK_INTERVAL);
                 if (!running.isEmpty()) {
-                    cancellation.requested(running.keySet()).forEach((jobId, reason) -> {
-                        Delivery delivery = running.get(jobId);
-                        if (delivery != null) {
+                    Map<String, String> cancelled = cancellation.requested(Set.copyOf(running.values()));
+                    running.forEach((delivery, jobId) -> {
+                        String reason = cancelled.get(jobId);
+                        if (reason != null) {
                             delivery.cancel(reason);
                         }
                     });
@@ -286,6 +290,21 @@ public final class StageWorker implements AutoCloseable {
                 metrics.succeeded(sample, job, false);
                 attempt.outcome(Outcome.SUCCEEDED, null);
                 log.info("{} listed {} videos; each is a job of its own now", stage.id(), outputs.entries().size());
+                return;
+            }
+            if (outputs.split() != null && delivery.cancelReason() == null) {
+                split(delivery, job, outputs);
+                metrics.succeeded(sample, job, false);
+                attempt.outcome(Outcome.SUCCEEDED, null);
+                log.info("{} split into {} parts, each queued on its own", stage.id(), outputs.split().size());
+                return;
+            }
+            if (outputs.reportsPartDone() && delivery.cancelReason() == null) {
+                // The job goes on in its other parts; the one that finishes it hands it on.
+                delivery.ack();
+                metrics.succeeded(sample, job, false);
+                attempt.outcome(Outcome.SUCCEEDED, null);
+                log.info("{} {} done", stage.id(), job.outputs().part());
                 return;
             }
             Optional<Stage> next = stage.next();
@@ -355,6 +374,17 @@ public final class StageWorker implements AutoCloseable {
         List<Job> children = entries.stream().map(job::listed).map(intake::seal).toList();
         listener.expanded(stage, job, children);
         transport.publishAll(Stage.DOWNLOAD, children);
+        delivery.ack();
+    }
+
+    /**
+     * Queues the parts a handler split the job's work into on this stage, then acks the job. A
+     * crash in between splits the job again into the same parts (the handler names them from the
+     * job), so it costs duplicate parts, which find their work done, never a lost one.
+     */
+    private void split(Delivery delivery, Job job, StageOutputs outputs) {
+        StageOutputs current = outputs.withPart(null);
+        transport.publishAll(stage, outputs.split().stream().map(part -> job.part(part, current)).toList());
         delivery.ack();
     }
 

@@ -19,6 +19,22 @@ class JobCodecTest {
     }
 
     @Test
+    void aPartTravelsWithItsJobAndStaysOnItsStage() {
+        Job job = Job.submit("https://x.example/clip.mp4", false)
+                .advance(Stage.ENCODE, StageOutputs.NONE.withSource("jobs/abc/source", 1234));
+        Job part = job.part(new WorkPart("0123456789abcdef", 2, 5), job.outputs());
+        Job back = JobCodec.decode(JobCodec.encode(part), Stage.ENCODE);
+        assertThat(back).isEqualTo(part);
+        assertThat(back.outputs().part()).isEqualTo(new WorkPart("0123456789abcdef", 2, 5));
+        assertThat(back.nextAttempt().outputs().part()).isEqualTo(back.outputs().part());
+        assertThat(back.advance(Stage.UPLOAD, back.outputs().withLadder("jobs/abc/ladder-1", 10)).outputs().part())
+                .as("the next stage gets the whole job").isNull();
+        assertThat(new String(JobCodec.encode(job), StandardCharsets.UTF_8)).doesNotContain("part");
+        assertThatThrownBy(() -> new WorkPart("../x", 0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new WorkPart("p", 3, 3)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void traceParentTravelsWithTheJobAndSurvivesRetriesAndHandOffs() {
         String parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         Job job = Job.submit("https://x.example/clip.mp4", false).withTraceParent(parent);

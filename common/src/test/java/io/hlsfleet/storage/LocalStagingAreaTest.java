@@ -7,6 +7,12 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +59,38 @@ class LocalStagingAreaTest {
         staging.delete("jobs/job1/ladder-b");
         assertThat(tmp.resolve("jobs/job1")).as("a job folder its last key left empty").doesNotExist();
         assertThat(tmp.resolve("scratch")).exists();
+    }
+
+    /** Of many workers claiming one key at once, exactly one stores it, and all agree on what is stored. */
+    @Test
+    void aClaimIsWonOnceAndEveryClaimantSeesTheWinner() throws Exception {
+        LocalStagingArea staging = new LocalStagingArea(tmp);
+        assertThat(staging.canClaim()).isTrue();
+        int claimants = 16;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<String>> results = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(claimants)) {
+            for (int i = 0; i < claimants; i++) {
+                String body = "claimant-" + i;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return new String(staging.claim("jobs/job1/chunked-p/assembly", body.getBytes(StandardCharsets.UTF_8)),
+                            StandardCharsets.UTF_8);
+                }));
+            }
+            start.countDown();
+            List<String> seen = new ArrayList<>();
+            for (Future<String> result : results) {
+                seen.add(result.get());
+            }
+            assertThat(seen).hasSize(claimants).containsOnly(seen.getFirst()).first().asString().startsWith("claimant-");
+        }
+        assertThat(Files.readString(tmp.resolve("jobs/job1/chunked-p/assembly"))).isEqualTo(
+                new String(staging.claim("jobs/job1/chunked-p/assembly", "late".getBytes(StandardCharsets.UTF_8)),
+                        StandardCharsets.UTF_8));
+        try (Stream<Path> files = Files.list(tmp.resolve("jobs/job1/chunked-p"))) {
+            assertThat(files).as("no temporary file is left").hasSize(1);
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.hlsfleet.job.ListEntry;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.VideoId;
+import io.hlsfleet.job.WorkPart;
 import io.hlsfleet.transport.InMemoryTransport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -57,6 +58,49 @@ class StageWorkerTest {
 
     private StageWorker worker(Stage stage, StageHandler handler) {
         return new StageWorker(stage, handler, transport, FAST, recorder, registry, intake).start(2);
+    }
+
+    /**
+     * A job split into parts: each part is a message of its own on the same stage, those that
+     * report their part done hand nothing on, and the one that finishes the job hands it on once,
+     * as the whole job.
+     */
+    @Test
+    void aSplitJobRunsAsPartsAndIsHandedOnOnceWhole() throws Exception {
+        List<Job> parts = new CopyOnWriteArrayList<>();
+        List<Job> uploads = new CopyOnWriteArrayList<>();
+        AtomicInteger done = new AtomicInteger();
+        try (var encode = worker(Stage.ENCODE, (job, ctx) -> {
+                 if (job.outputs().part() == null) {
+                     return job.outputs().splitInto(List.of(new WorkPart("plan1", 0, 3), new WorkPart("plan1", 1, 3),
+                             new WorkPart("plan1", 2, 3)));
+                 }
+                 parts.add(job);
+                 return done.incrementAndGet() < 3 ? job.outputs().asPartDone()
+                         : job.outputs().withLadder("jobs/x/ladder-1", 10);
+             });
+             var upload = worker(Stage.UPLOAD, (job, ctx) -> {
+                 uploads.add(job);
+                 return job.outputs();
+             })) {
+            Job job = Job.submit("https://x.example/a.mp4", false)
+                    .advance(Stage.ENCODE, StageOutputs.NONE.withSource("jobs/x/source", 42));
+            transport.publish(Stage.ENCODE, job);
+            await().atMost(Duration.ofSeconds(5)).until(() -> uploads.size() == 1);
+            Thread.sleep(300);
+            assertThat(parts).extracting(p -> p.outputs().part().index()).containsExactlyInAnyOrder(0, 1, 2);
+            assertThat(parts).allSatisfy(p -> {
+                assertThat(p.jobId()).isEqualTo(job.jobId());
+                assertThat(p.stage()).isEqualTo(Stage.ENCODE);
+                assertThat(p.outputs().source()).isEqualTo("jobs/x/source");
+            });
+            assertThat(uploads).singleElement().satisfies(handed -> {
+                assertThat(handed.outputs().part()).isNull();
+                assertThat(handed.outputs().ladder()).isEqualTo("jobs/x/ladder-1");
+            });
+            assertThat(events).containsExactlyInAnyOrder("encode:ok", "upload:ok");
+            assertThat(transport.queueDepths()).containsEntry(Stage.ENCODE, 0L).containsEntry(Stage.UPLOAD, 0L);
+        }
     }
 
     @Test

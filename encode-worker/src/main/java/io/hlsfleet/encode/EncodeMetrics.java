@@ -39,4 +39,11 @@ public final class EncodeMetrics {
         }
         videoSeconds.increment(durationSeconds);
     }
+
+    /** CPU that encoded no video seconds of its own: the audio and pictures of a chunked video. */
+    void recordCpu(double cpu) {
+        if (cpu > 0) {
+            cpuSeconds.increment(cpu);
+        }
+    }
 }

@@ -147,6 +147,13 @@ public record EncodeSettings(EncodeProperties encode, FfmpegProperties binaries,
         }
     }
 
+    /** These settings without the poster and storyboard, for the chunks of a chunked video. */
+    EncodeSettings withoutPictures() {
+        Pictures.Settings off = new Pictures.Settings(false, pictures.posterHeight(), pictures.interval(),
+                pictures.thumbnailWidth(), pictures.columns(), pictures.rows());
+        return new EncodeSettings(encode, binaries, threads, profile, limits, videoChain, off, renditions, timeLimitCap);
+    }
+
     /** The longest encode these settings allow: the limit of the longest source admission lets in. */
     public Duration largestTimeLimit() {
         return timeLimit(limits.maxDuration().toMillis() / 1000.0);

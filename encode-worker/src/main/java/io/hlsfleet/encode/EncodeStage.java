@@ -14,7 +14,8 @@ import java.nio.file.Path;
 /**
  * The encode stage: fetches the staged source, runs the admission gate on it, encodes its ladder
  * in scratch space, and stores the finished ladder in staging under a key derived from the job id
- * and this attempt; the attempt also names the generation the ladder is published as.
+ * and this attempt; the attempt also names the generation the ladder is published as. A video
+ * longer than the chunking threshold is split into chunk jobs instead ({@link ChunkedEncode}).
  */
 public final class EncodeStage implements StageHandler {
 
@@ -24,6 +25,7 @@ public final class EncodeStage implements StageHandler {
     private final EncodeMetrics metrics;
     private final LadderEncoder encoder;
     private final SegmentEncryption encryption;
+    private final ChunkedEncode chunked;
 
     public EncodeStage(StagingArea staging, EncodeSettings settings, EncodeMetrics metrics) {
         this(staging, settings, metrics, SegmentEncryption.disabled());
@@ -31,12 +33,19 @@ public final class EncodeStage implements StageHandler {
 
     public EncodeStage(StagingArea staging, EncodeSettings settings, EncodeMetrics metrics,
             SegmentEncryption encryption) {
+        this(staging, settings, metrics, encryption, ChunkProperties.OFF);
+    }
+
+    /** @param chunking when a long video is encoded as chunks that any encode worker may take ({@link ChunkedEncode}) */
+    public EncodeStage(StagingArea staging, EncodeSettings settings, EncodeMetrics metrics,
+            SegmentEncryption encryption, ChunkProperties chunking) {
         this.staging = staging;
         this.settings = settings;
         this.metrics = metrics;
         this.encryption = encryption;
         this.prober = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
         this.encoder = new LadderEncoder(settings, metrics);
+        this.chunked = new ChunkedEncode(staging, prober, chunking);
     }
 
     /**
@@ -65,6 +74,13 @@ public final class EncodeStage implements StageHandler {
         EncodeSettings jobSettings = settings.forJob(job.options());
         LadderEncoder jobEncoder = jobSettings == settings ? encoder : new LadderEncoder(jobSettings, metrics);
         boolean encrypted = encrypted(job.options().encryption(), jobSettings.profile().container());
+        if (job.outputs().part() != null) {
+            try {
+                return chunked.process(job, job.outputs().part(), jobEncoder, context);
+            } catch (IOException e) {
+                throw JobFailure.diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
+            }
+        }
         Path scratch = staging.newScratch(job.jobId());
         try {
             Path source;
@@ -76,6 +92,10 @@ public final class EncodeStage implements StageHandler {
                 throw JobFailure.retryable("the downloaded source is not in staging", missing);
             }
             MediaInfo media = prober.probe(source);
+            ChunkPlan plan = chunked.plan(jobSettings, encrypted, media);
+            if (plan.chunked()) {
+                return chunked.split(job, plan);
+            }
             Path ladder = scratch.resolve("ladder");
             // The attempt names the ladder's staging keys and the generation it is published as.
             String attempt = StagingKeys.newAttempt();

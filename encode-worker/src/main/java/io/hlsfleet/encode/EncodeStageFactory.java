@@ -28,6 +28,6 @@ public final class EncodeStageFactory {
             encode = encode.within(fleet.consumerTimeout());
         }
         return new WorkerStage(Stage.ENCODE, new EncodeStage(staging, encode, new EncodeMetrics(registry),
-                SegmentEncryption.from(settings, encode.profile().container())));
+                SegmentEncryption.from(settings, encode.profile().container()), settings.bind(ChunkProperties.class)));
     }
 }

@@ -67,7 +67,10 @@ final class FfmpegLadderCommand {
         if (pictures) {
             graph.append(Pictures.graph(media, settings.pictures()));
         }
-        cmd.addAll(List.of("-filter_complex", graph.toString()));
+        // Without video variants and pictures (the audio and subtitles of a chunked video) nothing is decoded.
+        if (variants.size() - hdrCount + (pictures ? 2 : 0) > 0 || hdrCount > 0) {
+            cmd.addAll(List.of("-filter_complex", graph.toString()));
+        }
 
         boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();
         StringBuilder streamMap = new StringBuilder();
@@ -138,17 +141,19 @@ final class FfmpegLadderCommand {
                     "-ac" + a, Integer.toString(EncodeSettings.surroundChannels(surround.get(j)))));
         }
         Container container = profile.container();
-        cmd.addAll(List.of(
-                "-f", "hls", "-hls_time", Integer.toString(segment), "-hls_playlist_type", "vod",
-                "-hls_flags", "independent_segments", "-hls_list_size", "0",
-                "-hls_segment_type", container.segmentType()));
-        if (container == Container.FMP4) {
-            cmd.addAll(List.of("-hls_fmp4_init_filename", "init.mp4"));
+        if (!streamMap.isEmpty()) {
+            cmd.addAll(List.of(
+                    "-f", "hls", "-hls_time", Integer.toString(segment), "-hls_playlist_type", "vod",
+                    "-hls_flags", "independent_segments", "-hls_list_size", "0",
+                    "-hls_segment_type", container.segmentType()));
+            if (container == Container.FMP4) {
+                cmd.addAll(List.of("-hls_fmp4_init_filename", "init.mp4"));
+            }
+            cmd.addAll(List.of(
+                    "-hls_segment_filename", outDir.resolve("%v/seg_%05d" + container.extension()).toString(),
+                    "-var_stream_map", streamMap.toString().strip(),
+                    outDir.resolve("%v/index.m3u8").toString()));
         }
-        cmd.addAll(List.of(
-                "-hls_segment_filename", outDir.resolve("%v/seg_%05d" + container.extension()).toString(),
-                "-var_stream_map", streamMap.toString(),
-                outDir.resolve("%v/index.m3u8").toString()));
         // Text subtitles go to whole WebVTT files, segmented afterwards to match the video.
         for (int k = 0; k < media.subtitles().size(); k++) {
             cmd.addAll(List.of("-map", "0:" + media.subtitles().get(k).stream(), "-c:s", "webvtt", "-f", "webvtt",

@@ -93,7 +93,240 @@ public final class LadderEncoder {
             Pictures.deleteTree(pictureWork);
         }
         double wall = (System.nanoTime() - started) / 1e9;
+        Result result = finish(outDir, media, variants, context, key, wall, cpu, pictures);
+        metrics.record(media.durationSeconds(), wall, cpu);
+        return result;
+    }
 
+    /**
+     * Writes the video segments of one chunk of a chunked video into {@code outDir}, one folder per
+     * variant as in a whole ladder. ffmpeg seeks to the keyframe before the chunk's start and
+     * decodes from there, dropping the frames before it; the output is shifted back to the chunk's
+     * place and numbered from its first segment, so its segments carry the same numbers and
+     * timestamps as the one-ffmpeg ladder's. Keyframes are forced on the same grid, which the chunk
+     * start is on. Audio, subtitles and pictures are left to {@link #encodeRest}.
+     *
+     * @param last whether this is the video's last chunk, which reads the source to its end
+     */
+    void encodeChunk(Path source, MediaInfo media, ChunkPlan.Chunk chunk, boolean last, Path outDir,
+            JobContext context) throws JobFailure, IOException, InterruptedException {
+        List<PlannedVariant> variants = LadderPlanner.plan(media, settings);
+        MediaInfo videoOnly = new MediaInfo(media.formatName(), media.width(), media.height(), chunk.seconds(),
+                media.frameRate(), media.videoStream(), -1, media.picture(), List.of(), List.of(), media.leftOut());
+        for (PlannedVariant v : variants) {
+            Files.createDirectories(outDir.resolve(v.name()));
+        }
+        checkFreeSpace(outDir, videoOnly, variants);
+        List<String> command = chunkCommand(FfmpegLadderCommand.build(settings.withoutPictures(), videoOnly, variants,
+                source, outDir), chunk, last, audioPriming(source, media));
+        long started = System.nanoTime();
+        double cpu = runFfmpeg(command, videoOnly, context);
+        metrics.record(chunk.seconds(), (System.nanoTime() - started) / 1e9, cpu);
+        String extension = settings.profile().container().extension();
+        for (PlannedVariant v : variants) {
+            LadderCheck.verifyVariant(outDir, v.name() + "/index.m3u8");
+            List<String> segments = LadderCheck.entries(outDir.resolve(v.name()).resolve("index.m3u8"));
+            for (int k = 0; k < segments.size(); k++) {
+                String expected = String.format(Locale.ROOT, "seg_%05d%s", chunk.firstSegment() + k, extension);
+                if (!segments.get(k).equals(expected)) {
+                    throw JobFailure.retryable("chunk " + chunk.index() + " wrote segment " + segments.get(k)
+                            + " of " + v.name() + " where " + expected + " belongs");
+                }
+            }
+            if (last ? segments.size() < chunk.segments() : segments.size() != chunk.segments()) {
+                throw JobFailure.retryable(String.format(Locale.ROOT,
+                        "chunk %d wrote %d segments of %s instead of %d", chunk.index(), segments.size(), v.name(),
+                        chunk.segments()));
+            }
+        }
+    }
+
+    /**
+     * The one-ffmpeg command narrowed to one chunk: an input seek to its start and a read limit
+     * of its length (the last chunk reads to the end), and the output shifted to its place and
+     * numbered from its first segment.
+     */
+    static List<String> chunkCommand(List<String> whole, ChunkPlan.Chunk chunk, boolean last, double shift) {
+        List<String> command = new ArrayList<>(whole);
+        int output = -1;
+        for (int i = command.size() - 2; i >= 0; i--) {
+            if (command.get(i).equals("-f") && command.get(i + 1).equals("hls")) {
+                output = i;
+                break;
+            }
+        }
+        int input = command.indexOf("-i");
+        if (output < 0 || input < 0) {
+            throw new IllegalStateException("the ladder command has no input or no HLS output");
+        }
+        String start = Integer.toString(chunk.startSeconds());
+        command.addAll(output, List.of("-output_ts_offset", String.format(Locale.ROOT, "%.6f", chunk.startSeconds() + shift),
+                "-start_number", Integer.toString(chunk.firstSegment())));
+        List<String> seek = new ArrayList<>(List.of("-ss", start));
+        if (!last) {
+            seek.addAll(List.of("-t", String.format(Locale.ROOT, "%.3f", chunk.seconds())));
+        }
+        // Before -f and -i: input options, so ffmpeg seeks in the demuxer instead of decoding up to the start.
+        int demuxer = command.get(input - 2).equals("-f") ? input - 2 : input;
+        command.addAll(demuxer, seek);
+        return command;
+    }
+
+    /**
+     * How far the one-ffmpeg ladder's video is shifted behind its audio renditions: their AAC
+     * encoder starts {@value #AAC_PRIMING} samples early, and the muxer moves the whole output so
+     * that nothing starts below zero. A chunk has no audio, so it adds the same shift itself and
+     * its video keeps the clock of the audio encoded on its own.
+     */
+    private double audioPriming(Path source, MediaInfo media) throws IOException, InterruptedException, JobFailure {
+        List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
+        if (audio.isEmpty()) {
+            return 0;
+        }
+        Process probe = ChildProcesses.start(new ProcessBuilder(settings.binaries().ffprobe(), "-v", "error",
+                "-protocol_whitelist", "file", "-select_streams", "a", "-show_entries", "stream=index,sample_rate",
+                "-of", "csv=p=0", "file:" + source.toAbsolutePath()));
+        try {
+            String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            probe.waitFor(30, TimeUnit.SECONDS);
+            double priming = 0;
+            for (String line : out.split("\\R")) {
+                String[] fields = line.strip().split(",");
+                if (fields.length < 2) {
+                    continue;
+                }
+                int stream = Integer.parseInt(fields[0]);
+                int rate = Integer.parseInt(fields[1]);
+                if (rate > 0 && audio.stream().anyMatch(t -> t.stream() == stream)) {
+                    priming = Math.max(priming, (double) AAC_PRIMING / rate);
+                }
+            }
+            return priming;
+        } catch (NumberFormatException e) {
+            throw JobFailure.retryable("ffprobe did not report the audio's sample rate: " + e.getMessage());
+        } finally {
+            ChildProcesses.kill(probe);
+        }
+    }
+
+    /** Samples of silence ffmpeg's AAC encoder puts before the first one of the source. */
+    static final int AAC_PRIMING = 1024;
+
+    /**
+     * Writes what a chunked video has besides its video segments into {@code outDir}: the audio
+     * renditions, the whole WebVTT files of its subtitles, and the poster and storyboard, from one
+     * ffmpeg over the whole source (audio is encoded once as its own rendition, so it never meets a
+     * chunk boundary).
+     *
+     * @return the pictures written, relative to {@code outDir}
+     */
+    List<String> encodeRest(Path source, MediaInfo media, Path outDir, JobContext context)
+            throws JobFailure, IOException, InterruptedException {
+        List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
+        List<MediaInfo.AudioTrack> surround = settings.surroundRenditions(media);
+        for (int j = 0; j < audio.size(); j++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.audioFolder(j)));
+        }
+        for (int j = 0; j < surround.size(); j++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.surroundFolder(j)));
+        }
+        for (int k = 0; k < media.subtitles().size(); k++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.subtitleFolder(k)));
+        }
+        boolean pictures = settings.pictures().enabled();
+        if (audio.isEmpty() && media.subtitles().isEmpty() && !pictures) {
+            return List.of();
+        }
+        Path pictureWork = Files.createDirectories(Pictures.workDir(outDir));
+        try {
+            metrics.recordCpu(runFfmpeg(FfmpegLadderCommand.build(settings, media, List.of(), source, outDir), media,
+                    context));
+            return pictures ? Pictures.finish(outDir, media, settings.pictures(), settings.binaries().ffmpeg())
+                    : List.of();
+        } finally {
+            Pictures.deleteTree(pictureWork);
+        }
+    }
+
+    /**
+     * Puts a chunked video's ladder together in {@code outDir}: every variant's segments from the
+     * chunk folders (in order) under one playlist, the audio, subtitles and pictures from
+     * {@code restDir}; then checks, measures and lists it as a one-ffmpeg ladder is, master last.
+     */
+    Result assemble(MediaInfo media, List<Path> chunkDirs, Path restDir, List<String> pictures, Path outDir,
+            JobContext context) throws JobFailure, IOException, InterruptedException {
+        List<PlannedVariant> variants = LadderPlanner.plan(media, settings);
+        long started = System.nanoTime();
+        for (PlannedVariant v : variants) {
+            Path dir = Files.createDirectories(outDir.resolve(v.name()));
+            List<String> header = new ArrayList<>();
+            List<String> body = new ArrayList<>();
+            for (int c = 0; c < chunkDirs.size(); c++) {
+                Path chunkDir = chunkDirs.get(c).resolve(v.name());
+                List<String> lines = Files.readAllLines(chunkDir.resolve("index.m3u8"), StandardCharsets.UTF_8);
+                boolean media0 = true;
+                for (String line : lines) {
+                    String l = line.strip();
+                    if (l.isEmpty() || l.equals("#EXT-X-ENDLIST")) {
+                        continue;
+                    }
+                    if (l.startsWith("#EXTINF:")) {
+                        media0 = false;
+                    }
+                    if (media0) {
+                        if (c == 0) {
+                            header.add(l.startsWith("#EXT-X-MEDIA-SEQUENCE:") ? "#EXT-X-MEDIA-SEQUENCE:0" : l);
+                        }
+                        continue;
+                    }
+                    if (!l.startsWith("#")) {
+                        place(chunkDir.resolve(l), dir.resolve(l));
+                    }
+                    body.add(l);
+                }
+            }
+            List<String> playlist = new ArrayList<>(header);
+            playlist.addAll(body);
+            playlist.add("#EXT-X-ENDLIST");
+            Files.write(dir.resolve("index.m3u8"), playlist, StandardCharsets.UTF_8);
+        }
+        if (restDir != null) {
+            copyTree(restDir, outDir);
+        }
+        return finish(outDir, media, variants, context, null, (System.nanoTime() - started) / 1e9, 0, pictures);
+    }
+
+    /** A staged file in the ladder: linked when on the same disk (staging is local), copied otherwise. */
+    private static void place(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    place(file, target);
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks, measures and lists what the encode wrote into {@code outDir}: the variant and
+     * rendition playlists, I-frame playlists, segmented subtitles, and last the master playlist.
+     */
+    private Result finish(Path outDir, MediaInfo media, List<PlannedVariant> variants, JobContext context,
+            SegmentEncryption.VideoKey key, double wall, double cpu, List<String> pictures)
+            throws JobFailure, IOException, InterruptedException {
+        List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
+        List<MediaInfo.AudioTrack> surround = settings.surroundRenditions(media);
         List<MasterPlaylist.VariantStats> stats = new ArrayList<>();
         VideoFacts first = null;
         for (PlannedVariant v : variants) {
@@ -141,7 +374,6 @@ public final class LadderEncoder {
         if (!media.leftOut().isEmpty()) {
             context.progress(1, String.join("; ", media.leftOut()));
         }
-        metrics.record(media.durationSeconds(), wall, cpu);
         return new Result(variants, wall, cpu, pictures, renditions);
     }
 

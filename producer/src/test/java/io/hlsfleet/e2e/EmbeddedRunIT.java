@@ -142,6 +142,23 @@ class EmbeddedRunIT {
         }
     }
 
+    /** With chunking on, a long video's chunks are jobs of the in-process encode queue, put together into one ladder. */
+    @Test
+    void aLongVideoIsEncodedInChunks() throws Exception {
+        Path clip = SyntheticClip.generate(tmp.resolve("clips"), "lecture.mp4", 320, 180, 30);
+        Path bucket = tmp.resolve("out");
+        Processes.Result run = Cli.run(Map.of("HLSFLEET_ENCODE_PRESET", "ultrafast", "HLSFLEET_LOG_LEVEL", "INFO",
+                        "HLSFLEET_ENCODE_CHUNK_ENABLED", "true", "HLSFLEET_ENCODE_CHUNK_THRESHOLD", "10s",
+                        "HLSFLEET_ENCODE_CHUNK_SECONDS", "12s"),
+                List.of("run", "--out", bucket.toString(), clip.toString()), null, Duration.ofMinutes(10));
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        // 30 s in 6 s segments: chunks of segments 0-1, 2-3 and 4, and the audio and pictures.
+        assertThat(run.err()).contains("encode split into 4 parts");
+        assertThat(run.err().lines().filter(line -> line.matches(".*encode part \\d of 4 done.*")).count())
+                .as("parts that finished without handing on").isEqualTo(3);
+        LadderAssertions.assertLadder(bucket, VideoId.fromSource(clip.toString()), clip, List.of(180));
+    }
+
     @Test
     void aListOfGoodItemsExitsZero() throws Exception {
         Path clip = SyntheticClip.generate(tmp.resolve("clips"), "small.mp4", 640, 360, 2);

@@ -1,0 +1,215 @@
+package io.hlsfleet.encode;
+
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.job.WorkPart;
+import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.worker.JobContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * A long video encoded as chunks that any encode worker may take. The job is split into one part
+ * per chunk (the video segments of every variant) and one more part for the audio, subtitles and
+ * pictures; each part is a message of its own on the encode queue. Their state is kept in staging
+ * under {@code jobs/<jobId>/chunked-<plan>/}:
+ * <ul>
+ *   <li>{@code plan}: the chunks, written once by the first split, read by every part;</li>
+ *   <li>{@code part-<i>-<attempt>}: what one run of part {@code i} wrote, checked before it is stored;</li>
+ *   <li>{@code done-<i>}: claimed by the first run of part {@code i} that stored its output, naming
+ *       it; a part whose marker exists is not encoded again (a retried or requeued video resumes);</li>
+ *   <li>{@code assembly}: claimed by the first part that found every part done; only that part
+ *       puts the ladder together and hands the video on, and only it does so again when it is
+ *       retried or redelivered.</li>
+ * </ul>
+ * Claims are atomic ({@link StagingArea#claim}), so two parts finishing at once assemble once. The
+ * split is named from the job and its source, so a video split again finds the same plan and
+ * parts; the ladder is published as that generation, so an assembly handed on twice (a worker
+ * lost between the hand-off and its ack) is the same generation, which the upload stage publishes once.
+ */
+final class ChunkedEncode {
+
+    private final StagingArea staging;
+    private final Prober prober;
+    private final ChunkProperties chunking;
+
+    ChunkedEncode(StagingArea staging, Prober prober, ChunkProperties chunking) {
+        this.staging = staging;
+        this.prober = prober;
+        this.chunking = chunking;
+    }
+
+    /**
+     * The chunks of {@code media}, or an empty plan when it keeps the one-ffmpeg path: short, or
+     * chunking off, or a ladder chunks are not made for here (fMP4, whose init segments are not
+     * compared across chunks; encryption; an HDR ladder; audio muxed into the variants, which would
+     * cross chunk boundaries), or a staging area that cannot claim.
+     */
+    ChunkPlan plan(EncodeSettings settings, boolean encrypted, MediaInfo media) {
+        boolean supported = staging.canClaim() && settings.profile().container() == Container.MPEGTS && !encrypted
+                && !(media.hasAudio() && settings.renditions().muxedAudio())
+                && LadderPlanner.plan(media, settings).stream().noneMatch(PlannedVariant::hdr);
+        int segment = settings.profile().segmentSeconds();
+        return supported ? ChunkPlan.of(media.durationSeconds(), segment, chunking) : ChunkPlan.of(0, segment, chunking);
+    }
+
+    /** The split's name: the same for every split of this job's staged source. */
+    static String planName(Job job) {
+        return UUID.nameUUIDFromBytes((job.jobId() + "\n" + job.outputs().source()).getBytes(StandardCharsets.UTF_8))
+                .toString().replace("-", "").substring(0, 16);
+    }
+
+    static String prefix(Job job, String plan) {
+        return StagingKeys.jobPrefix(job) + "/chunked-" + plan;
+    }
+
+    /** Splits the job into its parts; a plan staged by an earlier split of the job is kept. */
+    StageOutputs split(Job job, ChunkPlan plan) throws IOException {
+        String name = planName(job);
+        ChunkPlan staged = ChunkPlan.parse(new String(staging.claim(prefix(job, name) + "/plan",
+                plan.text().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
+        int count = staged.chunks().size() + 1;
+        List<WorkPart> parts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            parts.add(new WorkPart(name, i, count));
+        }
+        return job.outputs().splitInto(parts);
+    }
+
+    /** Does one part's work, and when every part is done and this part wins the claim, the assembly. */
+    StageOutputs process(Job job, WorkPart part, LadderEncoder encoder, JobContext context)
+            throws JobFailure, IOException, InterruptedException {
+        String prefix = prefix(job, part.plan());
+        Path scratch = staging.newScratch(job.jobId());
+        try {
+            ChunkPlan plan;
+            try {
+                plan = ChunkPlan.parse(Files.readString(staging.fetch(prefix + "/plan", scratch.resolve("plan"))));
+            } catch (NoSuchFileException gone) {
+                throw JobFailure.permanent("the chunk plan of this video is no longer staged; requeue the video", gone);
+            }
+            if (plan.chunks().size() + 1 != part.count()) {
+                throw JobFailure.permanent("this message is " + part + ", but the video's plan has "
+                        + (plan.chunks().size() + 1) + " parts");
+            }
+            Path source = null;
+            MediaInfo media = null;
+            if (!staging.exists(done(prefix, part.index()))) {
+                source = source(job, scratch);
+                media = prober.probe(source);
+                encodePart(job, part, plan, prefix, source, media, encoder, scratch, context);
+            }
+            for (int i = 0; i < part.count(); i++) {
+                if (!staging.exists(done(prefix, i))) {
+                    return job.outputs().asPartDone();
+                }
+            }
+            String me = Integer.toString(part.index());
+            String assembler = new String(staging.claim(prefix + "/assembly", me.getBytes(StandardCharsets.UTF_8)),
+                    StandardCharsets.UTF_8);
+            if (!assembler.equals(me)) {
+                return job.outputs().asPartDone();
+            }
+            if (source == null) {
+                source = source(job, scratch);
+                media = prober.probe(source);
+            }
+            context.progress(1, "assembling " + plan.chunks().size() + " chunks");
+            List<Path> chunkDirs = new ArrayList<>();
+            Path restDir = null;
+            List<String> pictures = List.of();
+            for (int i = 0; i < part.count(); i++) {
+                List<String> marker = Arrays.asList(Files.readString(staging.fetch(done(prefix, i),
+                        scratch.resolve("done-" + i))).split("\n"));
+                Path stored = marker.getFirst().equals(NOTHING) ? null
+                        : staging.fetch(marker.getFirst(), Files.createDirectories(scratch.resolve("part-" + i)));
+                if (i < plan.chunks().size()) {
+                    chunkDirs.add(stored);
+                } else {
+                    restDir = stored;
+                    pictures = marker.subList(1, marker.size()).stream().filter(p -> !p.isBlank()).toList();
+                }
+            }
+            Path ladder = scratch.resolve("ladder");
+            LadderEncoder.Result result = encoder.assemble(media, chunkDirs, restDir, pictures, ladder, context);
+            LadderCheck.verify(ladder);
+            String key = StagingKeys.ladder(job, StagingKeys.newAttempt());
+            staging.store(key, ladder);
+            return job.outputs().withPart(null).withLadder(key, media.durationSeconds())
+                    .withPictures(result.pictures()).withRenditions(result.renditions())
+                    .withGeneration(part.plan(), null);
+        } finally {
+            staging.deleteScratch(scratch);
+        }
+    }
+
+    /** The marker of a part with nothing to store (a video without audio, subtitles or pictures). */
+    private static final String NOTHING = "-";
+
+    private void encodePart(Job job, WorkPart part, ChunkPlan plan, String prefix, Path source, MediaInfo media,
+            LadderEncoder encoder, Path scratch, JobContext context) throws JobFailure, IOException, InterruptedException {
+        Path out = Files.createDirectories(scratch.resolve("part"));
+        List<String> pictures = List.of();
+        try {
+            if (part.index() < plan.chunks().size()) {
+                encoder.encodeChunk(source, media, plan.chunks().get(part.index()),
+                        part.index() == plan.chunks().size() - 1, out, context);
+            } else {
+                pictures = encoder.encodeRest(source, media, out, context);
+            }
+        } catch (JobFailure failure) {
+            throw named(failure, part, plan);
+        }
+        boolean empty;
+        try (var files = Files.walk(out)) {
+            empty = files.noneMatch(Files::isRegularFile);
+        }
+        String key = empty ? NOTHING : prefix + "/part-" + part.index() + "-" + StagingKeys.newAttempt();
+        if (!empty) {
+            staging.store(key, out);
+        }
+        String marker = key + "\n" + String.join("\n", pictures);
+        String kept = new String(staging.claim(done(prefix, part.index()), marker.getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8);
+        if (!kept.equals(marker) && !empty) {
+            // Another run of this part finished first; its output is the one the ladder gets.
+            staging.delete(key);
+        }
+    }
+
+    /** The failure with the part it happened in, so a dead video says which chunk failed. */
+    private static JobFailure named(JobFailure failure, WorkPart part, ChunkPlan plan) {
+        String where;
+        if (part.index() < plan.chunks().size()) {
+            ChunkPlan.Chunk c = plan.chunks().get(part.index());
+            where = String.format(Locale.ROOT, "chunk %d of %d (segments %d-%d, from %d s)", c.index() + 1,
+                    plan.chunks().size(), c.firstSegment(), c.firstSegment() + c.segments() - 1, c.startSeconds());
+        } else {
+            where = "the audio, subtitles and pictures of the chunked video";
+        }
+        String reason = where + ": " + failure.reason();
+        return failure.retryable() ? JobFailure.retryable(reason, failure) : JobFailure.permanent(reason, failure);
+    }
+
+    private static String done(String prefix, int index) {
+        return prefix + "/done-" + index;
+    }
+
+    private Path source(Job job, Path scratch) throws IOException, JobFailure {
+        try {
+            return staging.fetch(job.outputs().source(), scratch);
+        } catch (NoSuchFileException missing) {
+            throw JobFailure.retryable("the downloaded source is not in staging", missing);
+        }
+    }
+}

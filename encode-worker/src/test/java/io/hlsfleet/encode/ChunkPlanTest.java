@@ -1,0 +1,63 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ChunkPlanTest {
+
+    private static ChunkProperties chunks(int thresholdSeconds, int chunkSeconds) {
+        return new ChunkProperties(true, Duration.ofSeconds(thresholdSeconds), Duration.ofSeconds(chunkSeconds));
+    }
+
+    @Test
+    void aLongVideoIsCutIntoChunksOfWholeSegments() {
+        ChunkPlan plan = ChunkPlan.of(185.5, 6, chunks(120, 60));
+        assertThat(plan.chunks()).containsExactly(
+                new ChunkPlan.Chunk(0, 0, 10, 0, 60),
+                new ChunkPlan.Chunk(1, 10, 10, 60, 60),
+                new ChunkPlan.Chunk(2, 20, 10, 120, 60),
+                new ChunkPlan.Chunk(3, 30, 1, 180, 5.5));
+    }
+
+    @Test
+    void theChunkLengthIsRoundedUpToWholeSegments() {
+        ChunkPlan plan = ChunkPlan.of(200, 6, chunks(120, 50));
+        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::startSeconds).containsExactly(0, 54, 108, 162);
+        assertThat(plan.chunks().getLast().segments()).isEqualTo(7);
+        assertThat(plan.chunks().getLast().seconds()).isEqualTo(38);
+    }
+
+    @Test
+    void aFewFramesPastTheLastSegmentMakeNoChunkOfTheirOwn() {
+        assertThat(ChunkPlan.of(180.002, 6, chunks(120, 60)).chunks()).hasSize(3);
+    }
+
+    @Test
+    void shortVideosAndChunkingOffKeepTheOneFfmpegPath() {
+        assertThat(ChunkPlan.of(120, 6, chunks(120, 60)).chunked()).isFalse();
+        assertThat(ChunkPlan.of(3600, 6, ChunkProperties.OFF).chunked()).isFalse();
+        // Longer than the threshold but not longer than one chunk: nothing to share.
+        assertThat(ChunkPlan.of(130, 6, chunks(120, 300)).chunked()).isFalse();
+    }
+
+    @Test
+    void aChunkLengthBelowOneSecondIsRefused() {
+        assertThatThrownBy(() -> new ChunkProperties(true, Duration.ofMinutes(2), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theChunkCommandSeeksTheInputAndPlacesTheOutput() {
+        List<String> whole = List.of("ffmpeg", "-protocol_whitelist", "file", "-f", "mov", "-i", "file:/s.mp4",
+                "-map", "[v0]", "-f", "hls", "-hls_time", "6", "out/%v/index.m3u8");
+        ChunkPlan.Chunk chunk = new ChunkPlan.Chunk(1, 10, 10, 60, 60);
+        assertThat(LadderEncoder.chunkCommand(whole, chunk, false, 0.021333)).containsExactly("ffmpeg", "-protocol_whitelist",
+                "file", "-ss", "60", "-t", "60.000", "-f", "mov", "-i", "file:/s.mp4", "-map", "[v0]",
+                "-output_ts_offset", "60.021333", "-start_number", "10", "-f", "hls", "-hls_time", "6", "out/%v/index.m3u8");
+        assertThat(LadderEncoder.chunkCommand(whole, chunk, true, 0)).doesNotContain("-t");
+    }
+}

@@ -1,0 +1,99 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.hlsfleet.testing.LadderAssertions;
+import io.hlsfleet.testing.SyntheticClip;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A three-minute video encoded in three one-minute chunks (with its audio, subtitles-free, and
+ * pictures as a fourth piece) and put together is the ladder one ffmpeg writes: the same segments
+ * under the same numbers, each starting at the same timestamp with the same frames, and no gap or
+ * overlap where one chunk meets the next.
+ */
+class ChunkedEncodeIT {
+
+    private static final ChunkProperties ONE_MINUTE = new ChunkProperties(true, Duration.ofMinutes(2),
+            Duration.ofSeconds(60));
+
+    @TempDir
+    static Path dir;
+
+    static Path clip;
+
+    private final EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k,144:150k");
+    private final LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
+
+    @BeforeAll
+    static void source() throws Exception {
+        clip = SyntheticClip.video(256, 144).seconds(180).writeTo(dir.resolve("three-minutes.mp4"));
+    }
+
+    @Test
+    void chunksMakeTheOneFfmpegLadder() throws Exception {
+        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
+                .probe(clip);
+        ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), settings.profile().segmentSeconds(), ONE_MINUTE);
+        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::firstSegment).containsExactly(0, 10, 20);
+
+        Path whole = dir.resolve("whole");
+        encoder.encode(clip, media, whole, EncodeHarness.NO_PROGRESS);
+
+        List<Path> chunkDirs = new ArrayList<>();
+        for (ChunkPlan.Chunk chunk : plan.chunks()) {
+            Path chunkDir = dir.resolve("chunk-" + chunk.index());
+            encoder.encodeChunk(clip, media, chunk, chunk.index() == plan.chunks().size() - 1, chunkDir,
+                    EncodeHarness.NO_PROGRESS);
+            chunkDirs.add(chunkDir);
+        }
+        Path rest = dir.resolve("rest");
+        List<String> pictures = encoder.encodeRest(clip, media, rest, EncodeHarness.NO_PROGRESS);
+        Path chunked = dir.resolve("chunked");
+        LadderEncoder.Result result = encoder.assemble(media, chunkDirs, rest, pictures, chunked,
+                EncodeHarness.NO_PROGRESS);
+        LadderCheck.verify(chunked);
+        LadderAssertions.assertValidLadder(chunked, clip);
+        assertThat(result.pictures()).isNotEmpty().allSatisfy(p -> assertThat(chunked.resolve(p)).isRegularFile());
+
+        for (PlannedVariant variant : result.variants()) {
+            List<String> segments = LadderCheck.entries(chunked.resolve(variant.name()).resolve("index.m3u8"));
+            assertThat(segments).as(variant.name())
+                    .isEqualTo(LadderCheck.entries(whole.resolve(variant.name()).resolve("index.m3u8")))
+                    .hasSize(30);
+            double frame = 1 / 25.0;
+            double previousLast = Double.NaN;
+            for (String segment : segments) {
+                double[] mine = videoPts(chunked.resolve(variant.name()).resolve(segment));
+                double[] theirs = videoPts(whole.resolve(variant.name()).resolve(segment));
+                assertThat(mine.length).as("frames of %s/%s", variant.name(), segment).isEqualTo(theirs.length)
+                        .isEqualTo(150);
+                assertThat(mine[0]).as("start of %s/%s", variant.name(), segment).isCloseTo(theirs[0], within(0.001));
+                if (!Double.isNaN(previousLast)) {
+                    assertThat(mine[0] - previousLast).as("gap before %s/%s", variant.name(), segment)
+                            .isCloseTo(frame, within(0.001));
+                }
+                previousLast = mine[mine.length - 1];
+            }
+        }
+        assertThat(MasterPlaylist.segmentDurations(chunked.resolve("audio/a0/index.m3u8")))
+                .isEqualTo(MasterPlaylist.segmentDurations(whole.resolve("audio/a0/index.m3u8")));
+    }
+
+    /** The presentation times of a segment's video frames, in order. */
+    private static double[] videoPts(Path segment) throws Exception {
+        String out = Media.run(List.of("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                "packet=pts_time", "-of", "csv=p=0", segment.toString()), false);
+        return Arrays.stream(out.split("\\R")).map(String::strip).map(l -> l.replace(",", ""))
+                .filter(l -> !l.isEmpty()).mapToDouble(Double::parseDouble).sorted().toArray();
+    }
+}

@@ -1,0 +1,166 @@
+package io.hlsfleet.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.hlsfleet.job.Intake;
+import io.hlsfleet.job.Job;
+import io.hlsfleet.job.Stage;
+import io.hlsfleet.job.StageOutputs;
+import io.hlsfleet.job.WorkPart;
+import io.hlsfleet.storage.LocalStagingArea;
+import io.hlsfleet.testing.Brokers;
+import io.hlsfleet.testing.LadderAssertions;
+import io.hlsfleet.testing.SyntheticClip;
+import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.rabbit.RabbitTopology;
+import io.hlsfleet.transport.rabbit.RabbitTransport;
+import io.hlsfleet.transport.redis.RedisTransport;
+import io.hlsfleet.worker.JobListener;
+import io.hlsfleet.worker.RetryPolicy;
+import io.hlsfleet.worker.StageHandler;
+import io.hlsfleet.worker.StageWorker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A long video on two encode workers over a real broker: the encode job is split into chunk jobs
+ * on the encode queue, both workers take them, one assembly hands one ladder to the upload queue,
+ * and a requeued video encodes again only the chunk whose work was lost.
+ */
+class ChunkedEncodeStageIT {
+
+    private static final String VHOST = "hlsfleet-chunked-encode";
+    private static final RetryPolicy POLICY = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 5);
+    /** A 78 s video in chunks of 24 s (four segments of 6 s): four chunks and the audio part. */
+    private static final ChunkProperties CHUNKS = new ChunkProperties(true, Duration.ofSeconds(60),
+            Duration.ofSeconds(24));
+
+    @TempDir
+    static Path dir;
+
+    static Path clip;
+
+    private final Intake intake = new Intake("chunked encode test".getBytes(StandardCharsets.UTF_8), false);
+
+    @BeforeAll
+    static void source() throws Exception {
+        clip = SyntheticClip.video(256, 144).seconds(78).writeTo(dir.resolve("long.mp4"));
+    }
+
+    @AfterAll
+    static void deleteVhost() {
+        Brokers.deleteRabbitVhost(VHOST);
+    }
+
+    private static Transport connect(String broker) {
+        return switch (broker) {
+            case "rabbitmq" -> new RabbitTransport(RabbitTransport.connectionFactory(Brokers.isolatedRabbit(VHOST)), true,
+                    new RabbitTopology(List.of(Duration.ofSeconds(1)), Duration.ofHours(1)));
+            case "redis" -> new RedisTransport(new RedisTransport.Settings(Brokers.redisUrl(),
+                    "hlsfleet-test-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(10),
+                    Duration.ofMillis(200)));
+            default -> throw new IllegalArgumentException(broker);
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rabbitmq", "redis"})
+    void twoWorkersShareOneVideoAndItIsHandedOnOnce(String broker) throws Exception {
+        LocalStagingArea staging = new LocalStagingArea(dir.resolve("staging-" + broker));
+        EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k,144:150k",
+                "HLSFLEET_ENCODE_THREADS", "1");
+        Queue<String> handled = new ConcurrentLinkedQueue<>();
+        Queue<Job> uploads = new ConcurrentLinkedQueue<>();
+        StageHandler upload = (job, context) -> {
+            uploads.add(job);
+            return job.outputs();
+        };
+        try (Transport transport = connect(broker);
+             StageWorker first = encodeWorker("first", staging, settings, transport, handled).start(1);
+             StageWorker second = encodeWorker("second", staging, settings, transport, handled).start(1);
+             StageWorker uploader = new StageWorker(Stage.UPLOAD, upload, transport, POLICY, JobListener.NONE,
+                     new SimpleMeterRegistry(), intake).start(1)) {
+            Job job = stage(staging);
+            long started = System.nanoTime();
+            transport.publish(Stage.ENCODE, job);
+            await().atMost(Duration.ofMinutes(8)).until(() -> !uploads.isEmpty());
+            System.out.printf("chunked encode of a 78 s video on %s: %.1f s%n", broker, (System.nanoTime() - started) / 1e9);
+            // Time for a second hand-off, if there were one.
+            Thread.sleep(3000);
+            assertThat(uploads).hasSize(1);
+            Job handedOn = uploads.peek();
+            assertThat(handedOn.outputs().part()).isNull();
+            assertThat(handedOn.outputs().generation()).isEqualTo(ChunkedEncode.planName(job));
+            assertThat(handled).filteredOn(h -> h.contains("part")).hasSize(5);
+            assertThat(handled).as("both workers took chunks").anyMatch(h -> h.startsWith("first part"))
+                    .anyMatch(h -> h.startsWith("second part"));
+
+            Path ladder = staging.fetch(handedOn.outputs().ladder(), dir);
+            LadderAssertions.assertValidLadder(ladder, clip);
+            for (String variant : List.of("90p", "144p")) {
+                assertThat(LadderCheck.entries(ladder.resolve(variant).resolve("index.m3u8")))
+                        .as(variant).hasSize(13).first().isEqualTo("seg_00000.ts");
+            }
+            assertThat(handedOn.outputs().pictures()).contains("poster.jpg");
+
+            // Requeued with the work of chunk 2 lost: only that chunk is encoded again.
+            Path chunked = staging.root().resolve(ChunkedEncode.prefix(job, ChunkedEncode.planName(job)));
+            List<String> before = partOutputs(chunked);
+            assertThat(before).hasSize(5);
+            String lost = before.stream().filter(p -> p.startsWith("part-1-")).findFirst().orElseThrow();
+            staging.delete(ChunkedEncode.prefix(job, ChunkedEncode.planName(job)) + "/" + lost);
+            Files.delete(chunked.resolve("done-1"));
+            handled.clear();
+            transport.publish(Stage.ENCODE, job.firstAttempt());
+            await().atMost(Duration.ofMinutes(5)).until(() -> uploads.size() == 2);
+            Thread.sleep(3000);
+            assertThat(uploads).hasSize(2);
+            List<String> after = partOutputs(chunked);
+            assertThat(after).hasSize(5).containsAll(before.stream().filter(p -> !p.equals(lost)).toList())
+                    .doesNotContain(lost);
+            // The same generation again: the upload stage publishes a generation once.
+            assertThat(uploads).extracting(j -> j.outputs().generation()).containsOnly(ChunkedEncode.planName(job));
+            LadderAssertions.assertValidLadder(staging.fetch(List.copyOf(uploads).get(1).outputs().ladder(), dir), clip);
+            assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
+        }
+    }
+
+    private StageWorker encodeWorker(String name, LocalStagingArea staging, EncodeSettings settings,
+            Transport transport, Queue<String> handled) {
+        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), SegmentEncryption.disabled(), CHUNKS);
+        StageHandler recorded = (job, context) -> {
+            WorkPart part = job.outputs().part();
+            handled.add(name + " " + (part == null ? "whole" : part.toString()));
+            return stage.process(job, context);
+        };
+        return new StageWorker(Stage.ENCODE, recorded, transport, POLICY, JobListener.NONE, new SimpleMeterRegistry(),
+                intake);
+    }
+
+    private Job stage(LocalStagingArea staging) throws Exception {
+        Job job = Job.submit("https://example.org/long.mp4", false);
+        String key = "jobs/" + job.jobId() + "/source-1";
+        staging.store(key, Files.copy(clip, dir.resolve(job.jobId() + ".mp4")));
+        return job.advance(Stage.ENCODE, StageOutputs.NONE.withSource(key, Files.size(clip)));
+    }
+
+    private static List<String> partOutputs(Path chunked) throws Exception {
+        try (Stream<Path> files = Files.list(chunked)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("part-")).sorted().toList();
+        }
+    }
+}
