@@ -32,7 +32,9 @@ import java.util.UUID;
  *       puts the ladder together and hands the video on, and only it does so again when it is
  *       retried or redelivered.</li>
  * </ul>
- * Claims are atomic ({@link StagingArea#claim}), so two parts finishing at once assemble once. The
+ * Claims are atomic ({@link StagingArea#claim}), so two parts finishing at once assemble once; a
+ * split removes the assembly claim of an earlier round of parts (a requeued video), which could
+ * assemble once more if that round were still running (a split repeated after a crash). The
  * split is named from the job and its source, so a video split again finds the same plan and
  * parts; the ladder is published as that generation, so an assembly handed on twice (a worker
  * lost between the hand-off and its ack) is the same generation, which the upload stage publishes once.
@@ -78,6 +80,10 @@ final class ChunkedEncode {
         String name = planName(job);
         ChunkPlan staged = ChunkPlan.parse(new String(staging.claim(prefix(job, name) + "/plan",
                 plan.text().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
+        // A new round of parts: the part that assembled an earlier round (a video requeued after
+        // its ladder was lost, or one whose chunk died) is not among them, so one of these must
+        // be free to assemble.
+        staging.delete(prefix(job, name) + "/assembly");
         int count = staged.chunks().size() + 1;
         List<WorkPart> parts = new ArrayList<>();
         for (int i = 0; i < count; i++) {

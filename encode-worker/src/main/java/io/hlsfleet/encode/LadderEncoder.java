@@ -224,6 +224,7 @@ public final class LadderEncoder {
             throws JobFailure, IOException, InterruptedException {
         List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
         List<MediaInfo.AudioTrack> surround = settings.surroundRenditions(media);
+        Files.createDirectories(outDir);
         for (int j = 0; j < audio.size(); j++) {
             Files.createDirectories(outDir.resolve(FfmpegLadderCommand.audioFolder(j)));
         }
@@ -239,13 +240,29 @@ public final class LadderEncoder {
         }
         Path pictureWork = Files.createDirectories(Pictures.workDir(outDir));
         try {
-            metrics.recordCpu(runFfmpeg(FfmpegLadderCommand.build(settings, media, List.of(), source, outDir), media,
-                    context));
+            List<String> command = FfmpegLadderCommand.build(settings, media, List.of(), source, outDir);
+            metrics.recordCpu(runFfmpeg(audio.isEmpty() ? withoutLadderOptions(command) : command, media, context));
             return pictures ? Pictures.finish(outDir, media, settings.pictures(), settings.binaries().ffmpeg())
                     : List.of();
         } finally {
             Pictures.deleteTree(pictureWork);
         }
+    }
+
+    /**
+     * The command without the options of the HLS output, for a source without audio: with no
+     * variant and no audio rendition there is no such output, and ffmpeg would give its x264
+     * options to the next output (a subtitle file, the picture frames), whose encoders refuse them.
+     */
+    static List<String> withoutLadderOptions(List<String> command) {
+        int graph = command.indexOf("-filter_complex");
+        int from = graph >= 0 ? graph + 2 : command.indexOf("-i") + 2;
+        int to = command.subList(from, command.size()).indexOf("-map");
+        List<String> kept = new ArrayList<>(command.subList(0, from));
+        if (to >= 0) {
+            kept.addAll(command.subList(from + to, command.size()));
+        }
+        return kept;
     }
 
     /**

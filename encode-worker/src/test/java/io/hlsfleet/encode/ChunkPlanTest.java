@@ -60,4 +60,13 @@ class ChunkPlanTest {
                 "-output_ts_offset", "60.021333", "-start_number", "10", "-f", "hls", "-hls_time", "6", "out/%v/index.m3u8");
         assertThat(LadderEncoder.chunkCommand(whole, chunk, true, 0)).doesNotContain("-t");
     }
+
+    @Test
+    void withoutAudioTheLadderOptionsAreLeftOut() {
+        List<String> command = List.of("ffmpeg", "-i", "file:/s.mp4", "-filter_complex", "[0:0]split=2[poster][thumbs]",
+                "-map_metadata", "-1", "-c:v", "libx264", "-profile:v", "high", "-map", "[posterout]", "-c:v", "png",
+                "p_%03d.png");
+        assertThat(LadderEncoder.withoutLadderOptions(command)).containsExactly("ffmpeg", "-i", "file:/s.mp4",
+                "-filter_complex", "[0:0]split=2[poster][thumbs]", "-map", "[posterout]", "-c:v", "png", "p_%03d.png");
+    }
 }

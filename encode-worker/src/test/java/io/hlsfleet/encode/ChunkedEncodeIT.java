@@ -89,6 +89,19 @@ class ChunkedEncodeIT {
                 .isEqualTo(MasterPlaylist.segmentDurations(whole.resolve("audio/a0/index.m3u8")));
     }
 
+    /** A video without audio: its last part makes the pictures alone. */
+    @Test
+    void theLastPartOfAVideoWithoutSoundMakesItsPictures() throws Exception {
+        Path silent = SyntheticClip.video(256, 144).seconds(12).audioTracks(0).writeTo(dir.resolve("silent.mp4"));
+        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
+                .probe(silent);
+        Path rest = dir.resolve("silent-rest");
+        List<String> pictures = encoder.encodeRest(silent, media, rest, EncodeHarness.NO_PROGRESS);
+        assertThat(pictures).contains("poster.jpg", "storyboard/thumbnails.vtt");
+        assertThat(rest.resolve("poster.jpg")).isNotEmptyFile();
+        assertThat(rest.resolve("audio")).doesNotExist();
+    }
+
     /** The presentation times of a segment's video frames, in order. */
     private static double[] videoPts(Path segment) throws Exception {
         String out = Media.run(List.of("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",

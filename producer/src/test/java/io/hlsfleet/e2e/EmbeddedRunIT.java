@@ -150,7 +150,7 @@ class EmbeddedRunIT {
         Processes.Result run = Cli.run(Map.of("HLSFLEET_ENCODE_PRESET", "ultrafast", "HLSFLEET_LOG_LEVEL", "INFO",
                         "HLSFLEET_ENCODE_CHUNK_ENABLED", "true", "HLSFLEET_ENCODE_CHUNK_THRESHOLD", "10s",
                         "HLSFLEET_ENCODE_CHUNK_SECONDS", "12s"),
-                List.of("run", "--out", bucket.toString(), clip.toString()), null, Duration.ofMinutes(10));
+                List.of("run", "--out", bucket.toString(), "-"), clip + "\n", Duration.ofMinutes(10));
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         // 30 s in 6 s segments: chunks of segments 0-1, 2-3 and 4, and the audio and pictures.
         assertThat(run.err()).contains("encode split into 4 parts");
