@@ -281,7 +281,12 @@ public final class StageWorker implements AutoCloseable {
 
     private void process(Delivery delivery, Job job, JobTracing.Attempt attempt) {
         log.info("{} started (attempt {})", stage.id(), job.attempt());
-        listener.started(stage, job);
+        // The parts of a split job run side by side and in any order: the job's status and events
+        // follow the job (started once, then retrying, dead or handed on), not each part's run,
+        // which could otherwise report a dead job working again.
+        if (job.outputs().part() == null) {
+            listener.started(stage, job);
+        }
         Timer.Sample sample = metrics.start();
         try {
             var outputs = handler.process(job, new Context(job, delivery));
@@ -431,7 +436,9 @@ public final class StageWorker implements AutoCloseable {
 
         @Override
         public void progress(double fraction, String detail) {
-            listener.progress(stage, job, fraction, detail);
+            if (job.outputs().part() == null) {
+                listener.progress(stage, job, fraction, detail);
+            }
         }
 
         @Override

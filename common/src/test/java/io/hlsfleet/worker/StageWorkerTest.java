@@ -70,15 +70,28 @@ class StageWorkerTest {
         List<Job> parts = new CopyOnWriteArrayList<>();
         List<Job> uploads = new CopyOnWriteArrayList<>();
         AtomicInteger done = new AtomicInteger();
-        try (var encode = worker(Stage.ENCODE, (job, ctx) -> {
+        List<String> reports = new CopyOnWriteArrayList<>();
+        JobListener startsAndProgress = new JobListener() {
+            @Override
+            public void started(Stage stage, Job job) {
+                reports.add("started");
+            }
+
+            @Override
+            public void progress(Stage stage, Job job, double fraction, String detail) {
+                reports.add("progress " + detail);
+            }
+        };
+        try (var encode = new StageWorker(Stage.ENCODE, (job, ctx) -> {
                  if (job.outputs().part() == null) {
                      return job.outputs().splitInto(List.of(new WorkPart("plan1", 0, 3), new WorkPart("plan1", 1, 3),
                              new WorkPart("plan1", 2, 3)));
                  }
                  parts.add(job);
+                 ctx.progress(0.5, "a part's own progress");
                  return done.incrementAndGet() < 3 ? job.outputs().asPartDone()
                          : job.outputs().withLadder("jobs/x/ladder-1", 10);
-             });
+             }, transport, FAST, JobListener.all(List.of(recorder, startsAndProgress)), registry, intake).start(2);
              var upload = worker(Stage.UPLOAD, (job, ctx) -> {
                  uploads.add(job);
                  return job.outputs();
@@ -99,6 +112,8 @@ class StageWorkerTest {
                 assertThat(handed.outputs().ladder()).isEqualTo("jobs/x/ladder-1");
             });
             assertThat(events).containsExactlyInAnyOrder("encode:ok", "upload:ok");
+            // The job started once; its parts report no start or progress of their own.
+            assertThat(reports).containsExactly("started");
             assertThat(transport.queueDepths()).containsEntry(Stage.ENCODE, 0L).containsEntry(Stage.UPLOAD, 0L);
         }
     }

@@ -111,9 +111,13 @@ final class ChunkedEncode {
             Path source = null;
             MediaInfo media = null;
             if (!staging.exists(done(prefix, part.index()))) {
-                source = source(job, scratch);
-                media = prober.probe(source);
-                encodePart(job, part, plan, prefix, source, media, encoder, scratch, context);
+                try {
+                    source = source(job, scratch);
+                    media = prober.probe(source);
+                    encodePart(job, part, plan, prefix, source, media, encoder, scratch, context);
+                } catch (JobFailure failure) {
+                    throw named(failure, part, plan);
+                }
             }
             for (int i = 0; i < part.count(); i++) {
                 if (!staging.exists(done(prefix, i))) {
@@ -166,15 +170,11 @@ final class ChunkedEncode {
             LadderEncoder encoder, Path scratch, JobContext context) throws JobFailure, IOException, InterruptedException {
         Path out = Files.createDirectories(scratch.resolve("part"));
         List<String> pictures = List.of();
-        try {
-            if (part.index() < plan.chunks().size()) {
-                encoder.encodeChunk(source, media, plan.chunks().get(part.index()),
-                        part.index() == plan.chunks().size() - 1, out, context);
-            } else {
-                pictures = encoder.encodeRest(source, media, out, context);
-            }
-        } catch (JobFailure failure) {
-            throw named(failure, part, plan);
+        if (part.index() < plan.chunks().size()) {
+            encoder.encodeChunk(source, media, plan.chunks().get(part.index()), part.index() == plan.chunks().size() - 1,
+                    out, context);
+        } else {
+            pictures = encoder.encodeRest(source, media, out, context);
         }
         boolean empty;
         try (var files = Files.walk(out)) {

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +138,104 @@ class ChunkedEncodeStageIT {
             LadderAssertions.assertValidLadder(staging.fetch(List.copyOf(uploads).get(1).outputs().ladder(), dir), clip);
             assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
         }
+    }
+
+    /**
+     * A chunk that fails for good is dead-lettered with a reason that names it, the other parts
+     * finish without handing anything on, and the dead chunk requeued finishes the video: one
+     * assembly, one hand-off.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"rabbitmq", "redis"})
+    void aDeadChunkNamesItselfAndItsRequeueFinishesTheVideo(String broker) throws Exception {
+        LocalStagingArea staging = new LocalStagingArea(dir.resolve("dead-" + broker));
+        EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k",
+                "HLSFLEET_ENCODE_THREADS", "1", "HLSFLEET_PICTURES_ENABLED", "false");
+        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), SegmentEncryption.disabled(), CHUNKS);
+        AtomicBoolean broken = new AtomicBoolean(true);
+        // The second chunk's first run finds no source, as if staging lost it: not retried (one attempt).
+        StageHandler failingOnce = (job, context) -> {
+            WorkPart part = job.outputs().part();
+            if (part != null && part.index() == 1 && broken.getAndSet(false)) {
+                return stage.process(new Job(job.schemaVersion(), job.jobId(), job.videoId(), job.sourceUrl(),
+                        job.attempt(), job.stage(), job.submittedAt(), job.updatedAt(),
+                        job.outputs().withSource(job.outputs().source() + "-gone", 0), job.force(), null, null,
+                        job.priority(), job.options(), null), context);
+            }
+            return stage.process(job, context);
+        };
+        Queue<Job> uploads = new ConcurrentLinkedQueue<>();
+        try (Transport transport = connect(broker);
+             StageWorker encode = new StageWorker(Stage.ENCODE, failingOnce, transport,
+                     new RetryPolicy(List.of(Duration.ofSeconds(1)), 1, 5), JobListener.NONE, new SimpleMeterRegistry(),
+                     intake).start(2);
+             StageWorker uploader = new StageWorker(Stage.UPLOAD, (job, context) -> {
+                 uploads.add(job);
+                 return job.outputs();
+             }, transport, POLICY, JobListener.NONE, new SimpleMeterRegistry(), intake).start(1)) {
+            Job job = stage(staging);
+            transport.publish(Stage.ENCODE, job);
+            String prefix = ChunkedEncode.prefix(job, ChunkedEncode.planName(job));
+            await().atMost(Duration.ofMinutes(5)).until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty()
+                    && staging.exists(prefix + "/done-0") && staging.exists(prefix + "/done-2")
+                    && staging.exists(prefix + "/done-3") && staging.exists(prefix + "/done-4"));
+            assertThat(transport.deadLetters(Stage.ENCODE, 10)).singleElement().satisfies(letter -> {
+                assertThat(letter.jobId()).isEqualTo(job.jobId());
+                assertThat(letter.reason()).startsWith("chunk 2 of 4 (segments 4-7, from 24 s): ")
+                        .contains("not in staging");
+            });
+            Thread.sleep(2000);
+            assertThat(uploads).isEmpty();
+            assertThat(staging.exists(prefix + "/done-1")).isFalse();
+            assertThat(staging.exists(prefix + "/assembly")).isFalse();
+
+            assertThat(transport.requeueDeadLetters(Stage.ENCODE, List.of(job.jobId()))).isEqualTo(1);
+            await().atMost(Duration.ofMinutes(5)).until(() -> uploads.size() == 1);
+            Thread.sleep(2000);
+            assertThat(uploads).singleElement().satisfies(handed -> {
+                assertThat(handed.outputs().generation()).isEqualTo(ChunkedEncode.planName(job));
+                LadderAssertions.assertValidLadder(staging.fetch(handed.outputs().ladder(), dir), clip);
+            });
+            assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
+        }
+    }
+
+    /**
+     * The same chunk run twice at once (a lease taken over from a frozen worker): one output is
+     * marked done, the other is removed, and the video is assembled once.
+     */
+    @org.junit.jupiter.api.Test
+    void theSameChunkFinishingTwiceCountsOnce() throws Exception {
+        LocalStagingArea staging = new LocalStagingArea(dir.resolve("twice"));
+        EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k",
+                "HLSFLEET_ENCODE_THREADS", "1", "HLSFLEET_PICTURES_ENABLED", "false");
+        EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), SegmentEncryption.disabled(), CHUNKS);
+        Job job = stage(staging);
+        StageOutputs split = stage.process(job, EncodeHarness.NO_PROGRESS);
+        assertThat(split.split()).hasSize(5);
+        List<Job> parts = split.split().stream().map(p -> job.part(p, split.withPart(null))).toList();
+        List<StageOutputs> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var first = pool.submit(() -> results.add(stage.process(parts.get(0), EncodeHarness.NO_PROGRESS)));
+            var second = pool.submit(() -> results.add(stage.process(parts.get(0), EncodeHarness.NO_PROGRESS)));
+            first.get();
+            second.get();
+        }
+        Path chunked = staging.root().resolve(ChunkedEncode.prefix(job, ChunkedEncode.planName(job)));
+        assertThat(partOutputs(chunked)).singleElement().asString().startsWith("part-0-");
+        assertThat(Files.readString(chunked.resolve("done-0"))).startsWith(ChunkedEncode.prefix(job,
+                ChunkedEncode.planName(job)) + "/" + partOutputs(chunked).getFirst());
+        for (Job part : parts.subList(1, parts.size())) {
+            results.add(stage.process(part, EncodeHarness.NO_PROGRESS));
+        }
+        // The last part assembled. Delivered again, the others find their work done and the assembly taken.
+        for (Job part : parts.subList(0, parts.size() - 1)) {
+            results.add(stage.process(part, EncodeHarness.NO_PROGRESS));
+        }
+        assertThat(results).filteredOn(r -> r.ladder() != null).singleElement()
+                .satisfies(r -> LadderAssertions.assertValidLadder(staging.fetch(r.ladder(), dir), clip));
+        assertThat(results).filteredOn(StageOutputs::reportsPartDone).hasSize(2 + 3 + 4);
+        assertThat(partOutputs(chunked)).hasSize(5);
     }
 
     private StageWorker encodeWorker(String name, LocalStagingArea staging, EncodeSettings settings,
