@@ -46,6 +46,14 @@ public final class StagingKeys {
         return jobPrefix(job) + "/key-" + attempt;
     }
 
+    /**
+     * Where the encode stage keeps the chunks of a video encoded in chunks, under the name of its
+     * split, which is also the generation the assembled ladder is published as.
+     */
+    public static String chunked(Job job, String plan) {
+        return jobPrefix(job) + "/chunked-" + plan;
+    }
+
     /** Where {@code attempt} of the encode stage stores the ladder. */
     public static String ladder(Job job, String attempt) {
         return jobPrefix(job) + "/ladder-" + attempt;

@@ -72,7 +72,7 @@ final class ChunkedEncode {
     }
 
     static String prefix(Job job, String plan) {
-        return StagingKeys.jobPrefix(job) + "/chunked-" + plan;
+        return StagingKeys.chunked(job, plan);
     }
 
     /** Splits the job into its parts; a plan staged by an earlier split of the job is kept. */

@@ -112,6 +112,8 @@ public final class UploadStage implements StageHandler, AutoCloseable {
             if (outputs.source() != null) {
                 staging.delete(outputs.source());
             }
+            // A video encoded in chunks keeps them under its generation's name until it is published.
+            staging.delete(StagingKeys.chunked(job, generation));
             return outputs.withGeneration(generation, outputs.key());
         } finally {
             staging.deleteScratch(scratch);

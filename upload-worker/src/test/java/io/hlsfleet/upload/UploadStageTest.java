@@ -102,6 +102,26 @@ class UploadStageTest {
         assertThat(files(tmp.resolve("staging/scratch"))).as("scratch files left").isEmpty();
     }
 
+    /** The chunks of a video encoded in chunks go once its ladder (their generation) is published. */
+    @Test
+    void theChunksOfTheGenerationAreDeletedOnceItIsPublished() throws Exception {
+        Job job = Job.submit("https://videos.example/long.mp4", false);
+        Job encoded = encoded(job, "l1");
+        Job chunked = encoded.advance(Stage.UPLOAD, encoded.outputs().withGeneration("plan0123456789ab", null));
+        Path chunk = Files.createDirectories(tmp.resolve("chunk/360p"));
+        Files.writeString(chunk.resolve("seg_00000.ts"), "segment");
+        staging.store(StagingKeys.chunked(job, "plan0123456789ab") + "/part-0-x", chunk.getParent());
+        Path other = Files.createDirectories(tmp.resolve("other/360p"));
+        Files.writeString(other.resolve("seg_00000.ts"), "segment");
+        staging.store(StagingKeys.chunked(job, "otherplan0123456") + "/part-0-y", other.getParent());
+
+        stage.process(chunked, context);
+
+        assertThat(bucket.resolve(job.videoId()).resolve("plan0123456789ab/master.m3u8")).isRegularFile();
+        assertThat(staging.exists(StagingKeys.chunked(job, "plan0123456789ab"))).as("the published chunks").isFalse();
+        assertThat(staging.exists(StagingKeys.chunked(job, "otherplan0123456"))).as("another split's chunks").isTrue();
+    }
+
     @Test
     void anotherAttemptsStagedFilesAreLeftAlone() throws Exception {
         Job job = Job.submit("https://videos.example/b.mp4", false);
