@@ -1,6 +1,10 @@
 package io.hlsfleet.testing;
 
 import io.hlsfleet.config.FleetConfig;
+import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.rabbit.RabbitTopology;
+import io.hlsfleet.transport.rabbit.RabbitTransport;
+import io.hlsfleet.transport.redis.RedisTransport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -10,7 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -147,6 +153,23 @@ public final class Brokers {
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
         return new FleetConfig.RabbitSettings(shared.host(), shared.port(), shared.username(), shared.password(),
                 virtualHost);
+    }
+
+    /**
+     * A transport on {@code broker} ({@code rabbitmq} or {@code redis}) that sees only one test's
+     * queues: RabbitMQ in {@code virtualHost} (made by {@link #isolatedRabbit}; the test deletes it),
+     * Redis under a key prefix of its own. Retries wait 1 s; Redis gives a silent consumer's
+     * deliveries to another after {@code redisClaimAfter}.
+     */
+    public static Transport isolatedTransport(String broker, String virtualHost, Duration redisClaimAfter) {
+        return switch (broker) {
+            case "rabbitmq" -> new RabbitTransport(RabbitTransport.connectionFactory(isolatedRabbit(virtualHost)), true,
+                    new RabbitTopology(List.of(Duration.ofSeconds(1)), Duration.ofHours(1)));
+            case "redis" -> new RedisTransport(new RedisTransport.Settings(redisUrl(),
+                    "hlsfleet-test-" + UUID.randomUUID().toString().substring(0, 8), redisClaimAfter,
+                    Duration.ofMillis(200)));
+            default -> throw new IllegalArgumentException("no such broker: " + broker);
+        };
     }
 
     /** Deletes a virtual host made by {@link #isolatedRabbit}, with every queue in it. */

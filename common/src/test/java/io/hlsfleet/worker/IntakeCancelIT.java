@@ -14,15 +14,11 @@ import io.hlsfleet.status.StatusRecorder;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.Transport;
-import io.hlsfleet.transport.rabbit.RabbitTopology;
-import io.hlsfleet.transport.rabbit.RabbitTransport;
-import io.hlsfleet.transport.redis.RedisTransport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -51,14 +47,7 @@ class IntakeCancelIT {
     }
 
     private static Transport connect(String broker) {
-        return switch (broker) {
-            case "rabbitmq" -> new RabbitTransport(RabbitTransport.connectionFactory(Brokers.isolatedRabbit(VHOST)), true,
-                    new RabbitTopology(List.of(Duration.ofSeconds(1)), Duration.ofHours(1)));
-            case "redis" -> new RedisTransport(new RedisTransport.Settings(Brokers.redisUrl(),
-                    "hlsfleet-test-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(2),
-                    Duration.ofMillis(200)));
-            default -> throw new IllegalArgumentException(broker);
-        };
+        return Brokers.isolatedTransport(broker, VHOST, Duration.ofSeconds(2));
     }
 
     @ParameterizedTest

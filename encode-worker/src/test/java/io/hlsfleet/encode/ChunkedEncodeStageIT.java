@@ -13,9 +13,6 @@ import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.testing.LadderAssertions;
 import io.hlsfleet.testing.SyntheticClip;
 import io.hlsfleet.transport.Transport;
-import io.hlsfleet.transport.rabbit.RabbitTopology;
-import io.hlsfleet.transport.rabbit.RabbitTransport;
-import io.hlsfleet.transport.redis.RedisTransport;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.RetryPolicy;
 import io.hlsfleet.worker.StageHandler;
@@ -27,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -74,14 +70,7 @@ class ChunkedEncodeStageIT {
 
     private static Transport connect(String broker) {
         vhostMade |= broker.equals("rabbitmq");
-        return switch (broker) {
-            case "rabbitmq" -> new RabbitTransport(RabbitTransport.connectionFactory(Brokers.isolatedRabbit(VHOST)), true,
-                    new RabbitTopology(List.of(Duration.ofSeconds(1)), Duration.ofHours(1)));
-            case "redis" -> new RedisTransport(new RedisTransport.Settings(Brokers.redisUrl(),
-                    "hlsfleet-test-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(10),
-                    Duration.ofMillis(200)));
-            default -> throw new IllegalArgumentException(broker);
-        };
+        return Brokers.isolatedTransport(broker, VHOST, Duration.ofSeconds(10));
     }
 
     @ParameterizedTest

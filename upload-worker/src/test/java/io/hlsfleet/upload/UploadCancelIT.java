@@ -21,9 +21,6 @@ import io.hlsfleet.testing.FaultyFront;
 import io.hlsfleet.testing.TinyLadder;
 import io.hlsfleet.testing.S3ServerExtension;
 import io.hlsfleet.transport.Transport;
-import io.hlsfleet.transport.rabbit.RabbitTopology;
-import io.hlsfleet.transport.rabbit.RabbitTransport;
-import io.hlsfleet.transport.redis.RedisTransport;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.RetryPolicy;
 import io.hlsfleet.worker.StageWorker;
@@ -69,14 +66,7 @@ class UploadCancelIT {
     }
 
     private static Transport connect(String broker) {
-        return switch (broker) {
-            case "rabbitmq" -> new RabbitTransport(RabbitTransport.connectionFactory(Brokers.isolatedRabbit(VHOST)), true,
-                    new RabbitTopology(List.of(Duration.ofSeconds(1)), Duration.ofHours(1)));
-            case "redis" -> new RedisTransport(new RedisTransport.Settings(Brokers.redisUrl(),
-                    "hlsfleet-test-" + UUID.randomUUID().toString().substring(0, 8), Duration.ofSeconds(2),
-                    Duration.ofMillis(200)));
-            default -> throw new IllegalArgumentException(broker);
-        };
+        return Brokers.isolatedTransport(broker, VHOST, Duration.ofSeconds(2));
     }
 
     /** The store's settings with its requests going through {@code front}. */
