@@ -25,6 +25,23 @@ public final class InParallel {
      */
     public static <T> List<T> run(String what, String threadName, List<Callable<T>> tasks, int parallelism)
             throws IOException, InterruptedException {
+        return run(what, threadName, tasks, parallelism, false);
+    }
+
+    /**
+     * As {@link #run(String, String, List, int)}, except that an interrupt stops it between tasks:
+     * the tasks not started never start, and those running are let finish before the interrupt is
+     * thrown. For transfers whose end must be known, such as the files of a ladder a cancelled
+     * upload removes: an aborted request may still be completed by the server (or a proxy that
+     * already took its bytes) after the caller has moved on.
+     */
+    public static <T> List<T> runStoppingBetweenTasks(String what, String threadName, List<Callable<T>> tasks,
+            int parallelism) throws IOException, InterruptedException {
+        return run(what, threadName, tasks, parallelism, true);
+    }
+
+    private static <T> List<T> run(String what, String threadName, List<Callable<T>> tasks, int parallelism,
+            boolean finishRunningOnInterrupt) throws IOException, InterruptedException {
         List<Future<T>> futures = new ArrayList<>(tasks.size());
         // The tasks are cancelled before the pool is closed: closing waits for every task, queued
         // ones included, so an interrupt (a cancel, a shutdown) would otherwise wait for all of them.
@@ -39,7 +56,10 @@ public final class InParallel {
                     results.add(future.get());
                 }
                 return results;
-            } catch (InterruptedException | ExecutionException | RuntimeException e) {
+            } catch (InterruptedException e) {
+                futures.forEach(f -> f.cancel(!finishRunningOnInterrupt));
+                throw e;
+            } catch (ExecutionException | RuntimeException e) {
                 futures.forEach(f -> f.cancel(true));
                 throw e;
             }

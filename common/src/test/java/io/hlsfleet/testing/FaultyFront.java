@@ -28,6 +28,8 @@ public final class FaultyFront implements AutoCloseable {
     private final AtomicInteger failed = new AtomicInteger();
     private final int uploadBytesPerSecond;
     private final Thread acceptor;
+    /** Both ends of every relayed connection, closed with the front. */
+    private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public FaultyFront(URI target, int failures) throws IOException {
         this(target, failures, 0);
@@ -101,6 +103,8 @@ public final class FaultyFront implements AutoCloseable {
 
     private void relay(Socket client) {
         try (client; Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
+            open.add(client);
+            open.add(server);
             Thread upstream = Thread.ofVirtual().start(() -> pipe(client, server, uploadBytesPerSecond));
             pipe(server, client);
             upstream.join();
@@ -108,6 +112,8 @@ public final class FaultyFront implements AutoCloseable {
             // One side closed; the other follows.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            open.remove(client);
         }
     }
 
@@ -144,5 +150,14 @@ public final class FaultyFront implements AutoCloseable {
     public void close() throws IOException, InterruptedException {
         listener.close();
         acceptor.join();
+        // A request cut off mid-body (a cancelled or killed upload) would otherwise keep the
+        // server's side open, and the server waiting for the rest of it when it is stopped.
+        for (Socket socket : open) {
+            try {
+                socket.close();
+            } catch (IOException alreadyClosed) {
+                // Nothing to do.
+            }
+        }
     }
 }

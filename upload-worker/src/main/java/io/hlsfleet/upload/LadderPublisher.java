@@ -161,7 +161,8 @@ public final class LadderPublisher {
                 });
             }
         }
-        InParallel.run("upload", "ladder-upload-", uploads, parallelUploads);
+        // A cancel stops the ladder between files, so that what it wrote is all there when it is removed.
+        InParallel.runStoppingBetweenTasks("upload", "ladder-upload-", uploads, parallelUploads);
         transfer.run(MASTER);
         String folder = generationFolder(videoId, generation);
         // The master must never name a generation that is not whole, whatever happened to it

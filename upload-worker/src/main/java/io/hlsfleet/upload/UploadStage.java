@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * replaced to {@link OldGenerations}. When bucket and staging are on the same S3 server the ladder
  * is copied there, server-side, instead of passing through scratch.
  *
- * <p>A cancel stops the upload between files (transfers under way are interrupted where the
- * store allows) until the moment before the master is written ({@link JobContext#commit}); what it
+ * <p>A cancel stops the upload between files (transfers under way finish, so that everything it
+ * wrote is known) until the moment before the master is written ({@link JobContext#commit}); what it
  * wrote of the new generation is then removed, and the published video is left as it was.
  */
 public final class UploadStage implements StageHandler, AutoCloseable {
