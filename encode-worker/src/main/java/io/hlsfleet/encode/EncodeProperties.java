@@ -56,7 +56,7 @@ public record EncodeProperties(
         String h264Profile,
         String h264Level,
         String preset,
-        @DefaultValue("aq-mode=2") String x264Params,
+        @DefaultValue("aq-mode=2:trellis=1") String x264Params,
         Integer threads,
         @DefaultValue("7680") int maxWidth,
         @DefaultValue("4h") @DurationUnit(ChronoUnit.SECONDS) Duration maxDuration,

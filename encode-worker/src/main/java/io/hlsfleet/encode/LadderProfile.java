@@ -73,13 +73,14 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
     }
 
     /**
-     * 360p/720p/1080p at the bitrates of the design hlsfleet replaces. The smaller rungs use a
-     * slower preset than the 1080p rung: they cost a fraction of its CPU, so the quality they gain
-     * is cheap (see bench/README.md for the measurement behind these choices).
+     * 360p/720p/1080p at the bitrates of the design hlsfleet replaces. Presets per rung: 360p costs
+     * a fraction of the others, so it keeps medium; 720p at faster and 1080p at veryfast (with
+     * trellis, from the default x264 options) give the best SSIM for their CPU found on the
+     * benchmark's clips (bench/README.md has the measurements behind these choices).
      */
     public static final LadderProfile DEFAULT = new LadderProfile("default", List.of(
             new Rung(360, 360, 540, 720, "medium"),
-            new Rung(720, 870, 1305, 1740, "medium"),
+            new Rung(720, 870, 1305, 1740, "faster"),
             new Rung(1080, 2100, 3150, 4200, "veryfast")), 128, 6, Container.MPEGTS, "high", "", Surround.EAC3, 192,
             false);
 

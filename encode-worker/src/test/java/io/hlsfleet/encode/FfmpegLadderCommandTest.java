@@ -3,8 +3,10 @@ package io.hlsfleet.encode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hlsfleet.config.Settings;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FfmpegLadderCommandTest {
@@ -97,6 +99,17 @@ class FfmpegLadderCommandTest {
         assertThat(after(cmd, "-hls_segment_filename")).endsWith("%v/seg_%05d.m4s");
         assertThat(after(cmd, "-level:v")).isEqualTo("4.1");
         assertThat(after(cmd, "-x264-params")).isEqualTo("rc-lookahead=20:ref=2");
+    }
+
+    @Test
+    void defaultPresetsPerRungAndX264Options() {
+        // The defaults the encode benchmark chose (bench/README.md): medium, faster and veryfast from
+        // the smallest rung up, trellis for every rung (veryfast alone leaves it off).
+        EncodeSettings s = EncodeSettings.from(Settings.of(Map.of()), 1);
+        List<String> cmd = command(s, new MediaInfo("mov,mp4", 1920, 1080, 10, 30, 0, 1));
+        assertThat(cmd).containsSubsequence("-map", "[v0]", "-preset:v:0", "medium", "-map", "[v1]", "-preset:v:1",
+                "faster", "-map", "[v2]", "-preset:v:2", "veryfast");
+        assertThat(after(cmd, "-x264-params")).isEqualTo("aq-mode=2:trellis=1");
     }
 
     @Test
