@@ -111,6 +111,160 @@ class FaultToleranceIT {
         }
     }
 
+    /**
+     * Chunked encoding on (a 36 s clip in chunks of 12 s plus a part for its audio and pictures): the only encode
+     * worker is SIGKILLed while ffmpeg encodes one chunk, before that chunk is marked done. Its
+     * ffmpeg dies with it; a new encode worker encodes the chunk again, assembles the video once,
+     * and it is published once: one generation, the one named by the plan, under one master.
+     */
+    @ParameterizedTest
+    @Execution(ExecutionMode.CONCURRENT)
+    @EnumSource(FleetBroker.Kind.class)
+    void sigkillOfTheEncodeWorkerHoldingAChunk(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = new Fleet(transport, tmp, "chunk-sigkill")) {
+            Path clip = SyntheticClip.generate(fleet.clips(), "chunked.mp4", 640, 360, 36);
+            String url = fleet.origin().url("chunked.mp4");
+            chunkEverythingOver20Seconds(fleet);
+            fleet.start(Fleet.DOWNLOAD);
+            fleet.start(Fleet.UPLOAD);
+            // One part at a time and slow, so that the worker is caught holding one chunk mid-ffmpeg.
+            WorkerProcess victim = fleet.start(Fleet.ENCODE, Map.of("HLSFLEET_CONCURRENCY", "1",
+                    "HLSFLEET_ENCODE_PRESET", "medium"));
+            String job = fleet.submit(List.of(url)).getFirst();
+
+            String chunkFfmpeg = awaitChunkFfmpeg(job, Duration.ofMinutes(3));
+            victim.kill();
+            int segment = Integer.parseInt(chunkFfmpeg.replaceFirst(".* -start_number (\\d+) .*", "$1"));
+            assertThat(FfmpegProcesses.awaitGone(job, Duration.ofSeconds(5)))
+                    .as("ffmpeg of the SIGKILLed encode worker").isEmpty();
+            Path chunks = chunkFolder(fleet, job).orElseThrow();
+            int chunk = chunkStartingAt(chunks, segment);
+            int chunkCount = chunkCount(chunks);
+            assertThat(chunks.resolve("done-" + chunk)).as("chunk " + chunk + " done before the kill").doesNotExist();
+            fleet.start(Fleet.ENCODE);
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360))), List.of(), Allowed.KILLED_WORKER_SCRATCH, SETTLE);
+            assertThat(counts.duplicated()).isZero();
+            assertThat(victim.log()).contains("encode split into " + (chunkCount + 1) + " parts");
+            assertPublishedOnceAsOneGeneration(fleet, url, chunks);
+            FaultReport.record("SIGKILL of the encode worker holding chunk " + (chunk + 1) + " of " + chunkCount
+                    + " mid-ffmpeg", transport, counts, seconds(started));
+        }
+    }
+
+    /**
+     * Chunked encoding on: the broker is restarted while the video is being assembled. The encode
+     * worker is frozen (SIGSTOP) the moment a part wins the assembly claim, every chunk being done,
+     * the broker goes away and comes back, and the worker is resumed: its hand-off meets a broker
+     * that restarted under it. The video ends published under one master, as the one generation
+     * named by its plan (an upload repeated for the same generation is counted, as after any
+     * restart between a publication and its ack).
+     */
+    @ParameterizedTest
+    @Execution(ExecutionMode.CONCURRENT)
+    @EnumSource(FleetBroker.Kind.class)
+    void brokerRestartDuringChunkAssembly(FleetBroker.Kind transport) throws Exception {
+        long started = System.nanoTime();
+        try (Fleet fleet = Fleet.onPrivateBroker(transport, tmp, "chunk-assembly-restart")) {
+            Path clip = SyntheticClip.generate(fleet.clips(), "assembled.mp4", 640, 360, 36);
+            String url = fleet.origin().url("assembled.mp4");
+            chunkEverythingOver20Seconds(fleet);
+            Map<String, WorkerProcess> workers = fleet.startAll();
+            String job = fleet.submit(List.of(url)).getFirst();
+
+            await().atMost(SETTLE).pollInterval(Duration.ofMillis(20))
+                    .until(() -> chunkFolder(fleet, job).filter(dir -> Files.exists(dir.resolve("assembly"))).isPresent());
+            WorkerProcess encode = workers.get(Fleet.ENCODE);
+            encode.pause();
+            Path chunks = chunkFolder(fleet, job).orElseThrow();
+            int parts = chunkCount(chunks) + 1;
+            boolean ladderStagedWhenFrozen = stagedLadder(fleet, job).isPresent();
+            try {
+                for (int part = 0; part < parts; part++) {
+                    assertThat(chunks.resolve("done-" + part)).as("part " + part + " done when assembly began").exists();
+                }
+                fleet.broker().restart(Duration.ofSeconds(3));
+            } finally {
+                encode.resume();
+            }
+
+            Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(Expectation.published(url, clip,
+                    List.of(360))), List.of(), Allowed.REPUBLISHED, SETTLE);
+            assertPublishedOnceAsOneGeneration(fleet, url, chunks);
+            FaultReport.record("broker restart during chunk assembly (ladder "
+                    + (ladderStagedWhenFrozen ? "already" : "not yet") + " staged when the encoder froze)",
+                    transport, counts, seconds(started));
+        }
+    }
+
+    /** Chunked encoding for videos over 20 s, in chunks of two 6 s segments. */
+    private static void chunkEverythingOver20Seconds(Fleet fleet) {
+        fleet.set("HLSFLEET_ENCODE_CHUNK_ENABLED", "true");
+        fleet.set("HLSFLEET_ENCODE_CHUNK_THRESHOLD", "20s");
+        fleet.set("HLSFLEET_ENCODE_CHUNK_SECONDS", "12s");
+    }
+
+    /** Waits until an ffmpeg encodes a chunk of {@code jobId} (a chunk's output is numbered from its first segment). */
+    private static String awaitChunkFfmpeg(String jobId, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String process : FfmpegProcesses.mentioning(jobId)) {
+                if (process.matches("\\d+: \\S*ffmpeg .* -start_number \\d+ .*")) {
+                    return process;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no ffmpeg encoded a chunk of " + jobId + " within " + timeout);
+    }
+
+    /** The staged state of a chunked job ({@code jobs/<jobId>/chunked-<plan>/}), once its plan is there. */
+    private static Optional<Path> chunkFolder(Fleet fleet, String jobId) throws IOException {
+        Path job = fleet.staging().resolve("jobs").resolve(jobId);
+        if (!Files.isDirectory(job)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> entries = Files.list(job)) {
+            return entries.filter(dir -> dir.getFileName().toString().startsWith("chunked-"))
+                    .filter(dir -> Files.isRegularFile(dir.resolve("plan"))).findFirst();
+        }
+    }
+
+    /** How many chunks the staged plan has (the video has one part more, for its audio and pictures). */
+    private static int chunkCount(Path chunks) throws IOException {
+        return (int) Files.readAllLines(chunks.resolve("plan")).stream().filter(line -> line.startsWith("chunk ")).count();
+    }
+
+    /** The index of the chunk whose first segment is {@code segment}, read from the staged plan. */
+    private static int chunkStartingAt(Path chunks, int segment) throws IOException {
+        for (String line : Files.readAllLines(chunks.resolve("plan"))) {
+            String[] fields = line.split(" ");
+            if (fields[0].equals("chunk") && Integer.parseInt(fields[2]) == segment) {
+                return Integer.parseInt(fields[1]);
+            }
+        }
+        throw new IllegalStateException("no chunk of the plan starts at segment " + segment);
+    }
+
+    /**
+     * The video's folder in the bucket holds one master and one generation, the one named by the
+     * chunk plan, and its status names that generation.
+     */
+    private static void assertPublishedOnceAsOneGeneration(Fleet fleet, String url, Path chunks) throws Exception {
+        String plan = chunks.getFileName().toString().substring("chunked-".length());
+        JobStatus status = fleet.status(url).orElseThrow();
+        assertThat(status.generation()).as("the published generation").isEqualTo(plan);
+        Path video = fleet.bucket().resolve(status.videoId());
+        assertThat(video.resolve("master.m3u8")).isRegularFile();
+        try (Stream<Path> entries = Files.list(video)) {
+            assertThat(entries.filter(Files::isDirectory).map(dir -> dir.getFileName().toString()).toList())
+                    .as("generations in the bucket").containsExactly(plan);
+        }
+        assertThat(Files.readString(video.resolve("master.m3u8"))).contains(plan + "/");
+    }
+
     /** The broker goes away and comes back with jobs at every stage; every job is published. */
     @ParameterizedTest
     @Execution(ExecutionMode.CONCURRENT)
