@@ -156,10 +156,12 @@ IFS=, read -ra wanted <<<"$rows"
 for r in "${wanted[@]}"; do
   [ "$encode" = 1 ] || break
   echo "row $r (load $(cut -d' ' -f1-3 /proc/loadavg))..." >&2
+  load=$(cut -d' ' -f1 /proc/loadavg)
   case $r in
     a) fleet_row a 1 0 ;; b) fleet_row b 2 1 ;; c0) run_row c0 0 ;; c) run_row c 1 ;;
     *) echo "unknown row $r" >&2; exit 2 ;;
   esac
+  echo "$load $(cut -d' ' -f1 /proc/loadavg)" >"$results/$r/load"
 done
 [ "$encode" = 0 ] || echo "after the rows, load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/about" >&2
 
@@ -260,7 +262,8 @@ for r in rows:
     audio = audio_kbps(ladder)
     ssim = sum(x["ssim"] for x in rungs.values()) / len(rungs)
     kbps = sum(x["kbps"] + audio for x in rungs.values()) / len(rungs)
-    data[r] = dict(wall=wall_ms / 1000, cpu=ticks / hz, ssim=ssim, kbps=kbps, rungs=rungs)
+    load = open(f"{d}/load").read().split() if os.path.exists(f"{d}/load") else ["?", "?"]
+    data[r] = dict(wall=wall_ms / 1000, cpu=ticks / hz, ssim=ssim, kbps=kbps, rungs=rungs, load=" → ".join(load))
 
 def seams(rungs):
     """Per chunk boundary and rung: the lower SSIM of the two segments that meet there, minus the
@@ -277,14 +280,14 @@ def seams(rungs):
 
 heights = sorted(next(iter(data.values()))["rungs"])
 print(f"| row | wall s | CPU s | mean SSIM | SSIM {' / '.join(map(str, heights))} | mean kbit/s | worst seam "
-      "| worst timestamp step ms |")
-print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+      "| worst timestamp step ms | load at start → end |")
+print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |")
 for r in rows:
     x = data[r]
     per = " / ".join(f"{x['rungs'][h]['ssim']:.4f}" for h in heights)
     s = seams(x["rungs"])
     print(f"| {r}: {names[r]} | {x['wall']:.0f} | {x['cpu']:.0f} | {x['ssim']:.4f} | {per} | {x['kbps']:.0f} | "
-          f"{'—' if s is None else f'{s:+.4f}'} | {max((v for h in heights for v in x['rungs'][h]['steps']), key=abs) * 1000:+.1f} |")
+          f"{'—' if s is None else f'{s:+.4f}'} | {max((v for h in heights for v in x['rungs'][h]['steps']), key=abs) * 1000:+.1f} | {x['load']} |")
 print()
 print("worst seam: at each chunk boundary, the lower per-segment SSIM of the two segments meeting there minus")
 print("the mean of their outer neighbours (the same positions in an unchunked ladder are its control).")
