@@ -10,14 +10,14 @@
 # the source, mean bitrate (audio rendition included, as encode-bench.sh counts it), and the seam
 # check: per-segment SSIM of the two segments at each chunk boundary against their neighbours.
 #
-# Usage: bench/chunk-bench.sh [-d SECONDS] [-H HEIGHT] [-c CHUNK_SECONDS] [-w WORK_DIR] [-r ROWS]
+# Usage: bench/chunk-bench.sh [-d SECONDS] [-H HEIGHT] [-c CHUNK_SECONDS] [-w WORK_DIR] [-r ROWS] [-S]
 #   -d  source length in seconds (default 600)      -H  source height, 16:9 (default 1080)
 #   -c  HLSFLEET_ENCODE_CHUNK_SECONDS (default 60); the threshold is set below the source length
 #   -w  work directory (default bench/work; the source there is reused between runs)
 #   -r  rows to run, comma-separated (default a,b,c0,c)
 #   -S  score the ladders of the last run again without running the rows
 # Any HLSFLEET_ENCODE_* variable set in the environment applies to every row. Needs JDK 25
-# (JAVA_HOME), ffmpeg, redis-server, python3, curl.
+# (JAVA_HOME), ffmpeg, redis-server and redis-cli, python3, curl.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 secs=600; height=1080; chunk=60; work=$repo/bench/work; rows=a,b,c0,c; encode=1
