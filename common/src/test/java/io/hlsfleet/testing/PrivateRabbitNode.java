@@ -4,7 +4,6 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.storage.LocalFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -91,9 +90,7 @@ public final class PrivateRabbitNode implements AutoCloseable {
 
     /** A TCP port free on loopback right now, for listeners a test adds through {@link Builder#config}. */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.pick();
     }
 
     public String host() {

@@ -4,7 +4,6 @@ import io.hlsfleet.storage.s3.S3Integrity;
 import io.hlsfleet.storage.s3.S3Settings;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -91,10 +90,7 @@ public final class S3Server implements AutoCloseable {
             throw new IllegalStateException("no S3Proxy " + LEGACY_VERSION + " at " + jar.toAbsolutePath()
                     + "; the build copies it there in process-test-resources");
         }
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
+        int port = FreePorts.pick();
         URI endpoint = URI.create("http://127.0.0.1:" + port);
         Path dir = Files.createTempDirectory("s3proxy-legacy");
         Path config = Files.writeString(dir.resolve("s3proxy.conf"), String.join("\n",

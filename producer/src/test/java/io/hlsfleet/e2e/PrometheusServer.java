@@ -1,7 +1,7 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.testing.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -144,9 +144,7 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.pick();
     }
 
     private static void sleep(long millis) {

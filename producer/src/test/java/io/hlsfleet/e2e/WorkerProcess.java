@@ -3,9 +3,9 @@ package io.hlsfleet.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hlsfleet.testing.FreePorts;
 import io.hlsfleet.testing.Processes;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** One worker started from its executable jar as a separate JVM, as an operator would run it. */
@@ -91,21 +90,9 @@ final class WorkerProcess implements AutoCloseable {
         return Files.createDirectories(dir);
     }
 
-    /**
-     * A free port below Linux's ephemeral range (32768 and up): a port the system hands out would
-     * be free when checked but could be taken by some outgoing connection before the worker binds
-     * it, which the many connections of side-by-side fleets made happen.
-     */
+    /** A free port below the ephemeral range ({@link FreePorts}). */
     private static int freePort() throws IOException {
-        for (int tries = 0; tries < 1000; tries++) {
-            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-            try (ServerSocket socket = new ServerSocket(port)) {
-                return socket.getLocalPort();
-            } catch (IOException taken) {
-                // Try another.
-            }
-        }
-        throw new IOException("no free port between 20000 and 32000");
+        return FreePorts.pick();
     }
 
     /** Waits until the actuator reports the worker UP. */
