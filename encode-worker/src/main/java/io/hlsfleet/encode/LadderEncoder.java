@@ -65,20 +65,10 @@ public final class LadderEncoder {
     public Result encode(Path source, MediaInfo media, Path outDir, JobContext context,
             SegmentEncryption.VideoKey key) throws JobFailure, IOException, InterruptedException {
         List<PlannedVariant> variants = LadderPlanner.plan(media, settings);
-        List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
         for (PlannedVariant v : variants) {
             Files.createDirectories(outDir.resolve(v.name()));
         }
-        List<MediaInfo.AudioTrack> surround = settings.surroundRenditions(media);
-        for (int j = 0; j < audio.size(); j++) {
-            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.audioFolder(j)));
-        }
-        for (int j = 0; j < surround.size(); j++) {
-            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.surroundFolder(j)));
-        }
-        for (int k = 0; k < media.subtitles().size(); k++) {
-            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.subtitleFolder(k)));
-        }
+        createRenditionFolders(outDir, media);
         checkFreeSpace(outDir, media, variants);
         Path pictureWork = Files.createDirectories(Pictures.workDir(outDir));
         long started = System.nanoTime();
@@ -118,7 +108,7 @@ public final class LadderEncoder {
         }
         checkFreeSpace(outDir, videoOnly, variants);
         List<String> command = chunkCommand(FfmpegLadderCommand.build(settings.withoutPictures(), videoOnly, variants,
-                source, outDir), chunk, last, audioPriming(source, media));
+                source, outDir), chunk, last, audioPriming(media));
         long started = System.nanoTime();
         double cpu = runFfmpeg(command, videoOnly, context);
         metrics.record(chunk.seconds(), (System.nanoTime() - started) / 1e9, cpu);
@@ -178,35 +168,9 @@ public final class LadderEncoder {
      * that nothing starts below zero. A chunk has no audio, so it adds the same shift itself and
      * its video keeps the clock of the audio encoded on its own.
      */
-    private double audioPriming(Path source, MediaInfo media) throws IOException, InterruptedException, JobFailure {
-        List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
-        if (audio.isEmpty()) {
-            return 0;
-        }
-        Process probe = ChildProcesses.start(new ProcessBuilder(settings.binaries().ffprobe(), "-v", "error",
-                "-protocol_whitelist", "file", "-select_streams", "a", "-show_entries", "stream=index,sample_rate",
-                "-of", "csv=p=0", "file:" + source.toAbsolutePath()));
-        try {
-            String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            probe.waitFor(30, TimeUnit.SECONDS);
-            double priming = 0;
-            for (String line : out.split("\\R")) {
-                String[] fields = line.strip().split(",");
-                if (fields.length < 2) {
-                    continue;
-                }
-                int stream = Integer.parseInt(fields[0]);
-                int rate = Integer.parseInt(fields[1]);
-                if (rate > 0 && audio.stream().anyMatch(t -> t.stream() == stream)) {
-                    priming = Math.max(priming, (double) AAC_PRIMING / rate);
-                }
-            }
-            return priming;
-        } catch (NumberFormatException e) {
-            throw JobFailure.retryable("ffprobe did not report the audio's sample rate: " + e.getMessage());
-        } finally {
-            ChildProcesses.kill(probe);
-        }
+    private double audioPriming(MediaInfo media) {
+        return settings.audioRenditions(media).stream().filter(track -> track.sampleRate() > 0)
+                .mapToDouble(track -> (double) AAC_PRIMING / track.sampleRate()).max().orElse(0);
     }
 
     /** Samples of silence ffmpeg's AAC encoder puts before the first one of the source. */
@@ -223,17 +187,8 @@ public final class LadderEncoder {
     List<String> encodeRest(Path source, MediaInfo media, Path outDir, JobContext context)
             throws JobFailure, IOException, InterruptedException {
         List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
-        List<MediaInfo.AudioTrack> surround = settings.surroundRenditions(media);
         Files.createDirectories(outDir);
-        for (int j = 0; j < audio.size(); j++) {
-            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.audioFolder(j)));
-        }
-        for (int j = 0; j < surround.size(); j++) {
-            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.surroundFolder(j)));
-        }
-        for (int k = 0; k < media.subtitles().size(); k++) {
-            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.subtitleFolder(k)));
-        }
+        createRenditionFolders(outDir, media);
         boolean pictures = settings.pictures().enabled();
         if (audio.isEmpty() && media.subtitles().isEmpty() && !pictures) {
             return List.of();
@@ -246,6 +201,19 @@ public final class LadderEncoder {
                     : List.of();
         } finally {
             Pictures.deleteTree(pictureWork);
+        }
+    }
+
+    /** The folders ffmpeg writes the audio, surround and subtitle renditions of {@code media} into. */
+    private void createRenditionFolders(Path outDir, MediaInfo media) throws IOException {
+        for (int j = 0; j < settings.audioRenditions(media).size(); j++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.audioFolder(j)));
+        }
+        for (int j = 0; j < settings.surroundRenditions(media).size(); j++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.surroundFolder(j)));
+        }
+        for (int k = 0; k < media.subtitles().size(); k++) {
+            Files.createDirectories(outDir.resolve(FfmpegLadderCommand.subtitleFolder(k)));
         }
     }
 

@@ -24,8 +24,8 @@ public record MediaInfo(String formatName, int width, int height, double duratio
         int videoStream, int audioStream, Picture picture, List<AudioTrack> audioTracks,
         List<SubtitleTrack> subtitles, List<String> leftOut) {
 
-    /** One audio track of the source. */
-    public record AudioTrack(int stream, String language, String title, int channels) {
+    /** One audio track of the source; {@code sampleRate} is 0 where the source does not say. */
+    public record AudioTrack(int stream, String language, String title, int channels, int sampleRate) {
     }
 
     /** One text subtitle track of the source. */
@@ -43,7 +43,7 @@ public record MediaInfo(String formatName, int width, int height, double duratio
     public MediaInfo(String formatName, int width, int height, double durationSeconds, double frameRate,
             int videoStream, int audioStream, Picture picture) {
         this(formatName, width, height, durationSeconds, frameRate, videoStream, audioStream, picture,
-                audioStream < 0 ? List.of() : List.of(new AudioTrack(audioStream, "und", "", 2)), List.of(), List.of());
+                audioStream < 0 ? List.of() : List.of(new AudioTrack(audioStream, "und", "", 2, 0)), List.of(), List.of());
     }
 
     /** A progressive SDR source with at most one stereo, untagged audio track and no subtitles. */

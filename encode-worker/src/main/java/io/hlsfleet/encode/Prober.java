@@ -266,7 +266,8 @@ public final class Prober {
 
     private static MediaInfo.AudioTrack audioTrack(JsonNode stream) {
         return new MediaInfo.AudioTrack(stream.path("index").asInt(), language(stream),
-                stream.path("tags").path("title").asString(""), stream.path("channels").asInt(2));
+                stream.path("tags").path("title").asString(""), stream.path("channels").asInt(2),
+                stream.path("sample_rate").asInt(0));
     }
 
     /** Text subtitle tracks; bitmap ones cannot become WebVTT and are named in {@code leftOut}. */

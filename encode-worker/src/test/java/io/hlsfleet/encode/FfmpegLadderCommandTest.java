@@ -63,7 +63,7 @@ class FfmpegLadderCommandTest {
     @Test
     void everyLanguageBecomesARenditionAndTextSubtitlesBecomeWebVtt() {
         MediaInfo media = new MediaInfo("matroska,webm", 640, 360, 10, 25, 0, 1, MediaInfo.Picture.PROGRESSIVE_SDR,
-                List.of(new MediaInfo.AudioTrack(1, "eng", "", 2), new MediaInfo.AudioTrack(2, "ger", "", 6)),
+                List.of(new MediaInfo.AudioTrack(1, "eng", "", 2, 48000), new MediaInfo.AudioTrack(2, "ger", "", 6, 48000)),
                 List.of(new MediaInfo.SubtitleTrack(3, "subrip", "eng", "", false, false)), List.of());
         List<String> cmd = command(EncodeHarness.settings(), media);
         // The German track is 5.1: every track also gets an E-AC-3 rendition, 5.1 where the source has it.
@@ -121,7 +121,7 @@ class FfmpegLadderCommandTest {
     @Test
     void stereoSourcesAndProfilesWithoutMultichannelGetNoMultichannelRendition() {
         MediaInfo fiveOne = new MediaInfo("mov", 640, 360, 10, 25, 0, 1, MediaInfo.Picture.PROGRESSIVE_SDR,
-                List.of(new MediaInfo.AudioTrack(1, "eng", "", 6)), List.of(), List.of());
+                List.of(new MediaInfo.AudioTrack(1, "eng", "", 6, 48000)), List.of(), List.of());
         assertThat(after(command(EncodeHarness.settings("HLSFLEET_ENCODE_SURROUND", "none"), fiveOne), "-var_stream_map"))
                 .isEqualTo("v:0,name:360p a:0,name:audio/a0");
         assertThat(after(command(EncodeHarness.settings(), new MediaInfo("mov", 640, 360, 10, 25, 0, 1)),
