@@ -43,13 +43,13 @@ public final class InMemoryTransport implements Transport {
 
     @Override
     public void publish(Stage stage, Job job) {
-        ready.get(stage).addLast(new Message(JobCodec.encode(job), job.priority(), 0));
+        enqueue(stage, JobCodec.encode(job), job.priority());
     }
 
     /** On the normal queue, as on the brokers: a job body keeps its own priority from the next hand-off on. */
     @Override
     public void publishRaw(Stage stage, byte[] body) {
-        ready.get(stage).addLast(new Message(body, Priority.NORMAL, 0));
+        enqueue(stage, body, Priority.NORMAL);
     }
 
     @Override
@@ -104,6 +104,11 @@ public final class InMemoryTransport implements Transport {
     public void close() {
         subscriptions.forEach(s -> s.stop(Duration.ZERO));
         timer.shutdownNow();
+    }
+
+    /** A first delivery of {@code body} at the back of its priority's queue. */
+    private void enqueue(Stage stage, byte[] body, Priority priority) {
+        ready.get(stage).addLast(new Message(body, priority, 0));
     }
 
     private record Message(byte[] body, Priority priority, int deliveries) {
@@ -242,12 +247,12 @@ public final class InMemoryTransport implements Transport {
 
         @Override
         protected void sendHandOff(Stage next, Priority priority, byte[] output) {
-            ready.get(next).addLast(new Message(output, priority, 0));
+            enqueue(next, output, priority);
         }
 
         @Override
         protected void sendRetry(byte[] retry, Priority priority, Duration delay) {
-            timer.schedule(() -> ready.get(stage()).addLast(new Message(retry, priority, 0)),
+            timer.schedule(() -> enqueue(stage(), retry, priority),
                     delay.toMillis(), TimeUnit.MILLISECONDS);
         }
 

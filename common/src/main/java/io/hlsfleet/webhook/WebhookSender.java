@@ -171,6 +171,7 @@ public final class WebhookSender implements AutoCloseable {
             return;
         }
         String shown = SourceUrls.redact(target);
+        byte[] body = body(event);
         String failure = null;
         int tries = 0;
         while (tries < settings.attempts()) {
@@ -178,7 +179,7 @@ public final class WebhookSender implements AutoCloseable {
                 throw new IllegalStateException("the webhook sender is stopping");
             }
             tries++;
-            failure = tryOnce(target, event);
+            failure = tryOnce(target, event, body);
             if (failure == null) {
                 delivered.increment();
                 log.info("webhook of the {} event of job {} delivered to {} (try {})", event.routingKey(),
@@ -203,8 +204,7 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     /** One signed try; null when the receiver took it, else why not (starting with "refused: " for an address the guard refused). */
-    private String tryOnce(String target, JobEvent event) {
-        byte[] body = JobCodec.toJson(event).getBytes(StandardCharsets.UTF_8);
+    private String tryOnce(String target, JobEvent event, byte[] body) {
         try {
             int status = post(target, event.callbackUrl() != null, event, body);
             return status / 100 == 2 ? null : "HTTP " + status;
@@ -233,7 +233,7 @@ public final class WebhookSender implements AutoCloseable {
         post.setHeader(WebhookSignature.TIMESTAMP_HEADER, Long.toString(timestamp));
         post.setHeader(WebhookSignature.SIGNATURE_HEADER, signature.sign(timestamp, body));
         post.setHeader(EVENT_HEADER, event.routingKey());
-        post.setHeader(DELIVERY_HEADER, event.jobId() + "." + event.type().id());
+        post.setHeader(DELIVERY_HEADER, UndeliveredWebhook.deliveryId(event));
         return (callback ? callbackClient : operatorClient).execute(post, response -> {
             EntityUtils.consume(response.getEntity());
             return response.getCode();
@@ -290,7 +290,7 @@ public final class WebhookSender implements AutoCloseable {
                 return webhook;
             }
             String shown = SourceUrls.redact(target);
-            String failure = tryOnce(target, webhook.event());
+            String failure = tryOnce(target, webhook.event(), body(webhook.event()));
             results.add(new Replayed(webhook, failure));
             if (failure == null) {
                 delivered.increment();
@@ -302,9 +302,9 @@ public final class WebhookSender implements AutoCloseable {
         return results;
     }
 
-    /** The webhooks kept undelivered, oldest first. */
-    public List<UndeliveredWebhook> undelivered(int limit) {
-        return kept.list(limit);
+    /** What every try of {@code event}'s webhook sends. */
+    private static byte[] body(JobEvent event) {
+        return JobCodec.toJson(event).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Waits {@code delay}; throws when the sender stops meanwhile, so the event goes back unsettled. */

@@ -388,8 +388,7 @@ public final class StageWorker implements AutoCloseable {
      * job), so it costs duplicate parts, which find their work done, never a lost one.
      */
     private void split(Delivery delivery, Job job, StageOutputs outputs) {
-        StageOutputs current = outputs.withPart(null);
-        transport.publishAll(stage, outputs.split().stream().map(part -> job.part(part, current)).toList());
+        transport.publishAll(stage, outputs.split().stream().map(part -> job.part(part, outputs)).toList());
         delivery.ack();
     }
 

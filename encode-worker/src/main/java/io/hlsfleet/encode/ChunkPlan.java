@@ -36,7 +36,7 @@ record ChunkPlan(int segmentSeconds, List<Chunk> chunks) {
      */
     static ChunkPlan of(double durationSeconds, int segmentSeconds, ChunkProperties properties) {
         if (!properties.enabled() || durationSeconds <= properties.threshold().toMillis() / 1000.0) {
-            return new ChunkPlan(segmentSeconds, List.of());
+            return none(segmentSeconds);
         }
         long chunkMillis = properties.seconds().toMillis();
         long segmentMillis = segmentSeconds * 1000L;
@@ -50,10 +50,12 @@ record ChunkPlan(int segmentSeconds, List<Chunk> chunks) {
             double seconds = first + segments >= totalSegments ? durationSeconds - start : segments * segmentSeconds;
             chunks.add(new Chunk(index, first, segments, start, seconds));
         }
-        if (chunks.size() < 2) {
-            return new ChunkPlan(segmentSeconds, List.of());
-        }
-        return new ChunkPlan(segmentSeconds, chunks);
+        return chunks.size() < 2 ? none(segmentSeconds) : new ChunkPlan(segmentSeconds, chunks);
+    }
+
+    /** The plan of a video encoded by one ffmpeg. */
+    static ChunkPlan none(int segmentSeconds) {
+        return new ChunkPlan(segmentSeconds, List.of());
     }
 
     boolean chunked() {

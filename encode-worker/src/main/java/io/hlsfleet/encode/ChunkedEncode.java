@@ -58,11 +58,13 @@ final class ChunkedEncode {
      * cross chunk boundaries), or a staging area that cannot claim.
      */
     ChunkPlan plan(EncodeSettings settings, boolean encrypted, MediaInfo media) {
-        boolean supported = staging.canClaim() && settings.profile().container() == Container.MPEGTS && !encrypted
-                && !(media.hasAudio() && settings.renditions().muxedAudio())
-                && LadderPlanner.plan(media, settings).stream().noneMatch(PlannedVariant::hdr);
         int segment = settings.profile().segmentSeconds();
-        return supported ? ChunkPlan.of(media.durationSeconds(), segment, chunking) : ChunkPlan.of(0, segment, chunking);
+        ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), segment, chunking);
+        // Asked only of a video long enough to chunk: most are not, and the ladder plan is not free.
+        boolean supported = plan.chunked() && staging.canClaim() && settings.profile().container() == Container.MPEGTS
+                && !encrypted && !(media.hasAudio() && settings.renditions().muxedAudio())
+                && LadderPlanner.plan(media, settings).stream().noneMatch(PlannedVariant::hdr);
+        return supported ? plan : ChunkPlan.none(segment);
     }
 
     /** The split's name: the same for every split of this job's staged source. */

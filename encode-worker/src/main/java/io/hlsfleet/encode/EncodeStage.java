@@ -74,13 +74,18 @@ public final class EncodeStage implements StageHandler {
         EncodeSettings jobSettings = settings.forJob(job.options());
         LadderEncoder jobEncoder = jobSettings == settings ? encoder : new LadderEncoder(jobSettings, metrics);
         boolean encrypted = encrypted(job.options().encryption(), jobSettings.profile().container());
-        if (job.outputs().part() != null) {
-            try {
-                return chunked.process(job, job.outputs().part(), jobEncoder, context);
-            } catch (IOException e) {
-                throw JobFailure.diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
-            }
+        try {
+            return job.outputs().part() != null ? chunked.process(job, job.outputs().part(), jobEncoder, context)
+                    : encodeWhole(job, jobSettings, jobEncoder, encrypted, context);
+        } catch (IOException e) {
+            // A full disk is a passing fault of this worker, not of the video: worth another attempt.
+            throw JobFailure.diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
         }
+    }
+
+    /** The ladder of the whole video by one ffmpeg, or its split into chunks when it is long enough. */
+    private StageOutputs encodeWhole(Job job, EncodeSettings jobSettings, LadderEncoder jobEncoder, boolean encrypted,
+            JobContext context) throws JobFailure, IOException, InterruptedException {
         Path scratch = staging.newScratch(job.jobId());
         try {
             Path source;
@@ -113,9 +118,6 @@ public final class EncodeStage implements StageHandler {
             staging.store(key, ladder);
             return job.outputs().withLadder(key, media.durationSeconds()).withPictures(result.pictures())
                     .withRenditions(result.renditions()).withGeneration(attempt, stagedKey);
-        } catch (IOException e) {
-            // A full disk is a passing fault of this worker, not of the video: worth another attempt.
-            throw JobFailure.diskFull(e) ? JobFailure.retryable("the encoder's disk is full", e) : e;
         } finally {
             staging.deleteScratch(scratch);
         }

@@ -37,21 +37,16 @@ final class CancelCommand extends CliCommand {
         try (JobStatusStore store = StatusCommand.connect();
              CancelRequests requests = CancelRequests.connect(settings, config).orElseThrow()) {
             for (String jobId : jobIds) {
-                Optional<String> refusal = refusal(jobId, store.find(jobId));
+                Optional<JobStatus> status = store.find(jobId);
+                // Asked only when the status allows a cancel; an upload about to write its master refuses it.
+                Optional<String> refusal = refusal(jobId, status).or(() -> requests.request(jobId, REASON));
                 if (refusal.isPresent()) {
                     err.println("not cancelled " + Printable.of(jobId) + ": " + refusal.get());
                     refused++;
                     continue;
                 }
-                JobStatus status = store.find(jobId).orElseThrow();
-                Optional<String> publishing = requests.request(jobId, REASON);
-                if (publishing.isPresent()) {
-                    err.println("not cancelled " + Printable.of(jobId) + ": " + publishing.get());
-                    refused++;
-                    continue;
-                }
-                out.println(jobId + "  cancel requested (was " + status.state().name().toLowerCase(Locale.ROOT)
-                        + ")");
+                out.println(jobId + "  cancel requested (was "
+                        + status.orElseThrow().state().name().toLowerCase(Locale.ROOT) + ")");
             }
         }
         out.flush();

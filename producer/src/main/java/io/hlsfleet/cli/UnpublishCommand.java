@@ -63,7 +63,7 @@ final class UnpublishCommand extends CliCommand {
         String masterUrlBase = events.publicUrl() != null ? events.publicUrl() : bucket.describe();
         Transport[] transport = new Transport[1];
         Supplier<EventBus> bus = () -> {
-            if (!events.enabled() || config.broker().equals("memory")) {
+            if (!events.enabled()) {
                 return EventBus.NONE;
             }
             if (transport[0] == null) {

@@ -38,7 +38,7 @@ final class WebhooksCommand {
         @Override
         int run(PrintWriter out, PrintWriter err) throws Exception {
             List<UndeliveredWebhook> webhooks;
-            try (Transport transport = Transports.connect(FleetConfig.from(Settings.fromEnvironment()))) {
+            try (Transport transport = DlqCommand.connect()) {
                 webhooks = transport.events().undeliveredWebhooks().list(limit);
             }
             for (UndeliveredWebhook webhook : webhooks) {
@@ -114,7 +114,7 @@ final class WebhooksCommand {
         @Override
         int run(PrintWriter out, PrintWriter err) throws Exception {
             int purged;
-            try (Transport transport = Transports.connect(FleetConfig.from(Settings.fromEnvironment()))) {
+            try (Transport transport = DlqCommand.connect()) {
                 purged = transport.events().undeliveredWebhooks().purge();
             }
             out.println("purged " + purged + " undelivered webhook" + (purged == 1 ? "" : "s"));

@@ -85,21 +85,19 @@ public final class UploadStage implements StageHandler, AutoCloseable {
                         throw new InterruptedIOException("cancelled before the master playlist was written");
                     }
                 });
-            } catch (NoSuchFileException missing) {
-                if (context.cancelled()) {
-                    removeCancelled(job.videoId(), generation, outputs.key() != null);
-                    throw missing;
-                }
-                // A redelivered message whose first run already published and cleaned up.
-                if (publisher.isPublished(job.videoId(), generation)) {
-                    return outputs.withGeneration(generation, outputs.key());
-                }
-                // Retryable: once the retries are used up the job is dead, and `dlq requeue` sends it
-                // back to the encoder if the source is still staged.
-                throw JobFailure.retryable("the encoded ladder is not in staging", missing);
             } catch (IOException | InterruptedException | RuntimeException e) {
                 if (context.cancelled()) {
                     removeCancelled(job.videoId(), generation, outputs.key() != null);
+                    throw e;
+                }
+                if (e instanceof NoSuchFileException missing) {
+                    // A redelivered message whose first run already published and cleaned up.
+                    if (publisher.isPublished(job.videoId(), generation)) {
+                        return outputs.withGeneration(generation, outputs.key());
+                    }
+                    // Retryable: once the retries are used up the job is dead, and `dlq requeue` sends it
+                    // back to the encoder if the source is still staged.
+                    throw JobFailure.retryable("the encoded ladder is not in staging", missing);
                 }
                 throw e;
             }
@@ -112,8 +110,11 @@ public final class UploadStage implements StageHandler, AutoCloseable {
             if (outputs.source() != null) {
                 staging.delete(outputs.source());
             }
-            // A video encoded in chunks keeps them under its generation's name until it is published.
-            staging.delete(StagingKeys.chunked(job, generation));
+            // A video encoded in chunks keeps them under its generation's name until it is published;
+            // any other ladder's generation is its own staging attempt, with nothing kept under it.
+            if (!generation.equals(StagingKeys.attemptOf(ladder))) {
+                staging.delete(StagingKeys.chunked(job, generation));
+            }
             return outputs.withGeneration(generation, outputs.key());
         } finally {
             staging.deleteScratch(scratch);
