@@ -3,6 +3,7 @@ package io.hlsfleet.job;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Staging keys of what earlier stages produced. Keys are relative to the staging area, made from
@@ -109,6 +110,17 @@ public record StageOutputs(String source, String ladder, Long sourceBytes, Doubl
      */
     public String published(String file) {
         return generation == null ? file : generation + "/" + file;
+    }
+
+    /**
+     * The staging keys these outputs name that {@code before} did not: what the stage that wrote
+     * them staged (a source, a ladder, a key).
+     */
+    public List<String> stagedSince(StageOutputs before) {
+        return Stream.of(source, ladder, key)
+                .filter(stagedKey -> stagedKey != null && !stagedKey.equals(before.source())
+                        && !stagedKey.equals(before.ladder()) && !stagedKey.equals(before.key()))
+                .toList();
     }
 
     /** These outputs in the message of {@code newPart} (null: of the whole job). */

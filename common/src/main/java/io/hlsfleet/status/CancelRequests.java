@@ -80,6 +80,11 @@ public final class CancelRequests implements AutoCloseable {
                 List.of(value, Long.toString(RETENTION.toSeconds()))));
     }
 
+    /** Whether the upload of {@code jobId} {@linkplain #commit committed}. */
+    public boolean committed(String jobId) {
+        return PUBLISHING.equals(redis.get(PREFIX + jobId));
+    }
+
     public Optional<String> reason(String jobId) {
         return Optional.ofNullable(redis.get(PREFIX + jobId)).filter(held -> !held.equals(PUBLISHING));
     }
@@ -142,6 +147,11 @@ public final class CancelRequests implements AutoCloseable {
             @Override
             public boolean commit(String jobId) {
                 return CancelRequests.this.commit(jobId);
+            }
+
+            @Override
+            public boolean committed(String jobId) {
+                return CancelRequests.this.committed(jobId);
             }
 
             @Override

@@ -5,6 +5,7 @@ import io.hlsfleet.job.StagingKeys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -70,6 +71,13 @@ public interface StagingArea {
 
     /** Deletes everything stored under {@code prefix}; missing keys are not an error. */
     void delete(String prefix) throws IOException;
+
+    /** Deletes everything stored under each of {@code prefixes}. */
+    default void deleteAll(Collection<String> prefixes) throws IOException {
+        for (String prefix : prefixes) {
+            delete(prefix);
+        }
+    }
 
     /**
      * Deletes everything staged for a job, as {@code dlq purge} does for a dead one. Unlike

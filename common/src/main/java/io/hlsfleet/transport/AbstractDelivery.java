@@ -218,7 +218,7 @@ public abstract class AbstractDelivery implements Delivery {
         }
         String lost = lostBecause.get();
         if (lost != null) {
-            throw new TransportException(outcome + " of a " + stage.id() + " delivery refused: " + lost
+            throw new DeliveryLostException(outcome + " of a " + stage.id() + " delivery refused: " + lost
                     + "; another consumer may have the message");
         }
         boolean interrupted = Thread.interrupted();

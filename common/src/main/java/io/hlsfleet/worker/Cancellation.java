@@ -26,6 +26,14 @@ public interface Cancellation {
     }
 
     /**
+     * Whether the upload of {@code jobId} {@linkplain #commit committed}: the job was handed past
+     * every earlier stage and is published, or about to be.
+     */
+    default boolean committed(String jobId) {
+        return false;
+    }
+
+    /**
      * Asks for {@code jobId} to be cancelled, as {@code hlsfleet cancel} does (an intake cancel
      * message); returns why not when the job cannot be (ended, unknown, no place to keep cancels).
      */

@@ -17,7 +17,10 @@ public enum Outcome {
     DEAD,
     /** A shutdown interrupted it and gave the job back to the queue. */
     RELEASED,
-    /** The broker took the job back from this worker; the attempt settles nothing. */
+    /**
+     * The broker took the job back from this worker, and the attempt settles nothing; or the
+     * message was a late duplicate of a job already published, acked without an outcome.
+     */
     ABANDONED,
     /** The job was cancelled ({@code hlsfleet cancel}): acked, its staged files removed. */
     CANCELLED;

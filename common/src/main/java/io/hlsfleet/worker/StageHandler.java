@@ -18,4 +18,13 @@ public interface StageHandler {
      *         thrown counts as retryable
      */
     StageOutputs process(Job job, JobContext context) throws Exception;
+
+    /**
+     * Removes what {@link #process} staged for {@code outputs} that nobody will read: the broker
+     * took the job back from this worker before they were handed on, and another worker does the
+     * job again under keys of its own. Called only when nothing was sent; by default nothing is
+     * staged by a stage, so nothing is removed.
+     */
+    default void abandoned(Job job, StageOutputs outputs) throws Exception {
+    }
 }

@@ -10,6 +10,7 @@ import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.transport.Delivery;
+import io.hlsfleet.transport.DeliveryLostException;
 import io.hlsfleet.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -288,8 +289,9 @@ public final class StageWorker implements AutoCloseable {
             listener.started(stage, job);
         }
         Timer.Sample sample = metrics.start();
+        StageOutputs outputs = null;
         try {
-            var outputs = handler.process(job, new Context(job, delivery));
+            outputs = handler.process(job, new Context(job, delivery));
             if (outputs.entries() != null && delivery.cancelReason() == null) {
                 expand(delivery, job, outputs.entries());
                 metrics.succeeded(sample, job, false);
@@ -331,8 +333,11 @@ public final class StageWorker implements AutoCloseable {
             log.info("{} succeeded{}", stage.id(), next.isEmpty() ? "; ladder published" : "");
         } catch (Throwable error) {
             if (delivery.lost()) {
-                // Fenced: another worker may hold the job now; this attempt's outputs are under keys
-                // of its own that nobody will read, and it records no outcome.
+                // Fenced: another worker may hold the job now, and this attempt records no outcome.
+                // What it staged is under keys of its own that nobody will read.
+                if (outputs != null && error instanceof DeliveryLostException) {
+                    removeAbandoned(job, outputs);
+                }
                 metrics.failed(sample, Outcome.ABANDONED, Outcome.FailureClass.NONE);
                 attempt.outcome(Outcome.ABANDONED, null);
                 log.warn("{} attempt abandoned: the broker took the job back from this worker ({})", stage.id(),
@@ -361,6 +366,14 @@ public final class StageWorker implements AutoCloseable {
                 listener.retrying(stage, job, failure, delay);
                 log.warn("{} attempt {} failed, retrying in {} s: {}", stage.id(), job.attempt(),
                         delay.toSeconds(), failure.reason(), SourceUrls.redact(failure.getCause()));
+            } else if (lateDuplicate(job)) {
+                // A message redelivered after its job went on (a lost ack) whose inputs the published
+                // job's upload has removed: its failure says nothing of the job, which must not turn dead.
+                delivery.ack();
+                metrics.failed(sample, Outcome.ABANDONED, Outcome.FailureClass.NONE);
+                attempt.outcome(Outcome.ABANDONED, null);
+                log.warn("{} of a job already published failed ({}); dropped as a late duplicate", stage.id(),
+                        failure.reason());
             } else {
                 giveUp(delivery, job, failure);
                 metrics.failed(sample, Outcome.DEAD, Outcome.FailureClass.of(failure));
@@ -390,6 +403,27 @@ public final class StageWorker implements AutoCloseable {
     private void split(Delivery delivery, Job job, StageOutputs outputs) {
         transport.publishAll(stage, outputs.split().stream().map(part -> job.part(part, outputs)).toList());
         delivery.ack();
+    }
+
+    /** Whether {@code job} is past this stage and its upload committed; a store that cannot be asked says no. */
+    private boolean lateDuplicate(Job job) {
+        if (stage.next().isEmpty()) {
+            return false;
+        }
+        try {
+            return cancellation.committed(job.jobId());
+        } catch (RuntimeException e) {
+            log.warn("could not check whether job {} is already published: {}", job.jobId(), e.getMessage());
+            return false;
+        }
+    }
+
+    private void removeAbandoned(Job job, StageOutputs outputs) {
+        try {
+            handler.abandoned(job, outputs);
+        } catch (Exception e) {
+            log.warn("could not remove what the abandoned {} attempt staged: {}", stage.id(), e.toString());
+        }
     }
 
     /** Dead-letters the job; its staged inputs stay, so that `dlq requeue` can carry on from them. */

@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.hlsfleet.events.EventBus;
 import io.hlsfleet.events.EventRecorder;
 import io.hlsfleet.events.JobEvent;
+import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.Rendition;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
@@ -65,6 +67,11 @@ class StageWorkerCancelTest {
         @Override
         public void discard(Job job) {
             discarded.add(job.jobId());
+        }
+
+        @Override
+        public boolean committed(String jobId) {
+            return COMMITTED.equals(requests.get(jobId));
         }
 
         @Override
@@ -203,6 +210,30 @@ class StageWorkerCancelTest {
             assertThat(calls).hasValue(0);
             assertThat(discarded).containsExactly(job.jobId());
             assertThat(transport.queueDepths()).containsEntry(Stage.ENCODE, 0L);
+        }
+    }
+
+    /**
+     * An encode message redelivered after its job was handed on and published (its ack was lost)
+     * finds its inputs removed by the upload: its failure is dropped, and the job stays published.
+     */
+    @Test
+    void aLateDuplicateOfAPublishedJobThatFailsIsDroppedNotDead() {
+        try (var encode = worker(Stage.ENCODE, (job, context) -> {
+            throw JobFailure.permanent("the downloaded source is not in staging");
+        })) {
+            Job job = intake.seal(Job.submit("https://x.example/c.mp4", false)).advance(Stage.ENCODE, StageOutputs.NONE);
+            requests.put(job.jobId(), COMMITTED);
+            transport.publish(Stage.ENCODE, job);
+            Job other = intake.seal(Job.submit("https://x.example/d.mp4", false)).advance(Stage.ENCODE, StageOutputs.NONE);
+            transport.publish(Stage.ENCODE, other);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !transport.deadLetters(Stage.ENCODE, 10).isEmpty());
+            // The same failure kills a job not yet published (taken after the other: one consumer).
+            assertThat(transport.deadLetters(Stage.ENCODE, 10)).extracting(DeadLetter::jobId)
+                    .containsExactly(other.jobId());
+            assertThat(events).filteredOn(e -> e.jobId().equals(job.jobId()))
+                    .extracting(JobEvent::routingKey).containsExactly("started.encode");
+            assertThat(transport.queueDepths()).containsEntry(Stage.ENCODE, 0L).containsEntry(Stage.UPLOAD, 0L);
         }
     }
 

@@ -84,6 +84,11 @@ public final class DownloadStage implements StageHandler, AutoCloseable {
         }
     }
 
+    @Override
+    public void abandoned(Job job, StageOutputs outputs) throws IOException {
+        staging.deleteAll(outputs.stagedSince(job.outputs()));
+    }
+
     /**
      * A source on disk: its size and, when the URL named a web page, what the page said about the
      * video; or, when it named a list of videos, their entries and nothing on disk.

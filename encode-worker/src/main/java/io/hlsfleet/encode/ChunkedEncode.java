@@ -55,13 +55,15 @@ final class ChunkedEncode {
      * The chunks of {@code media}, or an empty plan when it keeps the one-ffmpeg path: short, or
      * chunking off, or a ladder chunks are not made for here (fMP4, whose init segments are not
      * compared across chunks; encryption; an HDR ladder; audio muxed into the variants, which would
-     * cross chunk boundaries), or a staging area that cannot claim.
+     * cross chunk boundaries; a video whose frame rate is unknown, which the parts' common clock
+     * needs), or a staging area that cannot claim.
      */
     ChunkPlan plan(EncodeSettings settings, boolean encrypted, MediaInfo media) {
         int segment = settings.profile().segmentSeconds();
         ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), segment, chunking);
         // Asked only of a video long enough to chunk: most are not, and the ladder plan is not free.
-        boolean supported = plan.chunked() && staging.canClaim() && settings.profile().container() == Container.MPEGTS
+        boolean supported = plan.chunked() && staging.canClaim() && media.frameRate() > 0
+                && settings.profile().container() == Container.MPEGTS
                 && !encrypted && !(media.hasAudio() && settings.renditions().muxedAudio())
                 && LadderPlanner.plan(media, settings).stream().noneMatch(PlannedVariant::hdr);
         return supported ? plan : ChunkPlan.none(segment);

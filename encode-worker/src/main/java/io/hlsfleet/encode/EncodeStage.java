@@ -83,6 +83,11 @@ public final class EncodeStage implements StageHandler {
         }
     }
 
+    @Override
+    public void abandoned(Job job, StageOutputs outputs) throws IOException {
+        staging.deleteAll(outputs.stagedSince(job.outputs()));
+    }
+
     /** The ladder of the whole video by one ffmpeg, or its split into chunks when it is long enough. */
     private StageOutputs encodeWhole(Job job, EncodeSettings jobSettings, LadderEncoder jobEncoder, boolean encrypted,
             JobContext context) throws JobFailure, IOException, InterruptedException {

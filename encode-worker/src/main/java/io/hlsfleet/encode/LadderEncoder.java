@@ -108,7 +108,7 @@ public final class LadderEncoder {
         }
         checkFreeSpace(outDir, videoOnly, variants);
         List<String> command = chunkCommand(FfmpegLadderCommand.build(settings.withoutPictures(), videoOnly, variants,
-                source, outDir), chunk, last, audioPriming(media));
+                source, outDir), chunk, last, chunkShift(media));
         long started = System.nanoTime();
         double cpu = runFfmpeg(command, videoOnly, context);
         metrics.record(chunk.seconds(), (System.nanoTime() - started) / 1e9, cpu);
@@ -138,19 +138,13 @@ public final class LadderEncoder {
      */
     static List<String> chunkCommand(List<String> whole, ChunkPlan.Chunk chunk, boolean last, double shift) {
         List<String> command = new ArrayList<>(whole);
-        int output = -1;
-        for (int i = command.size() - 2; i >= 0; i--) {
-            if (command.get(i).equals("-f") && command.get(i + 1).equals("hls")) {
-                output = i;
-                break;
-            }
-        }
+        int output = hlsOutput(command);
         int input = command.indexOf("-i");
-        if (output < 0 || input < 0) {
-            throw new IllegalStateException("the ladder command has no input or no HLS output");
+        if (input < 0) {
+            throw new IllegalStateException("the ladder command has no input");
         }
         String start = Integer.toString(chunk.startSeconds());
-        command.addAll(output, List.of("-output_ts_offset", String.format(Locale.ROOT, "%.6f", chunk.startSeconds() + shift),
+        command.addAll(output, List.of("-output_ts_offset", seconds(chunk.startSeconds() + shift),
                 "-start_number", Integer.toString(chunk.firstSegment())));
         List<String> seek = new ArrayList<>(List.of("-ss", start));
         if (!last) {
@@ -162,19 +156,42 @@ public final class LadderEncoder {
         return command;
     }
 
+    /** Where the HLS output of a ladder command begins: its {@code -f hls}. */
+    private static int hlsOutput(List<String> command) {
+        for (int i = command.size() - 2; i >= 0; i--) {
+            if (command.get(i).equals("-f") && command.get(i + 1).equals("hls")) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("the ladder command has no HLS output");
+    }
+
+    private static String seconds(double value) {
+        return String.format(Locale.ROOT, "%.6f", value);
+    }
+
     /**
-     * How far the one-ffmpeg ladder's video is shifted behind its audio renditions: their AAC
-     * encoder starts {@value #AAC_PRIMING} samples early, and the muxer moves the whole output so
-     * that nothing starts below zero. A chunk has no audio, so it adds the same shift itself and
-     * its video keeps the clock of the audio encoded on its own.
+     * The time every part of a chunked video puts before its first sample, so that no stream of any
+     * part starts below zero and the muxer never moves one part on its own. The streams start early
+     * by the AAC encoder's {@value #AAC_PRIMING} priming samples and by the video encoder's reorder
+     * delay (B-frames are sent before the frames they follow); a one-ffmpeg ladder is moved by the
+     * larger of the two, but a chunk holds no audio and the audio part no video, so each would be
+     * moved by its own. The video's delay is taken at its bound, {@value #MAX_REORDER_FRAMES} frames
+     * (x264's B-pyramid), whatever the preset: a chunk never knows what the others' encoders chose.
+     * Only a video with a known frame rate is chunked ({@link ChunkedEncode#plan}).
      */
-    private double audioPriming(MediaInfo media) {
-        return settings.audioRenditions(media).stream().filter(track -> track.sampleRate() > 0)
+    double chunkShift(MediaInfo media) {
+        double priming = settings.audioRenditions(media).stream().filter(track -> track.sampleRate() > 0)
                 .mapToDouble(track -> (double) AAC_PRIMING / track.sampleRate()).max().orElse(0);
+        double frameRate = VideoChain.frameRate(media, settings.videoChain());
+        return Math.max(priming, MAX_REORDER_FRAMES / frameRate);
     }
 
     /** Samples of silence ffmpeg's AAC encoder puts before the first one of the source. */
     static final int AAC_PRIMING = 1024;
+
+    /** The most frames an H.264 encoder here sends ahead of their display (x264's B-pyramid). */
+    static final int MAX_REORDER_FRAMES = 2;
 
     /**
      * Writes what a chunked video has besides its video segments into {@code outDir}: the audio
@@ -196,7 +213,13 @@ public final class LadderEncoder {
         Path pictureWork = Files.createDirectories(Pictures.workDir(outDir));
         try {
             List<String> command = FfmpegLadderCommand.build(settings, media, List.of(), source, outDir);
-            metrics.recordCpu(runFfmpeg(audio.isEmpty() ? withoutLadderOptions(command) : command, media, context));
+            if (audio.isEmpty()) {
+                command = withoutLadderOptions(command);
+            } else {
+                // The audio keeps the clock of the chunks' video (see chunkShift).
+                command.addAll(hlsOutput(command), List.of("-output_ts_offset", seconds(chunkShift(media))));
+            }
+            metrics.recordCpu(runFfmpeg(command, media, context));
             return pictures ? Pictures.finish(outDir, media, settings.pictures(), settings.binaries().ffmpeg())
                     : List.of();
         } finally {

@@ -194,9 +194,9 @@ final class FleetChecker {
         if (!snapshot.ffmpegLeft().isEmpty()) {
             problems.add("ffmpeg left running: " + snapshot.ffmpegLeft());
         }
-        List<String> staged = listNames(snapshot.staging().resolve("jobs"));
+        List<String> staged = stagedFiles(snapshot.staging().resolve("jobs"));
         if (!staged.isEmpty()) {
-            problems.add("staged files left for jobs " + staged);
+            problems.add("staged files left: " + staged);
         }
         List<String> scratch = listNames(snapshot.staging().resolve("scratch"));
         if (!scratch.isEmpty() && !allowed.scratchLeftovers()) {
@@ -216,6 +216,28 @@ final class FleetChecker {
             publications.merge(matcher.group(1), 1, Integer::sum);
         }
         return (int) publications.values().stream().filter(count -> count > 1).count();
+    }
+
+    /**
+     * The files and empty folders under {@code jobs}, named from there (the first 20, enough to
+     * tell what was left).
+     */
+    private static List<String> stagedFiles(Path jobs) throws IOException {
+        if (!Files.isDirectory(jobs)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(jobs)) {
+            return files.filter(path -> !path.equals(jobs) && (Files.isRegularFile(path) || isEmptyFolder(path)))
+                    .map(path -> jobs.relativize(path).toString()).sorted().limit(20).toList();
+        }
+    }
+
+    private static boolean isEmptyFolder(Path path) {
+        try (Stream<Path> entries = Files.list(path)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException notAFolder) {
+            return false;
+        }
     }
 
     private static List<String> listNames(Path dir) throws IOException {

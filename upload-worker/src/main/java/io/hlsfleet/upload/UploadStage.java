@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * The upload stage: publishes a job's ladder from staging to the bucket as a new generation of its
  * video ({@code <videoId>/<generation>/…}), its key to the key store, and the master playlist
  * {@code <videoId>/master.m3u8} last ({@link LadderPublisher}); then deletes the staged files it was
- * handed (its source, ladder and key, never another attempt's), and leaves the generations it
- * replaced to {@link OldGenerations}. When bucket and staging are on the same S3 server the ladder
+ * handed (its source, ladder and key, never another attempt's; for a video encoded in chunks,
+ * everything staged for the job), and leaves the generations it replaced to {@link OldGenerations}. When bucket and staging are on the same S3 server the ladder
  * is copied there, server-side, instead of passing through scratch.
  *
  * <p>A cancel stops the upload between files (transfers under way finish, so that everything it
@@ -110,10 +110,12 @@ public final class UploadStage implements StageHandler, AutoCloseable {
             if (outputs.source() != null) {
                 staging.delete(outputs.source());
             }
-            // A video encoded in chunks keeps them under its generation's name until it is published;
-            // any other ladder's generation is its own staging attempt, with nothing kept under it.
+            // A video encoded in chunks keeps them until it is published, and every ladder assembled
+            // from them is this generation (one assembly redelivered, or abandoned by a worker the
+            // broker cut off): once it is published, nothing staged for the job is read again. Any
+            // other ladder's generation is its own staging attempt, with nothing kept beside it.
             if (!generation.equals(StagingKeys.attemptOf(ladder))) {
-                staging.delete(StagingKeys.chunked(job, generation));
+                staging.delete(StagingKeys.jobPrefix(job));
             }
             return outputs.withGeneration(generation, outputs.key());
         } finally {
