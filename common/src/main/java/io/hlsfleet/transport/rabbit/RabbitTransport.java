@@ -4,7 +4,6 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
-import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ReturnListener;
 import com.rabbitmq.client.ShutdownListener;
 import io.hlsfleet.config.FleetConfig;
@@ -127,16 +126,10 @@ public final class RabbitTransport implements Transport {
         if (info == null || info.getMessageCount() == 0) {
             return;
         }
-        Integer moved = template.execute(channel -> {
-            int count = 0;
-            GetResponse response;
-            while ((response = channel.basicGet(legacy, false)) != null) {
-                send(RabbitTopology.deadLetterQueue(stage), response.getBody(), null, Map.of());
-                channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
-                count++;
-            }
-            return count;
-        });
+        Integer moved = template.execute(channel -> QueueWalk.walk(channel, legacy, Long.MAX_VALUE, body -> {
+            send(RabbitTopology.deadLetterQueue(stage), body, null, Map.of());
+            return true;
+        }));
         log.info("moved {} dead letter(s) from {} to {}; delete {} once nothing uses it", moved, legacy,
                 RabbitTopology.deadLetterQueue(stage), legacy);
     }
@@ -405,33 +398,16 @@ public final class RabbitTransport implements Transport {
     }
 
     /**
-     * Takes every dead letter of {@code stage} on one channel without acking it, removes those
-     * {@code take} accepts (it may queue them elsewhere first), and returns the others with one
-     * {@code basic.nack}. The dead-letter queue is a classic queue, which counts no deliveries and
-     * puts returned messages back where they were, so a listing changes nothing.
+     * Takes every dead letter of {@code stage} and removes those {@code take} accepts (it may queue
+     * them elsewhere first); see {@link QueueWalk}. The dead-letter queue is classic, so a listing
+     * changes nothing.
      *
      * @return how many were removed
      */
     private int walkDeadLetters(Stage stage, Predicate<DeadLetter> take) {
         String queue = RabbitTopology.deadLetterQueue(stage);
-        Integer taken = template.execute(channel -> {
-            int count = 0;
-            long lastKept = -1;
-            GetResponse response;
-            while ((response = channel.basicGet(queue, false)) != null) {
-                long tag = response.getEnvelope().getDeliveryTag();
-                if (take.test(readDeadLetter(stage, response.getBody()))) {
-                    channel.basicAck(tag, false);
-                    count++;
-                } else {
-                    lastKept = tag;
-                }
-            }
-            if (lastKept >= 0) {
-                channel.basicNack(lastKept, true, true);
-            }
-            return count;
-        });
+        Integer taken = template.execute(channel -> QueueWalk.walk(channel, queue, Long.MAX_VALUE,
+                body -> take.test(readDeadLetter(stage, body))));
         return taken == null ? 0 : taken;
     }
 

@@ -1,6 +1,5 @@
 package io.hlsfleet.transport.rabbit;
 
-import com.rabbitmq.client.GetResponse;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.webhook.UndeliveredWebhook;
 import io.hlsfleet.webhook.UndeliveredWebhooks;
@@ -13,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Undelivered webhooks on RabbitMQ: the classic queue {@value UndeliveredWebhooks#RABBIT_QUEUE},
- * walked as the stages' dead-letter queues are (taken without an ack, the ones kept given back at
- * once to where they were), so that listing changes nothing. A walk takes only the messages the
- * queue held when it began: a replacement queued at the end is not offered again.
+ * walked as the stages' dead-letter queues are ({@link QueueWalk}), so that listing changes
+ * nothing. A walk takes only the messages the queue held when it began: a replacement queued at
+ * the end is not offered again.
  */
 final class RabbitUndeliveredWebhooks implements UndeliveredWebhooks {
 
@@ -46,31 +45,22 @@ final class RabbitUndeliveredWebhooks implements UndeliveredWebhooks {
 
     @Override
     public int update(UnaryOperator<UndeliveredWebhook> visit) {
-        Integer changed = transport.onChannel(channel -> {
-            long held = channel.messageCount(RABBIT_QUEUE);
-            int count = 0;
-            long lastKept = -1;
-            GetResponse response;
-            for (long i = 0; i < held && (response = channel.basicGet(RABBIT_QUEUE, false)) != null; i++) {
-                long tag = response.getEnvelope().getDeliveryTag();
-                UndeliveredWebhook webhook = read(response.getBody());
-                UndeliveredWebhook result = webhook == null ? null : visit.apply(webhook);
-                if (webhook == null || result == webhook) {
-                    lastKept = tag;
-                    continue;
-                }
-                if (result != null) {
-                    keep(result);
-                }
-                channel.basicAck(tag, false);
-                count++;
-            }
-            if (lastKept >= 0) {
-                channel.basicNack(lastKept, true, true);
-            }
-            return count;
-        });
+        Integer changed = transport.onChannel(channel -> QueueWalk.walk(channel, RABBIT_QUEUE,
+                channel.messageCount(RABBIT_QUEUE), body -> removedOrReplaced(body, visit)));
         return changed == null ? 0 : changed;
+    }
+
+    /** Whether {@code visit} removed the message's webhook or replaced it (the replacement kept first). */
+    private boolean removedOrReplaced(byte[] body, UnaryOperator<UndeliveredWebhook> visit) {
+        UndeliveredWebhook webhook = read(body);
+        UndeliveredWebhook result = webhook == null ? null : visit.apply(webhook);
+        if (webhook == null || result == webhook) {
+            return false;
+        }
+        if (result != null) {
+            keep(result);
+        }
+        return true;
     }
 
     @Override
