@@ -6,12 +6,10 @@ import java.util.function.UnaryOperator;
 /**
  * Where the webhook sender keeps the deliveries it gave up, on the broker the fleet runs on, so
  * they survive restarts until an operator replays or purges them: the classic queue
- * {@value #RABBIT_QUEUE} on RabbitMQ, the list {@code <prefix>:webhooks:dead} on Redis.
+ * {@value io.hlsfleet.transport.rabbit.RabbitTopology#UNDELIVERED_WEBHOOKS_QUEUE} on RabbitMQ, the
+ * list {@code <prefix>:webhooks:dead} on Redis.
  */
 public interface UndeliveredWebhooks {
-
-    /** The RabbitMQ queue of undelivered webhooks. */
-    String RABBIT_QUEUE = "hlsfleet.webhooks.dead";
 
     /** Keeps {@code webhook} at the end, waiting for the broker; throws if the broker did not take it. */
     void keep(UndeliveredWebhook webhook);

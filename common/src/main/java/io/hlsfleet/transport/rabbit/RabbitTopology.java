@@ -35,11 +35,16 @@ import org.springframework.amqp.core.QueueBuilder;
  *       delivery that counts toward a quorum queue's delivery limit. Older releases kept dead
  *       letters in a quorum queue {@code hlsfleet.<stage>.dlq}: a queue's type cannot change, so
  *       the new queue has a new name, and workers move what the old one holds.</li>
+ *   <li>{@value #UNDELIVERED_WEBHOOKS_QUEUE}: the webhooks the senders gave up, classic for the
+ *       same reason.</li>
  * </ul>
  * All are bound to the default exchange, so publishing to a queue is publishing with its name as
  * routing key ({@code rabbitmqadmin publish routing_key=hlsfleet.download payload=URL}).
  */
 public final class RabbitTopology {
+
+    /** Where webhook senders keep what they could not deliver ({@code io.hlsfleet.webhook.UndeliveredWebhooks}). */
+    public static final String UNDELIVERED_WEBHOOKS_QUEUE = "hlsfleet.webhooks.dead";
 
     private final List<Duration> retryTiers;
     private final Duration consumerTimeout;
@@ -89,12 +94,9 @@ public final class RabbitTopology {
         return chosen;
     }
 
-    /**
-     * Where webhook senders keep what they could not deliver ({@code io.hlsfleet.webhook.UndeliveredWebhooks}):
-     * classic, like the dead-letter queues, so that listing it counts no deliveries.
-     */
+    /** Classic, like the dead-letter queues, so that listing it counts no deliveries. */
     public static Queue undeliveredWebhooksQueue() {
-        return QueueBuilder.durable(io.hlsfleet.webhook.UndeliveredWebhooks.RABBIT_QUEUE)
+        return QueueBuilder.durable(UNDELIVERED_WEBHOOKS_QUEUE)
                 .withArgument("x-queue-type", "classic").build();
     }
 

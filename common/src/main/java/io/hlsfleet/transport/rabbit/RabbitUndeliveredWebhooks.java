@@ -11,14 +11,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Undelivered webhooks on RabbitMQ: the classic queue {@value UndeliveredWebhooks#RABBIT_QUEUE},
- * walked as the stages' dead-letter queues are ({@link QueueWalk}), so that listing changes
- * nothing. A walk takes only the messages the queue held when it began: a replacement queued at
- * the end is not offered again.
+ * Undelivered webhooks on RabbitMQ: the classic queue
+ * {@value RabbitTopology#UNDELIVERED_WEBHOOKS_QUEUE}, walked as the stages' dead-letter queues are
+ * ({@link QueueWalk}), so that listing changes nothing. A walk takes only the messages the queue
+ * held when it began: a replacement queued at the end is not offered again.
  */
 final class RabbitUndeliveredWebhooks implements UndeliveredWebhooks {
 
     private static final Logger log = LoggerFactory.getLogger(RabbitUndeliveredWebhooks.class);
+    private static final String QUEUE = RabbitTopology.UNDELIVERED_WEBHOOKS_QUEUE;
 
     private final RabbitTransport transport;
 
@@ -28,7 +29,7 @@ final class RabbitUndeliveredWebhooks implements UndeliveredWebhooks {
 
     @Override
     public void keep(UndeliveredWebhook webhook) {
-        transport.sendToQueue(RABBIT_QUEUE, JobCodec.toJson(webhook).getBytes(StandardCharsets.UTF_8));
+        transport.sendToQueue(QUEUE, JobCodec.toJson(webhook).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -45,8 +46,8 @@ final class RabbitUndeliveredWebhooks implements UndeliveredWebhooks {
 
     @Override
     public int update(UnaryOperator<UndeliveredWebhook> visit) {
-        Integer changed = transport.onChannel(channel -> QueueWalk.walk(channel, RABBIT_QUEUE,
-                channel.messageCount(RABBIT_QUEUE), body -> removedOrReplaced(body, visit)));
+        Integer changed = transport.onChannel(channel -> QueueWalk.walk(channel, QUEUE, channel.messageCount(QUEUE),
+                body -> removedOrReplaced(body, visit)));
         return changed == null ? 0 : changed;
     }
 
@@ -65,7 +66,7 @@ final class RabbitUndeliveredWebhooks implements UndeliveredWebhooks {
 
     @Override
     public int purge() {
-        return transport.purgeQueue(RABBIT_QUEUE);
+        return transport.purgeQueue(QUEUE);
     }
 
     /** The webhook a message holds, or null (logged) for a message that is not one. */
@@ -73,7 +74,7 @@ final class RabbitUndeliveredWebhooks implements UndeliveredWebhooks {
         try {
             return JobCodec.fromJson(new String(body, StandardCharsets.UTF_8), UndeliveredWebhook.class);
         } catch (RuntimeException e) {
-            log.warn("skipped a message on {} that is not an undelivered webhook: {}", RABBIT_QUEUE, e.getMessage());
+            log.warn("skipped a message on {} that is not an undelivered webhook: {}", QUEUE, e.getMessage());
             return null;
         }
     }
