@@ -21,6 +21,20 @@ final class RedisScripts {
     private static final String SETTLE = "redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])\n"
             + "redis.call('XDEL', KEYS[1], ARGV[3])\n";
 
+    /** Appends {@code value} to the list {@code key}, keeping its newest {@code cap} entries (0: all). */
+    private static final String CAPPED_PUSH_FUNCTION = """
+            local function capped_push(key, value, cap)
+              redis.call('RPUSH', key, value)
+              if tonumber(cap) > 0 then redis.call('LTRIM', key, -tonumber(cap), -1) end
+            end
+            """;
+
+    /** Appends ARGV[1] to the list KEYS[1], keeping its newest ARGV[2] entries (0: all). */
+    static final String CAPPED_PUSH = CAPPED_PUSH_FUNCTION + """
+            capped_push(KEYS[1], ARGV[1], ARGV[2])
+            return 1
+            """;
+
     /**
      * Hands a read or claimed entry to the worker, unless its fields are larger than ARGV[5]
      * bytes: such an entry is dead-lettered here, onto KEYS[2], without ever leaving Redis.
@@ -30,7 +44,7 @@ final class RedisScripts {
      * delivery count adds the deliveries a graceful release carried over in the field
      * {@value RedisKeys#CARRIED}.
      */
-    private static final String DELIVER = """
+    private static final String DELIVER = CAPPED_PUSH_FUNCTION + """
             local function replace(s, what, with)
               local i = string.find(s, what, 1, true)
               if not i then return s end
@@ -52,8 +66,7 @@ final class RedisScripts {
               end
               local letter = replace(ARGV[6], '@@raw@@', string.sub(cjson.encode(string.sub(raw, 1, cut) .. '...'), 2, -2))
               letter = replace(letter, '@@size@@', tostring(size))
-              redis.call('RPUSH', KEYS[2], letter)
-              if tonumber(ARGV[8]) > 0 then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1) end
+              capped_push(KEYS[2], letter, ARGV[8])
               redis.call('XACK', KEYS[1], ARGV[1], id)
               redis.call('XDEL', KEYS[1], id)
               return {'oversize', id, size}
@@ -134,10 +147,9 @@ final class RedisScripts {
      * Appends ARGV[4] (a dead letter) to KEYS[2], the dead-letter list, keeping its newest ARGV[5]
      * letters (0: all), then settles the entry.
      */
-    static final String DEAD_LETTER = OWNED + """
+    static final String DEAD_LETTER = CAPPED_PUSH_FUNCTION + OWNED + """
             if not owned then return 0 end
-            redis.call('RPUSH', KEYS[2], ARGV[4])
-            if tonumber(ARGV[5]) > 0 then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1) end
+            capped_push(KEYS[2], ARGV[4], ARGV[5])
             """ + SETTLE + "return 1\n";
 
     /**

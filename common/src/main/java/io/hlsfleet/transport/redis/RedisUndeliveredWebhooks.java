@@ -21,12 +21,6 @@ final class RedisUndeliveredWebhooks implements UndeliveredWebhooks {
 
     private static final Logger log = LoggerFactory.getLogger(RedisUndeliveredWebhooks.class);
 
-    private static final String KEEP = """
-            redis.call('RPUSH', KEYS[1], ARGV[1])
-            if tonumber(ARGV[2]) > 0 then redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1) end
-            return 1
-            """;
-
     private final RedisClient redis;
     private final String key;
     private final int cap;
@@ -40,7 +34,7 @@ final class RedisUndeliveredWebhooks implements UndeliveredWebhooks {
     @Override
     public void keep(UndeliveredWebhook webhook) {
         try {
-            redis.eval(KEEP, List.of(key), List.of(JobCodec.toJson(webhook), Integer.toString(cap)));
+            redis.eval(RedisScripts.CAPPED_PUSH, List.of(key), List.of(JobCodec.toJson(webhook), Integer.toString(cap)));
         } catch (JedisException e) {
             throw new TransportException("Redis did not take the undelivered webhook for " + key, e);
         }
