@@ -26,7 +26,7 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     static final Duration RETENTION = Duration.ofDays(7);
     static final int MAX_RECENT = 10_000;
-    /** Statuses read in one MGET when looking through all of them. */
+    /** Statuses read in one MGET. */
     private static final int BATCH = 500;
     /** Jedis spreads its attempts over this window with growing pauses: about a quarter of it is waited. */
     static final Duration STATE_RETRY_WINDOW = Duration.ofSeconds(90);
@@ -85,32 +85,20 @@ public final class RedisJobStatusStore implements JobStatusStore {
         return json == null ? Optional.empty() : Optional.of(JobCodec.fromJson(json, JobStatus.class));
     }
 
+    /** Reads the statuses in batches of {@value #BATCH} with MGET, not one GET per job. */
     @Override
     public List<JobStatus> recent(int limit) {
+        List<String> ids = redis.zrevrange(RECENT, 0, limit - 1);
         List<JobStatus> statuses = new ArrayList<>();
-        for (String jobId : redis.zrevrange(RECENT, 0, limit - 1)) {
-            find(jobId).ifPresent(statuses::add);
-        }
-        return statuses;
-    }
-
-    /** Reads the statuses of every recent job in batches of {@value #BATCH}, rather than one by one. */
-    @Override
-    public List<JobStatus> ofVideo(String videoId) {
-        List<String> ids = new ArrayList<>(redis.zrevrange(RECENT, 0, -1));
-        List<JobStatus> found = new ArrayList<>();
         for (int from = 0; from < ids.size(); from += BATCH) {
             List<String> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
             for (String json : redis.mget(batch.stream().map(id -> PREFIX + id).toArray(String[]::new))) {
                 if (json != null) {
-                    JobStatus status = JobCodec.fromJson(json, JobStatus.class);
-                    if (videoId.equals(status.videoId())) {
-                        found.add(status);
-                    }
+                    statuses.add(JobCodec.fromJson(json, JobStatus.class));
                 }
             }
         }
-        return found;
+        return statuses;
     }
 
     @Override
