@@ -44,13 +44,13 @@ final class EmbeddedFleet implements AutoCloseable {
     private final InProcessEventBus events = new InProcessEventBus();
     private Optional<WebhookSender> webhooks = Optional.empty();
 
+    /** How long the end of a run waits for webhooks still being tried. */
+    private static final Duration WEBHOOK_DRAIN = Duration.ofMinutes(2);
+
     /**
      * @param allowedNetworks networks the SSRF guard lets through besides those of
      *        {@code HLSFLEET_DOWNLOAD_ALLOWED_NETWORKS} ({@code --allow-network})
      */
-    /** How long the end of a run waits for webhooks still being tried. */
-    private static final Duration WEBHOOK_DRAIN = Duration.ofMinutes(2);
-
     EmbeddedFleet(Settings settings, List<String> allowedNetworks, Path staging, Path bucket, JobListener listener)
             throws IOException {
         // The stages are chained in memory, whatever broker the environment names for the workers.
