@@ -31,4 +31,9 @@ public record EventsProperties(
             throw new IllegalArgumentException("HLSFLEET_EVENTS_REDIS_MAX_LENGTH must be at least 1");
         }
     }
+
+    /** What master URLs start with: the public URL when set, else {@code bucketAddress}. */
+    public String masterUrlBase(String bucketAddress) {
+        return publicUrl != null ? publicUrl : bucketAddress;
+    }
 }

@@ -2,6 +2,7 @@ package io.hlsfleet.events;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.job.Rendition;
 import io.hlsfleet.job.SourceUrls;
 import io.hlsfleet.job.Stage;
@@ -29,8 +30,6 @@ public final class EventRecorder implements JobListener {
 
     private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
     static final String INTAKE = "intake";
-    /** The master playlist the upload stage writes last ({@code LadderPublisher.MASTER} of the upload module). */
-    static final String MASTER = "master.m3u8";
 
     private final EventBus bus;
     private final Duration progressInterval;
@@ -38,13 +37,13 @@ public final class EventRecorder implements JobListener {
     private final Map<String, Long> lastProgress = new ConcurrentHashMap<>();
 
     /**
-     * @param masterUrlBase what {@code <videoId>/master.m3u8} is appended to for a master URL: the
-     *     public URL players use, or else the bucket's address
+     * @param masterUrlBase what master URLs start with ({@link PublishedVideo#masterUrl}): the public
+     *     URL players use, or else the bucket's address
      */
     public EventRecorder(EventBus bus, Duration progressInterval, String masterUrlBase) {
         this.bus = bus;
         this.progressInterval = progressInterval;
-        this.masterUrlBase = masterUrlBase.replaceAll("/+$", "");
+        this.masterUrlBase = masterUrlBase;
     }
 
     @Override
@@ -116,13 +115,13 @@ public final class EventRecorder implements JobListener {
     /** What was published, with every path relative to the master, so inside the generation's folder. */
     private JobEvent.Published published(Job job) {
         StageOutputs outputs = job.outputs();
-        String masterKey = job.videoId() + "/" + MASTER;
         List<String> pictures = outputs.pictures();
         List<Rendition> renditions = outputs.renditions() == null ? null : outputs.renditions().stream()
                 .map(r -> new Rendition(outputs.published(r.playlist()), r.width(), r.height(), r.bandwidth(),
                         r.averageBandwidth(), r.codecs(), r.frameRate()))
                 .toList();
-        return new JobEvent.Published(masterKey, masterUrlBase + "/" + masterKey, outputs.durationSeconds(),
+        return new JobEvent.Published(PublishedVideo.masterKey(job.videoId()),
+                PublishedVideo.masterUrl(masterUrlBase, job.videoId()), outputs.durationSeconds(),
                 renditions, picture(outputs, "poster.jpg"), picture(outputs, "storyboard/thumbnails.vtt"),
                 pictures == null ? null : pictures.stream().map(outputs::published).toList(), outputs.generation());
     }
@@ -180,6 +179,6 @@ public final class EventRecorder implements JobListener {
             return JobListener.NONE;
         }
         return new EventRecorder(transport.events(), properties.progressInterval(),
-                properties.publicUrl() != null ? properties.publicUrl() : bucketAddress);
+                properties.masterUrlBase(bucketAddress));
     }
 }

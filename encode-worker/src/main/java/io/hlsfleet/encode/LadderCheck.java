@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.PublishedVideo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ final class LadderCheck {
     }
 
     static void verify(Path ladder) throws JobFailure, IOException {
-        Path master = ladder.resolve("master.m3u8");
+        Path master = ladder.resolve(PublishedVideo.MASTER);
         if (!Files.isRegularFile(master)) {
             throw JobFailure.retryable("the encoded ladder has no master playlist");
         }

@@ -1,5 +1,6 @@
 package io.hlsfleet.encode;
 
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.job.Rendition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -179,7 +180,7 @@ final class MasterPlaylist {
                     .append(",VIDEO-RANGE=").append(v.videoRange())
                     .append(",URI=\"").append(v.name()).append('/').append(IFramePlaylist.NAME).append("\"\n");
         }
-        Files.writeString(outDir.resolve("master.m3u8"), m3u8.toString(), StandardCharsets.UTF_8);
+        Files.writeString(outDir.resolve(PublishedVideo.MASTER), m3u8.toString(), StandardCharsets.UTF_8);
         return listed;
     }
 

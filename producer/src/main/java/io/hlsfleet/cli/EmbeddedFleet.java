@@ -73,7 +73,7 @@ final class EmbeddedFleet implements AutoCloseable {
         if (webhooks.isPresent()) {
             EventsProperties eventSettings = local.bind(EventsProperties.class);
             listeners = JobListener.all(List.of(listener, new EventRecorder(events, eventSettings.progressInterval(),
-                    eventSettings.publicUrl() != null ? eventSettings.publicUrl() : bucket.toUri().toString())));
+                    eventSettings.masterUrlBase(bucket.toUri().toString()))));
         }
         FleetProperties fleet = local.bind(FleetProperties.class);
         for (WorkerStage stage : stages) {

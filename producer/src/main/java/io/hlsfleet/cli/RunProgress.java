@@ -2,9 +2,9 @@ package io.hlsfleet.cli;
 
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobFailure;
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.job.SourcePage;
 import io.hlsfleet.job.Stage;
-import io.hlsfleet.upload.LadderPublisher;
 import io.hlsfleet.worker.JobListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -185,7 +185,7 @@ final class RunProgress implements JobListener, AutoCloseable {
         for (Map.Entry<String, Item> entry : items.entrySet()) {
             Outcome outcome = outcomes.get(entry.getKey());
             if (outcome == Outcome.PUBLISHED || outcome == Outcome.ALREADY_PUBLISHED) {
-                out.println("  " + bucket.resolve(LadderPublisher.masterKey(entry.getValue().job().videoId())));
+                out.println("  " + bucket.resolve(PublishedVideo.masterKey(entry.getValue().job().videoId())));
             }
         }
         out.flush();

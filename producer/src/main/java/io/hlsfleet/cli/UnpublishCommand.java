@@ -5,6 +5,7 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.events.EventBus;
 import io.hlsfleet.events.JobEvent;
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.status.JobState;
 import io.hlsfleet.status.JobStatus;
@@ -15,7 +16,6 @@ import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
-import io.hlsfleet.upload.LadderPublisher;
 import io.hlsfleet.upload.Unpublisher;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,7 +60,7 @@ final class UnpublishCommand extends CliCommand {
         FleetConfig config = FleetConfig.from(settings);
         ObjectStore bucket = Stores.bucket(config.bucket(), settings);
         EventsProperties events = settings.bind(EventsProperties.class);
-        String masterUrlBase = events.publicUrl() != null ? events.publicUrl() : bucket.describe();
+        String masterUrlBase = events.masterUrlBase(bucket.describe());
         Transport[] transport = new Transport[1];
         Supplier<EventBus> bus = () -> {
             if (!events.enabled()) {
@@ -120,7 +120,7 @@ final class UnpublishCommand extends CliCommand {
             if (!plan.published()) {
                 String named = job.isPresent() ? "its video " + videoId : videoId;
                 if (plan.objects().isEmpty()) {
-                    return refuse(id, named + " is not published (no " + LadderPublisher.masterKey(videoId) + " in "
+                    return refuse(id, named + " is not published (no " + PublishedVideo.masterKey(videoId) + " in "
                             + bucketName + ")" + (job.isPresent() ? "; the job is " + state(job.get())
                                     : statuses == null ? "; job ids need the status store (HLSFLEET_REDIS_URL)" : ""));
                 }
@@ -176,7 +176,7 @@ final class UnpublishCommand extends CliCommand {
         private static String describe(Unpublisher.Plan plan) {
             List<String> parts = new ArrayList<>();
             if (plan.published()) {
-                parts.add(LadderPublisher.MASTER);
+                parts.add(PublishedVideo.MASTER);
             }
             List<String> generations = plan.generationNames();
             int objects = plan.objects().size() - (plan.published() ? 1 : 0);
@@ -213,13 +213,13 @@ final class UnpublishCommand extends CliCommand {
                     .or(() -> published.stream().max(Comparator.comparing(JobStatus::updatedAt)))
                     .or(() -> given)
                     .orElse(null);
-            String masterKey = LadderPublisher.masterKey(plan.videoId());
             JobEvent event = new JobEvent(JobEvent.VERSION, JobEvent.Type.UNPUBLISHED, STAGE,
                     about == null ? null : about.jobId(), plan.videoId(), about == null ? null : about.source(),
                     about == null ? 0 : about.attempt(), Instant.now(), about == null ? null : about.submittedAt(),
                     REASON, null, null, "removed " + describe(plan), about == null ? null : about.title(),
-                    new JobEvent.Published(masterKey, masterUrlBase.replaceAll("/+$", "") + "/" + masterKey, null,
-                            null, null, null, null, plan.current()),
+                    new JobEvent.Published(PublishedVideo.masterKey(plan.videoId()),
+                            PublishedVideo.masterUrl(masterUrlBase, plan.videoId()), null, null, null, null, null,
+                            plan.current()),
                     null, null, about == null ? null : about.parentJobId(), null);
             try {
                 bus.get().publish(event);

@@ -1,5 +1,8 @@
 package io.hlsfleet.upload;
 
+import static io.hlsfleet.job.PublishedVideo.MASTER;
+import static io.hlsfleet.job.PublishedVideo.masterKey;
+
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.storage.InParallel;
 import io.hlsfleet.storage.LocalFiles;
@@ -32,8 +35,6 @@ import java.util.regex.Pattern;
  */
 public final class LadderPublisher {
 
-    public static final String MASTER = "master.m3u8";
-
     private static final Pattern URI_ATTRIBUTE = Pattern.compile("URI=\"([^\"]*)\"");
     private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:");
 
@@ -43,10 +44,6 @@ public final class LadderPublisher {
     public LadderPublisher(ObjectStore bucket, int parallelUploads) {
         this.bucket = bucket;
         this.parallelUploads = Math.max(1, parallelUploads);
-    }
-
-    public static String masterKey(String videoId) {
-        return videoId + "/" + MASTER;
     }
 
     /** The folder of one generation of a video in the bucket. */

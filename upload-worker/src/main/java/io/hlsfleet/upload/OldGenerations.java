@@ -1,5 +1,6 @@
 package io.hlsfleet.upload;
 
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.storage.KeyStore;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.ObjectStore.StoredObject;
@@ -94,7 +95,7 @@ final class OldGenerations implements AutoCloseable {
      * @return how long until the others are due, or null when none is left to wait for
      */
     Duration removeDue(String videoId) throws IOException {
-        String masterKey = LadderPublisher.masterKey(videoId);
+        String masterKey = PublishedVideo.masterKey(videoId);
         byte[] master;
         try {
             master = bucket.read(masterKey);
@@ -111,7 +112,8 @@ final class OldGenerations implements AutoCloseable {
         StoredObject listedMaster = objects.stream().filter(o -> o.key().equals(masterKey)).findFirst().orElse(null);
         String current = LadderPublisher.generationOf(new String(master, StandardCharsets.UTF_8));
         if (!Arrays.equals(master, masterAfter) || listedMaster == null || current == null
-                || objects.stream().noneMatch(o -> o.key().equals(videoId + "/" + current + "/" + LadderPublisher.MASTER))) {
+                || objects.stream().noneMatch(
+                        o -> o.key().equals(videoId + "/" + current + "/" + PublishedVideo.MASTER))) {
             // The master changed while listing, or names no generation of ours: the next
             // publication of the video decides.
             return null;

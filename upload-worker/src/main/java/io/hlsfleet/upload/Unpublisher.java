@@ -1,5 +1,6 @@
 package io.hlsfleet.upload;
 
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.job.VideoId;
 import io.hlsfleet.storage.KeyStore;
 import io.hlsfleet.storage.ObjectStore;
@@ -87,7 +88,7 @@ public final class Unpublisher {
         if (!VideoId.isSafe(videoId)) {
             throw new IllegalArgumentException("not a video id: " + videoId);
         }
-        String masterKey = LadderPublisher.masterKey(videoId);
+        String masterKey = PublishedVideo.masterKey(videoId);
         String master = null;
         String current = null;
         Map<String, List<String>> generations = new LinkedHashMap<>();
@@ -151,7 +152,7 @@ public final class Unpublisher {
         if (keys != null && !plan.keys().isEmpty()) {
             keys.store().delete(plan.keys());
         }
-        String masterKey = LadderPublisher.masterKey(plan.videoId());
+        String masterKey = PublishedVideo.masterKey(plan.videoId());
         List<String> after = bucket.list(plan.videoId()).stream().map(StoredObject::key).toList();
         return new Result(plan, after.contains(masterKey), after.stream().filter(key -> !key.equals(masterKey)).toList());
     }

@@ -1,5 +1,6 @@
 package io.hlsfleet.upload;
 
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
@@ -52,7 +53,7 @@ final class RecordingBucket implements ObjectStore {
     public void delete(List<String> keys) throws IOException {
         for (String key : keys) {
             int slash = key.indexOf('/');
-            String master = slash < 0 ? null : LadderPublisher.masterKey(key.substring(0, slash));
+            String master = slash < 0 ? null : PublishedVideo.masterKey(key.substring(0, slash));
             if (master != null && !key.equals(master) && delegate.exists(master)) {
                 deletedWhileMasterExisted.add(key);
             }

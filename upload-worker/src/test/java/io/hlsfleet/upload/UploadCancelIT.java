@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.PublishedVideo;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.StagingKeys;
@@ -120,7 +121,7 @@ class UploadCancelIT {
             Files.writeString(published.resolve("master.m3u8"), "#EXTM3U\n360p/index.m3u8\n720p/index.m3u8\n");
             new LadderPublisher(bucket, 4).publish(videoId, "00000000000000a0", published,
                     Files.createDirectories(tmp.resolve("scratch")), LadderPublisher.BeforeSwitch.NOTHING);
-            byte[] master = bucket.read(LadderPublisher.masterKey(videoId));
+            byte[] master = bucket.read(PublishedVideo.masterKey(videoId));
             String attempt = StagingKeys.newAttempt();
             String ladderKey = StagingKeys.ladder(submitted, attempt);
             staging.store(ladderKey, ladder(tmp.resolve("ladder")));
@@ -152,7 +153,7 @@ class UploadCancelIT {
                 assertThat(outcomes).containsExactly("cancelled at upload: cancelled with hlsfleet cancel");
                 assertThat(statuses.find(job.jobId()).orElseThrow().reason()).isEqualTo("cancelled with hlsfleet cancel");
                 assertThat(bucket.list(generation)).as("what the upload wrote of its generation").isEmpty();
-                assertThat(bucket.read(LadderPublisher.masterKey(videoId))).as("the published master").isEqualTo(master);
+                assertThat(bucket.read(PublishedVideo.masterKey(videoId))).as("the published master").isEqualTo(master);
                 assertThat(bucket.list(LadderPublisher.generationFolder(videoId, "00000000000000a0"))).hasSize(7);
                 assertThat(staging.exists(ladderKey)).as("the staged ladder").isFalse();
                 assertThat(transport.queueDepths()).containsEntry(Stage.UPLOAD, 0L);
