@@ -102,9 +102,13 @@ class UploadStageTest {
         assertThat(files(tmp.resolve("staging/scratch"))).as("scratch files left").isEmpty();
     }
 
-    /** The chunks of a video encoded in chunks go once its ladder (their generation) is published. */
+    /**
+     * Once a chunked video's ladder (their generation) is published, everything staged for the job
+     * goes: its chunks, and what a duplicate split or an abandoned assembly left, which only a late
+     * duplicate would read (it then finds the generation published).
+     */
     @Test
-    void theChunksOfTheGenerationAreDeletedOnceItIsPublished() throws Exception {
+    void everythingStagedForAChunkedVideoIsDeletedOnceItIsPublished() throws Exception {
         Job job = Job.submit("https://videos.example/long.mp4", false);
         Job encoded = encoded(job, "l1");
         Job chunked = encoded.advance(Stage.UPLOAD, encoded.outputs().withGeneration("plan0123456789ab", null));
@@ -119,7 +123,8 @@ class UploadStageTest {
 
         assertThat(bucket.resolve(job.videoId()).resolve("plan0123456789ab/master.m3u8")).isRegularFile();
         assertThat(staging.exists(StagingKeys.chunked(job, "plan0123456789ab"))).as("the published chunks").isFalse();
-        assertThat(staging.exists(StagingKeys.chunked(job, "otherplan0123456"))).as("another split's chunks").isTrue();
+        assertThat(staging.exists(StagingKeys.chunked(job, "otherplan0123456"))).as("another split's chunks").isFalse();
+        assertThat(files(tmp.resolve("staging/jobs"))).as("files staged for the job").isEmpty();
     }
 
     @Test
