@@ -12,4 +12,19 @@ public enum JobState {
     public boolean finished() {
         return this == PUBLISHED || this == DEAD || this == CANCELLED || this == EXPANDED || this == UNPUBLISHED;
     }
+
+    /**
+     * Whether a status in this state may replace one in {@code current}. A job that ended is
+     * changed only by what may follow its end: a dead job requeued works again, a published one is
+     * unpublished. Never by a worker late with news of an attempt that no longer counts: the
+     * progress of a worker frozen while another finished the job, the start of a duplicate
+     * delivered after the job was published.
+     */
+    public boolean mayReplace(JobState current) {
+        return switch (current) {
+            case PUBLISHED -> this == PUBLISHED || this == UNPUBLISHED;
+            case UNPUBLISHED, CANCELLED, EXPANDED -> this == current;
+            default -> true;
+        };
+    }
 }

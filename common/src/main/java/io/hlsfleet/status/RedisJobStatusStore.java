@@ -21,6 +21,10 @@ import redis.clients.jedis.providers.PooledConnectionProvider;
  * connection is checked before use, so one that a restarted server dropped is replaced instead of
  * failing with "Unexpected end of stream". Progress is written once, without retries: the next
  * progress or state change replaces it, and a download or encode never waits on the status store.
+ *
+ * <p><b>Late news.</b> A write that may not replace the state held ({@link JobState#mayReplace}) is
+ * dropped in the same script that would make it, so a worker that lost its job cannot turn a
+ * published job back to encoding.
  */
 public final class RedisJobStatusStore implements JobStatusStore {
 
@@ -59,9 +63,35 @@ public final class RedisJobStatusStore implements JobStatusStore {
         write(bestEffort, status);
     }
 
+    /**
+     * Writes ARGV[1] to KEYS[1] for ARGV[2] seconds and ranks ARGV[5] in KEYS[2] at ARGV[3], unless
+     * the status held now is in one of the states listed in ARGV[4] (",A,B,"); 1 if written.
+     */
+    private static final String WRITE_UNLESS_ENDED = """
+            local current = redis.call('GET', KEYS[1])
+            if current then
+              local ok, held = pcall(cjson.decode, current)
+              if ok and type(held) == 'table' and type(held.state) == 'string'
+                  and string.find(ARGV[4], ',' .. held.state .. ',', 1, true) then
+                return 0
+              end
+            end
+            redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
+            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
+            return 1
+            """;
+
+    /** Writes {@code status} unless the job's status held now may not be replaced by it ({@link JobState#mayReplace}). */
     private static void write(UnifiedJedis client, JobStatus status) {
-        client.setex(PREFIX + status.jobId(), RETENTION.toSeconds(), JobCodec.toJson(status));
-        client.zadd(RECENT, status.updatedAt().toEpochMilli(), status.jobId());
+        StringBuilder ended = new StringBuilder(",");
+        for (JobState current : JobState.values()) {
+            if (!status.state().mayReplace(current)) {
+                ended.append(current.name()).append(',');
+            }
+        }
+        client.eval(WRITE_UNLESS_ENDED, List.of(PREFIX + status.jobId(), RECENT),
+                List.of(JobCodec.toJson(status), Long.toString(RETENTION.toSeconds()),
+                        Long.toString(status.updatedAt().toEpochMilli()), ended.toString(), status.jobId()));
         if (status.state().finished()) {
             client.zremrangeByRank(RECENT, 0, -MAX_RECENT - 1);
         }

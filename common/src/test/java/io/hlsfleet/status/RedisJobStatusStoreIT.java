@@ -46,6 +46,44 @@ class RedisJobStatusStoreIT {
         }
     }
 
+    /**
+     * A published job stays published against a worker late with news of an attempt that no
+     * longer counts (a frozen worker's progress, a late duplicate's start or retry); unpublishing
+     * it changes it, and a dead job's requeue sets it working again.
+     */
+    @Test
+    void anEndedJobIsChangedOnlyByWhatMayFollowItsEnd() {
+        try (RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL)) {
+            StatusRecorder recorder = new StatusRecorder(store);
+            Job job = Job.submit("https://x.example/ended-" + System.nanoTime() + ".mp4", false);
+            Job encoding = job.advance(Stage.ENCODE, StageOutputs.NONE);
+            recorder.started(Stage.ENCODE, encoding);
+            recorder.succeeded(Stage.UPLOAD, encoding.advance(Stage.UPLOAD, StageOutputs.NONE), null);
+            assertThat(store.find(job.jobId()).orElseThrow().state()).isEqualTo(JobState.PUBLISHED);
+
+            recorder.progress(Stage.ENCODE, encoding, 0.4, "frozen worker");
+            recorder.started(Stage.ENCODE, encoding);
+            recorder.retrying(Stage.ENCODE, encoding, JobFailure.retryable("source gone"), Duration.ofSeconds(1));
+            recorder.dead(Stage.ENCODE, encoding, JobFailure.permanent("source gone"));
+            assertThat(store.find(job.jobId()).orElseThrow().state()).isEqualTo(JobState.PUBLISHED);
+
+            JobStatus published = store.find(job.jobId()).orElseThrow();
+            store.save(new JobStatus(published.jobId(), published.videoId(), published.source(), JobState.UNPUBLISHED,
+                    -1, "removed by hlsfleet unpublish", published.attempt(), null, published.submittedAt(),
+                    published.updatedAt(), published.title(), published.pictures(), published.generation(),
+                    published.parentJobId(), published.children()));
+            assertThat(store.find(job.jobId()).orElseThrow().state()).isEqualTo(JobState.UNPUBLISHED);
+            recorder.started(Stage.UPLOAD, encoding);
+            assertThat(store.find(job.jobId()).orElseThrow().state()).isEqualTo(JobState.UNPUBLISHED);
+
+            Job other = Job.submit("https://x.example/requeued-" + System.nanoTime() + ".mp4", false)
+                    .advance(Stage.ENCODE, StageOutputs.NONE);
+            recorder.dead(Stage.ENCODE, other, JobFailure.permanent("not a video"));
+            recorder.started(Stage.ENCODE, other.nextAttempt());
+            assertThat(store.find(other.jobId()).orElseThrow().state()).isEqualTo(JobState.ENCODING);
+        }
+    }
+
     @Test
     void unknownJobsAreEmpty() {
         try (RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL)) {
