@@ -3,7 +3,9 @@ package io.hlsfleet.status;
 import io.hlsfleet.job.JobCodec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import io.hlsfleet.transport.redis.RedisUrl;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -81,17 +83,27 @@ public final class RedisJobStatusStore implements JobStatusStore {
             return 1
             """;
 
+    /** For each state, the held states a status in it may not replace, as WRITE_UNLESS_ENDED lists them. */
+    private static final Map<JobState, String> NOT_REPLACED = new EnumMap<>(JobState.class);
+
+    static {
+        for (JobState next : JobState.values()) {
+            StringBuilder held = new StringBuilder(",");
+            for (JobState current : JobState.values()) {
+                if (!next.mayReplace(current)) {
+                    held.append(current.name()).append(',');
+                }
+            }
+            NOT_REPLACED.put(next, held.toString());
+        }
+    }
+
     /** Writes {@code status} unless the job's status held now may not be replaced by it ({@link JobState#mayReplace}). */
     private static void write(UnifiedJedis client, JobStatus status) {
-        StringBuilder ended = new StringBuilder(",");
-        for (JobState current : JobState.values()) {
-            if (!status.state().mayReplace(current)) {
-                ended.append(current.name()).append(',');
-            }
-        }
         client.eval(WRITE_UNLESS_ENDED, List.of(PREFIX + status.jobId(), RECENT),
                 List.of(JobCodec.toJson(status), Long.toString(RETENTION.toSeconds()),
-                        Long.toString(status.updatedAt().toEpochMilli()), ended.toString(), status.jobId()));
+                        Long.toString(status.updatedAt().toEpochMilli()), NOT_REPLACED.get(status.state()),
+                        status.jobId()));
         if (status.state().finished()) {
             client.zremrangeByRank(RECENT, 0, -MAX_RECENT - 1);
         }

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * video ({@code <videoId>/<generation>/…}), its key to the key store, and the master playlist
  * {@code <videoId>/master.m3u8} last ({@link LadderPublisher}); then deletes the staged files it was
  * handed (its source, ladder and key, never another attempt's; for a video encoded in chunks,
- * everything staged for the job), and leaves the generations it replaced to {@link OldGenerations}. When bucket and staging are on the same S3 server the ladder
+ * everything staged for the job), and leaves the generations it replaced to
+ * {@link OldGenerations}. When bucket and staging are on the same S3 server the ladder
  * is copied there, server-side, instead of passing through scratch.
  *
  * <p>A cancel stops the upload between files (transfers under way finish, so that everything it
@@ -103,18 +106,13 @@ public final class UploadStage implements StageHandler, AutoCloseable {
             }
             context.bytes("out", bytes);
             oldGenerations.afterPublish(job.videoId());
-            staging.delete(ladder);
-            if (outputs.key() != null) {
-                staging.delete(outputs.key());
-            }
-            if (outputs.source() != null) {
-                staging.delete(outputs.source());
-            }
             // A video encoded in chunks keeps them until it is published, and every ladder assembled
             // from them is this generation (one assembly redelivered, or abandoned by a worker the
             // broker cut off): once it is published, nothing staged for the job is read again. Any
-            // other ladder's generation is its own staging attempt, with nothing kept beside it.
-            if (!generation.equals(StagingKeys.attemptOf(ladder))) {
+            // other ladder's generation is its own staging attempt: only what this message names goes.
+            if (generation.equals(StagingKeys.attemptOf(ladder))) {
+                staging.deleteAll(Stream.of(ladder, outputs.key(), outputs.source()).filter(Objects::nonNull).toList());
+            } else {
                 staging.delete(StagingKeys.jobPrefix(job));
             }
             return outputs.withGeneration(generation, outputs.key());
