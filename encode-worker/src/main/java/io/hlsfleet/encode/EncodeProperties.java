@@ -21,6 +21,10 @@ import org.springframework.boot.convert.DurationUnit;
  * @param h264Profile H.264 profile ceiling: {@code baseline}, {@code main} or {@code high}
  * @param h264Level H.264 level such as {@code 4.1}; by default x264 chooses
  * @param preset one x264 preset for every rung, overriding the rungs' own
+ * @param crf capped CRF instead of one-pass ABR: every rung encoded at this constant rate factor
+ *        (0-51, lower is better), held under the rung's maxrate and buffer; unset, each rung is
+ *        encoded at its bitrate. A rung's bits at any moment then follow only the picture there,
+ *        not what came before it, so a chunked video gets the bitrate one ffmpeg would give it
  * @param x264Params extra x264 options, {@code key=value:...}; the default was chosen by the
  *        benchmark in bench/README.md
  * @param threads encoder threads per ffmpeg; by default cores divided by concurrent encodes
@@ -56,6 +60,7 @@ public record EncodeProperties(
         String h264Profile,
         String h264Level,
         String preset,
+        Integer crf,
         @DefaultValue("aq-mode=2:trellis=1") String x264Params,
         Integer threads,
         @DefaultValue("7680") int maxWidth,

@@ -91,6 +91,9 @@ public record EncodeSettings(EncodeProperties encode, FfmpegProperties binaries,
 
     public static EncodeSettings from(Settings settings, int concurrentJobs) {
         EncodeProperties encode = settings.bind(EncodeProperties.class);
+        if (encode.crf() != null && (encode.crf() < 0 || encode.crf() > 51)) {
+            throw new IllegalArgumentException("HLSFLEET_ENCODE_CRF=" + encode.crf() + " is not between 0 and 51");
+        }
         int cores = Runtime.getRuntime().availableProcessors();
         LadderProfile profile = LadderProfile.from(encode);
         return new EncodeSettings(

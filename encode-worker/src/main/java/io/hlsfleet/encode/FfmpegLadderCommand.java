@@ -77,8 +77,10 @@ final class FfmpegLadderCommand {
         for (int i = 0; i < variants.size(); i++) {
             PlannedVariant v = variants.get(i);
             cmd.addAll(List.of("-map", "[v" + i + "]"));
-            cmd.addAll(List.of("-b:v:" + i, v.videoKbps() + "k", "-maxrate:v:" + i, v.maxKbps() + "k",
-                    "-bufsize:v:" + i, v.bufferKbits() + "k", "-preset:v:" + i, v.preset()));
+            Integer crf = settings.encode().crf();
+            cmd.addAll(crf == null ? List.of("-b:v:" + i, v.videoKbps() + "k") : List.of("-crf:v:" + i, crf.toString()));
+            cmd.addAll(List.of("-maxrate:v:" + i, v.maxKbps() + "k", "-bufsize:v:" + i, v.bufferKbits() + "k",
+                    "-preset:v:" + i, v.preset()));
             if (muxedAudio) {
                 cmd.addAll(List.of("-map", "0:" + media.audioStream()));
             }

@@ -46,30 +46,11 @@ class ChunkedEncodeIT {
     @ParameterizedTest(name = "preset {0}")
     @ValueSource(strings = {"ultrafast", "veryfast"})
     void chunksMakeTheOneFfmpegLadder(String preset) throws Exception {
-        EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k,144:150k",
-                "HLSFLEET_ENCODE_PRESET", preset);
-        LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
-        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
-                .probe(clip);
-        ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), settings.profile().segmentSeconds(), ONE_MINUTE);
-        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::firstSegment).containsExactly(0, 10, 20);
-
-        Path whole = dir.resolve(preset + "-whole");
-        encoder.encode(clip, media, whole, EncodeHarness.NO_PROGRESS);
-
-        List<Path> chunkDirs = new ArrayList<>();
-        for (ChunkPlan.Chunk chunk : plan.chunks()) {
-            Path chunkDir = dir.resolve(preset + "-chunk-" + chunk.index());
-            encoder.encodeChunk(clip, media, chunk, chunk.index() == plan.chunks().size() - 1, chunkDir,
-                    EncodeHarness.NO_PROGRESS);
-            chunkDirs.add(chunkDir);
-        }
-        Path rest = dir.resolve(preset + "-rest");
-        List<String> pictures = encoder.encodeRest(clip, media, rest, EncodeHarness.NO_PROGRESS);
-        Path chunked = dir.resolve(preset + "-chunked");
-        LadderEncoder.Result result = encoder.assemble(media, chunkDirs, rest, pictures, chunked,
-                EncodeHarness.NO_PROGRESS);
-        LadderCheck.verify(chunked);
+        Ladders ladders = encodeBothWays(preset, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k,144:150k",
+                "HLSFLEET_ENCODE_PRESET", preset));
+        Path whole = ladders.whole();
+        Path chunked = ladders.chunked();
+        LadderEncoder.Result result = ladders.result();
         LadderAssertions.assertValidLadder(chunked, clip);
         assertThat(result.pictures()).isNotEmpty().allSatisfy(p -> assertThat(chunked.resolve(p)).isRegularFile());
 
@@ -103,6 +84,23 @@ class ChunkedEncodeIT {
                 .isEqualTo(MasterPlaylist.segmentDurations(whole.resolve("audio/a0/index.m3u8")));
     }
 
+    /**
+     * Under capped CRF a rung's bits follow the picture alone, so chunks encoded apart spend what
+     * one ffmpeg spends on the same frames (one-pass ABR, by contrast, steers by the bits spent so
+     * far, which a chunk does not know).
+     */
+    @Test
+    void underCappedCrfTheChunkedLadderHasTheOneFfmpegLaddersBitrate() throws Exception {
+        Ladders ladders = encodeBothWays("crf", EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k,144:150k",
+                "HLSFLEET_ENCODE_PRESET", "veryfast", "HLSFLEET_ENCODE_CRF", "26"));
+        for (PlannedVariant variant : ladders.result().variants()) {
+            long whole = segmentBytes(ladders.whole().resolve(variant.name()));
+            long chunked = segmentBytes(ladders.chunked().resolve(variant.name()));
+            assertThat((double) chunked / whole).as("bytes of the chunked %s against one ffmpeg's (%d)",
+                    variant.name(), whole).isCloseTo(1, within(0.02));
+        }
+    }
+
     /** A video without audio: its last part makes the pictures alone. */
     @Test
     void theLastPartOfAVideoWithoutSoundMakesItsPictures() throws Exception {
@@ -116,6 +114,44 @@ class ChunkedEncodeIT {
         assertThat(pictures).contains("poster.jpg", "storyboard/thumbnails.vtt");
         assertThat(rest.resolve("poster.jpg")).isNotEmptyFile();
         assertThat(rest.resolve("audio")).doesNotExist();
+    }
+
+    private record Ladders(Path whole, Path chunked, LadderEncoder.Result result) {
+    }
+
+    /** The clip encoded by one ffmpeg and in one-minute chunks put together, the latter checked. */
+    private static Ladders encodeBothWays(String name, EncodeSettings settings) throws Exception {
+        LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
+        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
+                .probe(clip);
+        ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), settings.profile().segmentSeconds(), ONE_MINUTE);
+        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::firstSegment).containsExactly(0, 10, 20);
+
+        Path whole = dir.resolve(name + "-whole");
+        encoder.encode(clip, media, whole, EncodeHarness.NO_PROGRESS);
+
+        List<Path> chunkDirs = new ArrayList<>();
+        for (ChunkPlan.Chunk chunk : plan.chunks()) {
+            Path chunkDir = dir.resolve(name + "-chunk-" + chunk.index());
+            encoder.encodeChunk(clip, media, chunk, chunk.index() == plan.chunks().size() - 1, chunkDir,
+                    EncodeHarness.NO_PROGRESS);
+            chunkDirs.add(chunkDir);
+        }
+        Path rest = dir.resolve(name + "-rest");
+        List<String> pictures = encoder.encodeRest(clip, media, rest, EncodeHarness.NO_PROGRESS);
+        Path chunked = dir.resolve(name + "-chunked");
+        LadderEncoder.Result result = encoder.assemble(media, chunkDirs, rest, pictures, chunked,
+                EncodeHarness.NO_PROGRESS);
+        LadderCheck.verify(chunked);
+        return new Ladders(whole, chunked, result);
+    }
+
+    private static long segmentBytes(Path variant) throws Exception {
+        long bytes = 0;
+        for (String segment : LadderCheck.entries(variant.resolve("index.m3u8"))) {
+            bytes += Files.size(variant.resolve(segment));
+        }
+        return bytes;
     }
 
     /** The presentation times of a segment's video frames, in order. */

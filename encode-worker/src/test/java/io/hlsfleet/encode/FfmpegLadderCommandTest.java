@@ -83,6 +83,17 @@ class FfmpegLadderCommandTest {
     }
 
     @Test
+    void cappedCrfReplacesEveryRungsBitrateAndKeepsItsCap() {
+        List<String> cmd = command(EncodeHarness.settings("HLSFLEET_ENCODE_CRF", "24"),
+                new MediaInfo("mov,mp4", 1280, 720, 10, 30, 0, 1));
+        assertThat(cmd).containsSubsequence("-map", "[v0]", "-crf:v:0", "24", "-maxrate:v:0", "540k", "-bufsize:v:0",
+                "720k", "-map", "[v1]", "-crf:v:1", "24", "-maxrate:v:1");
+        assertThat(cmd).noneMatch(option -> option.startsWith("-b:v"));
+        assertThatThrownBy(() -> EncodeHarness.settings("HLSFLEET_ENCODE_CRF", "52"))
+                .hasMessageContaining("HLSFLEET_ENCODE_CRF=52 is not between 0 and 51");
+    }
+
+    @Test
     void withoutAudioNoAudioIsMapped() {
         List<String> cmd = command(EncodeHarness.settings(), new MediaInfo("mov", 640, 360, 10, 25, 0, -1));
         assertThat(after(cmd, "-var_stream_map")).isEqualTo("v:0,name:360p");
