@@ -20,8 +20,8 @@ import java.util.UUID;
 
 /**
  * A long video encoded as chunks that any encode worker may take. The job is split into one part
- * per chunk (the video segments of every variant) and one more part for the audio, subtitles and
- * pictures; each part is a message of its own on the encode queue. Their state is kept in staging
+ * per chunk (the video segments of every variant, and the frames of the pictures whose moments
+ * fall in it) and one more part for the audio and subtitles; each part is a message of its own on the encode queue. Their state is kept in staging
  * under {@code jobs/<jobId>/chunked-<plan>/}:
  * <ul>
  *   <li>{@code plan}: the chunks, written once by the first split, read by every part;</li>
@@ -167,18 +167,17 @@ final class ChunkedEncode {
         }
     }
 
-    /** The marker of a part with nothing to store (a video without audio, subtitles or pictures). */
+    /** The marker of a part with nothing to store (a video without audio or subtitles). */
     private static final String NOTHING = "-";
 
     private void encodePart(Job job, WorkPart part, ChunkPlan plan, String prefix, Path source, MediaInfo media,
             LadderEncoder encoder, Path scratch, JobContext context) throws JobFailure, IOException, InterruptedException {
         Path out = Files.createDirectories(scratch.resolve("part"));
-        List<String> pictures = List.of();
         if (part.index() < plan.chunks().size()) {
             encoder.encodeChunk(source, media, plan.chunks().get(part.index()), part.index() == plan.chunks().size() - 1,
                     out, context);
         } else {
-            pictures = encoder.encodeRest(source, media, out, context);
+            encoder.encodeRest(source, media, out, context);
         }
         boolean empty;
         try (var files = Files.walk(out)) {
@@ -188,7 +187,8 @@ final class ChunkedEncode {
         if (!empty) {
             staging.store(key, out);
         }
-        String marker = key + "\n" + String.join("\n", pictures);
+        // An earlier version's last part listed its pictures after the key; assembly still reads them.
+        String marker = key;
         String kept = new String(staging.claim(done(prefix, part.index()), marker.getBytes(StandardCharsets.UTF_8)),
                 StandardCharsets.UTF_8);
         if (!kept.equals(marker) && !empty) {
@@ -205,7 +205,7 @@ final class ChunkedEncode {
             where = String.format(Locale.ROOT, "chunk %d of %d (segments %d-%d, from %d s)", c.index() + 1,
                     plan.chunks().size(), c.firstSegment(), c.firstSegment() + c.segments() - 1, c.startSeconds());
         } else {
-            where = "the audio, subtitles and pictures of the chunked video";
+            where = "the audio and subtitles of the chunked video";
         }
         String reason = where + ": " + failure.reason();
         return failure.retryable() ? JobFailure.retryable(reason, failure) : JobFailure.permanent(reason, failure);

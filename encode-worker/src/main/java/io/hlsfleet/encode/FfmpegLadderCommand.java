@@ -23,6 +23,15 @@ final class FfmpegLadderCommand {
 
     static List<String> build(EncodeSettings settings, MediaInfo media, List<PlannedVariant> variants, Path source,
             Path outDir) {
+        return build(settings, media, variants, source, outDir, null);
+    }
+
+    /**
+     * The command for one chunk of a video, whose own pictures (those of {@code chunkPictures}'
+     * window) go to {@code chunkPictures}' folder; {@code null}: the whole video's, beside the ladder.
+     */
+    static List<String> build(EncodeSettings settings, MediaInfo media, List<PlannedVariant> variants, Path source,
+            Path outDir, Pictures.ChunkPictures chunkPictures) {
         LadderProfile profile = settings.profile();
         List<String> cmd = new ArrayList<>(List.of(settings.binaries().ffmpeg(), "-hide_banner", "-nostdin", "-y",
                 "-loglevel", "error", "-nostats", "-progress", "pipe:1",
@@ -65,7 +74,8 @@ final class FfmpegLadderCommand {
                     .append("[v").append(i).append(']');
         }
         if (pictures) {
-            graph.append(Pictures.graph(media, settings.pictures()));
+            graph.append(chunkPictures == null ? Pictures.graph(media, settings.pictures())
+                    : Pictures.graph(chunkPictures.video(), settings.pictures(), chunkPictures.window()));
         }
         // Without video variants and pictures (the audio and subtitles of a chunked video) nothing is decoded.
         if (variants.size() - hdrCount + (pictures ? 2 : 0) > 0 || hdrCount > 0) {
@@ -162,7 +172,8 @@ final class FfmpegLadderCommand {
                     outDir.resolve(subtitleFolder(k)).resolve(WHOLE_SUBTITLES).toString()));
         }
         if (pictures) {
-            cmd.addAll(Pictures.outputs(outDir));
+            cmd.addAll(chunkPictures == null ? Pictures.outputs(outDir)
+                    : Pictures.outputs(chunkPictures.dir(), chunkPictures.video(), settings.pictures(), chunkPictures.window()));
         }
         return cmd;
     }

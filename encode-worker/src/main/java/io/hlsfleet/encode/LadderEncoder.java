@@ -94,7 +94,9 @@ public final class LadderEncoder {
      * decodes from there, dropping the frames before it; the output is shifted back to the chunk's
      * place and numbered from its first segment, so its segments carry the same numbers and
      * timestamps as the one-ffmpeg ladder's. Keyframes are forced on the same grid, which the chunk
-     * start is on. Audio, subtitles and pictures are left to {@link #encodeRest}.
+     * start is on. The frames of the poster candidates and storyboard thumbnails whose moments
+     * fall in the chunk go to its {@link #CHUNK_PICTURES} folder, from the same decode; audio and
+     * subtitles are left to {@link #encodeRest}.
      *
      * @param last whether this is the video's last chunk, which reads the source to its end
      */
@@ -107,8 +109,13 @@ public final class LadderEncoder {
             Files.createDirectories(outDir.resolve(v.name()));
         }
         checkFreeSpace(outDir, videoOnly, variants);
-        List<String> command = chunkCommand(FfmpegLadderCommand.build(settings.withoutPictures(), videoOnly, variants,
-                source, outDir), chunk, last, chunkShift(media));
+        Pictures.ChunkPictures pictures = null;
+        if (settings.pictures().enabled()) {
+            pictures = new Pictures.ChunkPictures(media, new Pictures.Window(chunk.startSeconds(), last ? 0 : chunk.seconds()),
+                    Files.createDirectories(outDir.resolve(CHUNK_PICTURES)));
+        }
+        List<String> command = chunkCommand(FfmpegLadderCommand.build(settings, videoOnly, variants, source, outDir,
+                pictures), chunk, last, chunkShift(media));
         long started = System.nanoTime();
         double cpu = runFfmpeg(command, videoOnly, context);
         metrics.record(chunk.seconds(), (System.nanoTime() - started) / 1e9, cpu);
@@ -194,37 +201,27 @@ public final class LadderEncoder {
     static final int MAX_REORDER_FRAMES = 2;
 
     /**
-     * Writes what a chunked video has besides its video segments into {@code outDir}: the audio
-     * renditions, the whole WebVTT files of its subtitles, and the poster and storyboard, from one
-     * ffmpeg over the whole source (audio is encoded once as its own rendition, so it never meets a
-     * chunk boundary).
-     *
-     * @return the pictures written, relative to {@code outDir}
+     * Writes what a chunked video has besides its video segments and pictures into {@code outDir}:
+     * the audio renditions and the whole WebVTT files of its subtitles, from one ffmpeg over the
+     * whole source that decodes no video (audio is encoded once as its own rendition, so it never
+     * meets a chunk boundary).
      */
-    List<String> encodeRest(Path source, MediaInfo media, Path outDir, JobContext context)
+    void encodeRest(Path source, MediaInfo media, Path outDir, JobContext context)
             throws JobFailure, IOException, InterruptedException {
         List<MediaInfo.AudioTrack> audio = settings.audioRenditions(media);
         Files.createDirectories(outDir);
         createRenditionFolders(outDir, media);
-        boolean pictures = settings.pictures().enabled();
-        if (audio.isEmpty() && media.subtitles().isEmpty() && !pictures) {
-            return List.of();
+        if (audio.isEmpty() && media.subtitles().isEmpty()) {
+            return;
         }
-        Path pictureWork = Files.createDirectories(Pictures.workDir(outDir));
-        try {
-            List<String> command = FfmpegLadderCommand.build(settings, media, List.of(), source, outDir);
-            if (audio.isEmpty()) {
-                command = withoutLadderOptions(command);
-            } else {
-                // The audio keeps the clock of the chunks' video (see chunkShift).
-                command.addAll(hlsOutput(command), List.of("-output_ts_offset", seconds(chunkShift(media))));
-            }
-            metrics.recordCpu(runFfmpeg(command, media, context));
-            return pictures ? Pictures.finish(outDir, media, settings.pictures(), settings.binaries().ffmpeg())
-                    : List.of();
-        } finally {
-            Pictures.deleteTree(pictureWork);
+        List<String> command = FfmpegLadderCommand.build(settings.withoutPictures(), media, List.of(), source, outDir);
+        if (audio.isEmpty()) {
+            command = withoutLadderOptions(command);
+        } else {
+            // The audio keeps the clock of the chunks' video (see chunkShift).
+            command.addAll(hlsOutput(command), List.of("-output_ts_offset", seconds(chunkShift(media))));
         }
+        metrics.recordCpu(runFfmpeg(command, media, context));
     }
 
     /** The folders ffmpeg writes the audio, surround and subtitle renditions of {@code media} into. */
@@ -301,7 +298,38 @@ public final class LadderEncoder {
         if (restDir != null) {
             copyTree(restDir, outDir);
         }
-        return finish(outDir, media, variants, context, null, (System.nanoTime() - started) / 1e9, 0, pictures);
+        List<String> made = chunkPictures(media, chunkDirs, outDir);
+        return finish(outDir, media, variants, context, null, (System.nanoTime() - started) / 1e9, 0,
+                made.isEmpty() ? pictures : made);
+    }
+
+    /** The folder in a chunk's output that holds the frames of its poster candidates and thumbnails. */
+    static final String CHUNK_PICTURES = "pictures";
+
+    /**
+     * The poster and storyboard from the frames the chunks wrote (numbered for the whole video, so
+     * they go into one folder as they are); none when pictures are off or the chunks wrote none
+     * (chunks of an earlier version, whose last part made the pictures: {@code assemble} keeps those).
+     */
+    private List<String> chunkPictures(MediaInfo media, List<Path> chunkDirs, Path outDir)
+            throws JobFailure, IOException, InterruptedException {
+        if (!settings.pictures().enabled()) {
+            return List.of();
+        }
+        Path work = Files.createDirectories(Pictures.workDir(outDir));
+        try {
+            boolean any = false;
+            for (Path chunkDir : chunkDirs) {
+                Path frames = chunkDir.resolve(CHUNK_PICTURES);
+                if (Files.isDirectory(frames)) {
+                    copyTree(frames, work);
+                    any = true;
+                }
+            }
+            return any ? Pictures.finish(outDir, media, settings.pictures(), settings.binaries().ffmpeg()) : List.of();
+        } finally {
+            Pictures.deleteTree(work);
+        }
     }
 
     /** A staged file in the ladder: linked when on the same disk (staging is local), copied otherwise. */

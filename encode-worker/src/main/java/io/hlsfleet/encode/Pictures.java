@@ -112,19 +112,126 @@ final class Pictures {
      * keeps a first frame a few milliseconds after zero (as in Matroska) from being rounded away.
      */
     static String graph(MediaInfo media, Settings settings) {
+        return graph(media, settings, Window.whole());
+    }
+
+    /** The two branches for the frames of {@code window}: those of its moments. */
+    static String graph(MediaInfo media, Settings settings, Window window) {
         Sizes sizes = Sizes.of(media, settings);
-        double seconds = Math.max(0.1, media.durationSeconds());
-        return String.format(Locale.ROOT, ";[poster]fps=%d/%.3f,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[posterout]"
-                + ";[thumbs]setpts=PTS-STARTPTS,fps=1000/%d:round=up,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[thumbsout]",
-                CANDIDATES, seconds, sizes.posterWidth(), sizes.posterHeight(), settings.interval().toMillis(),
-                sizes.thumbnailWidth(), sizes.thumbnailHeight());
+        double frame = media.frameRate() > 0 ? 1 / media.frameRate() : 0;
+        return String.format(Locale.ROOT, ";[poster]%sfps=%d/%.3f,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[posterout]"
+                + ";[thumbs]setpts=PTS-STARTPTS,%sfps=1000/%d:round=up,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[thumbsout]",
+                window.skipTo(candidates(media, window), frame), CANDIDATES, candidateSpan(media), sizes.posterWidth(),
+                sizes.posterHeight(), window.skipTo(thumbnails(settings, window), frame),
+                settings.interval().toMillis(), sizes.thumbnailWidth(), sizes.thumbnailHeight());
     }
 
     /** ffmpeg outputs for the two branches; they follow the ladder's output in the command. */
     static List<String> outputs(Path outDir) {
-        Path work = workDir(outDir);
-        return List.of("-map", "[posterout]", "-c:v", "png", "-f", "image2", work.resolve("candidate_%03d.png").toString(),
-                "-map", "[thumbsout]", "-c:v", "png", "-f", "image2", work.resolve("thumb_%05d.png").toString());
+        return outputs(workDir(outDir), null, null);
+    }
+
+    /**
+     * The outputs for the frames of {@code window}, into {@code dir}, numbered for the whole video
+     * so that the frames of every chunk of it can be put in one folder.
+     */
+    static List<String> outputs(Path dir, MediaInfo media, Settings settings, Window window) {
+        return outputs(dir, candidates(media, window), thumbnails(settings, window));
+    }
+
+    private static List<String> outputs(Path dir, Moments candidates, Moments thumbnails) {
+        List<String> out = new ArrayList<>(List.of("-map", "[posterout]"));
+        out.addAll(Moments.options(candidates));
+        out.addAll(List.of(dir.resolve("candidate_%03d.png").toString(), "-map", "[thumbsout]"));
+        out.addAll(Moments.options(thumbnails));
+        out.add(dir.resolve("thumb_%05d.png").toString());
+        return out;
+    }
+
+    /** The poster candidates are spread over this span: {@link #CANDIDATES} of them, at even steps. */
+    private static double candidateSpan(MediaInfo media) {
+        return Math.max(0.1, media.durationSeconds());
+    }
+
+    private static Moments candidates(MediaInfo media, Window window) {
+        return window.moments(candidateSpan(media) / CANDIDATES);
+    }
+
+    private static Moments thumbnails(Settings settings, Window window) {
+        return window.moments(settings.interval().toMillis() / 1000.0);
+    }
+
+    /**
+     * Where the pictures of one chunk of a chunked video come from and go.
+     *
+     * @param video the whole video, whose length spreads the poster candidates
+     * @param window the chunk's stretch of it
+     * @param dir the folder its frames are written to, stored with the chunk
+     */
+    record ChunkPictures(MediaInfo video, Window window, Path dir) {
+    }
+
+    /**
+     * The stretch of the video one ffmpeg run decodes, its frames' timestamps counted from its
+     * start: the whole video, or one chunk of a chunked video, which then makes the poster
+     * candidates and thumbnails whose moments fall in it.
+     *
+     * @param start where the stretch starts in the video, in seconds
+     * @param seconds its length; {@code 0}: to the end of the video
+     */
+    record Window(double start, double seconds) {
+
+        static Window whole() {
+            return new Window(0, 0);
+        }
+
+        /** The moments {@code k × step} that fall in this stretch; null for the whole video (all of them). */
+        Moments moments(double step) {
+            if (start == 0 && seconds == 0) {
+                return null;
+            }
+            int first = (int) Math.ceil(start / step - 1e-6);
+            int count = seconds == 0 ? -1 : Math.max(0, (int) Math.ceil((start + seconds) / step - 1e-6) - first);
+            return new Moments(first, count, first * step - start);
+        }
+
+        /**
+         * Filters that drop the frames before the stretch's first moment (less half a frame, so
+         * the frame on the moment itself is kept) and count time from there.
+         */
+        String skipTo(Moments moments, double frame) {
+            if (moments == null || moments.offset() <= 0) {
+                return "";
+            }
+            return String.format(Locale.ROOT, "trim=start=%.4f,setpts=PTS-STARTPTS,",
+                    Math.max(0, moments.offset() - frame / 2));
+        }
+    }
+
+    /**
+     * The moments of one kind (poster candidates or thumbnails) in a {@link Window}.
+     *
+     * @param first the number of the first, counted from 0 over the whole video
+     * @param count how many fall in the window; {@code -1}: all to the end of the video
+     * @param offset how far into the window the first one is, in seconds
+     */
+    record Moments(int first, int count, double offset) {
+
+        /**
+         * The image2 output options: PNG, numbered from the first moment, and no frame past the
+         * window's last moment (fps may add one at the end); {@code null} moments: the whole video.
+         */
+        static List<String> options(Moments moments) {
+            List<String> options = new ArrayList<>();
+            if (moments != null && moments.count() >= 0) {
+                options.addAll(List.of("-frames:v", Integer.toString(moments.count())));
+            }
+            options.addAll(List.of("-c:v", "png", "-f", "image2"));
+            if (moments != null) {
+                options.addAll(List.of("-start_number", Integer.toString(moments.first() + 1)));
+            }
+            return options;
+        }
     }
 
     /**

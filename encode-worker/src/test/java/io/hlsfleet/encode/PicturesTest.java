@@ -29,6 +29,26 @@ class PicturesTest {
     }
 
     @Test
+    void aChunkMakesThePicturesWhoseMomentsFallInItNumberedForTheWholeVideo() {
+        // A 300 s video at 25 fps, its chunk from 66 s to 132 s: thumbnails every 5 s from 70 s
+        // (number 14, counted from 0) to 130 s, poster candidates every 37.5 s: 75 s and 112.5 s.
+        MediaInfo media = new MediaInfo("mov", 1280, 720, 300, 25, 0, 1);
+        Pictures.Window chunk = new Pictures.Window(66, 66);
+        assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT, chunk))
+                .contains("[poster]trim=start=8.9800,setpts=PTS-STARTPTS,fps=8/300.000,")
+                .contains("[thumbs]setpts=PTS-STARTPTS,trim=start=3.9800,setpts=PTS-STARTPTS,fps=1000/5000:round=up,");
+        assertThat(Pictures.outputs(Path.of("/part/pictures"), media, Pictures.Settings.DEFAULT, chunk)).containsSubsequence(
+                "-map", "[posterout]", "-frames:v", "2", "-start_number", "3", "/part/pictures/candidate_%03d.png",
+                "-map", "[thumbsout]", "-frames:v", "13", "-start_number", "15", "/part/pictures/thumb_%05d.png");
+        // The last chunk takes every moment to the end; a chunk starting on a moment skips nothing.
+        Pictures.Window last = new Pictures.Window(264, 0);
+        assertThat(Pictures.outputs(Path.of("/part/pictures"), media, Pictures.Settings.DEFAULT, last))
+                .doesNotContain("-frames:v").containsSubsequence("-start_number", "54", "/part/pictures/thumb_%05d.png");
+        assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT, new Pictures.Window(60, 60)))
+                .contains("[thumbs]setpts=PTS-STARTPTS,fps=1000/5000:round=up");
+    }
+
+    @Test
     void graphBranchesAndOutputs() {
         MediaInfo media = new MediaInfo("mov", 1280, 720, 40, 25, 0, 1);
         assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT)).isEqualTo(
