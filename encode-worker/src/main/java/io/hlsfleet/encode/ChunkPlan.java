@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How a long video is cut into chunks of whole segments. Chunk {@code i} covers the segments
+ * How a long video is cut into chunks of whole segments: chunks of the configured length, and the
+ * last two lengths' worth in chunks of about half of it. Chunk {@code i} covers the segments
  * {@code firstSegment .. firstSegment + segments - 1} of every video variant: it starts on the
  * segment grid, so its first frame is a forced keyframe of the one-ffmpeg ladder too, and the
  * segment files it writes are the ones that ladder would have had under the same numbers.
@@ -44,8 +45,15 @@ record ChunkPlan(int segmentSeconds, List<Chunk> chunks) {
         // Rounded so that a last segment of a few frames does not become a chunk of its own.
         int totalSegments = (int) Math.max(1, Math.ceil(durationSeconds / segmentSeconds - 1e-3));
         List<Chunk> chunks = new ArrayList<>();
-        for (int first = 0, index = 0; first < totalSegments; first += perChunk, index++) {
-            int segments = Math.min(perChunk, totalSegments - first);
+        // The last two chunks' worth goes in chunks of about half the length, so the workers that
+        // share the video run out of work at about the same time, not one finishing a whole chunk alone.
+        int tail = 0;
+        for (int first = 0, index = 0, segments; first < totalSegments; first += segments, index++) {
+            int left = totalSegments - first;
+            if (tail == 0 && left <= 2 * perChunk) {
+                tail = Math.ceilDiv(left, Math.max(1, (perChunk + 1) / 2));
+            }
+            segments = tail > 0 ? Math.ceilDiv(left, tail--) : perChunk;
             int start = first * segmentSeconds;
             double seconds = first + segments >= totalSegments ? durationSeconds - start : segments * segmentSeconds;
             chunks.add(new Chunk(index, first, segments, start, seconds));

@@ -40,7 +40,7 @@ public final class EncodeMetrics {
         videoSeconds.increment(durationSeconds);
     }
 
-    /** CPU that encoded no video seconds of its own: the audio and pictures of a chunked video. */
+    /** CPU that encoded no video seconds of its own: the audio and subtitles of a chunked video. */
     void recordCpu(double cpu) {
         if (cpu > 0) {
             cpuSeconds.increment(cpu);

@@ -255,8 +255,11 @@ public final class LadderEncoder {
 
     /**
      * Puts a chunked video's ladder together in {@code outDir}: every variant's segments from the
-     * chunk folders (in order) under one playlist, the audio, subtitles and pictures from
-     * {@code restDir}; then checks, measures and lists it as a one-ffmpeg ladder is, master last.
+     * chunk folders (in order) under one playlist, the poster and storyboard from the frames the
+     * chunks wrote, the audio and subtitles from {@code restDir}; then checks, measures and lists it
+     * as a one-ffmpeg ladder is, master last.
+     *
+     * @param pictures the pictures in {@code restDir}, which an earlier version's last part made
      */
     Result assemble(MediaInfo media, List<Path> chunkDirs, Path restDir, List<String> pictures, Path outDir,
             JobContext context) throws JobFailure, IOException, InterruptedException {

@@ -14,26 +14,32 @@ class ChunkPlanTest {
     }
 
     @Test
-    void aLongVideoIsCutIntoChunksOfWholeSegments() {
+    void aLongVideoIsCutIntoChunksOfWholeSegmentsAndItsEndIntoHalfChunks() {
+        // 31 segments: two chunks of 10, and the last 11 segments in three of about 5.
         ChunkPlan plan = ChunkPlan.of(185.5, 6, chunks(120, 60));
         assertThat(plan.chunks()).containsExactly(
                 new ChunkPlan.Chunk(0, 0, 10, 0, 60),
                 new ChunkPlan.Chunk(1, 10, 10, 60, 60),
-                new ChunkPlan.Chunk(2, 20, 10, 120, 60),
-                new ChunkPlan.Chunk(3, 30, 1, 180, 5.5));
+                new ChunkPlan.Chunk(2, 20, 4, 120, 24),
+                new ChunkPlan.Chunk(3, 24, 4, 144, 24),
+                new ChunkPlan.Chunk(4, 28, 3, 168, 17.5));
+        // Ten minutes: eight chunks of a minute, then four of half a minute.
+        assertThat(ChunkPlan.of(600, 6, chunks(120, 60)).chunks()).extracting(ChunkPlan.Chunk::segments)
+                .containsExactly(10, 10, 10, 10, 10, 10, 10, 10, 5, 5, 5, 5);
     }
 
     @Test
     void theChunkLengthIsRoundedUpToWholeSegments() {
         ChunkPlan plan = ChunkPlan.of(200, 6, chunks(120, 50));
-        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::startSeconds).containsExactly(0, 54, 108, 162);
-        assertThat(plan.chunks().getLast().segments()).isEqualTo(7);
-        assertThat(plan.chunks().getLast().seconds()).isEqualTo(38);
+        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::startSeconds).containsExactly(0, 54, 108, 132, 156, 180);
+        assertThat(plan.chunks().getFirst().segments()).isEqualTo(9);
+        assertThat(plan.chunks().getLast().seconds()).isEqualTo(20);
     }
 
     @Test
     void aFewFramesPastTheLastSegmentMakeNoChunkOfTheirOwn() {
-        assertThat(ChunkPlan.of(180.002, 6, chunks(120, 60)).chunks()).hasSize(3);
+        assertThat(ChunkPlan.of(180.002, 6, chunks(120, 60)).chunks()).extracting(ChunkPlan.Chunk::segments)
+                .containsExactly(10, 5, 5, 5, 5);
     }
 
     @Test

@@ -42,9 +42,12 @@ class ChunkedEncodeStageIT {
 
     private static final String VHOST = "hlsfleet-chunked-encode";
     private static final RetryPolicy POLICY = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 5);
-    /** A 78 s video in chunks of 24 s (four segments of 6 s): four chunks and the audio part. */
+    /**
+     * A 78 s video (13 segments of 6 s) in chunks of 36 s: one of six segments, the rest in chunks of
+     * about half that (3, 2 and 2 segments), and the audio part.
+     */
     private static final ChunkProperties CHUNKS = new ChunkProperties(true, Duration.ofSeconds(60),
-            Duration.ofSeconds(24));
+            Duration.ofSeconds(36));
 
     @TempDir
     static Path dir;
@@ -176,7 +179,7 @@ class ChunkedEncodeStageIT {
                     && staging.exists(prefix + "/done-3") && staging.exists(prefix + "/done-4"));
             assertThat(transport.deadLetters(Stage.ENCODE, 10)).singleElement().satisfies(letter -> {
                 assertThat(letter.jobId()).isEqualTo(job.jobId());
-                assertThat(letter.reason()).startsWith("chunk 2 of 4 (segments 4-7, from 24 s): ")
+                assertThat(letter.reason()).startsWith("chunk 2 of 4 (segments 6-8, from 36 s): ")
                         .contains("not in staging");
             });
             Thread.sleep(2000);

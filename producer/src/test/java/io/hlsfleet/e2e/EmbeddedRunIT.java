@@ -149,10 +149,11 @@ class EmbeddedRunIT {
         Path bucket = tmp.resolve("out");
         Processes.Result run = Cli.run(Map.of("HLSFLEET_ENCODE_PRESET", "ultrafast", "HLSFLEET_LOG_LEVEL", "INFO",
                         "HLSFLEET_ENCODE_CHUNK_ENABLED", "true", "HLSFLEET_ENCODE_CHUNK_THRESHOLD", "10s",
-                        "HLSFLEET_ENCODE_CHUNK_SECONDS", "12s"),
+                        "HLSFLEET_ENCODE_CHUNK_SECONDS", "18s"),
                 List.of("run", "--out", bucket.toString(), "-"), clip + "\n", Duration.ofMinutes(10));
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-        // 30 s in 6 s segments: chunks of segments 0-1, 2-3 and 4, and the audio and pictures.
+        // 30 s in 6 s segments, under two chunks of 18 s, so all in chunks of about half that:
+        // segments 0-1, 2-3 and 4, and the audio.
         assertThat(run.err()).contains("encode split into 4 parts");
         assertThat(run.err().lines().filter(line -> line.matches(".*encode part \\d of 4 done.*")).count())
                 .as("parts that finished without handing on").isEqualTo(3);

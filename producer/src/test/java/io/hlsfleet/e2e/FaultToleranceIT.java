@@ -112,7 +112,7 @@ class FaultToleranceIT {
     }
 
     /**
-     * Chunked encoding on (a 36 s clip in chunks of 12 s plus a part for its audio and pictures): the only encode
+     * Chunked encoding on (a 36 s clip in three chunks of 12 s plus a part for its audio): the only encode
      * worker is SIGKILLed while ffmpeg encodes one chunk, before that chunk is marked done. Its
      * ffmpeg dies with it; a new encode worker encodes the chunk again, assembles the video once,
      * and it is published once: one generation, the one named by the plan, under one master.
@@ -199,11 +199,14 @@ class FaultToleranceIT {
         }
     }
 
-    /** Chunked encoding for videos over 20 s, in chunks of two 6 s segments. */
+    /**
+     * Chunked encoding for videos over 20 s, in chunks of 18 s: a 36 s clip is two chunks' worth,
+     * so it goes in three chunks of two 6 s segments.
+     */
     private static void chunkEverythingOver20Seconds(Fleet fleet) {
         fleet.set("HLSFLEET_ENCODE_CHUNK_ENABLED", "true");
         fleet.set("HLSFLEET_ENCODE_CHUNK_THRESHOLD", "20s");
-        fleet.set("HLSFLEET_ENCODE_CHUNK_SECONDS", "12s");
+        fleet.set("HLSFLEET_ENCODE_CHUNK_SECONDS", "18s");
     }
 
     /** Waits until an ffmpeg encodes a chunk of {@code jobId} (a chunk's output is numbered from its first segment). */
@@ -232,7 +235,7 @@ class FaultToleranceIT {
         }
     }
 
-    /** How many chunks the staged plan has (the video has one part more, for its audio and pictures). */
+    /** How many chunks the staged plan has (the video has one part more, for its audio and subtitles). */
     private static int chunkCount(Path chunks) throws IOException {
         return (int) Files.readAllLines(chunks.resolve("plan")).stream().filter(line -> line.startsWith("chunk ")).count();
     }
