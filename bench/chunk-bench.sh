@@ -265,13 +265,28 @@ for r in rows:
     load = open(f"{d}/load").read().split() if os.path.exists(f"{d}/load") else ["?", "?"]
     data[r] = dict(wall=wall_ms / 1000, cpu=ticks / hz, ssim=ssim, kbps=kbps, rungs=rungs, load=" → ".join(load))
 
+def boundaries(x):
+    """The segments that start a chunk (the first excepted), as the encode stage's chunk plan cuts:
+    chunks of the chunk length, and the last two lengths' worth in chunks of about half of it."""
+    per, total = math.ceil(chunk / x["seg_s"] - 1e-9), len(x["segs"])
+    starts, first, tail = [], 0, 0
+    while first < total:
+        starts.append(first)
+        left = total - first
+        if tail == 0 and left <= 2 * per:
+            tail = math.ceil(left / max(1, (per + 1) // 2))
+        if tail > 0:
+            first += math.ceil(left / tail); tail -= 1
+        else:
+            first += per
+    return starts[1:]
+
 def seams(rungs):
     """Per chunk boundary and rung: the lower SSIM of the two segments that meet there, minus the
     mean of the segments on either side of that pair. Returns the worst (lowest) value."""
     worst = None
     for x in rungs.values():
-        per = math.ceil(chunk / x["seg_s"] - 1e-9)
-        for b in range(per, len(x["segs"]), per):
+        for b in boundaries(x):
             if b - 2 < 0 or b + 1 >= len(x["segs"]):
                 continue
             v = min(x["segs"][b - 1], x["segs"][b]) - (x["segs"][b - 2] + x["segs"][b + 1]) / 2
@@ -337,9 +352,9 @@ for x, y in (("b", "a"), ("c", "c0")):
         for h in heights:
             u, v = data[y]["rungs"][h]["segs"], data[x]["rungs"][h]["segs"]
             diff = [b - a for a, b in zip(u, v)]
-            per = math.ceil(chunk / data[x]["rungs"][h]["seg_s"] - 1e-9)
-            edge = [diff[i] for i in range(len(diff)) if i % per in (0, per - 1)]
-            inner = [diff[i] for i in range(len(diff)) if i % per not in (0, per - 1)]
+            edges = {i for b in boundaries(data[x]["rungs"][h]) for i in (b - 1, b)}
+            edge = [diff[i] for i in range(len(diff)) if i in edges]
+            inner = [diff[i] for i in range(len(diff)) if i not in edges]
             if edge and inner:
                 print(f"  {h}p per-segment SSIM {x} - {y}: at chunk edges mean {sum(edge)/len(edge):+.4f} "
                       f"(min {min(edge):+.4f}), inside chunks mean {sum(inner)/len(inner):+.4f}")
