@@ -135,7 +135,8 @@ class FaultToleranceIT {
 
             String chunkFfmpeg = awaitChunkFfmpeg(job, Duration.ofMinutes(3));
             victim.kill();
-            int segment = Integer.parseInt(chunkFfmpeg.replaceFirst(".* -start_number (\\d+) .*", "$1"));
+            // The number the HLS output starts from (the chunk's picture outputs have numbers of their own).
+            int segment = Integer.parseInt(chunkFfmpeg.replaceFirst(".* -start_number (\\d+) -f hls .*", "$1"));
             assertThat(FfmpegProcesses.awaitGone(job, Duration.ofSeconds(5)))
                     .as("ffmpeg of the SIGKILLed encode worker").isEmpty();
             Path chunks = chunkFolder(fleet, job).orElseThrow();
@@ -214,7 +215,7 @@ class FaultToleranceIT {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (String process : FfmpegProcesses.mentioning(jobId)) {
-                if (process.matches("\\d+: \\S*ffmpeg .* -start_number \\d+ .*")) {
+                if (process.matches("\\d+: \\S*ffmpeg .* -start_number \\d+ -f hls .*")) {
                     return process;
                 }
             }
