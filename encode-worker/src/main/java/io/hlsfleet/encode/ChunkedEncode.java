@@ -21,8 +21,8 @@ import java.util.UUID;
 /**
  * A long video encoded as chunks that any encode worker may take. The job is split into one part
  * per chunk (the video segments of every variant, and the frames of the pictures whose moments
- * fall in it) and one more part for the audio and subtitles; each part is a message of its own on the encode queue. Their state is kept in staging
- * under {@code jobs/<jobId>/chunked-<plan>/}:
+ * fall in it) and one more part for the audio and subtitles; each part is a message of its own on
+ * the encode queue. Their state is kept in staging under {@code jobs/<jobId>/chunked-<plan>/}:
  * <ul>
  *   <li>{@code plan}: the chunks, written once by the first split, read by every part;</li>
  *   <li>{@code part-<i>-<attempt>}: what one run of part {@code i} wrote, checked before it is stored;</li>
@@ -187,11 +187,11 @@ final class ChunkedEncode {
         if (!empty) {
             staging.store(key, out);
         }
-        // An earlier version's last part listed its pictures after the key; assembly still reads them.
-        String marker = key;
-        String kept = new String(staging.claim(done(prefix, part.index()), marker.getBytes(StandardCharsets.UTF_8)),
+        // The marker names the stored output (an earlier version's last part listed its pictures
+        // after it; assembly still reads them).
+        String kept = new String(staging.claim(done(prefix, part.index()), key.getBytes(StandardCharsets.UTF_8)),
                 StandardCharsets.UTF_8);
-        if (!kept.equals(marker) && !empty) {
+        if (!kept.equals(key) && !empty) {
             // Another run of this part finished first; its output is the one the ladder gets.
             staging.delete(key);
         }

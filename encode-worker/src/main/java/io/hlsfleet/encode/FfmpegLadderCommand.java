@@ -23,15 +23,12 @@ final class FfmpegLadderCommand {
 
     static List<String> build(EncodeSettings settings, MediaInfo media, List<PlannedVariant> variants, Path source,
             Path outDir) {
-        return build(settings, media, variants, source, outDir, null);
+        return build(settings, media, variants, source, outDir, Pictures.Target.whole(media, outDir));
     }
 
-    /**
-     * The command for one chunk of a video, whose own pictures (those of {@code chunkPictures}'
-     * window) go to {@code chunkPictures}' folder; {@code null}: the whole video's, beside the ladder.
-     */
+    /** The command with the pictures of {@code pictureTarget}'s window (one chunk's), into its folder. */
     static List<String> build(EncodeSettings settings, MediaInfo media, List<PlannedVariant> variants, Path source,
-            Path outDir, Pictures.ChunkPictures chunkPictures) {
+            Path outDir, Pictures.Target pictureTarget) {
         LadderProfile profile = settings.profile();
         List<String> cmd = new ArrayList<>(List.of(settings.binaries().ffmpeg(), "-hide_banner", "-nostdin", "-y",
                 "-loglevel", "error", "-nostats", "-progress", "pipe:1",
@@ -74,8 +71,7 @@ final class FfmpegLadderCommand {
                     .append("[v").append(i).append(']');
         }
         if (pictures) {
-            graph.append(chunkPictures == null ? Pictures.graph(media, settings.pictures())
-                    : Pictures.graph(chunkPictures.video(), settings.pictures(), chunkPictures.window()));
+            graph.append(Pictures.graph(pictureTarget, settings.pictures()));
         }
         // Without video variants and pictures (the audio and subtitles of a chunked video) nothing is decoded.
         if (variants.size() - hdrCount + (pictures ? 2 : 0) > 0 || hdrCount > 0) {
@@ -172,8 +168,7 @@ final class FfmpegLadderCommand {
                     outDir.resolve(subtitleFolder(k)).resolve(WHOLE_SUBTITLES).toString()));
         }
         if (pictures) {
-            cmd.addAll(chunkPictures == null ? Pictures.outputs(outDir)
-                    : Pictures.outputs(chunkPictures.dir(), chunkPictures.video(), settings.pictures(), chunkPictures.window()));
+            cmd.addAll(Pictures.outputs(pictureTarget, settings.pictures()));
         }
         return cmd;
     }

@@ -109,10 +109,10 @@ public final class LadderEncoder {
             Files.createDirectories(outDir.resolve(v.name()));
         }
         checkFreeSpace(outDir, videoOnly, variants);
-        Pictures.ChunkPictures pictures = null;
+        Pictures.Target pictures = new Pictures.Target(media,
+                new Pictures.Window(chunk.startSeconds(), last ? 0 : chunk.seconds()), outDir.resolve(CHUNK_PICTURES));
         if (settings.pictures().enabled()) {
-            pictures = new Pictures.ChunkPictures(media, new Pictures.Window(chunk.startSeconds(), last ? 0 : chunk.seconds()),
-                    Files.createDirectories(outDir.resolve(CHUNK_PICTURES)));
+            Files.createDirectories(pictures.dir());
         }
         List<String> command = chunkCommand(FfmpegLadderCommand.build(settings, videoOnly, variants, source, outDir,
                 pictures), chunk, last, chunkShift(media));

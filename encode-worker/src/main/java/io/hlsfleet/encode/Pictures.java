@@ -106,45 +106,34 @@ final class Pictures {
 
     /**
      * The filter graph's two picture branches, fed from the split labels {@code poster} and
-     * {@code thumbs}: evenly spread poster candidates and one thumbnail every interval. Rounding
-     * up makes thumbnail k the last frame at or before k × interval, the moment its cue starts
-     * (by default fps would take the frame half an interval later); counting from the first frame
-     * keeps a first frame a few milliseconds after zero (as in Matroska) from being rounded away.
+     * {@code thumbs}: evenly spread poster candidates and one thumbnail every interval, those whose
+     * moments fall in the target's window. Rounding up makes thumbnail k the last frame at or
+     * before k × interval, the moment its cue starts (by default fps would take the frame half an
+     * interval later); counting from the first frame keeps a first frame a few milliseconds after
+     * zero (as in Matroska) from being rounded away.
      */
-    static String graph(MediaInfo media, Settings settings) {
-        return graph(media, settings, Window.whole());
-    }
-
-    /** The two branches for the frames of {@code window}: those of its moments. */
-    static String graph(MediaInfo media, Settings settings, Window window) {
+    static String graph(Target target, Settings settings) {
+        MediaInfo media = target.video();
         Sizes sizes = Sizes.of(media, settings);
         double frame = media.frameRate() > 0 ? 1 / media.frameRate() : 0;
         return String.format(Locale.ROOT, ";[poster]%sfps=%d/%.3f,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[posterout]"
                 + ";[thumbs]setpts=PTS-STARTPTS,%sfps=1000/%d:round=up,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[thumbsout]",
-                window.skipTo(candidates(media, window), frame), CANDIDATES, candidateSpan(media), sizes.posterWidth(),
-                sizes.posterHeight(), window.skipTo(thumbnails(settings, window), frame),
+                Moments.skipTo(candidates(target), frame), CANDIDATES, candidateSpan(media), sizes.posterWidth(),
+                sizes.posterHeight(), Moments.skipTo(thumbnails(target, settings), frame),
                 settings.interval().toMillis(), sizes.thumbnailWidth(), sizes.thumbnailHeight());
     }
 
-    /** ffmpeg outputs for the two branches; they follow the ladder's output in the command. */
-    static List<String> outputs(Path outDir) {
-        return outputs(workDir(outDir), null, null);
-    }
-
     /**
-     * The outputs for the frames of {@code window}, into {@code dir}, numbered for the whole video
-     * so that the frames of every chunk of it can be put in one folder.
+     * ffmpeg outputs for the two branches, into the target's folder; they follow the ladder's output
+     * in the command. A chunk's frames are numbered for the whole video, so that the frames of every
+     * chunk of it can be put in one folder.
      */
-    static List<String> outputs(Path dir, MediaInfo media, Settings settings, Window window) {
-        return outputs(dir, candidates(media, window), thumbnails(settings, window));
-    }
-
-    private static List<String> outputs(Path dir, Moments candidates, Moments thumbnails) {
+    static List<String> outputs(Target target, Settings settings) {
         List<String> out = new ArrayList<>(List.of("-map", "[posterout]"));
-        out.addAll(Moments.options(candidates));
-        out.addAll(List.of(dir.resolve("candidate_%03d.png").toString(), "-map", "[thumbsout]"));
-        out.addAll(Moments.options(thumbnails));
-        out.add(dir.resolve("thumb_%05d.png").toString());
+        out.addAll(Moments.options(candidates(target)));
+        out.addAll(List.of(target.dir().resolve("candidate_%03d.png").toString(), "-map", "[thumbsout]"));
+        out.addAll(Moments.options(thumbnails(target, settings)));
+        out.add(target.dir().resolve("thumb_%05d.png").toString());
         return out;
     }
 
@@ -153,22 +142,27 @@ final class Pictures {
         return Math.max(0.1, media.durationSeconds());
     }
 
-    private static Moments candidates(MediaInfo media, Window window) {
-        return window.moments(candidateSpan(media) / CANDIDATES);
+    private static Moments candidates(Target target) {
+        return target.window().moments(candidateSpan(target.video()) / CANDIDATES);
     }
 
-    private static Moments thumbnails(Settings settings, Window window) {
-        return window.moments(settings.interval().toMillis() / 1000.0);
+    private static Moments thumbnails(Target target, Settings settings) {
+        return target.window().moments(settings.interval().toMillis() / 1000.0);
     }
 
     /**
-     * Where the pictures of one chunk of a chunked video come from and go.
+     * Where the pictures of one ffmpeg run come from and go.
      *
      * @param video the whole video, whose length spreads the poster candidates
-     * @param window the chunk's stretch of it
-     * @param dir the folder its frames are written to, stored with the chunk
+     * @param window the stretch of it the run decodes: the whole video, or one chunk
+     * @param dir the folder the frames are written to (a chunk's is stored with it)
      */
-    record ChunkPictures(MediaInfo video, Window window, Path dir) {
+    record Target(MediaInfo video, Window window, Path dir) {
+
+        /** The whole video's frames, into the work folder beside its ladder {@code outDir}. */
+        static Target whole(MediaInfo video, Path outDir) {
+            return new Target(video, Window.whole(), workDir(outDir));
+        }
     }
 
     /**
@@ -194,18 +188,6 @@ final class Pictures {
             int count = seconds == 0 ? -1 : Math.max(0, (int) Math.ceil((start + seconds) / step - 1e-6) - first);
             return new Moments(first, count, first * step - start);
         }
-
-        /**
-         * Filters that drop the frames before the stretch's first moment (less half a frame, so
-         * the frame on the moment itself is kept) and count time from there.
-         */
-        String skipTo(Moments moments, double frame) {
-            if (moments == null || moments.offset() <= 0) {
-                return "";
-            }
-            return String.format(Locale.ROOT, "trim=start=%.4f,setpts=PTS-STARTPTS,",
-                    Math.max(0, moments.offset() - frame / 2));
-        }
     }
 
     /**
@@ -216,6 +198,18 @@ final class Pictures {
      * @param offset how far into the window the first one is, in seconds
      */
     record Moments(int first, int count, double offset) {
+
+        /**
+         * Filters that drop the frames before the first moment (less half a frame, so the frame
+         * on the moment itself is kept) and count time from there; {@code null} moments: none.
+         */
+        static String skipTo(Moments moments, double frame) {
+            if (moments == null || moments.offset() <= 0) {
+                return "";
+            }
+            return String.format(Locale.ROOT, "trim=start=%.4f,setpts=PTS-STARTPTS,",
+                    Math.max(0, moments.offset() - frame / 2));
+        }
 
         /**
          * The image2 output options: PNG, numbered from the first moment, and no frame past the

@@ -33,28 +33,30 @@ class PicturesTest {
         // A 300 s video at 25 fps, its chunk from 66 s to 132 s: thumbnails every 5 s from 70 s
         // (number 14, counted from 0) to 130 s, poster candidates every 37.5 s: 75 s and 112.5 s.
         MediaInfo media = new MediaInfo("mov", 1280, 720, 300, 25, 0, 1);
-        Pictures.Window chunk = new Pictures.Window(66, 66);
-        assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT, chunk))
+        Pictures.Target chunk = new Pictures.Target(media, new Pictures.Window(66, 66), Path.of("/part/pictures"));
+        assertThat(Pictures.graph(chunk, Pictures.Settings.DEFAULT))
                 .contains("[poster]trim=start=8.9800,setpts=PTS-STARTPTS,fps=8/300.000,")
                 .contains("[thumbs]setpts=PTS-STARTPTS,trim=start=3.9800,setpts=PTS-STARTPTS,fps=1000/5000:round=up,");
-        assertThat(Pictures.outputs(Path.of("/part/pictures"), media, Pictures.Settings.DEFAULT, chunk)).containsSubsequence(
+        assertThat(Pictures.outputs(chunk, Pictures.Settings.DEFAULT)).containsSubsequence(
                 "-map", "[posterout]", "-frames:v", "2", "-start_number", "3", "/part/pictures/candidate_%03d.png",
                 "-map", "[thumbsout]", "-frames:v", "13", "-start_number", "15", "/part/pictures/thumb_%05d.png");
         // The last chunk takes every moment to the end; a chunk starting on a moment skips nothing.
-        Pictures.Window last = new Pictures.Window(264, 0);
-        assertThat(Pictures.outputs(Path.of("/part/pictures"), media, Pictures.Settings.DEFAULT, last))
+        Pictures.Target last = new Pictures.Target(media, new Pictures.Window(264, 0), Path.of("/part/pictures"));
+        assertThat(Pictures.outputs(last, Pictures.Settings.DEFAULT))
                 .doesNotContain("-frames:v").containsSubsequence("-start_number", "54", "/part/pictures/thumb_%05d.png");
-        assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT, new Pictures.Window(60, 60)))
+        assertThat(Pictures.graph(new Pictures.Target(media, new Pictures.Window(60, 60), Path.of("/part/pictures")),
+                Pictures.Settings.DEFAULT))
                 .contains("[thumbs]setpts=PTS-STARTPTS,fps=1000/5000:round=up");
     }
 
     @Test
     void graphBranchesAndOutputs() {
         MediaInfo media = new MediaInfo("mov", 1280, 720, 40, 25, 0, 1);
-        assertThat(Pictures.graph(media, Pictures.Settings.DEFAULT)).isEqualTo(
+        Pictures.Target whole = Pictures.Target.whole(media, Path.of("/scratch/ladder"));
+        assertThat(Pictures.graph(whole, Pictures.Settings.DEFAULT)).isEqualTo(
                 ";[poster]fps=8/40.000,scale=1280:720:flags=bicubic,setsar=1,format=rgb24[posterout]"
                         + ";[thumbs]setpts=PTS-STARTPTS,fps=1000/5000:round=up,scale=160:90:flags=bicubic,setsar=1,format=rgb24[thumbsout]");
-        assertThat(Pictures.outputs(Path.of("/scratch/ladder"))).containsSubsequence("-map", "[posterout]", "-c:v", "png",
+        assertThat(Pictures.outputs(whole, Pictures.Settings.DEFAULT)).containsSubsequence("-map", "[posterout]", "-c:v", "png",
                 "/scratch/ladder.pictures/candidate_%03d.png", "-map", "[thumbsout]",
                 "/scratch/ladder.pictures/thumb_%05d.png");
         List<String> cmd = FfmpegLadderCommand.build(EncodeHarness.settings(), media,
