@@ -226,6 +226,25 @@ async function playsOn(video, from, what) {
   return video.currentTime;
 }
 
+/**
+ * Plays from a second before {@code at} to a second after it, then reports whether the browser
+ * holds one unbroken buffered stretch around it: a gap in the timestamps there leaves two.
+ */
+async function playsAcross(video, at) {
+  await playsOn(video, Math.max(0, at - 1), 'playback towards ' + at + ' s');
+  await until('playback past ' + at + ' s', async () => {
+    if (video.paused && !video.ended) {
+      await video.play();
+    }
+    return video.currentTime > at + 1;
+  }, 20000);
+  let buffered = false;
+  for (let i = 0; i < video.buffered.length; i++) {
+    buffered ||= video.buffered.start(i) <= at - 0.5 && video.buffered.end(i) >= at + 0.5;
+  }
+  return { at, buffered };
+}
+
 /** Text of cues the player has put on the video element's text tracks. */
 function cueTexts(video) {
   const texts = [];
@@ -237,8 +256,11 @@ function cueTexts(video) {
   return texts;
 }
 
-/** The check the Java test runs: one ladder, one player; resolves to a report, never rejects. */
-window.checkLadder = async function (playerName, url) {
+/**
+ * The check the Java test runs: one ladder, one player, and the seconds to play across (the
+ * places where chunks meet); resolves to a report, never rejects.
+ */
+window.checkLadder = async function (playerName, url, crossings = []) {
   const video = document.getElementById('video');
   video.muted = true;
   const fatal = [];
@@ -311,6 +333,10 @@ window.checkLadder = async function (playerName, url) {
   await step('seek to the middle', async () => {
     report.seekMiddle = await playsOn(video, video.duration / 2, 'playback past the middle');
   });
+  report.crossings = [];
+  for (const at of crossings) {
+    await step('playback across ' + at + ' s', async () => report.crossings.push(await playsAcross(video, at)));
+  }
   await step('seek to the end', async () => {
     const ended = new Promise(resolve => video.addEventListener('ended', resolve, { once: true }));
     video.currentTime = Math.max(0, video.duration - 1);

@@ -8,7 +8,6 @@ import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,29 +122,15 @@ class ChunkedEncodeIT {
 
     /** The clip encoded by one ffmpeg and in one-minute chunks put together, the latter checked. */
     private static Ladders encodeBothWays(String name, EncodeSettings settings) throws Exception {
-        LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
-        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
-                .probe(clip);
-        ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), settings.profile().segmentSeconds(), ONE_MINUTE);
-        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::firstSegment).containsExactly(0, 10, 15, 20, 25);
-
         Path whole = dir.resolve(name + "-whole");
-        encoder.encode(clip, media, whole, EncodeHarness.NO_PROGRESS);
-
-        List<Path> chunkDirs = new ArrayList<>();
-        for (ChunkPlan.Chunk chunk : plan.chunks()) {
-            Path chunkDir = dir.resolve(name + "-chunk-" + chunk.index());
-            encoder.encodeChunk(clip, media, chunk, chunk.index() == plan.chunks().size() - 1, chunkDir,
-                    EncodeHarness.NO_PROGRESS);
-            chunkDirs.add(chunkDir);
-        }
-        Path rest = dir.resolve(name + "-rest");
-        encoder.encodeRest(clip, media, rest, EncodeHarness.NO_PROGRESS);
-        Path chunked = dir.resolve(name + "-chunked");
-        LadderEncoder.Result result = encoder.assemble(media, chunkDirs, rest, List.of(), chunked,
-                EncodeHarness.NO_PROGRESS);
-        LadderCheck.verify(chunked);
-        return new Ladders(whole, chunked, result);
+        LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
+        encoder.encode(clip, new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
+                .probe(clip), whole, EncodeHarness.NO_PROGRESS);
+        EncodeHarness.ChunkedLadder chunked = EncodeHarness.encodeInChunks(clip, settings, ONE_MINUTE,
+                dir.resolve(name + "-chunked"));
+        assertThat(chunked.plan().chunks()).extracting(ChunkPlan.Chunk::firstSegment)
+                .containsExactly(0, 10, 15, 20, 25);
+        return new Ladders(whole, chunked.dir(), chunked.result());
     }
 
     private static long segmentBytes(Path variant) throws Exception {

@@ -13,7 +13,9 @@ import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.worker.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -102,6 +104,35 @@ final class EncodeHarness {
         Path copy = Files.copy(clip, clip.resolveSibling(clip.getFileName() + ".staged-" + jobs));
         staging.store(key, copy);
         return job.advance(Stage.ENCODE, StageOutputs.NONE.withSource(key, Files.size(clip)));
+    }
+
+    /** A ladder put together from chunks, and the plan it was cut by. */
+    record ChunkedLadder(Path dir, ChunkPlan plan, LadderEncoder.Result result) {
+    }
+
+    /**
+     * Encodes {@code clip} the way chunk jobs do, one chunk after the other and then the audio
+     * part, and puts the parts together as the assembly step does, into {@code dir}; the ladder is
+     * checked. The parts' folders are {@code dir} with {@code -chunk-N} and {@code -rest} appended.
+     */
+    static ChunkedLadder encodeInChunks(Path clip, EncodeSettings settings, ChunkProperties chunking, Path dir)
+            throws Exception {
+        LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
+        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
+                .probe(clip);
+        ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), settings.profile().segmentSeconds(), chunking);
+        assertThat(plan.chunked()).as("%s is cut into chunks", clip.getFileName()).isTrue();
+        List<Path> chunkDirs = new ArrayList<>();
+        for (ChunkPlan.Chunk chunk : plan.chunks()) {
+            Path chunkDir = dir.resolveSibling(dir.getFileName() + "-chunk-" + chunk.index());
+            encoder.encodeChunk(clip, media, chunk, chunk.index() == plan.chunks().size() - 1, chunkDir, NO_PROGRESS);
+            chunkDirs.add(chunkDir);
+        }
+        Path rest = dir.resolveSibling(dir.getFileName() + "-rest");
+        encoder.encodeRest(clip, media, rest, NO_PROGRESS);
+        LadderEncoder.Result result = encoder.assemble(media, chunkDirs, rest, List.of(), dir, NO_PROGRESS);
+        LadderCheck.verify(dir);
+        return new ChunkedLadder(dir, plan, result);
     }
 
     static final JobContext NO_PROGRESS = (fraction, detail) -> { };

@@ -71,9 +71,19 @@ final class PlayerHarness implements AutoCloseable {
 
     /** Plays {@code master} (a path below the site folder) in every player; one report per player. */
     List<JsonNode> play(String master) throws IOException, InterruptedException {
+        return play(master, List.of());
+    }
+
+    /**
+     * As {@link #play(String)}, and each player also plays across each of {@code crossings}
+     * (seconds into the video) and reports whether it buffered one unbroken stretch there.
+     */
+    List<JsonNode> play(String master, List<Double> crossings) throws IOException, InterruptedException {
         List<String> checks = new ArrayList<>();
         for (String player : PLAYERS) {
-            checks.add(player + "=" + url(master));
+            StringBuilder check = new StringBuilder(player).append('=').append(url(master));
+            crossings.forEach(at -> check.append(' ').append(at));
+            checks.add(check.toString());
         }
         List<JsonNode> reports = run(checks);
         if (reports.size() != PLAYERS.size()) {

@@ -1,12 +1,14 @@
 package io.hlsfleet.encode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.testing.LadderAssertions;
 import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +119,34 @@ class PlayerIT {
         assertPlays(ladder, List.of(144, 240));
     }
 
+    /**
+     * A ladder put together from chunks encoded apart (with B-frames, whose reorder delay each chunk
+     * must share) plays like any other, and at every place where one chunk meets the next the
+     * players play on and hold one unbroken stretch of sound and picture: a timestamp gap there
+     * would leave a hole in what the browser buffers.
+     */
+    @Test
+    void chunkedLadderPlaysOnAcrossEveryChunkBoundary() throws Exception {
+        Path clip = SyntheticClip.video(426, 240).seconds(24).writeTo(dir.resolve("long.mp4"));
+        EncodeHarness.ChunkedLadder chunked = EncodeHarness.encodeInChunks(clip,
+                EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS, "HLSFLEET_ENCODE_PRESET",
+                        "veryfast"),
+                new ChunkProperties(true, Duration.ofSeconds(10), Duration.ofSeconds(6)), dir.resolve("chunked"));
+        List<Double> boundaries = chunked.plan().chunks().stream().skip(1).map(c -> (double) c.startSeconds())
+                .toList();
+        assertThat(boundaries).containsExactly(6.0, 12.0, 18.0);
+
+        List<JsonNode> reports = assertPlays(clip, chunked.dir(), boundaries);
+        SoftAssertions softly = new SoftAssertions();
+        for (JsonNode report : reports) {
+            String player = report.path("player").asString();
+            softly.assertThat(report.path("crossings")).as("%s: boundaries crossed", player).hasSize(3);
+            report.path("crossings").forEach(crossing -> softly.assertThat(crossing.path("buffered").asBoolean())
+                    .as("%s: one buffered stretch across %s", player, crossing).isTrue());
+        }
+        softly.assertAll();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"ts", "fmp4"})
     void twoAudioLanguagesAndSubtitlesAreOfferedAndSwitched(String container) throws Exception {
@@ -182,13 +212,29 @@ class PlayerIT {
 
     /** Checks the ladder as files, then plays it in every player and checks what they did. */
     private List<JsonNode> assertPlays(Path clip, Path ladder) throws Exception {
-        LadderAssertions.Ladder checked = LadderAssertions.assertValidLadder(ladder, clip);
-        return assertPlays(ladder, checked.variants().stream().map(LadderAssertions.Variant::height).toList());
+        return assertPlays(clip, ladder, List.of());
     }
 
-    /** Plays the ladder in every player and checks what they did; {@code heights} in master order. */
+    /**
+     * As {@link #assertPlays(Path, Path)}, and each player also plays across each of the
+     * {@code crossings} (seconds), reporting whether it buffered one unbroken stretch there.
+     */
+    private List<JsonNode> assertPlays(Path clip, Path ladder, List<Double> crossings) throws Exception {
+        LadderAssertions.Ladder checked = LadderAssertions.assertValidLadder(ladder, clip);
+        double seconds = Double.parseDouble(Media.run(List.of("ffprobe", "-v", "error", "-show_entries",
+                "format=duration", "-of", "csv=p=0", clip.toString()), false).strip());
+        return assertPlays(ladder, checked.variants().stream().map(LadderAssertions.Variant::height).toList(), seconds,
+                crossings);
+    }
+
+    /** Plays a ladder of a 4 s clip in every player and checks what they did; {@code heights} in master order. */
     private List<JsonNode> assertPlays(Path ladder, List<Integer> heights) throws Exception {
-        List<JsonNode> reports = players.play(dir.relativize(ladder.resolve("master.m3u8")).toString());
+        return assertPlays(ladder, heights, 4, List.of());
+    }
+
+    private List<JsonNode> assertPlays(Path ladder, List<Integer> heights, double seconds, List<Double> crossings)
+            throws Exception {
+        List<JsonNode> reports = players.play(dir.relativize(ladder.resolve("master.m3u8")).toString(), crossings);
         SoftAssertions softly = new SoftAssertions();
         for (JsonNode report : reports) {
             String player = report.path("player").asString();
@@ -201,7 +247,7 @@ class PlayerIT {
             softly.assertThat(report.path("automaticPlayed").asBoolean()).as("%s: automatic switching plays", player)
                     .isTrue();
             double duration = report.path("duration").asDouble();
-            softly.assertThat(duration).as("%s: duration", player).isBetween(3.5, 4.5);
+            softly.assertThat(duration).as("%s: duration", player).isCloseTo(seconds, within(0.5));
             softly.assertThat(report.path("seekMiddle").asDouble()).as("%s: played on after a seek to the middle",
                     player).isGreaterThan(duration / 2);
             softly.assertThat(report.path("ended").asBoolean()).as("%s: ended fired after a seek to the end", player)
