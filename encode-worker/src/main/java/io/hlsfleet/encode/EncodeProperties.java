@@ -14,7 +14,8 @@ import org.springframework.boot.convert.DurationUnit;
  * @param profile ladder profile: {@code default} (360p/720p/1080p, MPEG-TS, 6 s segments),
  *        {@code cmaf} (the same in fMP4), {@code cmaf-hdr} (the same, plus an HDR ladder for HDR
  *        sources) or {@code uhd}
- * @param rungs {@code height:bitrate[:maxrate[:buffer[:preset]]],...}, replacing the profile's rungs
+ * @param rungs {@code height:bitrate[:maxrate[:buffer[:preset[:x264-options]]]],...}, replacing the
+ *        profile's rungs
  * @param audioBitrate AAC bitrate, such as {@code 128k}
  * @param segmentSeconds segment length
  * @param container {@code ts} or {@code fmp4}
@@ -25,8 +26,8 @@ import org.springframework.boot.convert.DurationUnit;
  *        (0-51, lower is better), held under the rung's maxrate and buffer; unset, each rung is
  *        encoded at its bitrate. A rung's bits at any moment then follow only the picture there,
  *        not what came before it, so a chunked video gets the bitrate one ffmpeg would give it
- * @param x264Params extra x264 options, {@code key=value:...}; the default was chosen by the
- *        benchmark in bench/README.md
+ * @param x264Params extra x264 options for every rung, {@code key=value:...}, before each rung's
+ *        own; the default was chosen by the benchmark in bench/README.md
  * @param threads encoder threads per ffmpeg; by default cores divided by concurrent encodes
  * @param maxWidth admission limit on the long side of the picture
  *        (the limit on the short side, {@code max-height}, is in {@code EncodeHeightProperties}, since

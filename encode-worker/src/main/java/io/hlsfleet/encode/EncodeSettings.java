@@ -7,6 +7,8 @@ import io.hlsfleet.job.JobOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * What the encode stage works with: its settings records ({@link EncodeProperties},
@@ -141,7 +143,7 @@ public record EncodeSettings(EncodeProperties encode, FfmpegProperties binaries,
             LadderProfile base = options.profile() == null ? profile
                     : LadderProfile.from(encode, "option profile", options.profile());
             LadderProfile chosen = base.with(
-                    options.rungs() == null ? null : Rung.parseList("option rungs", options.rungs()),
+                    options.rungs() == null ? null : Rung.parseList("option rungs", options.rungs(), false),
                     options.container() == null ? null : Container.parse("option container", options.container()));
             return new EncodeSettings(encode, binaries, threads, chosen, limits, videoChain, pictures,
                     Renditions.from(encode, chosen), timeLimitCap);
@@ -160,6 +162,15 @@ public record EncodeSettings(EncodeProperties encode, FfmpegProperties binaries,
     /** The longest encode these settings allow: the limit of the longest source admission lets in. */
     public Duration largestTimeLimit() {
         return timeLimit(limits.maxDuration().toMillis() / 1000.0);
+    }
+
+    /**
+     * The x264 options of one rung: {@link EncodeProperties#x264Params} for every rung, then the
+     * rung's own, so that a key named in both takes the rung's value (x264 keeps the last).
+     */
+    public String x264ParamsFor(Rung rung) {
+        return Stream.of(encode.x264Params(), rung.x264Params()).filter(p -> !p.isEmpty())
+                .collect(Collectors.joining(":"));
     }
 
     /**

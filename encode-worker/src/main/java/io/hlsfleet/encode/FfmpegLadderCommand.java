@@ -87,6 +87,9 @@ final class FfmpegLadderCommand {
             cmd.addAll(crf == null ? List.of("-b:v:" + i, v.videoKbps() + "k") : List.of("-crf:v:" + i, crf.toString()));
             cmd.addAll(List.of("-maxrate:v:" + i, v.maxKbps() + "k", "-bufsize:v:" + i, v.bufferKbits() + "k",
                     "-preset:v:" + i, v.preset()));
+            if (!v.hdr() && !v.x264Params().isEmpty()) {
+                cmd.addAll(List.of("-x264-params:v:" + i, v.x264Params()));
+            }
             if (muxedAudio) {
                 cmd.addAll(List.of("-map", "0:" + media.audioStream()));
             }
@@ -125,9 +128,6 @@ final class FfmpegLadderCommand {
         }
         if (!profile.h264Level().isEmpty()) {
             cmd.addAll(List.of("-level:v", profile.h264Level()));
-        }
-        if (!settings.encode().x264Params().isEmpty()) {
-            cmd.addAll(List.of("-x264-params", settings.encode().x264Params()));
         }
         // The options above are x264's; an HDR variant's own come after them, and ffmpeg takes the
         // last option that names a stream.

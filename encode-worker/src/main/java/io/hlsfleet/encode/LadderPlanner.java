@@ -32,7 +32,7 @@ public final class LadderPlanner {
             // The HDR ladder has the SDR ladder's rungs: the same sizes at the same bitrates, which
             // HEVC spends on 10-bit pictures. Players choose between the two by VIDEO-RANGE.
             List<PlannedVariant> hdr = variants.stream().map(v -> new PlannedVariant(v.name() + "-hdr", v.width(),
-                    v.height(), v.videoKbps(), v.maxKbps(), v.bufferKbits(), v.preset(), media.picture().transfer()))
+                    v.height(), v.videoKbps(), v.maxKbps(), v.bufferKbits(), v.preset(), "", media.picture().transfer()))
                     .toList();
             variants.addAll(hdr);
         }
@@ -46,7 +46,7 @@ public final class LadderPlanner {
         int width = media.portrait() ? shortSide : longSide;
         int height = media.portrait() ? longSide : shortSide;
         return new PlannedVariant(name, even(width), even(height), rung.videoKbps(), rung.maxKbps(), rung.bufferKbits(),
-                settings.presetFor(rung));
+                settings.presetFor(rung), settings.x264ParamsFor(rung));
     }
 
     private static int even(double value) {

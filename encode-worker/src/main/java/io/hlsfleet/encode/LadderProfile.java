@@ -158,7 +158,7 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
         int surroundKbps = settings.surroundBitrate() != null ? Rung.kbps(settings.surroundBitrate())
                 : surround == base.surround() ? base.surroundKbps() : surround.defaultKbps();
         return new LadderProfile(name,
-                rungs == null ? base.rungs() : Rung.parseList("HLSFLEET_ENCODE_RUNGS", rungs),
+                rungs == null ? base.rungs() : Rung.parseList("HLSFLEET_ENCODE_RUNGS", rungs, true),
                 audio == null ? base.audioKbps() : Rung.kbps(audio),
                 settings.segmentSeconds() != null ? settings.segmentSeconds() : base.segmentSeconds(),
                 container == null ? base.container() : Container.parse("HLSFLEET_ENCODE_CONTAINER", container),

@@ -13,14 +13,21 @@ import java.util.Locale;
  * @param bufferKbits VBV buffer size
  * @param preset x264 preset of this rung, or {@code null} for the settings' preset. Small rungs are
  *        cheap, so a slower preset there buys quality for little CPU.
+ * @param x264Params x264 options of this rung alone ({@code key=value:...}, empty for none), after
+ *        the settings' options for every rung, so a key named in both takes this rung's value
  */
-public record Rung(int height, int videoKbps, int maxKbps, int bufferKbits, String preset) {
+public record Rung(int height, int videoKbps, int maxKbps, int bufferKbits, String preset, String x264Params) {
 
     public Rung {
         if (height < 2 || videoKbps <= 0 || maxKbps < videoKbps || bufferKbits <= 0) {
             throw new IllegalArgumentException("rung " + height + "p needs a height of at least 2, a positive bitrate,"
                     + " a max rate not below it and a positive buffer");
         }
+        x264Params = x264Params == null ? "" : x264Params.strip();
+    }
+
+    public Rung(int height, int videoKbps, int maxKbps, int bufferKbits, String preset) {
+        this(height, videoKbps, maxKbps, bufferKbits, preset, "");
     }
 
     public Rung(int height, int videoKbps, int maxKbps, int bufferKbits) {
@@ -33,27 +40,35 @@ public record Rung(int height, int videoKbps, int maxKbps, int bufferKbits, Stri
 
     /**
      * Parses the compact rung list of {@code HLSFLEET_ENCODE_RUNGS}: comma-separated
-     * {@code height:bitrate[:maxrate[:buffer[:preset]]]}, bitrates in kbit/s with an optional
-     * {@code k} or {@code M}. Max rate defaults to 1.5x and buffer to 2x the bitrate.
-     * Example: {@code 360:360k:540k:720k:slow,720:870k,1080:2.1M}.
+     * {@code height:bitrate[:maxrate[:buffer[:preset[:x264-options]]]]}, bitrates in kbit/s with an
+     * optional {@code k} or {@code M}; everything after the fifth colon is the rung's x264 options.
+     * Max rate defaults to 1.5x and buffer to 2x the bitrate.
+     * Example: {@code 360:360k:540k:720k:slow,720:870k,1080:2.1M:3.15M:4.2M:veryfast:subme=1}.
+     *
+     * @param x264Options whether rungs may carry x264 options: the operator's may, a job's may not
+     *        (options such as {@code stats} name files the encoder writes)
      */
-    public static List<Rung> parseList(String name, String value) {
+    public static List<Rung> parseList(String name, String value, boolean x264Options) {
         List<Rung> rungs = new ArrayList<>();
         for (String item : value.split(",")) {
             if (item.isBlank()) {
                 continue;
             }
-            String[] f = item.strip().split(":");
+            String[] f = item.strip().split(":", 6);
+            if (f.length > 5 && !x264Options) {
+                throw new IllegalArgumentException(name + ": rung '" + item.strip() + "' names x264 options, which"
+                        + " only the operator's HLSFLEET_ENCODE_RUNGS may");
+            }
             try {
                 int height = Integer.parseInt(f[0].strip().replaceFirst("[pP]$", ""));
                 int bitrate = kbps(f[1]);
                 int max = f.length > 2 && !f[2].isBlank() ? kbps(f[2]) : bitrate * 3 / 2;
                 int buffer = f.length > 3 && !f[3].isBlank() ? kbps(f[3]) : bitrate * 2;
                 String preset = f.length > 4 && !f[4].isBlank() ? f[4].strip() : null;
-                rungs.add(new Rung(height, bitrate, max, buffer, preset));
+                rungs.add(new Rung(height, bitrate, max, buffer, preset, f.length > 5 ? f[5] : ""));
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException(name + ": rung '" + item.strip() + "' is not"
-                        + " height:bitrate[:maxrate[:buffer[:preset]]], e.g. 720:870k:1305k:1740k", e);
+                        + " height:bitrate[:maxrate[:buffer[:preset[:x264-options]]]], e.g. 720:870k:1305k:1740k", e);
             }
         }
         if (rungs.isEmpty()) {

@@ -63,6 +63,24 @@ class EncodeSettingsTest {
     }
 
     @Test
+    void aRungsX264OptionsComeAfterThoseForEveryRungAndOnlyTheOperatorMayNameThem() throws Exception {
+        EncodeSettings s = from(Map.of("HLSFLEET_ENCODE_RUNGS", "720:870k:1305k:1740k:faster,"
+                + "1080:2.1M:3.15M:4.2M:veryfast:subme=1:trellis=0", "HLSFLEET_ENCODE_X264_PARAMS", "aq-mode=2:trellis=1"));
+        Rung rung720 = s.profile().rungs().get(0);
+        Rung rung1080 = s.profile().rungs().get(1);
+        assertThat(rung1080).isEqualTo(new Rung(1080, 2100, 3150, 4200, "veryfast", "subme=1:trellis=0"));
+        assertThat(s.x264ParamsFor(rung720)).isEqualTo("aq-mode=2:trellis=1");
+        assertThat(s.x264ParamsFor(rung1080)).isEqualTo("aq-mode=2:trellis=1:subme=1:trellis=0");
+        assertThat(from(Map.of("HLSFLEET_ENCODE_X264_PARAMS", "")).x264ParamsFor(rung1080))
+                .isEqualTo("subme=1:trellis=0");
+
+        // A job's rungs reach the encoder too; x264 options such as stats= name files it writes.
+        assertThatThrownBy(() -> s.forJob(JobOptions.parse(Map.of("rungs", "720:870k:1305k:1740k:fast:stats=x"))))
+                .isInstanceOf(JobFailure.class)
+                .hasMessageContaining("names x264 options, which only the operator's HLSFLEET_ENCODE_RUNGS may");
+    }
+
+    @Test
     void anExplicitPresetOverridesRungPresets() {
         EncodeSettings s = from(Map.of("HLSFLEET_ENCODE_RUNGS", "360:360k:540k:720k:slow", "HLSFLEET_ENCODE_PRESET", "ultrafast"));
         assertThat(s.presetFor(s.profile().rungs().getFirst())).isEqualTo("ultrafast");

@@ -109,7 +109,17 @@ class FfmpegLadderCommandTest {
         assertThat(after(cmd, "-hls_fmp4_init_filename")).isEqualTo("init.mp4");
         assertThat(after(cmd, "-hls_segment_filename")).endsWith("%v/seg_%05d.m4s");
         assertThat(after(cmd, "-level:v")).isEqualTo("4.1");
-        assertThat(after(cmd, "-x264-params")).isEqualTo("rc-lookahead=20:ref=2");
+        assertThat(after(cmd, "-x264-params:v:0")).isEqualTo("rc-lookahead=20:ref=2");
+    }
+
+    @Test
+    void eachRungGetsItsOwnX264Options() {
+        EncodeSettings s = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "360:360k,720:870k:1305k:1740k:faster:subme=1",
+                "HLSFLEET_ENCODE_X264_PARAMS", "aq-mode=2");
+        List<String> cmd = command(s, new MediaInfo("mov,mp4", 1280, 720, 10, 30, 0, 1));
+        assertThat(cmd).containsSubsequence("-map", "[v0]", "-x264-params:v:0", "aq-mode=2", "-map", "[v1]",
+                "-x264-params:v:1", "aq-mode=2:subme=1");
+        assertThat(cmd).doesNotContain("-x264-params");
     }
 
     @Test
@@ -120,7 +130,9 @@ class FfmpegLadderCommandTest {
         List<String> cmd = command(s, new MediaInfo("mov,mp4", 1920, 1080, 10, 30, 0, 1));
         assertThat(cmd).containsSubsequence("-map", "[v0]", "-preset:v:0", "medium", "-map", "[v1]", "-preset:v:1",
                 "faster", "-map", "[v2]", "-preset:v:2", "veryfast");
-        assertThat(after(cmd, "-x264-params")).isEqualTo("aq-mode=2:trellis=1");
+        for (int i = 0; i < 3; i++) {
+            assertThat(after(cmd, "-x264-params:v:" + i)).isEqualTo("aq-mode=2:trellis=1");
+        }
     }
 
     @Test

@@ -137,7 +137,7 @@ class MasterPlaylistTest {
     @Test
     void everyVideoVariantIsListedOncePerAudioGroupWithThatGroupsCodecAndBitrate() throws Exception {
         PlannedVariant sdr = new PlannedVariant("360p", 640, 360, 360, 540, 720, "slow");
-        PlannedVariant hdr = new PlannedVariant("360p-hdr", 640, 360, 360, 540, 720, "slow", MediaInfo.Transfer.PQ);
+        PlannedVariant hdr = new PlannedVariant("360p-hdr", 640, 360, 360, 540, 720, "slow", "", MediaInfo.Transfer.PQ);
         MasterPlaylist.Renditions renditions = new MasterPlaylist.Renditions(List.of(
                 new MasterPlaylist.AudioRendition("audio/a0/index.m3u8", "eng", "English", true, 2, "mp4a.40.2",
                         140_000, 130_000),
