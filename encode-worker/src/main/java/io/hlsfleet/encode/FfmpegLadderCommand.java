@@ -87,7 +87,8 @@ final class FfmpegLadderCommand {
             cmd.addAll(crf == null ? List.of("-b:v:" + i, v.videoKbps() + "k") : List.of("-crf:v:" + i, crf.toString()));
             cmd.addAll(List.of("-maxrate:v:" + i, v.maxKbps() + "k", "-bufsize:v:" + i, v.bufferKbits() + "k",
                     "-preset:v:" + i, v.preset()));
-            if (!v.hdr() && !v.x264Params().isEmpty()) {
+            // HDR variants (x265) are planned without x264 options.
+            if (!v.x264Params().isEmpty()) {
                 cmd.addAll(List.of("-x264-params:v:" + i, v.x264Params()));
             }
             if (muxedAudio) {
