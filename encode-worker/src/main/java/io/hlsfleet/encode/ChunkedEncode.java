@@ -89,8 +89,10 @@ final class ChunkedEncode {
         // be free to assemble.
         staging.delete(prefix(job, name) + "/assembly");
         int count = staged.chunks().size() + 1;
-        List<WorkPart> parts = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        // The audio and subtitles part (the last index) is queued first: it is short, and queued
+        // after the chunks it would leave one worker alone with the last chunk at the very end.
+        List<WorkPart> parts = new ArrayList<>(List.of(new WorkPart(name, count - 1, count)));
+        for (int i = 0; i < count - 1; i++) {
             parts.add(new WorkPart(name, i, count));
         }
         return job.outputs().splitInto(parts);

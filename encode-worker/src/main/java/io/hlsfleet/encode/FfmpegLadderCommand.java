@@ -38,7 +38,9 @@ final class FfmpegLadderCommand {
                 "-i", "file:" + source.toAbsolutePath()));
 
         // ffmpeg applies a rotation flag while decoding, so the graph sees the displayed picture.
-        boolean pictures = settings.pictures().enabled();
+        // The picture branches this run has moments for: none when pictures are off.
+        List<String> pictures = settings.pictures().enabled() ? Pictures.branches(pictureTarget, settings.pictures())
+                : List.of();
         long hdrCount = variants.stream().filter(PlannedVariant::hdr).count();
         StringBuilder graph = new StringBuilder("[0:").append(media.videoStream()).append(']')
                 .append(VideoChain.deinterlace(media, settings.videoChain()));
@@ -47,14 +49,14 @@ final class FfmpegLadderCommand {
             graph.append("split=2[sdr][hdr];[sdr]");
         }
         graph.append(VideoChain.toneMap(media, settings.videoChain())).append("split=")
-                .append(variants.size() - hdrCount + (pictures ? 2 : 0));
+                .append(variants.size() - hdrCount + pictures.size());
         for (int i = 0; i < variants.size(); i++) {
             if (!variants.get(i).hdr()) {
                 graph.append("[s").append(i).append(']');
             }
         }
-        if (pictures) {
-            graph.append("[poster][thumbs]");
+        for (String branch : pictures) {
+            graph.append('[').append(branch).append(']');
         }
         if (hdrCount > 0) {
             graph.append(";[hdr]split=").append(hdrCount);
@@ -70,11 +72,11 @@ final class FfmpegLadderCommand {
                     .append(":flags=bicubic,setsar=1,format=").append(v.hdr() ? "yuv420p10le" : "yuv420p")
                     .append("[v").append(i).append(']');
         }
-        if (pictures) {
+        if (!pictures.isEmpty()) {
             graph.append(Pictures.graph(pictureTarget, settings.pictures()));
         }
         // Without video variants and pictures (the audio and subtitles of a chunked video) nothing is decoded.
-        if (variants.size() - hdrCount + (pictures ? 2 : 0) > 0 || hdrCount > 0) {
+        if (variants.size() - hdrCount + pictures.size() > 0 || hdrCount > 0) {
             cmd.addAll(List.of("-filter_complex", graph.toString()));
         }
 
@@ -168,7 +170,7 @@ final class FfmpegLadderCommand {
             cmd.addAll(List.of("-map", "0:" + media.subtitles().get(k).stream(), "-c:s", "webvtt", "-f", "webvtt",
                     outDir.resolve(subtitleFolder(k)).resolve(WHOLE_SUBTITLES).toString()));
         }
-        if (pictures) {
+        if (!pictures.isEmpty()) {
             cmd.addAll(Pictures.outputs(pictureTarget, settings.pictures()));
         }
         return cmd;

@@ -24,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * master playlist from what was really written.
  *
  * <p>While ffmpeg runs, a watchdog on the calling thread reads its {@code -progress} reports: it
- * kills ffmpeg when the encoded position has not moved for the stall timeout, or when the whole
+ * kills ffmpeg when neither the encoded position nor its CPU time has moved for the stall timeout
+ * (ffmpeg reports nothing until every output has its first frame, which for a picture output can
+ * be minutes into a long video or a chunk, so a busy ffmpeg is alive), or when the whole
  * encode passes a limit that scales with the source's duration, and it kills ffmpeg at once when
  * the thread is interrupted (the worker is shutting down). Every way of failing ends in a
  * {@link JobFailure} that says whether another attempt can help.
@@ -33,6 +35,11 @@ public final class LadderEncoder {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long POLL_MILLIS = 200;
+    /**
+     * CPU time an ffmpeg must use within the stall timeout to count as working while it reports
+     * nothing: a second, or a tenth of a shorter timeout.
+     */
+    private static final double BUSY_CPU_SECONDS = 1;
 
     private final EncodeSettings settings;
     private final EncodeMetrics metrics;
@@ -478,18 +485,27 @@ public final class LadderEncoder {
         long start = System.nanoTime();
         double cpu = 0;
         long reported = -1;
+        // When ffmpeg last used another `busy` seconds of CPU, and how much it had used by then.
+        double busy = Math.min(BUSY_CPU_SECONDS, stall.toMillis() / 10_000.0);
+        long busySince = start;
+        double busyCpu = 0;
         try {
             while (!ffmpeg.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                 cpu = Math.max(cpu, cpuSeconds(ffmpeg));
                 long now = System.nanoTime();
+                if (cpu - busyCpu >= busy) {
+                    busyCpu = cpu;
+                    busySince = now;
+                }
                 if (progress.reports != reported) {
                     reported = progress.reports;
                     context.progress(Math.min(1, progress.outSeconds / Math.max(0.001, media.durationSeconds())),
                             progress.speed);
                 }
-                if (now - progress.lastAdvance(start) > stall.toNanos()) {
-                    throw JobFailure.retryable("ffmpeg made no progress for " + HumanUnits.duration(stall) + " (stuck at "
-                            + String.format(Locale.ROOT, "%.1f", progress.outSeconds) + " s of the video) and was stopped");
+                if (now - Math.max(progress.lastAdvance(start), busySince) > stall.toNanos()) {
+                    throw JobFailure.retryable("ffmpeg made no progress and used no CPU for " + HumanUnits.duration(stall)
+                            + " (stuck at " + String.format(Locale.ROOT, "%.1f", progress.outSeconds)
+                            + " s of the video) and was stopped");
                 }
                 if (now - start > limit.toNanos()) {
                     throw JobFailure.retryable("the encode took longer than its limit of " + HumanUnits.duration(limit) + " for a "

@@ -105,35 +105,73 @@ final class Pictures {
     }
 
     /**
-     * The filter graph's two picture branches, fed from the split labels {@code poster} and
-     * {@code thumbs}: evenly spread poster candidates and one thumbnail every interval, those whose
-     * moments fall in the target's window. Rounding up makes thumbnail k the last frame at or
-     * before k × interval, the moment its cue starts (by default fps would take the frame half an
-     * interval later); counting from the first frame keeps a first frame a few milliseconds after
-     * zero (as in Matroska) from being rounded away.
+     * The picture branches the target has moments for, by the labels of the split that feeds them:
+     * {@code poster} and {@code thumbs} for a whole video; a chunk may have no poster candidate, or
+     * (with a long storyboard interval) no thumbnail. A branch without moments would hold back
+     * ffmpeg's progress reports to its end: they start once every output has its first frame.
+     */
+    static List<String> branches(Target target, Settings settings) {
+        List<String> branches = new ArrayList<>();
+        if (candidates(target).count() != 0) {
+            branches.add(POSTER_BRANCH);
+        }
+        if (thumbnails(target, settings).count() != 0) {
+            branches.add(THUMBS_BRANCH);
+        }
+        return branches;
+    }
+
+    private static final String POSTER_BRANCH = "poster";
+    private static final String THUMBS_BRANCH = "thumbs";
+
+    /**
+     * The filter graph's picture branches ({@link #branches}), fed from the split labels
+     * {@code poster} and {@code thumbs}: evenly spread poster candidates and one thumbnail every
+     * interval, those whose moments fall in the target's window. Each branch counts time from its
+     * first frame (so a first frame a few milliseconds after zero, as in Matroska, is not rounded
+     * away), drops the frames before its first moment, and rounds up, so picture k is the frame on
+     * its moment or the last one before it (by default fps would take the frame half a step later,
+     * and only once it has seen that frame: a late first picture holds back ffmpeg's progress).
      */
     static String graph(Target target, Settings settings) {
         MediaInfo media = target.video();
         Sizes sizes = Sizes.of(media, settings);
         double frame = media.frameRate() > 0 ? 1 / media.frameRate() : 0;
-        return String.format(Locale.ROOT, ";[poster]%sfps=%d/%.3f,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[posterout]"
-                + ";[thumbs]setpts=PTS-STARTPTS,%sfps=1000/%d:round=up,scale=%d:%d:flags=bicubic,setsar=1,format=rgb24[thumbsout]",
-                Moments.skipTo(candidates(target), frame), CANDIDATES, candidateSpan(media), sizes.posterWidth(),
-                sizes.posterHeight(), Moments.skipTo(thumbnails(target, settings), frame),
-                settings.interval().toMillis(), sizes.thumbnailWidth(), sizes.thumbnailHeight());
+        List<String> branches = branches(target, settings);
+        StringBuilder graph = new StringBuilder();
+        if (branches.contains(POSTER_BRANCH)) {
+            graph.append(String.format(Locale.ROOT, ";[%s]setpts=PTS-STARTPTS,%sfps=%d/%.3f:round=up,scale=%d:%d"
+                    + ":flags=bicubic,setsar=1,format=rgb24[posterout]", POSTER_BRANCH,
+                    Moments.skipTo(candidates(target), frame), CANDIDATES, candidateSpan(media), sizes.posterWidth(),
+                    sizes.posterHeight()));
+        }
+        if (branches.contains(THUMBS_BRANCH)) {
+            graph.append(String.format(Locale.ROOT, ";[%s]setpts=PTS-STARTPTS,%sfps=1000/%d:round=up,scale=%d:%d"
+                    + ":flags=bicubic,setsar=1,format=rgb24[thumbsout]", THUMBS_BRANCH,
+                    Moments.skipTo(thumbnails(target, settings), frame), settings.interval().toMillis(),
+                    sizes.thumbnailWidth(), sizes.thumbnailHeight()));
+        }
+        return graph.toString();
     }
 
     /**
-     * ffmpeg outputs for the two branches, into the target's folder; they follow the ladder's output
+     * ffmpeg outputs for the branches, into the target's folder; they follow the ladder's output
      * in the command. A chunk's frames are numbered for the whole video, so that the frames of every
      * chunk of it can be put in one folder.
      */
     static List<String> outputs(Target target, Settings settings) {
-        List<String> out = new ArrayList<>(List.of("-map", "[posterout]"));
-        out.addAll(Moments.options(candidates(target)));
-        out.addAll(List.of(target.dir().resolve("candidate_%03d.png").toString(), "-map", "[thumbsout]"));
-        out.addAll(Moments.options(thumbnails(target, settings)));
-        out.add(target.dir().resolve("thumb_%05d.png").toString());
+        List<String> branches = branches(target, settings);
+        List<String> out = new ArrayList<>();
+        if (branches.contains(POSTER_BRANCH)) {
+            out.addAll(List.of("-map", "[posterout]"));
+            out.addAll(Moments.options(candidates(target)));
+            out.add(target.dir().resolve("candidate_%03d.png").toString());
+        }
+        if (branches.contains(THUMBS_BRANCH)) {
+            out.addAll(List.of("-map", "[thumbsout]"));
+            out.addAll(Moments.options(thumbnails(target, settings)));
+            out.add(target.dir().resolve("thumb_%05d.png").toString());
+        }
         return out;
     }
 
@@ -142,12 +180,14 @@ final class Pictures {
         return Math.max(0.1, media.durationSeconds());
     }
 
+    /** Poster candidate k is at (k + ½) steps: none on the first frame or the last, often black. */
     private static Moments candidates(Target target) {
-        return target.window().moments(candidateSpan(target.video()) / CANDIDATES);
+        return target.window().moments(candidateSpan(target.video()) / CANDIDATES, 0.5);
     }
 
+    /** Thumbnail k is at k intervals, where its cue starts. */
     private static Moments thumbnails(Target target, Settings settings) {
-        return target.window().moments(settings.interval().toMillis() / 1000.0);
+        return target.window().moments(settings.interval().toMillis() / 1000.0, 0);
     }
 
     /**
@@ -179,14 +219,12 @@ final class Pictures {
             return new Window(0, 0);
         }
 
-        /** The moments {@code k × step} that fall in this stretch; null for the whole video (all of them). */
-        Moments moments(double step) {
-            if (start == 0 && seconds == 0) {
-                return null;
-            }
-            int first = (int) Math.ceil(start / step - 1e-6);
-            int count = seconds == 0 ? -1 : Math.max(0, (int) Math.ceil((start + seconds) / step - 1e-6) - first);
-            return new Moments(first, count, first * step - start);
+        /** The moments {@code (k + phase) × step} that fall in this stretch. */
+        Moments moments(double step, double phase) {
+            int first = (int) Math.ceil(start / step - phase - 1e-6);
+            int count = seconds == 0 ? -1
+                    : Math.max(0, (int) Math.ceil((start + seconds) / step - phase - 1e-6) - first);
+            return new Moments(first, count, (first + phase) * step - start);
         }
     }
 
@@ -201,10 +239,10 @@ final class Pictures {
 
         /**
          * Filters that drop the frames before the first moment (less half a frame, so the frame
-         * on the moment itself is kept) and count time from there; {@code null} moments: none.
+         * on the moment itself is kept) and count time from there.
          */
         static String skipTo(Moments moments, double frame) {
-            if (moments == null || moments.offset() <= 0) {
+            if (moments.offset() <= 0) {
                 return "";
             }
             return String.format(Locale.ROOT, "trim=start=%.4f,setpts=PTS-STARTPTS,",
@@ -213,17 +251,15 @@ final class Pictures {
 
         /**
          * The image2 output options: PNG, numbered from the first moment, and no frame past the
-         * window's last moment (fps may add one at the end); {@code null} moments: the whole video.
+         * window's last moment (fps may add one at the end).
          */
         static List<String> options(Moments moments) {
             List<String> options = new ArrayList<>();
-            if (moments != null && moments.count() >= 0) {
+            if (moments.count() >= 0) {
                 options.addAll(List.of("-frames:v", Integer.toString(moments.count())));
             }
-            options.addAll(List.of("-c:v", "png", "-f", "image2"));
-            if (moments != null) {
-                options.addAll(List.of("-start_number", Integer.toString(moments.first() + 1)));
-            }
+            options.addAll(List.of("-c:v", "png", "-f", "image2", "-start_number",
+                    Integer.toString(moments.first() + 1)));
             return options;
         }
     }

@@ -211,7 +211,9 @@ class ChunkedEncodeStageIT {
         Job job = stage(staging);
         StageOutputs split = stage.process(job, EncodeHarness.NO_PROGRESS);
         assertThat(split.split()).hasSize(5);
-        List<Job> parts = split.split().stream().map(p -> job.part(p, split.withPart(null))).toList();
+        assertThat(split.split().getFirst().index()).as("the short audio part is queued first").isEqualTo(4);
+        List<Job> parts = split.split().stream().sorted(java.util.Comparator.comparingInt(WorkPart::index))
+                .map(p -> job.part(p, split.withPart(null))).toList();
         List<StageOutputs> results = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
             var first = pool.submit(() -> results.add(stage.process(parts.get(0), EncodeHarness.NO_PROGRESS)));

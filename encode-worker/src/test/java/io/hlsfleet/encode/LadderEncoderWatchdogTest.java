@@ -50,9 +50,33 @@ class LadderEncoderWatchdogTest {
 
         assertThat(failure).isNotNull();
         assertThat(failure.retryable()).isTrue();
-        assertThat(failure.reason()).contains("no progress for 1 s").contains("stuck at 1.0 s");
+        assertThat(failure.reason()).contains("no progress and used no CPU for 1 s").contains("stuck at 1.0 s");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         assertDead(pid);
+    }
+
+    /**
+     * ffmpeg writes no progress report until every output has its first frame, which for a
+     * picture output can come minutes into a long video: an ffmpeg that is busy all that time is
+     * working, not stuck. The fake reports nothing while it spends three times the stall timeout
+     * on the CPU, then finishes.
+     */
+    @Test
+    void aBusyFfmpegThatReportsNothingYetIsNotStopped() throws Exception {
+        Path finished = dir.resolve("finished");
+        Path script = dir.resolve("busy-ffmpeg.sh");
+        Files.writeString(script, "#!/bin/bash\nwhile (( SECONDS < 3 )); do :; done\n"
+                + "printf 'out_time_us=10000000\\nprogress=end\\n'\ntouch " + finished + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        LadderEncoder encoder = new LadderEncoder(settings(script, "1s", "10m", "20"), EncodeMetrics.none());
+
+        JobFailure failure = catchThrowableOfType(JobFailure.class,
+                () -> encoder.encode(dir.resolve("source.mp4"), MEDIA, dir.resolve("out"), EncodeHarness.NO_PROGRESS));
+
+        assertThat(finished).as("the fake ran to its end").exists();
+        // It wrote no ladder, so the encode fails afterwards, but not by the watchdog.
+        assertThat(failure).isNotNull();
+        assertThat(failure.reason()).doesNotContain("no progress");
     }
 
     @Test

@@ -31,11 +31,12 @@ class PicturesTest {
     @Test
     void aChunkMakesThePicturesWhoseMomentsFallInItNumberedForTheWholeVideo() {
         // A 300 s video at 25 fps, its chunk from 66 s to 132 s: thumbnails every 5 s from 70 s
-        // (number 14, counted from 0) to 130 s, poster candidates every 37.5 s: 75 s and 112.5 s.
+        // (number 14, counted from 0) to 130 s, poster candidates every 37.5 s from 18.75 s: the
+        // third and fourth, at 93.75 s and 131.25 s.
         MediaInfo media = new MediaInfo("mov", 1280, 720, 300, 25, 0, 1);
         Pictures.Target chunk = new Pictures.Target(media, new Pictures.Window(66, 66), Path.of("/part/pictures"));
         assertThat(Pictures.graph(chunk, Pictures.Settings.DEFAULT))
-                .contains("[poster]trim=start=8.9800,setpts=PTS-STARTPTS,fps=8/300.000,")
+                .contains("[poster]setpts=PTS-STARTPTS,trim=start=27.7300,setpts=PTS-STARTPTS,fps=8/300.000:round=up,")
                 .contains("[thumbs]setpts=PTS-STARTPTS,trim=start=3.9800,setpts=PTS-STARTPTS,fps=1000/5000:round=up,");
         assertThat(Pictures.outputs(chunk, Pictures.Settings.DEFAULT)).containsSubsequence(
                 "-map", "[posterout]", "-frames:v", "2", "-start_number", "3", "/part/pictures/candidate_%03d.png",
@@ -49,12 +50,30 @@ class PicturesTest {
                 .contains("[thumbs]setpts=PTS-STARTPTS,fps=1000/5000:round=up");
     }
 
+    /**
+     * A chunk between two poster candidates has no poster branch: an output that never gets a
+     * frame would hold back ffmpeg's progress reports, and so the watchdog's view, to the chunk's end.
+     */
+    @Test
+    void aChunkWithoutAPosterCandidateHasNoPosterBranch() {
+        MediaInfo media = new MediaInfo("mov", 1280, 720, 300, 25, 0, 1);
+        Pictures.Target between = new Pictures.Target(media, new Pictures.Window(140, 12), Path.of("/part/pictures"));
+        assertThat(Pictures.branches(between, Pictures.Settings.DEFAULT)).containsExactly("thumbs");
+        List<String> cmd = FfmpegLadderCommand.build(EncodeHarness.settings(), media,
+                LadderPlanner.plan(media, EncodeHarness.settings()), Path.of("/in"), Path.of("/part"), between);
+        String graph = cmd.get(cmd.indexOf("-filter_complex") + 1);
+        int variants = LadderPlanner.plan(media, EncodeHarness.settings()).size();
+        assertThat(graph).contains("split=" + (variants + 1)).contains("[thumbs]").doesNotContain("poster");
+        assertThat(cmd).doesNotContain("[posterout]").contains("[thumbsout]");
+    }
+
     @Test
     void graphBranchesAndOutputs() {
         MediaInfo media = new MediaInfo("mov", 1280, 720, 40, 25, 0, 1);
         Pictures.Target whole = Pictures.Target.whole(media, Path.of("/scratch/ladder"));
         assertThat(Pictures.graph(whole, Pictures.Settings.DEFAULT)).isEqualTo(
-                ";[poster]fps=8/40.000,scale=1280:720:flags=bicubic,setsar=1,format=rgb24[posterout]"
+                ";[poster]setpts=PTS-STARTPTS,trim=start=2.4800,setpts=PTS-STARTPTS,fps=8/40.000:round=up"
+                        + ",scale=1280:720:flags=bicubic,setsar=1,format=rgb24[posterout]"
                         + ";[thumbs]setpts=PTS-STARTPTS,fps=1000/5000:round=up,scale=160:90:flags=bicubic,setsar=1,format=rgb24[thumbsout]");
         assertThat(Pictures.outputs(whole, Pictures.Settings.DEFAULT)).containsSubsequence("-map", "[posterout]", "-c:v", "png",
                 "/scratch/ladder.pictures/candidate_%03d.png", "-map", "[thumbsout]",
