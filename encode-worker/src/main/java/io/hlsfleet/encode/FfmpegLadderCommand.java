@@ -34,6 +34,10 @@ final class FfmpegLadderCommand {
                 "-loglevel", "error", "-nostats", "-progress", "pipe:1",
                 // Read only the staged file, with the demuxer the probe found and no other.
                 "-protocol_whitelist", "file", "-format_whitelist", Admission.formatWhitelist(),
+                // The decoder's threads, like the encoders' and the filters' below, are the job's
+                // share of the cores: by default each would start one per core, and with a job per
+                // core those extra threads only contend (13 % more CPU for the same bytes).
+                "-threads", Integer.toString(settings.threads()),
                 "-f", demuxer(media.formatName()),
                 "-i", "file:" + source.toAbsolutePath()));
 
@@ -77,7 +81,8 @@ final class FfmpegLadderCommand {
         }
         // Without video variants and pictures (the audio and subtitles of a chunked video) nothing is decoded.
         if (variants.size() - hdrCount + pictures.size() > 0 || hdrCount > 0) {
-            cmd.addAll(List.of("-filter_complex", graph.toString()));
+            cmd.addAll(List.of("-filter_complex_threads", Integer.toString(settings.threads()),
+                    "-filter_complex", graph.toString()));
         }
 
         boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();

@@ -53,6 +53,20 @@ class FfmpegLadderCommandTest {
         assertThat(cmd).doesNotContain("-level:v", "-hls_fmp4_init_filename");
     }
 
+    /** The decoder and the filters get the job's threads too, not one per core each. */
+    @Test
+    void decoderFiltersAndEncodersShareTheJobsThreads() {
+        List<String> cmd = command(EncodeHarness.settings("HLSFLEET_ENCODE_THREADS", "3"),
+                new MediaInfo("mov", 1280, 720, 10, 30, 0, 1));
+        int input = cmd.indexOf("-i");
+        int decoderThreads = cmd.indexOf("-threads");
+        assertThat(decoderThreads).as("an input option").isLessThan(input);
+        assertThat(cmd.get(decoderThreads + 1)).isEqualTo("3");
+        assertThat(after(cmd, "-filter_complex_threads")).isEqualTo("3");
+        assertThat(cmd.subList(input, cmd.size())).containsSubsequence("-c:v", "libx264", "-profile:v", "high",
+                "-threads", "3");
+    }
+
     @Test
     void mutedAudioSettingEncodesTheMainTrackIntoEveryVariant() {
         List<String> cmd = command(EncodeHarness.settings("HLSFLEET_ENCODE_AUDIO", "muxed"),
