@@ -266,19 +266,19 @@ for r in rows:
     data[r] = dict(wall=wall_ms / 1000, cpu=ticks / hz, ssim=ssim, kbps=kbps, rungs=rungs, load=" → ".join(load))
 
 def boundaries(x):
-    """The segments that start a chunk (the first excepted), as the encode stage's chunk plan cuts:
-    chunks of the chunk length, and the last two lengths' worth in chunks of about half of it."""
+    """The segments that start a chunk (the first excepted), as the encode stage's chunk plan cuts
+    (ChunkPlan.nextChunkSegments): chunks of the chunk length until two lengths' worth is left,
+    then each about a quarter of what is left, at least two segments, what is left shared evenly."""
     per, total = math.ceil(chunk / x["seg_s"] - 1e-9), len(x["segs"])
-    starts, first, tail = [], 0, 0
+    starts, first = [], 0
     while first < total:
         starts.append(first)
         left = total - first
-        if tail == 0 and left <= 2 * per:
-            tail = math.ceil(left / max(1, (per + 1) // 2))
-        if tail > 0:
-            first += math.ceil(left / tail); tail -= 1
-        else:
+        if left > 2 * per:
             first += per
+        else:
+            size = max(min(2, per), math.ceil(left / 4))
+            first += math.ceil(left / max(1, left // size))
     return starts[1:]
 
 def seams(rungs):

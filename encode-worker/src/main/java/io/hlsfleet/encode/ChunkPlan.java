@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * How a long video is cut into chunks of whole segments: chunks of the configured length, and the
- * last two lengths' worth in chunks of about half of it. Chunk {@code i} covers the segments
+ * last two lengths' worth in chunks that shrink towards the end ({@link #nextChunkSegments}). Chunk {@code i} covers the segments
  * {@code firstSegment .. firstSegment + segments - 1} of every video variant: it starts on the
  * segment grid, so its first frame is a forced keyframe of the one-ffmpeg ladder too, and the
  * segment files it writes are the ones that ladder would have had under the same numbers.
@@ -44,22 +44,37 @@ record ChunkPlan(int segmentSeconds, List<Chunk> chunks) {
         int perChunk = (int) Math.max(1, (chunkMillis + segmentMillis - 1) / segmentMillis);
         // Rounded so that a last segment of a few frames does not become a chunk of its own.
         int totalSegments = (int) Math.max(1, Math.ceil(durationSeconds / segmentSeconds - 1e-3));
+        if (totalSegments <= perChunk) {
+            // Not longer than one chunk: nothing to share.
+            return none(segmentSeconds);
+        }
         List<Chunk> chunks = new ArrayList<>();
-        // The last two chunks' worth goes in chunks of about half the length, so the workers that
-        // share the video run out of work at about the same time, not one finishing a whole chunk alone.
-        int tail = 0;
         for (int first = 0, index = 0, segments; first < totalSegments; first += segments, index++) {
-            int left = totalSegments - first;
-            if (tail == 0 && left <= 2 * perChunk) {
-                tail = Math.ceilDiv(left, Math.max(1, (perChunk + 1) / 2));
-            }
-            segments = tail > 0 ? Math.ceilDiv(left, tail--) : perChunk;
+            segments = nextChunkSegments(totalSegments - first, perChunk);
             int start = first * segmentSeconds;
             double seconds = first + segments >= totalSegments ? durationSeconds - start : segments * segmentSeconds;
             chunks.add(new Chunk(index, first, segments, start, seconds));
         }
         return chunks.size() < 2 ? none(segmentSeconds) : new ChunkPlan(segmentSeconds, chunks);
     }
+
+    /**
+     * How many of the {@code left} segments the next chunk takes. Chunks are of the configured
+     * length until two lengths' worth is left; from there each takes about a quarter of what is
+     * left (at least two segments unless a chunk is shorter; what is left is shared evenly, never
+     * leaving a sliver), so the chunks shrink towards the end and the workers sharing the video run
+     * out of work at about the same time instead of one finishing a whole chunk alone.
+     */
+    private static int nextChunkSegments(int left, int perChunk) {
+        if (left > 2 * perChunk) {
+            return perChunk;
+        }
+        int size = Math.max(Math.min(MIN_TAIL_SEGMENTS, perChunk), Math.ceilDiv(left, 4));
+        return Math.ceilDiv(left, Math.max(1, left / size));
+    }
+
+    /** The shortest chunk at a plan's end: each chunk decodes from the keyframe before its start. */
+    private static final int MIN_TAIL_SEGMENTS = 2;
 
     /** The plan of a video encoded by one ffmpeg. */
     static ChunkPlan none(int segmentSeconds) {

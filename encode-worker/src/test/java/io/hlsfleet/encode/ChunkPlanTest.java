@@ -14,32 +14,45 @@ class ChunkPlanTest {
     }
 
     @Test
-    void aLongVideoIsCutIntoChunksOfWholeSegmentsAndItsEndIntoHalfChunks() {
-        // 31 segments: two chunks of 10, and the last 11 segments in three of about 5.
+    void aLongVideoIsCutIntoChunksOfWholeSegmentsThatShrinkTowardsItsEnd() {
+        // 31 segments: two chunks of 10, then the last 11 segments in chunks of a quarter of what
+        // is left, down to two segments.
         ChunkPlan plan = ChunkPlan.of(185.5, 6, chunks(120, 60));
         assertThat(plan.chunks()).containsExactly(
                 new ChunkPlan.Chunk(0, 0, 10, 0, 60),
                 new ChunkPlan.Chunk(1, 10, 10, 60, 60),
                 new ChunkPlan.Chunk(2, 20, 4, 120, 24),
-                new ChunkPlan.Chunk(3, 24, 4, 144, 24),
-                new ChunkPlan.Chunk(4, 28, 3, 168, 17.5));
-        // Ten minutes: eight chunks of a minute, then four of half a minute.
+                new ChunkPlan.Chunk(3, 24, 3, 144, 18),
+                new ChunkPlan.Chunk(4, 27, 2, 162, 12),
+                new ChunkPlan.Chunk(5, 29, 2, 174, 11.5));
+        // Ten minutes: eight chunks of a minute, then 30, 30, 24 and three times 12 s.
         assertThat(ChunkPlan.of(600, 6, chunks(120, 60)).chunks()).extracting(ChunkPlan.Chunk::segments)
-                .containsExactly(10, 10, 10, 10, 10, 10, 10, 10, 5, 5, 5, 5);
+                .containsExactly(10, 10, 10, 10, 10, 10, 10, 10, 5, 5, 4, 2, 2, 2);
+    }
+
+    @Test
+    void theEndIsSharedEvenlyAndNoChunkIsLongerThanTheChunkLength() {
+        // Seven segments left over: 3 and 2 and 2, not 2, 2, 2 and a last one of 1.
+        assertThat(ChunkPlan.of(78, 6, chunks(60, 36)).chunks()).extracting(ChunkPlan.Chunk::segments)
+                .containsExactly(6, 3, 2, 2);
+        // Chunks of one segment stay one segment long to the end.
+        assertThat(ChunkPlan.of(30, 6, chunks(20, 6)).chunks()).extracting(ChunkPlan.Chunk::segments)
+                .containsExactly(1, 1, 1, 1, 1);
     }
 
     @Test
     void theChunkLengthIsRoundedUpToWholeSegments() {
         ChunkPlan plan = ChunkPlan.of(200, 6, chunks(120, 50));
-        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::startSeconds).containsExactly(0, 54, 108, 132, 156, 180);
+        assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::startSeconds)
+                .containsExactly(0, 54, 108, 132, 150, 168, 180, 192);
         assertThat(plan.chunks().getFirst().segments()).isEqualTo(9);
-        assertThat(plan.chunks().getLast().seconds()).isEqualTo(20);
+        assertThat(plan.chunks().getLast().seconds()).isEqualTo(8);
     }
 
     @Test
     void aFewFramesPastTheLastSegmentMakeNoChunkOfTheirOwn() {
         assertThat(ChunkPlan.of(180.002, 6, chunks(120, 60)).chunks()).extracting(ChunkPlan.Chunk::segments)
-                .containsExactly(10, 5, 5, 5, 5);
+                .containsExactly(10, 5, 5, 4, 2, 2, 2);
     }
 
     @Test
