@@ -5,10 +5,11 @@ import java.util.List;
 
 /**
  * How a long video is cut into chunks of whole segments: chunks of the configured length, and the
- * last two lengths' worth in chunks that shrink towards the end ({@link #nextChunkSegments}). Chunk {@code i} covers the segments
- * {@code firstSegment .. firstSegment + segments - 1} of every video variant: it starts on the
- * segment grid, so its first frame is a forced keyframe of the one-ffmpeg ladder too, and the
- * segment files it writes are the ones that ladder would have had under the same numbers.
+ * last two lengths' worth in chunks that shrink towards the end ({@link #nextChunkSegments}).
+ * Chunk {@code i} covers the segments {@code firstSegment .. firstSegment + segments - 1} of every
+ * video variant: it starts on the segment grid, so its first frame is a forced keyframe of the
+ * one-ffmpeg ladder too, and the segment files it writes are the ones that ladder would have had
+ * under the same numbers.
  *
  * @param segmentSeconds length of one segment
  * @param chunks the chunks, in order
