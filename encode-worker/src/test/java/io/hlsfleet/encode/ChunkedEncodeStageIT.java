@@ -43,8 +43,8 @@ class ChunkedEncodeStageIT {
     private static final String VHOST = "hlsfleet-chunked-encode";
     private static final RetryPolicy POLICY = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 5);
     /**
-     * A 78 s video (13 segments of 6 s) in chunks of 36 s: one of six segments, the rest in chunks of
-     * about half that (3, 2 and 2 segments), and the audio part.
+     * A 78 s video (13 segments of 6 s) in chunks of 36 s: one of six segments, the rest in the
+     * shrinking chunks of a plan's end (3, 2 and 2 segments), and the audio part.
      */
     private static final ChunkProperties CHUNKS = new ChunkProperties(true, Duration.ofSeconds(60),
             Duration.ofSeconds(36));
