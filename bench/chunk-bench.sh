@@ -143,7 +143,8 @@ fleet_row() { # fleet_row NAME ENCODERS CHUNKED
 run_row() { # run_row NAME CHUNKED: the whole `hlsfleet run` process, JVM start-up included
   local name=$1 chunked=$2 dir=$results/$1 env=()
   mkdir -p "$dir"; echo "$source" >"$dir/list.txt"
-  if [ "$chunked" = 1 ]; then env+=(HLSFLEET_ENCODE_CHUNK_ENABLED=true "${chunk_env[@]}"); fi
+  # At INFO the run's log holds the encode stage's line naming where the chunks start.
+  if [ "$chunked" = 1 ]; then env+=(HLSFLEET_ENCODE_CHUNK_ENABLED=true HLSFLEET_LOG_LEVEL=INFO "${chunk_env[@]}"); fi
   env "${env[@]}" /usr/bin/time -f "%e %U %S" -o "$dir/time" nice -n 5 "$java" -jar "$cli" run \
     --out "$dir/bucket" --staging "$dir/staging" "$dir/list.txt" >"$dir/run.log" 2>&1
   read -r wall user sys <"$dir/time"
@@ -206,9 +207,9 @@ for r in "${wanted[@]}"; do
   fi
 done
 
-python3 - "$results" "$rows" "$secs" "$chunk" <<'PY'
-import sys, os, re, math, glob
-res, rows, secs, chunk = sys.argv[1], sys.argv[2].split(","), float(sys.argv[3]), float(sys.argv[4])
+python3 - "$results" "$rows" <<'PY'
+import sys, os, re, glob
+res, rows = sys.argv[1], sys.argv[2].split(",")
 names = {"a": "fleet, 1 encode worker (1 thread), not chunked",
          "b": "fleet, 2 encode workers (1 thread each), chunked",
          "c0": "`hlsfleet run`, not chunked (today)",
@@ -248,7 +249,7 @@ def rung(scores, height):
     starts = [float(l) for l in open(f"{scores}/{height}.starts") if l.strip()]
     # How far each segment's first timestamp is from where the previous segment ends.
     steps = [starts[i] - starts[i - 1] - durs[i - 1] for i in range(1, len(starts))]
-    return dict(ssim=sum(frames) / len(frames), kbps=size * 8 / 1000 / sum(durs), segs=per_seg, seg_s=durs[0],
+    return dict(ssim=sum(frames) / len(frames), kbps=size * 8 / 1000 / sum(durs), segs=per_seg,
                 steps=steps, frames=len(frames))
 
 data = {}
@@ -265,28 +266,24 @@ for r in rows:
     load = open(f"{d}/load").read().split() if os.path.exists(f"{d}/load") else ["?", "?"]
     data[r] = dict(wall=wall_ms / 1000, cpu=ticks / hz, ssim=ssim, kbps=kbps, rungs=rungs, load=" → ".join(load))
 
-def boundaries(x):
-    """The segments that start a chunk (the first excepted), as the encode stage's chunk plan cuts
-    (ChunkPlan.nextChunkSegments): chunks of the chunk length until two lengths' worth is left,
-    then each about a quarter of what is left, at least two segments, what is left shared evenly."""
-    per, total = math.ceil(chunk / x["seg_s"] - 1e-9), len(x["segs"])
-    starts, first = [], 0
-    while first < total:
-        starts.append(first)
-        left = total - first
-        if left > 2 * per:
-            first += per
-        else:
-            size = max(min(2, per), math.ceil(left / 4))
-            first += math.ceil(left / max(1, left // size))
-    return starts[1:]
+def chunk_starts():
+    """The segments that start a chunk (the first excepted), from the line the encode stage logs
+    when it splits the video (the same plan in every chunked row)."""
+    for log in sorted(glob.glob(f"{res}/*/encode-worker-*.log") + glob.glob(f"{res}/*/run.log")):
+        for line in open(log, errors="replace"):
+            m = re.search(r"chunks start at segments ([0-9, ]+)", line)
+            if m:
+                return [int(s) for s in m.group(1).split(",")][1:]
+    return []
+
+starts = chunk_starts()
 
 def seams(rungs):
     """Per chunk boundary and rung: the lower SSIM of the two segments that meet there, minus the
     mean of the segments on either side of that pair. Returns the worst (lowest) value."""
     worst = None
     for x in rungs.values():
-        for b in boundaries(x):
+        for b in starts:
             if b - 2 < 0 or b + 1 >= len(x["segs"]):
                 continue
             v = min(x["segs"][b - 1], x["segs"][b]) - (x["segs"][b - 2] + x["segs"][b + 1]) / 2
@@ -352,7 +349,7 @@ for x, y in (("b", "a"), ("c", "c0")):
         for h in heights:
             u, v = data[y]["rungs"][h]["segs"], data[x]["rungs"][h]["segs"]
             diff = [b - a for a, b in zip(u, v)]
-            edges = {i for b in boundaries(data[x]["rungs"][h]) for i in (b - 1, b)}
+            edges = {i for b in starts for i in (b - 1, b)}
             edge = [diff[i] for i in range(len(diff)) if i in edges]
             inner = [diff[i] for i in range(len(diff)) if i not in edges]
             if edge and inner:

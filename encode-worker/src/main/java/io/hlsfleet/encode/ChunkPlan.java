@@ -96,6 +96,12 @@ record ChunkPlan(int segmentSeconds, List<Chunk> chunks) {
         return out.toString();
     }
 
+    /** The plan for a log line: how many chunks, and the segment each starts at. */
+    String summary() {
+        return chunks.size() + " chunks of " + segmentSeconds + " s segments; chunks start at segments "
+                + String.join(", ", chunks.stream().map(c -> Integer.toString(c.firstSegment())).toList());
+    }
+
     /** A plan read back from {@link #text}. */
     static ChunkPlan parse(String text) {
         int segmentSeconds = 0;

@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A long video encoded as chunks that any encode worker may take. The job is split into one part
@@ -40,6 +42,8 @@ import java.util.UUID;
  * lost between the hand-off and its ack) is the same generation, which the upload stage publishes once.
  */
 final class ChunkedEncode {
+
+    private static final Logger log = LoggerFactory.getLogger(ChunkedEncode.class);
 
     private final StagingArea staging;
     private final Prober prober;
@@ -88,6 +92,7 @@ final class ChunkedEncode {
         // its ladder was lost, or one whose chunk died) is not among them, so one of these must
         // be free to assemble.
         staging.delete(prefix(job, name) + "/assembly");
+        log.info("{}: {}", job.jobId(), staged.summary());
         int count = staged.chunks().size() + 1;
         // The audio and subtitles part (the last index) is queued first: it is short, and queued
         // after the chunks it would leave one worker alone with the last chunk at the very end.

@@ -41,6 +41,12 @@ class ChunkPlanTest {
     }
 
     @Test
+    void theLogLineNamesWhereEachChunkStarts() {
+        assertThat(ChunkPlan.of(78, 6, chunks(60, 36)).summary())
+                .isEqualTo("4 chunks of 6 s segments; chunks start at segments 0, 6, 9, 11");
+    }
+
+    @Test
     void theChunkLengthIsRoundedUpToWholeSegments() {
         ChunkPlan plan = ChunkPlan.of(200, 6, chunks(120, 50));
         assertThat(plan.chunks()).extracting(ChunkPlan.Chunk::startSeconds)

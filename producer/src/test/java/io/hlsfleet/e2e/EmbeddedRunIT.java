@@ -154,7 +154,8 @@ class EmbeddedRunIT {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         // 30 s in 6 s segments, under two chunks of 18 s, so all in the shrinking chunks of a
         // plan's end: segments 0-2 and 3-4, and the audio.
-        assertThat(run.err()).contains("encode split into 3 parts");
+        assertThat(run.err()).contains("encode split into 3 parts")
+                .contains("2 chunks of 6 s segments; chunks start at segments 0, 3");
         assertThat(run.err().lines().filter(line -> line.matches(".*encode part \\d of 3 done.*")).count())
                 .as("parts that finished without handing on").isEqualTo(2);
         LadderAssertions.assertLadder(bucket, VideoId.fromSource(clip.toString()), clip, List.of(180));
