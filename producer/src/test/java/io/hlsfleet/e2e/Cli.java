@@ -36,7 +36,7 @@ final class Cli {
     private static ProcessBuilder builder(Map<String, String> env, List<String> args) {
         List<String> command = new ArrayList<>(List.of(Project.java()));
         command.addAll(Project.SHORT_LIVED_JVM);
-        command.addAll(List.of("-jar", Project.jar("producer").toString()));
+        command.addAll(AotCache.jarArguments("producer"));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);

@@ -41,7 +41,7 @@ final class WorkerProcess implements AutoCloseable {
         Path log = logDir.resolve(module + ".log");
         List<String> command = new ArrayList<>(List.of(Project.java(), "-Xmx512m"));
         command.addAll(Project.SHORT_LIVED_JVM);
-        command.addAll(List.of("-jar", Project.jar(module).toString()));
+        command.addAll(AotCache.jarArguments(module));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
