@@ -79,11 +79,9 @@ class DockerfileTest {
     @Test
     void buildUsesTheMavenWrapperAndProducesEveryJar() {
         String build = stages.get("build");
-        assertThat(build).contains("./mvnw").contains("package");
-        for (String jar : List.of("download-worker/target/download-worker.jar", "encode-worker/target/encode-worker.jar",
-                "upload-worker/target/upload-worker.jar", "producer/target/hlsfleet.jar")) {
-            assertThat(build).contains(jar);
-        }
+        assertThat(build).contains("./mvnw").contains("package").contains("cp producer/target/hlsfleet.jar /out/")
+                .contains("for worker in download-worker encode-worker upload-worker;")
+                .contains("-jar \"$worker/target/$worker.jar\" extract").contains("--destination \"/out/$worker\"");
     }
 
     @Test
@@ -106,7 +104,25 @@ class DockerfileTest {
             assertThat(stages.get("worker-base")).contains("install").contains(client);
             String entrypoint = effective(stage, "ENTRYPOINT");
             assertThat(entrypoint).as("ENTRYPOINT of %s is exec form with an init", stage).startsWith("ENTRYPOINT [").contains("tini");
-            assertThat(stages.get(stage)).as("%s copies its own jar", stage).contains("/out/" + stage + ".jar");
+            assertThat(stages.get(stage)).as("%s copies its own extracted jar", stage).contains("/out/" + stage + "/");
+        }
+    }
+
+    @Test
+    void eachWorkerImageStartsFromTheAheadOfTimeCacheItRecorded() {
+        String build = stages.get("build");
+        assertThat(build).contains("-Djarmode=tools").contains("extract").contains("--application-filename app.jar");
+        String recorder = stages.get("worker-base");
+        assertThat(recorder).contains("COPY --chmod=755 <<'EOF' /usr/local/bin/record-aot-cache")
+                .contains("-XX:AOTCacheOutput=/opt/hlsfleet/app.aot").contains("-Dspring.context.exit=onRefresh")
+                .contains("-jar /opt/hlsfleet/app.jar");
+        for (String stage : List.of("download-worker", "encode-worker", "upload-worker")) {
+            assertThat(effective(stage, "ENTRYPOINT")).as("ENTRYPOINT of %s", stage)
+                    .contains("\"-XX:AOTCache=/opt/hlsfleet/app.aot\", \"-jar\", \"/opt/hlsfleet/app.jar\"");
+            // Recorded after the stage's own jar is in place, as root, before the image drops to its user.
+            String body = stages.get(stage);
+            assertThat(body.indexOf("RUN record-aot-cache")).as("%s records its cache", stage)
+                    .isGreaterThan(body.indexOf("/out/" + stage + "/")).isLessThan(body.indexOf("USER 10001"));
         }
     }
 
