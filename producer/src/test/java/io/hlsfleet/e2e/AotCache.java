@@ -1,11 +1,13 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.testing.Processes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JDK's ahead-of-time cache (JEP 483) for the jars the tests start hundreds of times. A
@@ -81,8 +82,8 @@ final class AotCache {
             Files.createDirectories(dir);
             Path stampFile = dir.resolve("made-from");
             String stamp = Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
-            if (!Files.isRegularFile(cache) || !Files.isRegularFile(stampFile)
-                    || !Files.readString(stampFile).equals(stamp)) {
+            String madeFrom = Files.isRegularFile(stampFile) ? Files.readString(stampFile) : "";
+            if (!Files.isRegularFile(cache) || !madeFrom.equals(stamp)) {
                 Files.deleteIfExists(stampFile);
                 make(module, jar, dir, extracted, cache);
                 Files.writeString(stampFile, stamp);
@@ -95,38 +96,28 @@ final class AotCache {
             return List.of("-jar", jar.toString());
         }
     }
+
     private static void make(String module, Path jar, Path dir, Path extracted, Path cache)
             throws IOException, InterruptedException {
         Files.deleteIfExists(cache);
         // Over an earlier extraction: its manifest names the libraries, so a stale one left in lib/ is never read.
-        run(dir, "extract", List.of(Project.java(), "-Djarmode=tools", "-jar", jar.toString(), "extract",
-                "--force", "--destination", dir.resolve("app").toString()));
+        runToEnd(List.of(Project.java(), "-Djarmode=tools", "-jar", jar.toString(), "extract", "--force",
+                "--destination", dir.resolve("app").toString()));
         List<String> training = new ArrayList<>(List.of(Project.java()));
         training.addAll(Project.SHORT_LIVED_JVM);
         training.add("-XX:AOTCacheOutput=" + cache);
-        boolean cli = module.equals("producer");
-        if (!cli) {
-            training.add("-Dspring.context.exit=onRefresh");
+        if (module.equals("producer")) {
+            training.addAll(List.of("-jar", extracted.toString(), "--help"));
+        } else {
+            training.addAll(List.of("-Dspring.context.exit=onRefresh", "-jar", extracted.toString()));
         }
-        training.addAll(List.of("-jar", extracted.toString()));
-        if (cli) {
-            training.add("--help");
-        }
-        run(dir, "training", training);
+        runToEnd(training);
         if (!Files.isRegularFile(cache)) {
-            throw new IOException("the training run wrote no cache; see " + dir.resolve("training.log"));
+            throw new IOException("the training run wrote no cache: " + String.join(" ", training));
         }
     }
 
-    private static void run(Path dir, String step, List<String> command) throws IOException, InterruptedException {
-        Path log = dir.resolve(step + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IOException(step + " did not finish in 5 minutes; see " + log);
-        }
-        if (process.exitValue() != 0) {
-            throw new IOException(step + " exited with " + process.exitValue() + "; see " + log);
-        }
+    private static void runToEnd(List<String> command) throws IOException, InterruptedException {
+        Processes.run(new ProcessBuilder(command), null, Duration.ofMinutes(5)).orThrow();
     }
 }
