@@ -6,11 +6,12 @@ import io.hlsfleet.transport.ConsumerSkeleton;
 import io.hlsfleet.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +23,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * stage's streams (one per priority), plus a keeper thread that renews the leases of deliveries in
  * hand, moves due retries onto the streams and removes the consumer names of killed workers.
  *
- * <p>A consumer first looks for entries abandoned by dead consumers (at most once per poll
- * period), then reads a new one, each time in the streams from the highest priority down and
- * taking the first entry found; with nothing to do it pauses for a fraction of the poll period
- * (reads do not block: see {@link StageQueue#readNew}). Any Redis error (connection refused,
+ * <p>A consumer first looks for entries abandoned by dead consumers (one of the worker's consumers
+ * at most once per poll period), then reads a new one, each time in the streams from the highest
+ * priority down and taking the first entry found. Reads do not block (see
+ * {@link StageQueue#readNew}): while the streams are empty the free consumers take turns looking,
+ * one look per fraction of the poll period ({@link IdleTurns}). Any Redis error (connection refused,
  * connection reset, a group lost with Redis's data) is met by backing off and trying again, so a
  * worker outlives a Redis restart, and starts before Redis does.
  */
@@ -44,7 +46,12 @@ final class RedisSubscription extends ConsumerSkeleton {
     private final String streams;
     private final Duration lease;
     private final Duration pollTimeout;
-    private final Duration idlePause;
+    /** Free consumers take turns looking while the streams are empty. */
+    private final IdleTurns idle;
+    /** When one of the consumers next scans for entries abandoned by dead consumers. */
+    private final AtomicLong nextClaim = new AtomicLong(System.nanoTime());
+    /** Where that scan goes on in each stream's pending entries. */
+    private final Map<StageQueue, String> cursors = new ConcurrentHashMap<>();
     private final Consumer<RedisSubscription> onStopped;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final List<String> consumerNames = new ArrayList<>();
@@ -58,7 +65,7 @@ final class RedisSubscription extends ConsumerSkeleton {
         this.streams = String.join(", ", queues.stream().map(StageQueue::stream).toList());
         this.lease = lease;
         this.pollTimeout = pollTimeout;
-        this.idlePause = pollTimeout.compareTo(MAX_IDLE_PAUSE) < 0 ? pollTimeout : MAX_IDLE_PAUSE;
+        this.idle = new IdleTurns(pollTimeout.compareTo(MAX_IDLE_PAUSE) < 0 ? pollTimeout : MAX_IDLE_PAUSE);
         this.onStopped = onStopped;
         Stage stage = stage();
         for (int i = 0; i < concurrency; i++) {
@@ -79,30 +86,36 @@ final class RedisSubscription extends ConsumerSkeleton {
     }
 
     private void consume(String consumer) {
-        Map<StageQueue, String> cursors = new HashMap<>();
-        long nextClaim = System.nanoTime();
         Backoff backoff = new Backoff();
         while (running()) {
             try {
+                if (!idle.awaitTurn()) {
+                    continue;
+                }
                 StageQueue.Read read = StageQueue.Read.NOTHING;
                 StageQueue from = null;
-                if (System.nanoTime() - nextClaim >= 0) {
-                    for (StageQueue queue : queues) {
-                        StageQueue.Claim claim = queue.claimAbandoned(consumer, cursors.getOrDefault(queue, "-"));
-                        cursors.put(queue, claim.cursor());
-                        if (claim.read().id() != null) {
-                            read = claim.read();
-                            from = queue;
-                            break;
+                try {
+                    long due = nextClaim.get();
+                    if (System.nanoTime() - due >= 0
+                            && nextClaim.compareAndSet(due, System.nanoTime() + pollTimeout.toNanos())) {
+                        for (StageQueue queue : queues) {
+                            StageQueue.Claim claim = queue.claimAbandoned(consumer, cursors.getOrDefault(queue, "-"));
+                            cursors.put(queue, claim.cursor());
+                            if (claim.read().id() != null) {
+                                read = claim.read();
+                                from = queue;
+                                // There may be more: the next free consumer looks again at once.
+                                nextClaim.set(System.nanoTime());
+                                break;
+                            }
                         }
                     }
-                    if (read.id() == null) {
-                        nextClaim = System.nanoTime() + pollTimeout.toNanos();
+                    for (int i = 0; read.id() == null && i < queues.size(); i++) {
+                        read = queues.get(i).readNew(consumer);
+                        from = queues.get(i);
                     }
-                }
-                for (int i = 0; read.id() == null && i < queues.size(); i++) {
-                    read = queues.get(i).readNew(consumer);
-                    from = queues.get(i);
+                } finally {
+                    idle.looked(read.id() != null);
                 }
                 backoff.recovered(streams);
                 if (read.message() != null) {
@@ -110,8 +123,6 @@ final class RedisSubscription extends ConsumerSkeleton {
                 } else if (read.oversize() > 0) {
                     log.warn("dead-lettered entry {} of {} unread: its {} bytes are more than a job may have",
                             read.id(), from.stream(), read.oversize());
-                } else if (read.id() == null) {
-                    Thread.sleep(idlePause);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
