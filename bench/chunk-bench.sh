@@ -101,9 +101,9 @@ wait_ready() { # wait_ready PORT LOG
 }
 
 fleet_row() { # fleet_row NAME ENCODERS CHUNKED
-  local name=$1 encoders=$2 chunked=$3 dir=$results/$1 rport hport=$((20000 + RANDOM % 2000)) enc=() all=() i
+  local name=$1 encoders=$2 chunked=$3 dir=$results/$1 rport hport=$((20000 + RANDOM % 1900)) enc=() all=() i
   mkdir -p "$dir"
-  rport=$((21000 + RANDOM % 1000))
+  rport=$((22000 + RANDOM % 1000))  # apart from the workers' ports (hport and the next few)
   redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
   local redis=$!
   local env=(HLSFLEET_BROKER=redis HLSFLEET_REDIS_URL="redis://127.0.0.1:$rport" HLSFLEET_STAGING="$dir/staging"
