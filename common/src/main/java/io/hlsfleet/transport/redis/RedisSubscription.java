@@ -92,37 +92,18 @@ final class RedisSubscription extends ConsumerSkeleton {
                 if (!idle.awaitTurn()) {
                     continue;
                 }
-                StageQueue.Read read = StageQueue.Read.NOTHING;
-                StageQueue from = null;
+                Found found = Found.NOTHING;
                 try {
-                    long due = nextClaim.get();
-                    if (System.nanoTime() - due >= 0
-                            && nextClaim.compareAndSet(due, System.nanoTime() + pollTimeout.toNanos())) {
-                        for (StageQueue queue : queues) {
-                            StageQueue.Claim claim = queue.claimAbandoned(consumer, cursors.getOrDefault(queue, "-"));
-                            cursors.put(queue, claim.cursor());
-                            if (claim.read().id() != null) {
-                                read = claim.read();
-                                from = queue;
-                                // There may be more: the next free consumer looks again at once.
-                                nextClaim.set(System.nanoTime());
-                                break;
-                            }
-                        }
-                    }
-                    for (int i = 0; read.id() == null && i < queues.size(); i++) {
-                        read = queues.get(i).readNew(consumer);
-                        from = queues.get(i);
-                    }
+                    found = look(consumer);
                 } finally {
-                    idle.looked(read.id() != null);
+                    idle.looked(found.read().id() != null);
                 }
                 backoff.recovered(streams);
-                if (read.message() != null) {
-                    dispatch(new RedisDelivery(from, consumer, read.message()));
-                } else if (read.oversize() > 0) {
+                if (found.read().message() != null) {
+                    dispatch(new RedisDelivery(found.from(), consumer, found.read().message()));
+                } else if (found.read().oversize() > 0) {
                     log.warn("dead-lettered entry {} of {} unread: its {} bytes are more than a job may have",
-                            read.id(), from.stream(), read.oversize());
+                            found.read().id(), found.from().stream(), found.read().oversize());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -144,6 +125,38 @@ final class RedisSubscription extends ConsumerSkeleton {
                 }
             }
         }
+    }
+
+    /** An entry a look found and the stream it is in; {@link StageQueue.Read#NOTHING} when there was none. */
+    private record Found(StageQueue from, StageQueue.Read read) {
+        static final Found NOTHING = new Found(null, StageQueue.Read.NOTHING);
+    }
+
+    /** Entries abandoned by dead consumers when a scan is due, then new ones, highest priority first. */
+    private Found look(String consumer) {
+        Found found = claimAbandonedIfDue(consumer);
+        for (int i = 0; found.read().id() == null && i < queues.size(); i++) {
+            found = new Found(queues.get(i), queues.get(i).readNew(consumer));
+        }
+        return found;
+    }
+
+    /** One of the worker's consumers scans at most once per poll period. */
+    private Found claimAbandonedIfDue(String consumer) {
+        long due = nextClaim.get();
+        if (System.nanoTime() - due < 0 || !nextClaim.compareAndSet(due, System.nanoTime() + pollTimeout.toNanos())) {
+            return Found.NOTHING;
+        }
+        for (StageQueue queue : queues) {
+            StageQueue.Claim claim = queue.claimAbandoned(consumer, cursors.getOrDefault(queue, "-"));
+            cursors.put(queue, claim.cursor());
+            if (claim.read().id() != null) {
+                // There may be more: the next free consumer scans again at once.
+                nextClaim.set(System.nanoTime());
+                return new Found(queue, claim.read());
+            }
+        }
+        return Found.NOTHING;
     }
 
     private void recreateGroup(Backoff backoff, RuntimeException cause) {
