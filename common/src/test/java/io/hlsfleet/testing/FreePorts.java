@@ -2,18 +2,35 @@ package io.hlsfleet.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.util.Set;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Ports for servers that tests start as processes of their own (redis-server, RabbitMQ nodes,
- * workers, Prometheus), which bind the port some time after it was found free.
+ * workers, Prometheus), which bind the port some time after it was found free: a worker binds its
+ * HTTP port only when its context is up, up to 20 s after it was started.
  */
 public final class FreePorts {
 
-    /** Ports handed out in this JVM: tests side by side never get the same one before either binds it. */
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+    private static final int FIRST = 20_000;
+    private static final int COUNT = 12_000;
+
+    /**
+     * One file shared by every test JVM on the machine. A port handed out is a one-byte lock at that
+     * offset, held until the JVM exits, so that Maven's test forks running side by side never hand
+     * out the same port before its server binds it; a port check alone could not tell.
+     */
+    private static final Path CLAIMS = Path.of(System.getProperty("java.io.tmpdir"), "hlsfleet-test-ports.lock");
+
+    /** This JVM's claims (a JVM may hold one lock per region), kept so they are never released. */
+    private static final Map<Integer, FileLock> HANDED_OUT = new ConcurrentHashMap<>();
+
+    private static FileChannel claims;
 
     private FreePorts() {
     }
@@ -25,18 +42,31 @@ public final class FreePorts {
      */
     public static int pick() throws IOException {
         for (int tries = 0; tries < 1000; tries++) {
-            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-            if (HANDED_OUT.contains(port)) {
+            int port = FIRST + ThreadLocalRandom.current().nextInt(COUNT);
+            if (HANDED_OUT.containsKey(port) || !claim(port)) {
                 continue;
             }
             try (ServerSocket socket = new ServerSocket(port)) {
-                if (HANDED_OUT.add(port)) {
-                    return port;
-                }
+                return port;
             } catch (IOException taken) {
-                // Try another.
+                // Bound by something else; the claim stays, so this JVM does not try it again.
             }
         }
-        throw new IOException("no free port between 20000 and 32000");
+        throw new IOException("no free port between " + FIRST + " and " + (FIRST + COUNT));
+    }
+
+    private static synchronized boolean claim(int port) throws IOException {
+        if (HANDED_OUT.containsKey(port)) {
+            return false;
+        }
+        if (claims == null) {
+            claims = FileChannel.open(CLAIMS, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        }
+        FileLock lock = claims.tryLock(port, 1, false);
+        if (lock == null) {
+            return false; // another JVM holds it
+        }
+        HANDED_OUT.put(port, lock);
+        return true;
     }
 }
