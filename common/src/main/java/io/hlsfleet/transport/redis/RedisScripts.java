@@ -8,7 +8,7 @@ package io.hlsfleet.transport.redis;
  * reload step; they are short, and Redis caches them anyway.
  *
  * <p>Common arguments: KEYS[1] the stream, ARGV[1] the group, ARGV[2] the consumer, ARGV[3] the
- * entry id (for reads and claims, KEYS[2] the dead-letter list and ARGV[3] the lease).
+ * entry id (for reads and claims, the largest entry handed over, in bytes).
  */
 final class RedisScripts {
 
@@ -36,39 +36,19 @@ final class RedisScripts {
             """;
 
     /**
-     * Hands a read or claimed entry to the worker, unless its fields are larger than ARGV[5]
-     * bytes: such an entry is dead-lettered here, onto KEYS[2], without ever leaving Redis.
-     * ARGV[6] is the dead letter as JSON with {@value #RAW} and {@value #SIZE} standing for the
-     * first ARGV[7] bytes of its body and its size; ARGV[8] caps the dead-letter list (0: no cap).
-     * Returns {'entry', id, delivery count, {field, value, ...}} or {'oversize', id, size}; the
-     * delivery count adds the deliveries a graceful release carried over in the field
-     * {@value RedisKeys#CARRIED}.
+     * Hands a read or claimed entry to the worker, unless its fields are larger than ARGV[3] bytes:
+     * such an entry stays pending to the consumer, unread, for {@link #DEAD_LETTER_UNREAD}. Returns
+     * {'entry', id, delivery count, {field, value, ...}} or {'oversize', id, size}; the delivery
+     * count adds the deliveries a graceful release carried over in the field {@value RedisKeys#CARRIED}.
      */
-    private static final String DELIVER = CAPPED_PUSH_FUNCTION + """
-            local function replace(s, what, with)
-              local i = string.find(s, what, 1, true)
-              if not i then return s end
-              return string.sub(s, 1, i - 1) .. with .. string.sub(s, i + #what)
-            end
+    private static final String DELIVER = """
             local function deliver(id, fields, count)
-              local size, body, carried = 0, nil, 0
+              local size, carried = 0, 0
               for i = 1, #fields, 2 do
                 size = size + #fields[i] + #fields[i + 1]
-                if fields[i] == 'body' then body = fields[i + 1] end
                 if fields[i] == 'deliveries' then carried = tonumber(fields[i + 1]) or 0 end
               end
-              if size <= tonumber(ARGV[5]) then return {'entry', id, count + carried, fields} end
-              local raw = body or fields[2] or ''
-              local cut = math.min(#raw, tonumber(ARGV[7]))
-              -- cut on a character boundary, so the letter stays valid UTF-8
-              while cut > 0 and cut < #raw and string.byte(raw, cut + 1) >= 128 and string.byte(raw, cut + 1) < 192 do
-                cut = cut - 1
-              end
-              local letter = replace(ARGV[6], '@@raw@@', string.sub(cjson.encode(string.sub(raw, 1, cut) .. '...'), 2, -2))
-              letter = replace(letter, '@@size@@', tostring(size))
-              capped_push(KEYS[2], letter, ARGV[8])
-              redis.call('XACK', KEYS[1], ARGV[1], id)
-              redis.call('XDEL', KEYS[1], id)
+              if size <= tonumber(ARGV[3]) then return {'entry', id, count + carried, fields} end
               return {'oversize', id, size}
             end
             """;
@@ -77,30 +57,37 @@ final class RedisScripts {
     static final String SIZE = "@@size@@";
 
     /**
-     * Reads the next never-delivered entry for consumer ARGV[2], without blocking (a blocking read
-     * would hand the client the entry before any check; see {@link #DELIVER} for the rest).
-     * Returns false when there is none.
+     * Reads the next never-delivered entry for consumer ARGV[2] from the first of the streams
+     * KEYS[1..n] (highest priority first) that has one, without blocking: a blocking read would hand
+     * the client the entry before any check (see {@link #DELIVER}). Returns false when none has one,
+     * else the answer of {@link #DELIVER} followed by the index of the stream, from 1.
      */
     static final String READ = DELIVER + """
-            local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
-            if not r or not r[1][2][1] then return false end
-            local entry = r[1][2][1]
-            return deliver(entry[1], entry[2], 1)
+            for i = 1, #KEYS do
+              local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[i], '>')
+              if r and r[1][2][1] then
+                local entry = r[1][2][1]
+                local answer = deliver(entry[1], entry[2], 1)
+                table.insert(answer, i)
+                return answer
+              end
+            end
+            return false
             """;
 
     /**
-     * Takes over one entry whose owner has not renewed it for ARGV[3] ms, scanning the pending
-     * entries from ARGV[4] (a range start: '-' or '(' and the last id seen). XPENDING finds it and
-     * XCLAIM takes it, rather than XAUTOCLAIM, whose answer for an entry deleted while pending
-     * differs between versions (6.2: nil, and the entry stays pending for ever; 7.x: a separate
-     * list of ids). Such an entry is acked here, on any version. Returns {'none'}, {'gone', next
-     * cursor} or the answer of {@link #DELIVER} followed by the next cursor.
+     * Takes over one entry of KEYS[1] whose owner has not renewed it for ARGV[4] ms, scanning the
+     * pending entries from ARGV[5] (a range start: '-' or '(' and the last id seen). XPENDING finds
+     * it and XCLAIM takes it, rather than XAUTOCLAIM, whose answer for an entry deleted while
+     * pending differs between versions (6.2: nil, and the entry stays pending for ever; 7.x: a
+     * separate list of ids). Such an entry is acked here, on any version. Returns {'none'},
+     * {'gone', next cursor} or the answer of {@link #DELIVER} followed by the next cursor.
      */
     static final String CLAIM = DELIVER + """
-            local p = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', tonumber(ARGV[3]), ARGV[4], '+', 1)
+            local p = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', tonumber(ARGV[4]), ARGV[5], '+', 1)
             if #p == 0 then return {'none'} end
             local id = p[1][1]
-            local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), id)
+            local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[4]), id)
             local entry = claimed[1]
             if not entry or not entry[2] then
               redis.call('XACK', KEYS[1], ARGV[1], id)
@@ -110,6 +97,37 @@ final class RedisScripts {
             table.insert(answer, '(' .. id)
             return answer
             """;
+
+    /**
+     * Dead-letters an owned entry too large to read onto KEYS[2] without its leaving Redis. ARGV[4]
+     * is the dead letter as JSON with {@value #RAW} and {@value #SIZE} standing for the first ARGV[5]
+     * bytes of its body and its size; ARGV[6] caps the dead-letter list (0: no cap).
+     */
+    static final String DEAD_LETTER_UNREAD = CAPPED_PUSH_FUNCTION + OWNED + """
+            if not owned then return 0 end
+            local function replace(s, what, with)
+              local i = string.find(s, what, 1, true)
+              if not i then return s end
+              return string.sub(s, 1, i - 1) .. with .. string.sub(s, i + #what)
+            end
+            local e = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])[1]
+            if e then
+              local fields, size, body = e[2], 0, nil
+              for i = 1, #fields, 2 do
+                size = size + #fields[i] + #fields[i + 1]
+                if fields[i] == 'body' then body = fields[i + 1] end
+              end
+              local raw = body or fields[2] or ''
+              local cut = math.min(#raw, tonumber(ARGV[5]))
+              -- cut on a character boundary, so the letter stays valid UTF-8
+              while cut > 0 and cut < #raw and string.byte(raw, cut + 1) >= 128 and string.byte(raw, cut + 1) < 192 do
+                cut = cut - 1
+              end
+              local letter = replace(ARGV[4], '@@raw@@', string.sub(cjson.encode(string.sub(raw, 1, cut) .. '...'), 2, -2))
+              letter = replace(letter, '@@size@@', tostring(size))
+              capped_push(KEYS[2], letter, ARGV[6])
+            end
+            """ + SETTLE + "return 1\n";
 
     /** Resets the idle time of an entry this consumer still owns; 1 if it does, 0 if it was lost. */
     static final String RENEW = OWNED + """
@@ -179,17 +197,24 @@ final class RedisScripts {
             return 1
             """;
 
-    /** Moves up to ARGV[1] due retries from KEYS[1], the delayed set, onto KEYS[2], the stream. */
+    /**
+     * Moves up to ARGV[1] due retries from each delayed set onto its stream: KEYS[1] onto KEYS[2],
+     * KEYS[3] onto KEYS[4], and so on. Returns how many in all.
+     */
     static final String PROMOTE_DUE = """
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
-            for _, member in ipairs(due) do
-              local space = string.find(member, ' ', 1, true)
-              redis.call('XADD', KEYS[2], '*', 'body', string.sub(member, space + 1))
-              redis.call('ZREM', KEYS[1], member)
+            local moved = 0
+            for k = 1, #KEYS, 2 do
+              local due = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+              for _, member in ipairs(due) do
+                local space = string.find(member, ' ', 1, true)
+                redis.call('XADD', KEYS[k + 1], '*', 'body', string.sub(member, space + 1))
+                redis.call('ZREM', KEYS[k], member)
+              end
+              moved = moved + #due
             end
-            return #due
+            return moved
             """;
 
     /**
@@ -241,7 +266,12 @@ final class RedisScripts {
     static final String HEARTBEAT = """
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            for _, name in ipairs(ARGV) do redis.call('ZADD', KEYS[1], now, name) end
+            local members = {}
+            for _, name in ipairs(ARGV) do
+              table.insert(members, now)
+              table.insert(members, name)
+            end
+            if #members > 0 then redis.call('ZADD', KEYS[1], unpack(members)) end
             return #ARGV
             """;
 

@@ -4,6 +4,7 @@ import io.hlsfleet.job.Stage;
 import io.hlsfleet.transport.AbstractDelivery;
 import io.hlsfleet.transport.ConsumerSkeleton;
 import io.hlsfleet.transport.Transport;
+import io.hlsfleet.transport.redis.StageQueue.Found;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,8 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <p>A consumer first looks for entries abandoned by dead consumers (one of the worker's consumers
  * at most once per poll period), then reads a new one, each time in the streams from the highest
- * priority down and taking the first entry found. Reads do not block (see
+ * priority down and taking the first entry found; the read of all the streams is one script, one
+ * round trip, as is the keeper's promotion of due retries. Reads do not block (see
  * {@link StageQueue#readNew}): while the streams are empty the free consumers take turns looking,
  * one look per fraction of the poll period ({@link IdleTurns}). Any Redis error (connection refused,
  * connection reset, a group lost with Redis's data) is met by backing off and trying again, so a
@@ -127,18 +129,10 @@ final class RedisSubscription extends ConsumerSkeleton {
         }
     }
 
-    /** An entry a look found and the stream it is in; {@link StageQueue.Read#NOTHING} when there was none. */
-    private record Found(StageQueue from, StageQueue.Read read) {
-        static final Found NOTHING = new Found(null, StageQueue.Read.NOTHING);
-    }
-
     /** Entries abandoned by dead consumers when a scan is due, then new ones, highest priority first. */
     private Found look(String consumer) {
         Found found = claimAbandonedIfDue(consumer);
-        for (int i = 0; found.read().id() == null && i < queues.size(); i++) {
-            found = new Found(queues.get(i), queues.get(i).readNew(consumer));
-        }
-        return found;
+        return found.read().id() != null ? found : StageQueue.readNew(queues, consumer);
     }
 
     /** One of the worker's consumers scans at most once per poll period. */
@@ -190,7 +184,7 @@ final class RedisSubscription extends ConsumerSkeleton {
                     }
                 }
                 if (running()) {
-                    queues.forEach(queue -> queue.promoteDue(100));
+                    StageQueue.promoteDue(queues, 100);
                 }
                 if (running() && System.nanoTime() - nextSweep >= 0) {
                     nextSweep = System.nanoTime() + lease.toNanos();

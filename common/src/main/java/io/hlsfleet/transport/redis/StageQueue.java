@@ -110,13 +110,20 @@ final class StageQueue {
     }
 
     /**
-     * The next never-delivered entry, or null if there is none now. The read does not block: a
-     * blocking read would load an entry of any size into this process before it could be checked.
+     * The next never-delivered entry of the first of {@code queues} (one stage's streams, highest
+     * priority first) that has one, in one round trip; {@link Found#NOTHING} if none has one now.
+     * The read does not block: a blocking read would load an entry of any size into this process
+     * before it could be checked.
      */
-    Read readNew(String consumer) {
-        List<?> reply = (List<?>) eval(RedisScripts.READ, List.of(stream, dead),
-                deliverArgs(consumer, Long.toString(leaseMillis), "-"));
-        return reply == null ? Read.NOTHING : read(reply);
+    static Found readNew(List<StageQueue> queues, String consumer) {
+        StageQueue first = queues.getFirst();
+        List<?> reply = (List<?>) first.eval(RedisScripts.READ, queues.stream().map(StageQueue::stream).toList(),
+                List.of(RedisKeys.GROUP, consumer, Integer.toString(JobCodec.MAX_BODY)));
+        if (reply == null) {
+            return Found.NOTHING;
+        }
+        StageQueue from = queues.get((int) number(reply.getLast()) - 1);
+        return new Found(from, from.handOver(consumer, reply));
     }
 
     /**
@@ -124,21 +131,36 @@ final class StageQueue {
      * entries from {@code cursor} ({@code "-"} for the start).
      */
     Claim claimAbandoned(String consumer, String cursor) {
-        List<?> reply = (List<?>) eval(RedisScripts.CLAIM, List.of(stream, dead),
-                deliverArgs(consumer, Long.toString(leaseMillis), cursor));
+        List<?> reply = (List<?>) eval(RedisScripts.CLAIM, List.of(stream),
+                List.of(RedisKeys.GROUP, consumer, Integer.toString(JobCodec.MAX_BODY), Long.toString(leaseMillis),
+                        cursor));
         return switch (text(reply.getFirst())) {
             case "none" -> new Claim("-", Read.NOTHING);
             case "gone" -> new Claim(text(reply.get(1)), Read.NOTHING);
-            default -> new Claim(text(reply.getLast()), read(reply));
+            default -> new Claim(text(reply.getLast()), handOver(consumer, reply));
         };
     }
 
-    private List<String> deliverArgs(String consumer, String lease, String cursor) {
-        String template = JobCodec.toJson(new DeadLetter(null, RedisScripts.RAW, stage, 1,
+    /** The entry a read or claim gave this consumer; one too large to read is dead-lettered unread here. */
+    private Read handOver(String consumer, List<?> reply) {
+        Read read = read(reply);
+        if (read.oversize() > 0) {
+            deadLetterUnread(consumer, read.id());
+        }
+        return read;
+    }
+
+    /**
+     * Dead-letters an entry of more than {@link JobCodec#MAX_BODY} bytes without loading it: Redis
+     * puts the start of its body into the letter. Should this fail, the entry stays pending and
+     * the next claim of it tries again.
+     */
+    private void deadLetterUnread(String consumer, String id) {
+        String letter = JobCodec.toJson(new DeadLetter(null, RedisScripts.RAW, stage, 1,
                 JobCodec.MalformedJobException.class.getName(), "malformed message: stream entry of "
                         + RedisScripts.SIZE + " bytes is larger than " + JobCodec.MAX_BODY + " and was not read",
                 Instant.now()));
-        return List.of(RedisKeys.GROUP, consumer, lease, cursor, Integer.toString(JobCodec.MAX_BODY), template,
+        owned(RedisScripts.DEAD_LETTER_UNREAD, List.of(stream, dead), consumer, id, letter,
                 Integer.toString(DeadLetter.RAW_BODY_LIMIT), Integer.toString(deadLetterCap));
     }
 
@@ -190,9 +212,14 @@ final class StageQueue {
                 Long.toString(RELEASED_IDLE_MILLIS));
     }
 
-    /** Moves retries whose time has come onto the stream; returns how many. */
-    long promoteDue(int limit) {
-        return number(eval(RedisScripts.PROMOTE_DUE, List.of(delayed, stream), List.of(Integer.toString(limit))));
+    /** Moves up to {@code limit} retries per stream whose time has come onto it, in one round trip; returns how many. */
+    static long promoteDue(List<StageQueue> queues, int limit) {
+        List<String> keys = new ArrayList<>();
+        for (StageQueue queue : queues) {
+            keys.add(queue.delayed);
+            keys.add(queue.stream);
+        }
+        return number(queues.getFirst().eval(RedisScripts.PROMOTE_DUE, keys, List.of(Integer.toString(limit))));
     }
 
     QueueStats.Snapshot stats() {
@@ -290,6 +317,11 @@ final class StageQueue {
      */
     record Read(RedisMessage message, String id, long oversize) {
         static final Read NOTHING = new Read(null, null, 0);
+    }
+
+    /** An entry a read or claim found and the queue it is in; {@link Read#NOTHING} when there was none. */
+    record Found(StageQueue from, Read read) {
+        static final Found NOTHING = new Found(null, Read.NOTHING);
     }
 
     /** The result of one claim step: where to continue scanning, and what was taken. */

@@ -53,12 +53,13 @@ class RedisIdleConsumersIT {
             long before = commandsProcessed();
             Thread.sleep(5_000);
             double perSecond = (commandsProcessed() - before - 1) / 5.0;
-            // Each look runs a script on each of the three priority streams. One look per quarter
-            // second, the keeper's retry promotion (three streams every half second) and a scan for
-            // abandoned entries every poll period come to about 20 scripts a second, 45 commands
-            // with those the scripts run. A look per consumer and quarter second came to 900.
+            // Each look is one script reading the three priority streams. One look per quarter
+            // second, the keeper's retry promotion (one script every half second) and a scan for
+            // abandoned entries every poll period come to about 8 scripts a second, 30 commands with
+            // those the scripts run. A script per stream came to 45; a look per consumer and
+            // quarter second to 900. Timers drive these figures, so a slow machine only lowers them.
             System.out.printf("an idle worker of %d consumers: %.1f Redis commands a second%n", CONSUMERS, perSecond);
-            assertThat(perSecond).as("Redis commands a second from an idle worker").isBetween(5.0, 100.0);
+            assertThat(perSecond).as("Redis commands a second from an idle worker").isBetween(5.0, 40.0);
         }
     }
 
