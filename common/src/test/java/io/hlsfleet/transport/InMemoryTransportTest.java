@@ -1,19 +1,13 @@
 package io.hlsfleet.transport;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
-import io.hlsfleet.job.Priority;
 import io.hlsfleet.job.Stage;
-import io.hlsfleet.job.StageOutputs;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * The contract against {@link InMemoryTransport}. The in-memory "broker" is one transport; each
@@ -89,35 +83,5 @@ class InMemoryTransportTest extends TransportContract {
         public void close() {
             subscriptions.forEach(subscription -> subscription.stop(Duration.ZERO));
         }
-    }
-
-    @Test
-    void aRetryComesBackAtItsPriorityAheadOfNormalJobs() {
-        Job high = Job.submit("https://example.com/contract/high.mp4", false)
-                .advance(Stage.ENCODE, StageOutputs.NONE).withPriority(Priority.HIGH);
-        transport.publish(Stage.ENCODE, high);
-        List<String> taken = new CopyOnWriteArrayList<>();
-        try (var encode = transport.subscribe(Stage.ENCODE, 1, delivery -> {
-            Job job = delivery.job();
-            taken.add(job.sourceUrl().replaceAll(".*/", "") + "#" + job.attempt());
-            if (job.priority() == Priority.HIGH && job.attempt() == 1) {
-                // While the retry waits out its delay, a backlog of normal jobs arrives.
-                for (int i = 1; i <= 5; i++) {
-                    transport.publish(Stage.ENCODE, Job.submit("https://example.com/contract/normal-" + i + ".mp4", false)
-                            .advance(Stage.ENCODE, StageOutputs.NONE));
-                }
-                delivery.retryLater(job.nextAttempt(), Duration.ofMillis(200));
-                return;
-            }
-            if (taken.size() == 2) {
-                // The first normal job runs until the retry is back in the queue (four normal jobs and it).
-                await().atMost(Duration.ofSeconds(10)).until(() -> transport.queueDepths().get(Stage.ENCODE) == 5);
-            }
-            delivery.ack();
-        })) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> taken.size() == 7);
-        }
-        assertThat(taken.get(0)).isEqualTo("high.mp4#1");
-        assertThat(taken.get(2)).as("the retry overtakes the normal jobs still waiting").isEqualTo("high.mp4#2");
     }
 }

@@ -391,6 +391,36 @@ public abstract class TransportContract {
     }
 
     @Test
+    void aRetryComesBackAtItsPriorityAheadOfNormalJobs() {
+        Job high = job(Stage.ENCODE, "high").withPriority(Priority.HIGH);
+        transport.publish(Stage.ENCODE, high);
+        List<String> taken = new CopyOnWriteArrayList<>();
+        try (var encode = transport.subscribe(Stage.ENCODE, 1, delivery -> {
+            Job job = delivery.job();
+            taken.add(name(job) + "#" + job.attempt());
+            if (job.priority() == Priority.HIGH && job.attempt() == 1) {
+                // While the retry waits out its delay, a backlog of normal jobs arrives.
+                for (int i = 1; i <= 5; i++) {
+                    transport.publish(Stage.ENCODE, job(Stage.ENCODE, "normal-" + i));
+                }
+                delivery.retryLater(job.nextAttempt(), Duration.ofMillis(200));
+                return;
+            }
+            if (job.priority() == Priority.NORMAL && !taken.contains("high#2")) {
+                // A normal job taken before the retry is back runs until the retry is queued
+                // again, beside four normal jobs.
+                await().atMost(Duration.ofSeconds(10)).until(() -> transport.queueDepths().get(Stage.ENCODE) == 5);
+            }
+            delivery.ack();
+        })) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> taken.size() == 7);
+        }
+        assertThat(taken.getFirst()).isEqualTo("high#1");
+        assertThat(taken.indexOf("high#2")).as("the retry overtakes the normal jobs still waiting: %s", taken)
+                .isBetween(1, 2).isLessThan(taken.indexOf("normal-2#1"));
+    }
+
+    @Test
     void retryLaterComesBackAfterTheDelayAndNotBefore() throws InterruptedException {
         Duration delay = Duration.ofMillis(1500);
         Job job = job(Stage.DOWNLOAD, "retried");
