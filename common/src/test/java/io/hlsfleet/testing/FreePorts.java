@@ -6,8 +6,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -25,10 +25,10 @@ public final class FreePorts {
      * offset, held until the JVM exits, so that Maven's test forks running side by side never hand
      * out the same port before its server binds it; a port check alone could not tell.
      */
-    private static final Path CLAIMS = Path.of(System.getProperty("java.io.tmpdir"), "hlsfleet-test-ports.lock");
+    static final Path CLAIMS = Path.of(System.getProperty("java.io.tmpdir"), "hlsfleet-test-ports.lock");
 
     /** This JVM's claims (a JVM may hold one lock per region), kept so they are never released. */
-    private static final Map<Integer, FileLock> HANDED_OUT = new ConcurrentHashMap<>();
+    private static final Map<Integer, FileLock> HANDED_OUT = new HashMap<>();
 
     private static FileChannel claims;
 
@@ -43,7 +43,7 @@ public final class FreePorts {
     public static int pick() throws IOException {
         for (int tries = 0; tries < 1000; tries++) {
             int port = FIRST + ThreadLocalRandom.current().nextInt(COUNT);
-            if (HANDED_OUT.containsKey(port) || !claim(port)) {
+            if (!claim(port)) {
                 continue;
             }
             try (ServerSocket socket = new ServerSocket(port)) {
@@ -55,6 +55,7 @@ public final class FreePorts {
         throw new IOException("no free port between " + FIRST + " and " + (FIRST + COUNT));
     }
 
+    /** Claims {@code port} for this JVM unless this or another test JVM already has it. */
     private static synchronized boolean claim(int port) throws IOException {
         if (HANDED_OUT.containsKey(port)) {
             return false;

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,18 +36,14 @@ class FreePortsTest {
                     }
                 }
                 """);
-        String claims = Path.of(System.getProperty("java.io.tmpdir"), "hlsfleet-test-ports.lock").toString();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-
-        assertThat(probe(java, probe, claims, port)).isEqualTo("held");
+        assertThat(probe(probe, port)).isEqualTo("held");
         // Below the range nobody claims anything: the probe can tell a free byte from a held one.
-        assertThat(probe(java, probe, claims, 19_999)).isEqualTo("free");
+        assertThat(probe(probe, 19_999)).isEqualTo("free");
     }
 
-    private static String probe(Path java, Path probe, String claims, int offset) throws Exception {
-        Process process = new ProcessBuilder(java.toString(), probe.toString(), claims, Integer.toString(offset))
-                .redirectErrorStream(true).start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new String(process.getInputStream().readAllBytes()).strip();
+    /** Whether another JVM finds the byte at {@code offset} of the shared claims file locked. */
+    private static String probe(Path probe, int offset) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return Processes.check(java, probe.toString(), FreePorts.CLAIMS.toString(), Integer.toString(offset)).strip();
     }
 }

@@ -54,7 +54,6 @@ final class RedisScripts {
             """;
 
     static final String RAW = "@@raw@@";
-    static final String SIZE = "@@size@@";
 
     /**
      * Reads the next never-delivered entry for consumer ARGV[2] from the first of the streams
@@ -100,21 +99,15 @@ final class RedisScripts {
 
     /**
      * Dead-letters an owned entry too large to read onto KEYS[2] without its leaving Redis. ARGV[4]
-     * is the dead letter as JSON with {@value #RAW} and {@value #SIZE} standing for the first ARGV[5]
-     * bytes of its body and its size; ARGV[6] caps the dead-letter list (0: no cap).
+     * is the dead letter as JSON with {@value #RAW} standing for the first ARGV[5] bytes of the
+     * entry's body; ARGV[6] caps the dead-letter list (0: no cap).
      */
     static final String DEAD_LETTER_UNREAD = CAPPED_PUSH_FUNCTION + OWNED + """
             if not owned then return 0 end
-            local function replace(s, what, with)
-              local i = string.find(s, what, 1, true)
-              if not i then return s end
-              return string.sub(s, 1, i - 1) .. with .. string.sub(s, i + #what)
-            end
             local e = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])[1]
             if e then
-              local fields, size, body = e[2], 0, nil
+              local fields, body = e[2], nil
               for i = 1, #fields, 2 do
-                size = size + #fields[i] + #fields[i + 1]
                 if fields[i] == 'body' then body = fields[i + 1] end
               end
               local raw = body or fields[2] or ''
@@ -123,9 +116,10 @@ final class RedisScripts {
               while cut > 0 and cut < #raw and string.byte(raw, cut + 1) >= 128 and string.byte(raw, cut + 1) < 192 do
                 cut = cut - 1
               end
-              local letter = replace(ARGV[4], '@@raw@@', string.sub(cjson.encode(string.sub(raw, 1, cut) .. '...'), 2, -2))
-              letter = replace(letter, '@@size@@', tostring(size))
-              capped_push(KEYS[2], letter, ARGV[6])
+              local marker = '@@raw@@'
+              local at = string.find(ARGV[4], marker, 1, true)
+              local quoted = string.sub(cjson.encode(string.sub(raw, 1, cut) .. '...'), 2, -2)
+              capped_push(KEYS[2], string.sub(ARGV[4], 1, at - 1) .. quoted .. string.sub(ARGV[4], at + #marker), ARGV[6])
             end
             """ + SETTLE + "return 1\n";
 

@@ -145,7 +145,7 @@ final class StageQueue {
     private Read handOver(String consumer, List<?> reply) {
         Read read = read(reply);
         if (read.oversize() > 0) {
-            deadLetterUnread(consumer, read.id());
+            deadLetterUnread(consumer, read.id(), read.oversize());
         }
         return read;
     }
@@ -155,10 +155,10 @@ final class StageQueue {
      * puts the start of its body into the letter. Should this fail, the entry stays pending and
      * the next claim of it tries again.
      */
-    private void deadLetterUnread(String consumer, String id) {
+    private void deadLetterUnread(String consumer, String id, long size) {
         String letter = JobCodec.toJson(new DeadLetter(null, RedisScripts.RAW, stage, 1,
                 JobCodec.MalformedJobException.class.getName(), "malformed message: stream entry of "
-                        + RedisScripts.SIZE + " bytes is larger than " + JobCodec.MAX_BODY + " and was not read",
+                        + size + " bytes is larger than " + JobCodec.MAX_BODY + " and was not read",
                 Instant.now()));
         owned(RedisScripts.DEAD_LETTER_UNREAD, List.of(stream, dead), consumer, id, letter,
                 Integer.toString(DeadLetter.RAW_BODY_LIMIT), Integer.toString(deadLetterCap));
