@@ -113,6 +113,20 @@ public abstract class AbstractDelivery implements Delivery {
     }
 
     /**
+     * A loss found out by the settling step itself, on the handler's own thread (which is not
+     * interrupted): returns the exception that step throws.
+     */
+    protected final DeliveryLostException lostWhileSettling(String outcome, String reason) {
+        lostBecause.compareAndSet(null, reason);
+        return refused(outcome, reason);
+    }
+
+    private DeliveryLostException refused(String outcome, String reason) {
+        return new DeliveryLostException(outcome + " of a " + stage.id() + " delivery refused: " + reason
+                + "; another consumer may have the message");
+    }
+
+    /**
      * The same interrupt as a {@linkplain #lose loss}, for a job that was cancelled: its handler
      * stops (ffmpeg and transfers with it), but the delivery stays this consumer's to settle.
      */
@@ -218,8 +232,7 @@ public abstract class AbstractDelivery implements Delivery {
         }
         String lost = lostBecause.get();
         if (lost != null) {
-            throw new DeliveryLostException(outcome + " of a " + stage.id() + " delivery refused: " + lost
-                    + "; another consumer may have the message");
+            throw refused(outcome, lost);
         }
         boolean interrupted = Thread.interrupted();
         try {

@@ -129,10 +129,15 @@ public final class RedisServer implements AutoCloseable {
 
     /** SIGKILL, as a crashed or rescheduled Redis, then a start on the same port and data. */
     public void crashAndRestart(Duration down) throws IOException, InterruptedException {
-        process.destroyForcibly();
-        process.waitFor();
+        crash();
         Thread.sleep(down);
         start();
+    }
+
+    /** SIGKILL; returns once the server is gone. {@link #start} brings it back with its data. */
+    public void crash() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     @Override

@@ -145,6 +145,16 @@ final class RedisScripts {
             """ + SETTLE + "return 1\n";
 
     /**
+     * The consumer entry ARGV[2] is pending with in group ARGV[1] of KEYS[1], or nil when it is
+     * pending with nobody: settled, or never there.
+     */
+    static final String HOLDER = """
+            local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+            if #pending == 0 then return false end
+            return pending[1][2]
+            """;
+
+    /**
      * Schedules ARGV[5] (a job body) on KEYS[2], the delayed set, ARGV[4] ms from the server's
      * clock, then settles the entry. ARGV[6] makes the set member unique.
      */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import redis.clients.jedis.StreamEntryID;
@@ -191,9 +192,25 @@ final class StageQueue {
                 UUID.randomUUID().toString());
     }
 
+    /**
+     * Runs the hand-off once, never again on a connection error: a hand-off that ran but lost its
+     * reply would find the entry settled and answer "not held", and the caller would then remove
+     * outputs the next stage reads. A caller whose call failed asks {@link #holder} instead.
+     */
     boolean handOff(String consumer, String id, Stage next, Priority nextPriority, byte[] output) {
-        return owned(RedisScripts.HAND_OFF, List.of(stream, keys.stream(next, nextPriority)), consumer, id,
-                new String(output, StandardCharsets.UTF_8));
+        List<String> args = List.of(RedisKeys.GROUP, consumer, id, new String(output, StandardCharsets.UTF_8));
+        return number(redis.eval(RedisScripts.HAND_OFF, List.of(stream, keys.stream(next, nextPriority)), args)) == 1;
+    }
+
+    /** The consumer entry {@code id} is pending with, or empty when it is settled. */
+    Optional<String> holder(String id) {
+        Object holder = eval(RedisScripts.HOLDER, List.of(stream), List.of(RedisKeys.GROUP, id));
+        return Optional.ofNullable(holder).map(StageQueue::text);
+    }
+
+    /** How long an entry stays with a consumer that stopped renewing it. */
+    Duration lease() {
+        return Duration.ofMillis(leaseMillis);
     }
 
     boolean deadLetter(String consumer, String id, byte[] deadLetter) {
