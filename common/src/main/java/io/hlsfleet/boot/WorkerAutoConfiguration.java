@@ -94,11 +94,16 @@ public class WorkerAutoConfiguration {
         return Stores.bucket(config.bucket(), settings);
     }
 
-    /** Removes what killed workers left in staging and the bucket ({@code HLSFLEET_SWEEP_AGE}, {@code _INTERVAL}). */
+    /**
+     * Removes what killed workers left in staging and the bucket, and what is left staged for jobs
+     * the status store knows are done with it ({@code HLSFLEET_SWEEP_AGE}, {@code _INTERVAL}).
+     */
     @Bean(destroyMethod = "close")
-    public LeftoverSweeper leftoverSweeper(StagingArea staging, ObjectStore bucket, Settings settings) {
+    public LeftoverSweeper leftoverSweeper(StagingArea staging, ObjectStore bucket, Settings settings,
+            FleetConfig config) {
         LeftoverSweeper.SweepSettings sweep = LeftoverSweeper.SweepSettings.from(settings);
-        return new LeftoverSweeper(staging, bucket, sweep.age(), Clock.systemUTC()).start(sweep.interval());
+        return new LeftoverSweeper(staging, bucket, JobStatusStores.connect(settings, config).orElse(null),
+                sweep.age(), Clock.systemUTC()).start(sweep.interval());
     }
 
     /**

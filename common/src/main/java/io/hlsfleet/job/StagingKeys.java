@@ -15,8 +15,15 @@ public final class StagingKeys {
 
     /** Prefix under which everything of one job is staged; deleting it cleans the job up. */
     public static String jobPrefix(Job job) {
-        return "jobs/" + job.jobId();
+        return jobPrefix(job.jobId());
     }
+
+    public static String jobPrefix(String jobId) {
+        return JOBS + "/" + jobId;
+    }
+
+    /** The folder every job's prefix is in. */
+    public static final String JOBS = "jobs";
 
     /** A fresh name for one attempt of one stage, unique across workers. */
     public static String newAttempt() {

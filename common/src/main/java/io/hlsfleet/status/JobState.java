@@ -14,6 +14,14 @@ public enum JobState {
     }
 
     /**
+     * True once nothing reads the job's staged files again: it ended published (or unpublished),
+     * cancelled or listed. A dead job's inputs stay for {@code dlq requeue}.
+     */
+    public boolean doneWithStaging() {
+        return this == PUBLISHED || this == CANCELLED || this == EXPANDED || this == UNPUBLISHED;
+    }
+
+    /**
      * Whether a status in this state may replace one in {@code current}. A job that ended is
      * changed only by what may follow its end: a dead job requeued works again, a published one is
      * unpublished. Never by a worker late with news of an attempt that no longer counts: the

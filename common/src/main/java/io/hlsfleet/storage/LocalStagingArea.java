@@ -1,5 +1,6 @@
 package io.hlsfleet.storage;
 
+import io.hlsfleet.job.StagingKeys;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -51,6 +52,17 @@ public final class LocalStagingArea implements StagingArea {
             }
         }
         return removed;
+    }
+
+    @Override
+    public List<String> jobsUntouchedSince(Instant cutoff) throws IOException {
+        List<String> jobs = new ArrayList<>();
+        for (Path job : ScratchSpace.entries(root.resolve(StagingKeys.JOBS))) {
+            if (LocalFiles.untouchedSince(job, cutoff)) {
+                jobs.add(job.getFileName().toString());
+            }
+        }
+        return jobs;
     }
 
     /**

@@ -109,6 +109,13 @@ public interface StagingArea {
     /** The part of {@link #sweep} outside the scratch folders; returns how many leftovers it removed. */
     int sweepStaged(Instant cutoff) throws IOException;
 
+    /**
+     * The ids of the jobs with files staged ({@code jobs/<jobId>/…}) none of which was written
+     * since {@code cutoff}: what the {@linkplain io.hlsfleet.worker.LeftoverSweeper sweeper} asks
+     * the status store about.
+     */
+    List<String> jobsUntouchedSince(Instant cutoff) throws IOException;
+
     /** One file of a stored directory: its name relative to the directory, and its size. */
     record StagedFile(String name, long size) {
     }

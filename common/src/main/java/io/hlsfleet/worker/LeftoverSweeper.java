@@ -1,6 +1,10 @@
 package io.hlsfleet.worker;
 
 import io.hlsfleet.config.Settings;
+import io.hlsfleet.job.StagingKeys;
+import io.hlsfleet.status.JobState;
+import io.hlsfleet.status.JobStatus;
+import io.hlsfleet.status.JobStatusStore;
 import io.hlsfleet.storage.ObjectStore;
 import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
@@ -8,6 +12,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,7 +27,11 @@ import org.springframework.boot.convert.DurationUnit;
 /**
  * Removes, every {@code interval}, what workers killed mid-job left behind and no live attempt
  * owns ({@link StagingArea#sweep}, {@link ObjectStore#sweep}): anything untouched for longer than
- * {@code age}. Every worker sweeps; sweeps of several workers at once only find less to remove.
+ * {@code age}. With a status store it also removes the staged files of jobs that are done with
+ * staging ({@link JobState#doneWithStaging}) and were not touched for as long: an attempt's output
+ * that never reached the next stage (its worker was killed between storing and handing it on, or
+ * the broker could not say whether the hand-off went through) is otherwise read and removed by
+ * nobody. Every worker sweeps; sweeps of several workers at once only find less to remove.
  */
 public final class LeftoverSweeper implements AutoCloseable {
 
@@ -29,6 +39,8 @@ public final class LeftoverSweeper implements AutoCloseable {
 
     private final StagingArea staging;
     private final ObjectStore bucket;
+    /** Null without a status store: then no job's staged files are known to be done with. */
+    private final JobStatusStore statuses;
     private final Duration age;
     private final Clock clock;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -59,8 +71,15 @@ public final class LeftoverSweeper implements AutoCloseable {
     }
 
     public LeftoverSweeper(StagingArea staging, ObjectStore bucket, Duration age, Clock clock) {
+        this(staging, bucket, null, age, clock);
+    }
+
+    /** @param statuses where the sweeper learns which jobs are done with staging; closed with the sweeper */
+    public LeftoverSweeper(StagingArea staging, ObjectStore bucket, JobStatusStore statuses, Duration age,
+            Clock clock) {
         this.staging = staging;
         this.bucket = bucket;
+        this.statuses = statuses;
         this.age = age;
         this.clock = clock;
     }
@@ -76,9 +95,26 @@ public final class LeftoverSweeper implements AutoCloseable {
     /** One sweep now; returns how many leftovers were removed. */
     public int sweep() throws IOException {
         Instant cutoff = clock.instant().minus(age);
-        int removed = staging.sweep(cutoff) + bucket.sweep(cutoff);
+        int removed = staging.sweep(cutoff) + bucket.sweep(cutoff) + sweepJobsDoneWithStaging(cutoff);
         if (removed > 0) {
             log.info("removed {} leftover(s) of attempts that stopped before {}", removed, cutoff);
+        }
+        return removed;
+    }
+
+    private int sweepJobsDoneWithStaging(Instant cutoff) throws IOException {
+        if (statuses == null) {
+            return 0;
+        }
+        int removed = 0;
+        for (String jobId : staging.jobsUntouchedSince(cutoff)) {
+            Optional<JobState> state = statuses.find(jobId).map(JobStatus::state);
+            if (state.isPresent() && state.get().doneWithStaging()) {
+                staging.delete(StagingKeys.jobPrefix(jobId));
+                log.info("removed what was left staged for job {}, which is {}", jobId,
+                        state.get().name().toLowerCase(Locale.ROOT));
+                removed++;
+            }
         }
         return removed;
     }
@@ -95,5 +131,8 @@ public final class LeftoverSweeper implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        if (statuses != null) {
+            statuses.close();
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.hlsfleet.storage.StagingArea.StagedFile;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +132,21 @@ public abstract class StagingAreaContract {
         staging.discardJob(job);
         assertThat(staging.exists(key)).isFalse();
         assertThat(staging.exists(otherKey)).isTrue();
+    }
+
+    @Test
+    void jobsUntouchedSinceACutoffAreTheJobsWithFilesStagedOnlyBeforeIt() throws Exception {
+        Job source = Job.submit("https://videos.example/a.mp4", false);
+        Job ladder = Job.submit("https://videos.example/b.mp4", false);
+        Job discarded = Job.submit("https://videos.example/c.mp4", false);
+        staging.store(StagingKeys.source(source, "1"), Files.writeString(staging.newScratch("a").resolve("s"), "a"));
+        staging.store(StagingKeys.ladder(ladder, "1"), ladder(staging.newScratch("b").resolve("l"), "b"));
+        staging.store(StagingKeys.source(discarded, "1"), Files.writeString(staging.newScratch("c").resolve("s"), "c"));
+        staging.discardJob(discarded);
+
+        assertThat(staging.jobsUntouchedSince(Instant.now().plusSeconds(60)))
+                .containsExactlyInAnyOrder(source.jobId(), ladder.jobId());
+        assertThat(staging.jobsUntouchedSince(Instant.now().minusSeconds(3600))).isEmpty();
     }
 
     @Test

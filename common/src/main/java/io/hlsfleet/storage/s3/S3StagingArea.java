@@ -1,5 +1,6 @@
 package io.hlsfleet.storage.s3;
 
+import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.ContentTypes;
 import io.hlsfleet.storage.LocalFiles;
 import io.hlsfleet.storage.ScratchSpace;
@@ -10,7 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -45,6 +48,21 @@ public final class S3StagingArea extends S3Bucket implements StagingArea {
     @Override
     public int sweepStaged(Instant cutoff) throws IOException {
         return s3.abortIncompleteUploads(location.bucket(), location.root(), cutoff);
+    }
+
+    @Override
+    public List<String> jobsUntouchedSince(Instant cutoff) throws IOException {
+        String jobs = location.directory(StagingKeys.JOBS);
+        Map<String, Instant> newest = new HashMap<>();
+        for (S3Object object : s3.list(location.bucket(), jobs)) {
+            String rest = object.key().substring(jobs.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0) {
+                newest.merge(rest.substring(0, slash), object.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+            }
+        }
+        return newest.entrySet().stream().filter(job -> job.getValue().isBefore(cutoff)).map(Map.Entry::getKey)
+                .sorted().toList();
     }
 
     /**
