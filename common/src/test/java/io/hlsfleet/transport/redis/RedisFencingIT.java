@@ -8,30 +8,24 @@ import io.hlsfleet.job.Intake;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
-import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.transport.Delivery;
 import io.hlsfleet.transport.HoldingHandler;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.TransportException;
-import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.RetryPolicy;
-import io.hlsfleet.worker.StageHandler;
 import io.hlsfleet.worker.StageWorker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.RedisClient;
@@ -101,28 +95,13 @@ class RedisFencingIT {
         RedisKeys keys = new RedisKeys(prefix);
         LocalStagingArea staging = new LocalStagingArea(dir.resolve("staging"));
         CountDownLatch staged = new CountDownLatch(1);
-        AtomicReference<String> stagedKey = new AtomicReference<>();
-        StageHandler handler = new StageHandler() {
-            @Override
-            public StageOutputs process(Job job, JobContext context) throws Exception {
-                String key = StagingKeys.ladder(job, StagingKeys.newAttempt());
-                Path ladder = Files.createDirectories(dir.resolve("ladder"));
-                Files.writeString(ladder.resolve("master.m3u8"), "#EXTM3U\n");
-                staging.store(key, ladder);
-                stagedKey.set(key);
-                staged.countDown();
-                // Frozen until the lease is gone; the interrupt of the loss comes, and the work is done anyway.
-                while (!Thread.interrupted()) {
-                    Thread.onSpinWait();
-                }
-                return job.outputs().withLadder(key, 1);
+        StagingEncodeHandler handler = new StagingEncodeHandler(staging, dir, (run, key) -> {
+            staged.countDown();
+            // Frozen until the lease is gone; the interrupt of the loss comes, and the work is done anyway.
+            while (!Thread.interrupted()) {
+                Thread.onSpinWait();
             }
-
-            @Override
-            public void abandoned(Job job, StageOutputs outputs) throws IOException {
-                staging.deleteAll(outputs.stagedSince(job.outputs()));
-            }
-        };
+        });
         Intake intake = new Intake("fencing test".getBytes(StandardCharsets.UTF_8), false);
         try (RedisClient redis = RedisClient.create(URI.create(Brokers.redisUrl()));
              Transport transport = new RedisTransport(new RedisTransport.Settings(Brokers.redisUrl(), prefix, LEASE,
@@ -140,7 +119,8 @@ class RedisFencingIT {
                     XClaimParams.xClaimParams(), held.getID());
 
             await().atMost(LEASE.multipliedBy(3)).untilAsserted(() ->
-                    assertThat(staging.exists(stagedKey.get())).as("the abandoned attempt's ladder").isFalse());
+                    assertThat(staging.exists(handler.stagedKeys().getFirst())).as("the abandoned attempt's ladder")
+                            .isFalse());
             assertThat(redis.xlen(keys.stream(Stage.UPLOAD))).as("messages handed to the upload stage").isZero();
             assertThat(redis.llen(keys.dead(Stage.ENCODE))).isZero();
         } finally {

@@ -8,24 +8,17 @@ import io.hlsfleet.job.Job;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
-import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.LocalStagingArea;
 import io.hlsfleet.testing.RedisServer;
 import io.hlsfleet.transport.Transport;
-import io.hlsfleet.worker.JobContext;
 import io.hlsfleet.worker.JobListener;
 import io.hlsfleet.worker.RetryPolicy;
-import io.hlsfleet.worker.StageHandler;
 import io.hlsfleet.worker.StageWorker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,8 +46,6 @@ class RedisHandOffOutageIT {
     Path dir;
     private RedisServer server;
     private LocalStagingArea staging;
-    private final AtomicInteger attempts = new AtomicInteger();
-    private final List<String> stagedKeys = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startRedis() throws Exception {
@@ -78,11 +69,11 @@ class RedisHandOffOutageIT {
             });
         })) {
             Job handedOn = worker.awaitHandedOn();
-            assertThat(handedOn.outputs().ladder()).isEqualTo(stagedKeys.getFirst());
+            assertThat(handedOn.outputs().ladder()).isEqualTo(worker.stagedKeys().getFirst());
             // Longer than a lease: a hand-off given up on would have come back to the handler by now.
             Thread.sleep(LEASE.plusSeconds(2));
-            assertThat(attempts).as("handler runs").hasValue(1);
-            assertThat(staging.exists(stagedKeys.getFirst())).as("the handed-on ladder is staged").isTrue();
+            assertThat(worker.stagedKeys()).as("handler runs").hasSize(1);
+            assertThat(staging.exists(worker.stagedKeys().getFirst())).as("the handed-on ladder is staged").isTrue();
             assertThat(worker.pendingOnEncode()).isZero();
         }
     }
@@ -105,11 +96,11 @@ class RedisHandOffOutageIT {
             Thread.sleep(300);
         })) {
             Job handedOn = worker.awaitHandedOn();
-            assertThat(handedOn.outputs().ladder()).isEqualTo(stagedKeys.getFirst());
+            assertThat(handedOn.outputs().ladder()).isEqualTo(worker.stagedKeys().getFirst());
             Thread.sleep(LEASE.plusSeconds(2));
-            assertThat(attempts).as("handler runs").hasValue(1);
+            assertThat(worker.stagedKeys()).as("handler runs").hasSize(1);
             assertThat(worker.handedOnCount()).isOne();
-            assertThat(staging.exists(stagedKeys.getFirst())).as("the handed-on ladder is staged").isTrue();
+            assertThat(staging.exists(worker.stagedKeys().getFirst())).as("the handed-on ladder is staged").isTrue();
         }
     }
 
@@ -128,10 +119,10 @@ class RedisHandOffOutageIT {
                 worker().claimFor(ANOTHER_WORKER, id);
             });
         })) {
-            await().atMost(LEASE.multipliedBy(3)).ignoreExceptions().until(() -> stagedKeys.size() == 1
-                    && !staging.exists(stagedKeys.getFirst()));
+            await().atMost(LEASE.multipliedBy(3)).ignoreExceptions().until(() -> worker.stagedKeys().size() == 1
+                    && !staging.exists(worker.stagedKeys().getFirst()));
             assertThat(worker.handedOnCount()).as("messages handed to the upload stage").isZero();
-            assertThat(attempts).as("handler runs").hasValue(1);
+            assertThat(worker.stagedKeys()).as("handler runs").hasSize(1);
         }
     }
 
@@ -157,36 +148,22 @@ class RedisHandOffOutageIT {
 
     /**
      * An encode worker on the test's Redis whose handler stages a ladder under a key of its own,
-     * then, the first time only, runs {@code beforeHandOff}, then returns.
+     * then, in its first run only, runs {@code beforeHandOff}, then returns.
      */
     private final class Worker implements AutoCloseable {
         private final RedisKeys keys = new RedisKeys("hlsfleet");
         private final Transport transport = new RedisTransport(
                 new RedisTransport.Settings(server.url(), "hlsfleet", LEASE, Duration.ofMillis(300)));
+        private final StagingEncodeHandler handler;
         private final StageWorker stageWorker;
 
-        Worker(Step beforeHandOff) throws IOException {
+        Worker(Step beforeHandOff) {
             current = this;
-            StageHandler handler = new StageHandler() {
-                @Override
-                public StageOutputs process(Job job, JobContext context) throws Exception {
-                    attempts.incrementAndGet();
-                    String key = StagingKeys.ladder(job, StagingKeys.newAttempt());
-                    Path ladder = Files.createDirectories(dir.resolve("ladder-" + attempts.get()));
-                    Files.writeString(ladder.resolve("master.m3u8"), "#EXTM3U\n");
-                    staging.store(key, ladder);
-                    stagedKeys.add(key);
-                    if (attempts.get() == 1) {
-                        beforeHandOff.run();
-                    }
-                    return job.outputs().withLadder(key, 1);
+            handler = new StagingEncodeHandler(staging, dir, (run, key) -> {
+                if (run == 1) {
+                    beforeHandOff.run();
                 }
-
-                @Override
-                public void abandoned(Job job, StageOutputs outputs) throws IOException {
-                    staging.deleteAll(outputs.stagedSince(job.outputs()));
-                }
-            };
+            });
             Intake intake = new Intake("hand-off outage test".getBytes(StandardCharsets.UTF_8), false);
             stageWorker = new StageWorker(Stage.ENCODE, handler, transport,
                     new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, 5), JobListener.NONE,
@@ -194,6 +171,10 @@ class RedisHandOffOutageIT {
             Job job = intake.seal(Job.submit("https://videos.example/outage.mp4", false))
                     .advance(Stage.ENCODE, StageOutputs.NONE.withSource("jobs/outage/source-a", 1));
             transport.publish(Stage.ENCODE, job);
+        }
+
+        List<String> stagedKeys() {
+            return handler.stagedKeys();
         }
 
         Job awaitHandedOn() {
