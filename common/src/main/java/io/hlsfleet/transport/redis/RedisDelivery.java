@@ -24,6 +24,9 @@ import redis.clients.jedis.exceptions.JedisException;
 final class RedisDelivery extends AbstractDelivery {
 
     private static final Logger log = LoggerFactory.getLogger(RedisDelivery.class);
+    /** The first wait before asking Redis about a hand-off it did not answer; it doubles up to the longest. */
+    private static final Duration RESOLVE_FIRST_WAIT = Duration.ofMillis(250);
+    private static final Duration RESOLVE_LONGEST_WAIT = Duration.ofSeconds(4);
 
     private final StageQueue queue;
     private final String consumer;
@@ -73,10 +76,11 @@ final class RedisDelivery extends AbstractDelivery {
     /**
      * The one outcome whose failure must be told apart: the attempt's staged outputs are then
      * either the next stage's input or nobody's. A hand-off Redis did not answer (it went down, or
-     * the connection broke) may have run or not, so the entry's holder is asked until Redis
-     * answers, for up to three leases (after one, others may take the entry, which is an answer too): still this consumer, the hand-off runs again; another
-     * consumer, nothing was handed on and the delivery is lost (its outputs can go); nobody, it
-     * was settled, by this call as far as anyone can tell (its outputs stay).
+     * the connection broke) may have run or not, so Redis is asked which consumer holds the entry
+     * until it answers, for up to three leases (after one, others may take the entry, which is an
+     * answer too). Still this consumer: the hand-off runs again. Another: nothing was handed on and
+     * the delivery is lost (its outputs can go). Nobody: it was settled, by this call as far as
+     * anyone can tell (its outputs stay).
      */
     @Override
     protected void sendHandOff(Stage next, Priority priority, byte[] output) {
@@ -138,9 +142,6 @@ final class RedisDelivery extends AbstractDelivery {
                     + queue.stream() + " (its lease ran out and another consumer took it over)");
         }
     }
-
-    private static final Duration RESOLVE_FIRST_WAIT = Duration.ofMillis(250);
-    private static final Duration RESOLVE_LONGEST_WAIT = Duration.ofSeconds(4);
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
