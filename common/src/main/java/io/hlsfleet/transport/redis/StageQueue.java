@@ -296,7 +296,8 @@ final class StageQueue {
      * Runs a short command, once more if the pooled connection it got turns out to be dead. After
      * a Redis restart every idle connection in the pool is dead, so they are all dropped first.
      * A command that reached Redis but lost its reply runs twice: the scripts check ownership, so
-     * they are idempotent; an XADD may queue a duplicate, which the fleet tolerates.
+     * they are idempotent; an XADD may queue a duplicate, which the fleet tolerates. The hand-off
+     * does not come through here ({@link #handOff}).
      */
     private <T> T onLiveConnection(Supplier<T> command) {
         try {
