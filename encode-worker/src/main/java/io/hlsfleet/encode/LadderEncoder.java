@@ -8,6 +8,7 @@ import io.hlsfleet.worker.HumanUnits;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -82,7 +84,8 @@ public final class LadderEncoder {
         double cpu;
         List<String> pictures = List.of();
         try {
-            cpu = runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media, context);
+            cpu = runFfmpeg(FfmpegLadderCommand.build(settings, media, variants, source, outDir), media,
+                    outDir.resolve(variants.getFirst().name()), context);
             if (settings.pictures().enabled()) {
                 pictures = Pictures.finish(outDir, media, settings.pictures(), settings.binaries().ffmpeg());
             }
@@ -124,7 +127,7 @@ public final class LadderEncoder {
         List<String> command = chunkCommand(FfmpegLadderCommand.build(settings, videoOnly, variants, source, outDir,
                 pictures), chunk, last, chunkShift(media));
         long started = System.nanoTime();
-        double cpu = runFfmpeg(command, videoOnly, context);
+        double cpu = runFfmpeg(command, videoOnly, outDir.resolve(variants.getFirst().name()), context);
         metrics.record(chunk.seconds(), (System.nanoTime() - started) / 1e9, cpu);
         String extension = settings.profile().container().extension();
         for (PlannedVariant v : variants) {
@@ -228,7 +231,7 @@ public final class LadderEncoder {
             // The audio keeps the clock of the chunks' video (see chunkShift).
             command.addAll(hlsOutput(command), List.of("-output_ts_offset", seconds(chunkShift(media))));
         }
-        metrics.recordCpu(runFfmpeg(command, media, context));
+        metrics.recordCpu(runFfmpeg(command, media, null, context));
     }
 
     /** The folders ffmpeg writes the audio, surround and subtitle renditions of {@code media} into. */
@@ -472,8 +475,13 @@ public final class LadderEncoder {
         }
     }
 
-    /** Runs ffmpeg under the watchdog; returns the CPU seconds it used (sampled, so slightly low). */
-    private double runFfmpeg(List<String> command, MediaInfo media, JobContext context)
+    /**
+     * Runs ffmpeg under the watchdog; returns the CPU seconds it used (sampled, so slightly low).
+     * Progress comes from ffmpeg's reports, and before the first of them from the segments of
+     * {@code firstVariant} (the folder of the ladder's first video variant; {@code null} when the
+     * run writes no video).
+     */
+    private double runFfmpeg(List<String> command, MediaInfo media, Path firstVariant, JobContext context)
             throws JobFailure, IOException, InterruptedException {
         Process ffmpeg = ChildProcesses.start(new ProcessBuilder(command));
         Progress progress = new Progress();
@@ -485,6 +493,7 @@ public final class LadderEncoder {
         long start = System.nanoTime();
         double cpu = 0;
         long reported = -1;
+        double shownSeconds = 0;
         // When ffmpeg last used another `busy` seconds of CPU, and how much it had used by then.
         double busy = Math.min(BUSY_CPU_SECONDS, stall.toMillis() / 10_000.0);
         long busySince = start;
@@ -497,9 +506,11 @@ public final class LadderEncoder {
                     busyCpu = cpu;
                     busySince = now;
                 }
-                if (progress.reports != reported) {
+                double position = progress.reports > 0 ? progress.outSeconds : writtenSeconds(firstVariant);
+                if (progress.reports != reported || position > shownSeconds) {
                     reported = progress.reports;
-                    context.progress(Math.min(1, progress.outSeconds / Math.max(0.001, media.durationSeconds())),
+                    shownSeconds = Math.max(shownSeconds, position);
+                    context.progress(Math.min(1, shownSeconds / Math.max(0.001, media.durationSeconds())),
                             progress.speed);
                 }
                 if (now - Math.max(progress.lastAdvance(start), busySince) > stall.toNanos()) {
@@ -521,6 +532,27 @@ public final class LadderEncoder {
             return cpu;
         } finally {
             ChildProcesses.kill(ffmpeg);
+        }
+    }
+
+    /**
+     * How much video the run has written, from the segments in {@code variant}: all but the newest,
+     * which ffmpeg is still writing, times the segment length. ffmpeg reports nothing until every
+     * output has its first frame, and the first poster candidate comes a sixteenth of the way into
+     * the video: without this, a long video would show 0 % for minutes while its segments are
+     * written.
+     */
+    private double writtenSeconds(Path variant) {
+        if (variant == null) {
+            return 0;
+        }
+        String extension = settings.profile().container().extension();
+        try (Stream<Path> files = Files.list(variant)) {
+            long segments = files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.startsWith("seg_") && name.endsWith(extension)).count();
+            return Math.max(0, segments - 1) * (double) settings.profile().segmentSeconds();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
         }
     }
 

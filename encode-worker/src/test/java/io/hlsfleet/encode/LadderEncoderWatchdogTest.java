@@ -1,6 +1,7 @@
 package io.hlsfleet.encode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.hlsfleet.job.JobFailure;
@@ -8,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +80,32 @@ class LadderEncoderWatchdogTest {
         // It wrote no ladder, so the encode fails afterwards, but not by the watchdog.
         assertThat(failure).isNotNull();
         assertThat(failure.reason()).doesNotContain("no progress");
+    }
+
+    /**
+     * Until ffmpeg's first report (which waits for the first poster candidate, a sixteenth of the
+     * way into the video), progress comes from the segments written: all but the one being written.
+     * The fake writes five 6 s segments of a 60 s video, half a second apart, and reports nothing
+     * until its end.
+     */
+    @Test
+    void progressBeforeFfmpegsFirstReportComesFromTheSegmentsWritten() throws Exception {
+        MediaInfo media = new MediaInfo("mov", 640, 360, 60, 25, 0, 1);
+        EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_STALL_TIMEOUT", "1m");
+        Path variant = dir.resolve("out").resolve(LadderPlanner.plan(media, settings).getFirst().name());
+        Path script = dir.resolve("segment-writing-ffmpeg.sh");
+        Files.writeString(script, "#!/bin/sh\nfor k in 0 1 2 3 4; do touch " + variant + "/seg_0000$k.ts; sleep 0.5; done\n"
+                + "printf 'out_time_us=60000000\\nprogress=end\\n'\nsleep 0.5\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        LadderEncoder encoder = new LadderEncoder(settings(script, "1m", "10m", "20"), EncodeMetrics.none());
+        List<Double> shown = new CopyOnWriteArrayList<>();
+
+        // It wrote no playlist, so the encode fails afterwards; the progress shown before is the test.
+        catchThrowable(() -> encoder.encode(dir.resolve("source.mp4"), media, dir.resolve("out"),
+                (fraction, detail) -> shown.add(fraction)));
+
+        assertThat(shown).as("6 s steps of 60 s, then ffmpeg's report").containsSubsequence(0.0, 0.1, 0.2, 0.3, 0.4, 1.0);
+        assertThat(shown).as("never backwards").isSortedAccordingTo(Double::compare);
     }
 
     @Test
