@@ -27,7 +27,8 @@ import org.springframework.boot.convert.DurationUnit;
  *        encoded at its bitrate. A rung's bits at any moment then follow only the picture there,
  *        not what came before it, so a chunked video gets the bitrate one ffmpeg would give it
  * @param x264Params extra x264 options for every rung, {@code key=value:...}, before each rung's
- *        own; the default was chosen by the benchmark in bench/README.md
+ *        own; the default was chosen by the benchmark in bench/README.md (with a keyframe every
+ *        2 s, about four times as many as x264 would place, each is quantised finer: {@code ipratio})
  * @param threads encoder threads per ffmpeg; by default cores divided by concurrent encodes
  * @param maxWidth admission limit on the long side of the picture
  *        (the limit on the short side, {@code max-height}, is in {@code EncodeHeightProperties}, since
@@ -62,7 +63,7 @@ public record EncodeProperties(
         String h264Level,
         String preset,
         Integer crf,
-        @DefaultValue("aq-mode=2:trellis=1") String x264Params,
+        @DefaultValue("aq-mode=2:trellis=1:ipratio=1.7") String x264Params,
         Integer threads,
         @DefaultValue("7680") int maxWidth,
         @DefaultValue("4h") @DurationUnit(ChronoUnit.SECONDS) Duration maxDuration,

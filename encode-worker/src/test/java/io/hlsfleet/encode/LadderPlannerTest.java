@@ -51,7 +51,8 @@ class LadderPlannerTest {
     @Test
     void variantsCarryTheirRungsBitratesPresetsAndX264Options() {
         EncodeSettings s = EncodeSettings.from(io.hlsfleet.config.Settings.of(java.util.Map.of(
-                "HLSFLEET_ENCODE_RUNGS", "360:360k:540k:720k:slow,720:870k:1305k:1740k::subme=1")), 1);
+                "HLSFLEET_ENCODE_RUNGS", "360:360k:540k:720k:slow,720:870k:1305k:1740k::subme=1",
+                "HLSFLEET_ENCODE_X264_PARAMS", "aq-mode=2:trellis=1")), 1);
         List<PlannedVariant> plan = LadderPlanner.plan(new MediaInfo("mov", 1280, 720, 10, 30, 0, -1), s);
         assertThat(plan).containsExactly(
                 new PlannedVariant("360p", 640, 360, 360, 540, 720, "slow", "aq-mode=2:trellis=1"),
