@@ -43,7 +43,7 @@ public final class EncodeStage implements StageHandler {
         this.settings = settings;
         this.metrics = metrics;
         this.encryption = encryption;
-        this.prober = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
+        this.prober = Prober.of(settings);
         this.encoder = new LadderEncoder(settings, metrics);
         this.chunked = new ChunkedEncode(staging, prober, chunking);
     }

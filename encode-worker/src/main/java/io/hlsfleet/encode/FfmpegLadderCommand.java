@@ -166,7 +166,7 @@ final class FfmpegLadderCommand {
                 cmd.addAll(List.of("-hls_fmp4_init_filename", "init.mp4"));
             }
             cmd.addAll(List.of(
-                    "-hls_segment_filename", outDir.resolve("%v/seg_%05d" + container.extension()).toString(),
+                    "-hls_segment_filename", outDir.resolve("%v/" + SEGMENT_PREFIX + "%05d" + container.extension()).toString(),
                     "-var_stream_map", streamMap.toString().strip(),
                     outDir.resolve("%v/index.m3u8").toString()));
         }
@@ -180,6 +180,9 @@ final class FfmpegLadderCommand {
         }
         return cmd;
     }
+
+    /** How the name of every media segment of a variant starts; its number and extension follow. */
+    static final String SEGMENT_PREFIX = "seg_";
 
     /** The whole WebVTT file of one subtitle track, before it is segmented. */
     static final String WHOLE_SUBTITLES = "whole.vtt";

@@ -134,7 +134,8 @@ public final class LadderEncoder {
             LadderCheck.verifyVariant(outDir, v.name() + "/index.m3u8");
             List<String> segments = LadderCheck.entries(outDir.resolve(v.name()).resolve("index.m3u8"));
             for (int k = 0; k < segments.size(); k++) {
-                String expected = String.format(Locale.ROOT, "seg_%05d%s", chunk.firstSegment() + k, extension);
+                String expected = String.format(Locale.ROOT, "%s%05d%s", FfmpegLadderCommand.SEGMENT_PREFIX,
+                        chunk.firstSegment() + k, extension);
                 if (!segments.get(k).equals(expected)) {
                     throw JobFailure.retryable("chunk " + chunk.index() + " wrote segment " + segments.get(k)
                             + " of " + v.name() + " where " + expected + " belongs");
@@ -506,9 +507,10 @@ public final class LadderEncoder {
                     busyCpu = cpu;
                     busySince = now;
                 }
-                double position = progress.reports > 0 ? progress.outSeconds : writtenSeconds(firstVariant);
-                if (progress.reports != reported || position > shownSeconds) {
-                    reported = progress.reports;
+                long reports = progress.reports;
+                double position = reports > 0 ? progress.outSeconds : writtenSeconds(firstVariant);
+                if (reports != reported || position > shownSeconds) {
+                    reported = reports;
                     shownSeconds = Math.max(shownSeconds, position);
                     context.progress(Math.min(1, shownSeconds / Math.max(0.001, media.durationSeconds())),
                             progress.speed);
@@ -549,7 +551,7 @@ public final class LadderEncoder {
         String extension = settings.profile().container().extension();
         try (Stream<Path> files = Files.list(variant)) {
             long segments = files.map(file -> file.getFileName().toString())
-                    .filter(name -> name.startsWith("seg_") && name.endsWith(extension)).count();
+                    .filter(name -> name.startsWith(FfmpegLadderCommand.SEGMENT_PREFIX) && name.endsWith(extension)).count();
             return Math.max(0, segments - 1) * (double) settings.profile().segmentSeconds();
         } catch (IOException | UncheckedIOException e) {
             return 0;

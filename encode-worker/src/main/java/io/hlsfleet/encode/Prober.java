@@ -40,6 +40,11 @@ public final class Prober {
         this(ffprobe, ffmpeg, limits, TIMEOUT);
     }
 
+    /** The prober of the encode stage: the binaries and admission limits of {@code settings}. */
+    static Prober of(EncodeSettings settings) {
+        return new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
+    }
+
     Prober(String ffprobe, String ffmpeg, Admission.Limits limits, Duration timeout) {
         this.ffprobe = ffprobe;
         this.ffmpeg = ffmpeg;

@@ -108,8 +108,7 @@ class ChunkedEncodeIT {
         EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k,144:150k");
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
         Path silent = SyntheticClip.video(256, 144).seconds(12).audioTracks(0).writeTo(dir.resolve("silent.mp4"));
-        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
-                .probe(silent);
+        MediaInfo media = Prober.of(settings).probe(silent);
         Path rest = dir.resolve("silent-rest");
         encoder.encodeRest(silent, media, rest, EncodeHarness.NO_PROGRESS);
         try (var files = Files.walk(rest)) {
@@ -124,8 +123,7 @@ class ChunkedEncodeIT {
     private static Ladders encodeBothWays(String name, EncodeSettings settings) throws Exception {
         Path whole = dir.resolve(name + "-whole");
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
-        encoder.encode(clip, new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
-                .probe(clip), whole, EncodeHarness.NO_PROGRESS);
+        encoder.encode(clip, Prober.of(settings).probe(clip), whole, EncodeHarness.NO_PROGRESS);
         EncodeHarness.ChunkedLadder chunked = EncodeHarness.encodeInChunks(clip, settings, ONE_MINUTE,
                 dir.resolve(name + "-chunked"));
         assertThat(chunked.plan().chunks()).extracting(ChunkPlan.Chunk::firstSegment)

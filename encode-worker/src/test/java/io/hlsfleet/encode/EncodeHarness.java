@@ -118,8 +118,7 @@ final class EncodeHarness {
     static ChunkedLadder encodeInChunks(Path clip, EncodeSettings settings, ChunkProperties chunking, Path dir)
             throws Exception {
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
-        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
-                .probe(clip);
+        MediaInfo media = Prober.of(settings).probe(clip);
         ChunkPlan plan = ChunkPlan.of(media.durationSeconds(), settings.profile().segmentSeconds(), chunking);
         assertThat(plan.chunked()).as("%s is cut into chunks", clip.getFileName()).isTrue();
         List<Path> chunkDirs = new ArrayList<>();

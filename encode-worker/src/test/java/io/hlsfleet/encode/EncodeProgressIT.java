@@ -26,8 +26,7 @@ class EncodeProgressIT {
         Path clip = SyntheticClip.video(320, 180).fps("10").seconds(600).writeTo(dir.resolve("long.mp4"));
         // A slow preset, so that the first sixteenth takes seconds, not a few polls of the watchdog.
         EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "180:250k:375k:500k:veryslow");
-        MediaInfo media = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits())
-                .probe(clip);
+        MediaInfo media = Prober.of(settings).probe(clip);
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
         List<Double> shown = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> reachedFirstSixteenth = new CompletableFuture<>();
