@@ -41,7 +41,7 @@ public final class Prober {
     }
 
     /** The prober of the encode stage: the binaries and admission limits of {@code settings}. */
-    static Prober of(EncodeSettings settings) {
+    public static Prober of(EncodeSettings settings) {
         return new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
     }
 

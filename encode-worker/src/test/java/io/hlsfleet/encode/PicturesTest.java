@@ -2,7 +2,9 @@ package io.hlsfleet.encode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -76,11 +78,40 @@ class PicturesTest {
                         + ",scale=1280:720:flags=bicubic,setsar=1,format=rgb24[posterout]"
                         + ";[thumbs]setpts=PTS-STARTPTS,fps=1000/5000:round=up,scale=160:90:flags=bicubic,setsar=1,format=rgb24[thumbsout]");
         assertThat(Pictures.outputs(whole, Pictures.Settings.DEFAULT)).containsSubsequence("-map", "[posterout]", "-c:v", "png",
-                "/scratch/ladder.pictures/candidate_%03d.png", "-map", "[thumbsout]",
+                "-compression_level", "0", "/scratch/ladder.pictures/candidate_%03d.png", "-map", "[thumbsout]",
                 "/scratch/ladder.pictures/thumb_%05d.png");
         List<String> cmd = FfmpegLadderCommand.build(EncodeHarness.settings(), media,
                 LadderPlanner.plan(media, EncodeHarness.settings()), Path.of("/in"), Path.of("/scratch/ladder"));
         assertThat(cmd.getLast()).isEqualTo("/scratch/ladder.pictures/thumb_%05d.png");
+    }
+
+    /**
+     * The poster score is the entropy of the brightness histogram, whatever the image's layout: ffmpeg's
+     * PNGs come back as 8-bit BGR bytes, a packed or grey image is read through its colour model.
+     */
+    @Test
+    void scoreIsTheEntropyOfTheBrightnessWhateverTheLayout() {
+        // Four brightness levels in equal parts: exactly 2 bits.
+        int[] colours = {0x000000, 0x404040, 0x808080, 0xFF0000};
+        for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_INT_RGB,
+                BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_4BYTE_ABGR}) {
+            BufferedImage image = new BufferedImage(40, 10, type);
+            for (int x = 0; x < 40; x++) {
+                for (int y = 0; y < 10; y++) {
+                    image.setRGB(x, y, 0xFF000000 | colours[x / 10]);
+                }
+            }
+            assertThat(Pictures.score(image)).as("image type %d", type).isCloseTo(2.0, within(1e-9));
+        }
+        // Red weighs 0.299: pure red is brightness 76 whichever way it is read.
+        BufferedImage bgr = new BufferedImage(2, 1, BufferedImage.TYPE_3BYTE_BGR);
+        bgr.setRGB(0, 0, 0xFF0000);
+        bgr.setRGB(1, 0, 0x4C4C4C);
+        assertThat(Pictures.score(bgr)).isZero();
+        BufferedImage grey = new BufferedImage(20, 1, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(0, 0, 0, 255);
+        assertThat(Pictures.score(grey)).isCloseTo(-(0.05 * Math.log(0.05) + 0.95 * Math.log(0.95)) / Math.log(2),
+                within(1e-9));
     }
 
     @Test

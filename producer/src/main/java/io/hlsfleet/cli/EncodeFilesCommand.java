@@ -53,7 +53,7 @@ final class EncodeFilesCommand extends CliCommand {
             throw new IllegalArgumentException("--jobs must be at least 1");
         }
         EncodeSettings settings = EncodeSettings.from(Settings.fromEnvironment(), jobs);
-        Prober prober = new Prober(settings.binaries().ffprobe(), settings.binaries().ffmpeg(), settings.limits());
+        Prober prober = Prober.of(settings);
         LadderEncoder encoder = new LadderEncoder(settings, EncodeMetrics.none());
         long start = System.nanoTime();
         List<Future<Measured>> results = new ArrayList<>();
