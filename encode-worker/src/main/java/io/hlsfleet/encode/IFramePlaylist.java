@@ -1,20 +1,17 @@
 package io.hlsfleet.encode;
 
+import io.hlsfleet.encode.VariantProbe.VideoPacket;
 import io.hlsfleet.job.JobFailure;
-import io.hlsfleet.worker.ChildProcesses;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a variant's I-frame playlist ({@code iframes.m3u8}): byte ranges of its segments that
@@ -42,25 +39,15 @@ final class IFramePlaylist {
     record IFrame(String segment, long offset, long length, double seconds) {
     }
 
-    /** A video packet as ffprobe reports it, its position made relative to its own segment. */
-    private record VideoPacket(int file, long offset, long size, double pts, boolean key) {
-    }
-
     /**
      * Writes {@code iframes.m3u8} beside the variant's {@code index.m3u8} and returns its bitrates
      * (a player in trick play fetches these ranges only).
      */
-    static MasterPlaylist.Measured write(Path variantDir, Container container, String ffprobe)
-            throws IOException, InterruptedException, JobFailure {
-        MediaPlaylist media = MediaPlaylist.read(variantDir.resolve("index.m3u8"));
-        List<String> files = new ArrayList<>();
-        if (media.map() != null) {
-            files.add(media.map());
-        }
-        files.addAll(media.segments());
-        List<VideoPacket> packets = videoPackets(variantDir, files, ffprobe);
-        List<IFrame> frames = container == Container.FMP4 ? fragmentStarts(packets, files, media)
-                : transportStreamKeyframes(variantDir, packets, files, media);
+    static MasterPlaylist.Measured write(Path variantDir, Container container, VariantProbe probe)
+            throws IOException, JobFailure {
+        MediaPlaylist media = probe.playlist();
+        List<IFrame> frames = container == Container.FMP4 ? fragmentStarts(probe.packets(), probe.files(), media)
+                : transportStreamKeyframes(variantDir, probe.packets(), probe.files(), media);
         if (frames.isEmpty()) {
             throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant has no keyframe to list");
         }
@@ -79,58 +66,6 @@ final class IFramePlaylist {
             double seconds = MasterPlaylist.segmentDurations(playlist).stream().mapToDouble(Double::doubleValue).sum();
             return new MediaPlaylist(map, segments, seconds);
         }
-    }
-
-    /**
-     * Every video packet of the variant, read by one ffprobe over the files joined in order (the
-     * concat protocol), each position mapped back to its own file.
-     */
-    private static List<VideoPacket> videoPackets(Path dir, List<String> files, String ffprobe)
-            throws IOException, InterruptedException, JobFailure {
-        long[] starts = new long[files.size() + 1];
-        for (int i = 0; i < files.size(); i++) {
-            starts[i + 1] = starts[i] + Files.size(dir.resolve(files.get(i)));
-        }
-        ProcessBuilder command = new ProcessBuilder(ffprobe, "-v", "error", "-protocol_whitelist", "concat,file",
-                "-select_streams", "v:0", "-show_entries", "packet=pts_time,pos,size,flags", "-of", "compact=p=0",
-                "concat:" + String.join("|", files)).directory(dir.toFile());
-        Process probe = ChildProcesses.start(command);
-        try {
-            String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!probe.waitFor(60, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-                throw JobFailure.retryable("the keyframes of the encoded " + dir.getFileName()
-                        + " variant could not be read back");
-            }
-            List<VideoPacket> packets = new ArrayList<>();
-            for (String line : out.lines().toList()) {
-                Map<String, String> fields = new HashMap<>();
-                for (String field : line.split("\\|")) {
-                    int eq = field.indexOf('=');
-                    if (eq > 0) {
-                        fields.put(field.substring(0, eq), field.substring(eq + 1));
-                    }
-                }
-                long pos = parseLong(fields.get("pos"));
-                double pts = parseDouble(fields.get("pts_time"));
-                if (pos < 0 || Double.isNaN(pts)) {
-                    continue;
-                }
-                int file = fileOf(starts, pos);
-                packets.add(new VideoPacket(file, pos - starts[file], parseLong(fields.get("size")), pts,
-                        fields.getOrDefault("flags", "").startsWith("K")));
-            }
-            return packets;
-        } finally {
-            ChildProcesses.kill(probe);
-        }
-    }
-
-    private static int fileOf(long[] starts, long pos) {
-        int file = 0;
-        while (file + 2 < starts.length && pos >= starts[file + 1]) {
-            file++;
-        }
-        return file;
     }
 
     /**
@@ -289,21 +224,5 @@ final class IFramePlaylist {
             }
         }
         return new MasterPlaylist.Measured(peak, average, seconds);
-    }
-
-    private static long parseLong(String value) {
-        try {
-            return value == null ? -1 : Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private static double parseDouble(String value) {
-        try {
-            return value == null ? Double.NaN : Double.parseDouble(value.strip());
-        } catch (NumberFormatException e) {
-            return Double.NaN;
-        }
     }
 }

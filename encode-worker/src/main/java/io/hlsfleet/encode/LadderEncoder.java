@@ -15,11 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Encodes one admitted source into a ladder folder with one ffmpeg process, then writes the
@@ -35,7 +34,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class LadderEncoder {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long POLL_MILLIS = 200;
     /**
      * CPU time an ffmpeg must use within the stall timeout to count as working while it reports
@@ -383,12 +381,13 @@ public final class LadderEncoder {
             Path dir = outDir.resolve(v.name());
             LadderCheck.verifyVariant(outDir, v.name() + "/index.m3u8");
             MasterPlaylist.fixTargetDuration(dir.resolve("index.m3u8"));
-            VideoFacts facts = videoFacts(dir, v, media);
+            VariantProbe probe = VariantProbe.read(dir, settings.binaries().ffprobe());
+            VideoFacts facts = videoFacts(probe, dir, v, media);
             first = first == null ? facts : first;
             // AES-128 encrypts whole segments, whose parts cannot be decrypted on their own: an
             // encrypted ladder has no I-frame playlists.
             MasterPlaylist.Measured iFrames = key == null
-                    ? IFramePlaylist.write(dir, settings.profile().container(), settings.binaries().ffprobe()) : null;
+                    ? IFramePlaylist.write(dir, settings.profile().container(), probe) : null;
             if (key != null) {
                 key.encryptVariant(dir);
             }
@@ -650,37 +649,29 @@ public final class LadderEncoder {
     }
 
     /**
-     * Reads a written variant back: CODECS from the profile and level of the H.264 it really
-     * contains (of HEVC, from its init segment), its start time and whether captions came through.
-     * The variant's own playlist is probed, so the answer is the same for MPEG-TS and fMP4 (whose
-     * init segment alone carries no level).
+     * What the master playlist needs of a variant read back: CODECS from the profile and level of
+     * the H.264 it really contains (of HEVC, from its init segment), its start time and whether
+     * captions came through. The variant's own files are read, so the answer is the same for
+     * MPEG-TS and fMP4 (whose init segment alone carries no level).
      */
-    private VideoFacts videoFacts(Path variantDir, PlannedVariant variant, MediaInfo media)
-            throws IOException, InterruptedException, JobFailure {
-        Process probe = ChildProcesses.start(new ProcessBuilder(settings.binaries().ffprobe(), "-v", "error",
-                "-protocol_whitelist", "file", "-select_streams", "v:0",
-                "-show_entries", "stream=codec_name,profile,level,closed_captions,start_time",
-                "-of", "json", "file:" + variantDir.resolve("index.m3u8").toAbsolutePath()));
-        try {
-            JsonNode stream = JSON.readTree(probe.getInputStream().readAllBytes()).path("streams").path(0);
-            probe.waitFor(30, TimeUnit.SECONDS);
-            int level = stream.path("level").asInt(-1);
-            if (!stream.has("profile") || level <= 0) {
-                throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant could not be read back");
-            }
-            // HEVC's codec string carries flags that only the init segment's configuration record holds.
-            String video = variant.hdr() ? MasterPlaylist.hevcCodec(variantDir.resolve(IFramePlaylist.MediaPlaylist
-                    .read(variantDir.resolve("index.m3u8")).map()))
-                    : MasterPlaylist.avcCodec(stream.path("profile").asString(), level);
-            if (variant.hdr() != "hevc".equals(stream.path("codec_name").asString())) {
-                throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant holds "
-                        + stream.path("codec_name").asString() + " video, not what was asked for");
-            }
-            boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();
-            return new VideoFacts(muxedAudio ? video + "," + AAC_LC : video, stream.path("start_time").asDouble(0),
-                    stream.path("closed_captions").asInt(0) == 1);
-        } finally {
-            ChildProcesses.kill(probe);
+    private VideoFacts videoFacts(VariantProbe probe, Path variantDir, PlannedVariant variant, MediaInfo media)
+            throws IOException, JobFailure {
+        Map<String, String> stream = probe.videoStream();
+        long level = probe.streamNumber("level");
+        if (!stream.containsKey("profile") || level <= 0) {
+            throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant could not be read back");
         }
+        String codecName = stream.getOrDefault("codec_name", "");
+        if (variant.hdr() != "hevc".equals(codecName)) {
+            throw JobFailure.retryable("the encoded " + variantDir.getFileName() + " variant holds "
+                    + codecName + " video, not what was asked for");
+        }
+        // HEVC's codec string carries flags that only the init segment's configuration record holds.
+        String video = variant.hdr() ? MasterPlaylist.hevcCodec(variantDir.resolve(probe.playlist().map()))
+                : MasterPlaylist.avcCodec(stream.get("profile"), (int) level);
+        boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();
+        double start = VariantProbe.parseDouble(stream.get("start_time"));
+        return new VideoFacts(muxedAudio ? video + "," + AAC_LC : video, Double.isNaN(start) ? 0 : start,
+                probe.streamNumber("closed_captions") == 1);
     }
 }
