@@ -78,6 +78,14 @@ public final class EventRecorder implements JobListener {
                 fraction < 0 ? null : (int) Math.round(fraction * 100), detail, null));
     }
 
+    /**
+     * Not an event: a part may finish after another part of the job died, and a {@code progress}
+     * after {@code dead} would read as the job working again. The status store keeps a dead job dead.
+     */
+    @Override
+    public void partDone(Stage stage, Job job, double fraction, String detail) {
+    }
+
     @Override
     public void succeeded(Stage stage, Job job, Stage nextStage) {
         lastProgress.remove(job.jobId());

@@ -35,4 +35,14 @@ public enum JobState {
             default -> true;
         };
     }
+
+    /**
+     * Whether progress in this state may replace a status in {@code current}: as {@link #mayReplace},
+     * and never a dead job's. Only a new attempt's start revives a dead job; progress after its
+     * death is from work that no longer counts (a chunk of the video still running after another
+     * chunk died, a worker that froze).
+     */
+    public boolean progressMayReplace(JobState current) {
+        return current != DEAD && mayReplace(current);
+    }
 }

@@ -12,7 +12,10 @@ public interface JobStatusStore extends AutoCloseable {
     /** Records a state change; a store that can retry does, as a lost state change would stay visible. */
     void save(JobStatus status);
 
-    /** Records progress within a state; may be dropped on failure, the next update replaces it. */
+    /**
+     * Records progress within a state; may be dropped on failure, the next update replaces it. It
+     * replaces no status that {@link JobState#progressMayReplace} keeps.
+     */
     default void saveProgress(JobStatus status) {
         save(status);
     }

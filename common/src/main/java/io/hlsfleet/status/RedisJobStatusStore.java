@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import io.hlsfleet.transport.redis.RedisUrl;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.UnifiedJedis;
@@ -62,7 +63,7 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     @Override
     public void saveProgress(JobStatus status) {
-        write(bestEffort, status);
+        write(bestEffort, status, PROGRESS_NOT_REPLACED.get(status.state()));
     }
 
     /**
@@ -84,25 +85,34 @@ public final class RedisJobStatusStore implements JobStatusStore {
             """;
 
     /** For each state, the held states a status in it may not replace, as WRITE_UNLESS_ENDED lists them. */
-    private static final Map<JobState, String> NOT_REPLACED = new EnumMap<>(JobState.class);
+    private static final Map<JobState, String> NOT_REPLACED = heldStatesNotReplaced(JobState::mayReplace);
+    /** The same for progress. */
+    private static final Map<JobState, String> PROGRESS_NOT_REPLACED = heldStatesNotReplaced(JobState::progressMayReplace);
 
-    static {
+    private static Map<JobState, String> heldStatesNotReplaced(BiPredicate<JobState, JobState> mayReplace) {
+        Map<JobState, String> notReplaced = new EnumMap<>(JobState.class);
         for (JobState next : JobState.values()) {
             StringBuilder held = new StringBuilder(",");
             for (JobState current : JobState.values()) {
-                if (!next.mayReplace(current)) {
+                if (!mayReplace.test(next, current)) {
                     held.append(current.name()).append(',');
                 }
             }
-            NOT_REPLACED.put(next, held.toString());
+            notReplaced.put(next, held.toString());
         }
+        return notReplaced;
     }
 
     /** Writes {@code status} unless the job's status held now may not be replaced by it ({@link JobState#mayReplace}). */
     private static void write(UnifiedJedis client, JobStatus status) {
+        write(client, status, NOT_REPLACED.get(status.state()));
+    }
+
+    /** Writes {@code status} unless the job's status held now is in one of the {@code heldNotReplaced} states. */
+    private static void write(UnifiedJedis client, JobStatus status, String heldNotReplaced) {
         client.eval(WRITE_UNLESS_ENDED, List.of(PREFIX + status.jobId(), RECENT),
                 List.of(JobCodec.toJson(status), Long.toString(RETENTION.toSeconds()),
-                        Long.toString(status.updatedAt().toEpochMilli()), NOT_REPLACED.get(status.state()),
+                        Long.toString(status.updatedAt().toEpochMilli()), heldNotReplaced,
                         status.jobId()));
         if (status.state().finished()) {
             client.zremrangeByRank(RECENT, 0, -MAX_RECENT - 1);

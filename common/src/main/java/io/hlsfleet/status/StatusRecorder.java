@@ -62,6 +62,11 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
     }
 
     @Override
+    public void partDone(Stage stage, Job job, double fraction, String detail) {
+        save(job, working(stage), (int) Math.round(fraction * 100), detail, null, true);
+    }
+
+    @Override
     public void succeeded(Stage stage, Job job, Stage nextStage) {
         lastProgress.remove(job.jobId());
         save(job, nextStage == null ? JobState.PUBLISHED : JobState.QUEUED, nextStage == null ? 100 : 0,

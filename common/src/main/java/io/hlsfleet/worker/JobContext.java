@@ -9,6 +9,14 @@ public interface JobContext {
      */
     void progress(double fraction, String detail);
 
+    /**
+     * Reports, from one part of a split job as it finishes, how much of the whole job is done. The
+     * parts run side by side and each knows only its own progress, so {@link #progress} of a part
+     * is not passed on; this is.
+     */
+    default void partDone(double jobFraction, String detail) {
+    }
+
     /** Reports how many bytes this stage moved, for throughput metrics. */
     default void bytes(String direction, long count) {
     }

@@ -25,6 +25,15 @@ public interface JobListener {
     default void progress(Stage stage, Job job, double fraction, String detail) {
     }
 
+    /**
+     * One part of a split job finished (a chunk of a long video's encode), and {@code fraction} of
+     * the whole job's work is now done. Heard from whichever worker ran the part, once per part,
+     * so listeners that thin out {@link #progress} need not thin this out.
+     */
+    default void partDone(Stage stage, Job job, double fraction, String detail) {
+        progress(stage, job, fraction, detail);
+    }
+
     /** The stage finished; {@code nextStage} is null when the job is published. */
     default void succeeded(Stage stage, Job job, Stage nextStage) {
     }
@@ -97,6 +106,11 @@ public interface JobListener {
         @Override
         public void progress(Stage stage, Job job, double fraction, String detail) {
             each(l -> l.progress(stage, job, fraction, detail));
+        }
+
+        @Override
+        public void partDone(Stage stage, Job job, double fraction, String detail) {
+            each(l -> l.partDone(stage, job, fraction, detail));
         }
 
         @Override

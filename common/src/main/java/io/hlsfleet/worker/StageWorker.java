@@ -475,6 +475,11 @@ public final class StageWorker implements AutoCloseable {
         }
 
         @Override
+        public void partDone(double jobFraction, String detail) {
+            listener.partDone(stage, job, jobFraction, detail);
+        }
+
+        @Override
         public void bytes(String direction, long count) {
             metrics.bytes(direction).record(count);
         }

@@ -49,7 +49,8 @@ class RedisJobStatusStoreIT {
     /**
      * A published job stays published against a worker late with news of an attempt that no
      * longer counts (a frozen worker's progress, a late duplicate's start or retry); unpublishing
-     * it changes it, and a dead job's requeue sets it working again.
+     * it changes it; a dead job stays dead against progress (a chunk finishing after another chunk
+     * of the video died), and its requeue sets it working again.
      */
     @Test
     void anEndedJobIsChangedOnlyByWhatMayFollowItsEnd() {
@@ -79,6 +80,10 @@ class RedisJobStatusStoreIT {
             Job other = Job.submit("https://x.example/requeued-" + System.nanoTime() + ".mp4", false)
                     .advance(Stage.ENCODE, StageOutputs.NONE);
             recorder.dead(Stage.ENCODE, other, JobFailure.permanent("not a video"));
+            recorder.partDone(Stage.ENCODE, other, 0.6, "3 of 5 parts encoded");
+            recorder.progress(Stage.ENCODE, other, 0.7, "frozen worker");
+            assertThat(store.find(other.jobId()).orElseThrow().state()).as("progress after death")
+                    .isEqualTo(JobState.DEAD);
             recorder.started(Stage.ENCODE, other.nextAttempt());
             assertThat(store.find(other.jobId()).orElseThrow().state()).isEqualTo(JobState.ENCODING);
         }

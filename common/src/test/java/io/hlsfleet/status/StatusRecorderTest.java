@@ -106,6 +106,19 @@ class StatusRecorderTest {
     }
 
     @Test
+    void everyFinishedPartOfASplitJobIsWrittenAsProgressHoweverCloseTogether() {
+        recorder.partDone(Stage.ENCODE, job, 0.25, "1 of 5 parts encoded");
+        recorder.partDone(Stage.ENCODE, job, 0.5, "2 of 5 parts encoded");
+        recorder.partDone(Stage.ENCODE, job, 0.75, "3 of 5 parts encoded");
+
+        assertThat(store.progress).as("written within a second, as progress would not be")
+                .extracting(JobStatus::detail)
+                .containsExactly("1 of 5 parts encoded", "2 of 5 parts encoded", "3 of 5 parts encoded");
+        assertThat(store.progress).extracting(JobStatus::percent).containsExactly(25, 50, 75);
+        assertThat(last().state()).isEqualTo(JobState.ENCODING);
+    }
+
+    @Test
     void aStageThatSucceedsQueuesTheJobForTheNextOrPublishesIt() {
         recorder.succeeded(Stage.DOWNLOAD, job, Stage.ENCODE);
         assertThat(store.progress).as("a state change is no mere progress").isEmpty();

@@ -86,6 +86,11 @@ record ChunkPlan(int segmentSeconds, List<Chunk> chunks) {
         return !chunks.isEmpty();
     }
 
+    /** How much of the video the chunks cover together: all of it. */
+    double seconds() {
+        return chunks.stream().mapToDouble(Chunk::seconds).sum();
+    }
+
     /** The plan as the text staged beside the chunks: the segment length, then a line per chunk. */
     String text() {
         StringBuilder out = new StringBuilder("segment-seconds ").append(segmentSeconds).append('\n');

@@ -130,10 +130,10 @@ final class ChunkedEncode {
                     throw named(failure, part, plan);
                 }
             }
-            for (int i = 0; i < part.count(); i++) {
-                if (!staging.exists(done(prefix, i))) {
-                    return job.outputs().asPartDone();
-                }
+            PartsDone done = partsDone(prefix, plan, part.count());
+            if (done.parts() < part.count()) {
+                context.partDone(done.seconds() / plan.seconds(), done.parts() + " of " + part.count() + " parts encoded");
+                return job.outputs().asPartDone();
             }
             String me = Integer.toString(part.index());
             String assembler = new String(staging.claim(prefix + "/assembly", me.getBytes(StandardCharsets.UTF_8)),
@@ -172,6 +172,23 @@ final class ChunkedEncode {
         } finally {
             staging.deleteScratch(scratch);
         }
+    }
+
+    /** How many of a video's parts are done, and how many seconds of its video they encoded. */
+    private record PartsDone(int parts, double seconds) {
+    }
+
+    private PartsDone partsDone(String prefix, ChunkPlan plan, int count) throws IOException {
+        int parts = 0;
+        double seconds = 0;
+        for (int i = 0; i < count; i++) {
+            if (staging.exists(done(prefix, i))) {
+                parts++;
+                // The last part (audio and subtitles) encodes no video.
+                seconds += i < plan.chunks().size() ? plan.chunks().get(i).seconds() : 0;
+            }
+        }
+        return new PartsDone(parts, seconds);
     }
 
     /** The marker of a part with nothing to store (a video without audio or subtitles). */

@@ -84,13 +84,20 @@ class ChunkedEncodeStageIT {
                 "HLSFLEET_ENCODE_THREADS", "1");
         Queue<String> handled = new ConcurrentLinkedQueue<>();
         Queue<Job> uploads = new ConcurrentLinkedQueue<>();
+        Queue<PartReport> reports = new ConcurrentLinkedQueue<>();
+        JobListener partsDone = new JobListener() {
+            @Override
+            public void partDone(Stage stage, Job job, double fraction, String detail) {
+                reports.add(new PartReport(detail, fraction));
+            }
+        };
         StageHandler upload = (job, context) -> {
             uploads.add(job);
             return job.outputs();
         };
         try (Transport transport = connect(broker);
-             StageWorker first = encodeWorker("first", staging, settings, transport, handled).start(1);
-             StageWorker second = encodeWorker("second", staging, settings, transport, handled).start(1);
+             StageWorker first = encodeWorker("first", staging, settings, transport, handled, partsDone).start(1);
+             StageWorker second = encodeWorker("second", staging, settings, transport, handled, partsDone).start(1);
              StageWorker uploader = new StageWorker(Stage.UPLOAD, upload, transport, POLICY, JobListener.NONE,
                      new SimpleMeterRegistry(), intake).start(1)) {
             Job job = stage(staging);
@@ -115,6 +122,18 @@ class ChunkedEncodeStageIT {
                         .as(variant).hasSize(13).first().isEqualTo("seg_00000.ts");
             }
             assertThat(handedOn.outputs().pictures()).contains("poster.jpg");
+
+            // Each part that left work to others said how much of the whole video was done (the
+            // share of its length in finished chunks); a part's own ffmpeg progress is not passed on.
+            assertThat(reports).as("every part but the one that assembled, or one fewer when two finished at once")
+                    .hasSizeBetween(3, 4)
+                    .allSatisfy(r -> assertThat(r.detail()).matches("[1-4] of 5 parts encoded"))
+                    .allSatisfy(r -> assertThat(r.fraction()).isBetween(0.0, 1.0));
+            List<PartReport> byParts = reports.stream().sorted(java.util.Comparator.comparing(PartReport::detail)).toList();
+            assertThat(byParts).extracting(PartReport::fraction).isSorted();
+            assertThat(byParts.getLast().fraction()).as("all but one part done: at least all but the longest chunk")
+                    .isGreaterThanOrEqualTo(1 - 36.0 / 78);
+            reports.clear();
 
             // Requeued with the work of chunk 2 lost: only that chunk is encoded again.
             Path chunked = staging.root().resolve(ChunkedEncode.prefix(job, ChunkedEncode.planName(job)));
@@ -238,16 +257,19 @@ class ChunkedEncodeStageIT {
         assertThat(partOutputs(chunked)).hasSize(5);
     }
 
+    /** What a part reported of the whole job's progress as it finished. */
+    private record PartReport(String detail, double fraction) {
+    }
+
     private StageWorker encodeWorker(String name, LocalStagingArea staging, EncodeSettings settings,
-            Transport transport, Queue<String> handled) {
+            Transport transport, Queue<String> handled, JobListener listener) {
         EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), SegmentEncryption.disabled(), CHUNKS);
         StageHandler recorded = (job, context) -> {
             WorkPart part = job.outputs().part();
             handled.add(name + " " + (part == null ? "whole" : part.toString()));
             return stage.process(job, context);
         };
-        return new StageWorker(Stage.ENCODE, recorded, transport, POLICY, JobListener.NONE, new SimpleMeterRegistry(),
-                intake);
+        return new StageWorker(Stage.ENCODE, recorded, transport, POLICY, listener, new SimpleMeterRegistry(), intake);
     }
 
     private Job stage(LocalStagingArea staging) throws Exception {

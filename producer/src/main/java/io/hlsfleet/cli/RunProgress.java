@@ -119,7 +119,9 @@ final class RunProgress implements JobListener, AutoCloseable {
     }
 
     private void update(Job job, Stage stage, double fraction, String detail) {
-        if (!interactive) {
+        // A job that ended gets no bar again from work late to report (a chunk still running after
+        // another chunk of the video died).
+        if (!interactive || outcomes.getOrDefault(job.jobId(), Outcome.PENDING) != Outcome.PENDING) {
             return;
         }
         ProgressBar bar = bars.computeIfAbsent(job.jobId(), id -> new ProgressBarBuilder()
