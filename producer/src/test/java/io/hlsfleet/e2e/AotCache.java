@@ -1,5 +1,6 @@
 package io.hlsfleet.e2e;
 
+import io.hlsfleet.storage.LocalFiles;
 import io.hlsfleet.testing.Processes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -27,9 +28,9 @@ import java.util.concurrent.Future;
  * <p>A cache holds only classes loaded from the class path, not from the jars nested in an
  * executable jar, so the jar is first extracted (Spring Boot's {@code jarmode=tools extract}),
  * then started once to record the cache: a worker until its context is refreshed
- * ({@code spring.context.exit=onRefresh}, nothing connects), the CLI printing its help. Both test
- * JVMs may ask at once, so the caches are made together (side by side) under a file lock, and
- * again when a jar changed. A cache that cannot be made leaves the plain jar, which starts the
+ * ({@code spring.context.exit=onRefresh}, nothing connects), the CLI as {@code ./hlsfleet} trains
+ * it. Both test JVMs may ask at once, so the caches are made together (side by side) under a file
+ * lock, and again when a jar changed. A cache that cannot be made leaves the plain jar, which starts the
  * same, only slower.
  */
 final class AotCache {
@@ -107,11 +108,17 @@ final class AotCache {
         training.addAll(Project.SHORT_LIVED_JVM);
         training.add("-XX:AOTCacheOutput=" + cache);
         if (module.equals("producer")) {
-            training.addAll(List.of("-jar", extracted.toString(), "--help"));
+            // As ./hlsfleet trains it: an encode of a file that does not exist fails (exit 2) right
+            // after the settings are bound, which the commands the tests run all do.
+            Path scratch = Files.createTempDirectory("hlsfleet-aot-training");
+            training.addAll(List.of("-jar", extracted.toString(), "encode-files",
+                    scratch.resolve("out").toString(), scratch.resolve("missing.mp4").toString()));
+            Processes.run(new ProcessBuilder(training), null, Duration.ofMinutes(5));
+            LocalFiles.deleteRecursively(scratch);
         } else {
             training.addAll(List.of("-Dspring.context.exit=onRefresh", "-jar", extracted.toString()));
+            runToEnd(training);
         }
-        runToEnd(training);
         if (!Files.isRegularFile(cache)) {
             throw new IOException("the training run wrote no cache: " + String.join(" ", training));
         }

@@ -45,8 +45,12 @@ class LauncherScriptIT {
         startFolders = jar.resolveSibling("cli-start");
     }
 
+    /**
+     * One test, as each preparation (an extraction and a training start-up) takes a JVM start or
+     * two: commands started together on a fresh build, then a later one, then two rebuilds.
+     */
     @Test
-    void commandsStartedTogetherOnAFreshBuildShareOneCacheThatLaterCommandsMap() throws Exception {
+    void aBuildIsPreparedOnceForCommandsStartedTogetherAndARebuildGetsAFolderOfItsOwn() throws Exception {
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Processes.Result>> runs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -60,8 +64,9 @@ class LauncherScriptIT {
         }
         List<Path> builds = builds();
         assertThat(builds).hasSize(1);
-        assertThat(builds.getFirst().resolve("app").resolve("hlsfleet.jar")).isRegularFile();
-        try (Stream<Path> files = Files.list(builds.getFirst())) {
+        Path first = builds.getFirst();
+        assertThat(first.resolve("app").resolve("hlsfleet.jar")).isRegularFile();
+        try (Stream<Path> files = Files.list(first)) {
             assertThat(files.filter(file -> file.getFileName().toString().endsWith(".aot")).toList())
                     .as("one finished cache, no part left").hasSize(1)
                     .allSatisfy(cache -> assertThat(Files.size(cache)).isPositive());
@@ -70,12 +75,6 @@ class LauncherScriptIT {
         Processes.Result logged = hlsfleet(Map.of("JDK_JAVA_OPTIONS", "-Xlog:aot=info"), "--version");
         assertThat(logged.exitCode()).as(logged.err()).isZero();
         assertThat(logged.out() + logged.err()).contains("Using AOT-linked classes: true").contains(VERSION);
-    }
-
-    @Test
-    void aRebuiltJarGetsAFolderOfItsOwnAndOnlyOneEarlierBuildIsKept() throws Exception {
-        assertThat(hlsfleet(Map.of(), "--version").out()).isEqualTo(VERSION);
-        Path first = builds().getFirst();
 
         rebuild(10);
         assertThat(hlsfleet(Map.of(), "--version").out()).isEqualTo(VERSION);
