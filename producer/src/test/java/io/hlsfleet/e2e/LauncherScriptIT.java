@@ -31,13 +31,17 @@ class LauncherScriptIT {
     private static final String VERSION = "hlsfleet 0.1.0\n";
 
     @TempDir
-    Path checkout;
+    Path tmp;
+
+    /** A checkout whose path has a space, as under a user's "My projects". */
+    private Path checkout;
 
     private Path jar;
     private Path startFolders;
 
     @BeforeEach
     void copyTheScriptAndTheJar() throws IOException {
+        checkout = Files.createDirectories(tmp.resolve("my projects").resolve("hlsfleet"));
         Files.copy(Project.root().resolve("hlsfleet"), checkout.resolve("hlsfleet"), StandardCopyOption.COPY_ATTRIBUTES);
         jar = checkout.resolve("producer").resolve("target").resolve("hlsfleet.jar");
         Files.createDirectories(jar.getParent());
