@@ -57,13 +57,17 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         Long last = lastProgress.get(job.jobId());
         if (last == null || now - last >= PROGRESS_INTERVAL_NANOS) {
             lastProgress.put(job.jobId(), now);
-            save(job, working(stage), fraction < 0 ? -1 : (int) Math.round(fraction * 100), detail, null, true);
+            saveProgress(stage, job, fraction, detail);
         }
     }
 
     @Override
     public void partDone(Stage stage, Job job, double fraction, String detail) {
-        save(job, working(stage), (int) Math.round(fraction * 100), detail, null, true);
+        saveProgress(stage, job, fraction, detail);
+    }
+
+    private void saveProgress(Stage stage, Job job, double fraction, String detail) {
+        save(job, working(stage), fraction < 0 ? -1 : (int) Math.round(fraction * 100), detail, null, true);
     }
 
     @Override

@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -670,8 +670,7 @@ public final class LadderEncoder {
         String video = variant.hdr() ? MasterPlaylist.hevcCodec(variantDir.resolve(probe.playlist().map()))
                 : MasterPlaylist.avcCodec(stream.get("profile"), (int) level);
         boolean muxedAudio = media.hasAudio() && settings.renditions().muxedAudio();
-        double start = VariantProbe.parseDouble(stream.get("start_time"));
-        return new VideoFacts(muxedAudio ? video + "," + AAC_LC : video, Double.isNaN(start) ? 0 : start,
+        return new VideoFacts(muxedAudio ? video + "," + AAC_LC : video, probe.startSeconds(),
                 probe.streamNumber("closed_captions") == 1);
     }
 }

@@ -323,31 +323,23 @@ final class Pictures {
         int h = image.getHeight();
         // A row at a time, from the raster when it holds 8-bit red, green and blue: getRGB converts
         // every pixel through the colour model, which cost more CPU than the rest of the pictures.
-        Raster raster = image.getRaster();
-        boolean rgbSamples = isEightBitRgb(image);
-        int bands = rgbSamples ? raster.getNumBands() : 1;
-        int[] row = new int[w * bands];
-        for (int y = 0; y < h; y++) {
-            if (rgbSamples) {
+        if (isEightBitRgb(image)) {
+            Raster raster = image.getRaster();
+            int bands = raster.getNumBands();
+            int[] row = new int[w * bands];
+            for (int y = 0; y < h; y++) {
                 raster.getPixels(0, y, w, 1, row);
-            } else {
-                image.getRGB(0, y, w, 1, row, 0, w);
-            }
-            for (int x = 0; x < w; x++) {
-                int r;
-                int g;
-                int b;
-                if (rgbSamples) {
-                    r = row[x * bands];
-                    g = row[x * bands + 1];
-                    b = row[x * bands + 2];
-                } else {
-                    int rgb = row[x];
-                    r = (rgb >> 16) & 0xFF;
-                    g = (rgb >> 8) & 0xFF;
-                    b = rgb & 0xFF;
+                for (int at = 0; at < row.length; at += bands) {
+                    histogram[luma(row[at], row[at + 1], row[at + 2])]++;
                 }
-                histogram[(299 * r + 587 * g + 114 * b) / 1000]++;
+            }
+        } else {
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                image.getRGB(0, y, w, 1, row, 0, w);
+                for (int rgb : row) {
+                    histogram[luma((rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF)]++;
+                }
             }
         }
         double total = (double) w * h;
@@ -359,6 +351,11 @@ final class Pictures {
             }
         }
         return entropy;
+    }
+
+    /** Brightness from 0 to 255 (BT.601 weights). */
+    private static int luma(int r, int g, int b) {
+        return (299 * r + 587 * g + 114 * b) / 1000;
     }
 
     /** Whether the raster's bands are red, green, blue (and maybe alpha), 8 bits each, as ffmpeg's rgb24 PNGs. */

@@ -60,7 +60,7 @@ record VariantProbe(IFramePlaylist.MediaPlaylist playlist, List<String> files, M
             }
             Map<String, String> videoStream = Map.of();
             List<VideoPacket> packets = new ArrayList<>();
-            for (String line : out.lines().toList()) {
+            for (String line : (Iterable<String>) out.lines()::iterator) {
                 // Compact output: one line per section, its name first. MPEG-TS also lists the
                 // stream under its program ("program|stream|..."); the plain "stream|" line is the same.
                 if (line.startsWith("stream|") && videoStream.isEmpty()) {
@@ -86,6 +86,12 @@ record VariantProbe(IFramePlaylist.MediaPlaylist playlist, List<String> files, M
     /** A field of the video stream as a whole number, -1 when absent or not a number. */
     long streamNumber(String field) {
         return parseLong(videoStream.get(field));
+    }
+
+    /** When the video starts, in seconds; 0 when ffprobe gives no start time. */
+    double startSeconds() {
+        double start = parseDouble(videoStream.get("start_time"));
+        return Double.isNaN(start) ? 0 : start;
     }
 
     /** The {@code key=value} fields of one line of compact output. */
@@ -117,7 +123,7 @@ record VariantProbe(IFramePlaylist.MediaPlaylist playlist, List<String> files, M
     }
 
     /** A number as ffprobe writes it, NaN when absent or not a number ({@code N/A}). */
-    static double parseDouble(String value) {
+    private static double parseDouble(String value) {
         try {
             return value == null ? Double.NaN : Double.parseDouble(value.strip());
         } catch (NumberFormatException e) {
