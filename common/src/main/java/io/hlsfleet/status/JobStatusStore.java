@@ -14,7 +14,8 @@ public interface JobStatusStore extends AutoCloseable {
 
     /**
      * Records progress within a state; may be dropped on failure, the next update replaces it. It
-     * replaces no status that {@link JobState#progressMayReplace} keeps.
+     * replaces no status that {@link JobState#progressMayReplace} keeps, nor one further on in the
+     * same state and attempt.
      */
     default void saveProgress(JobStatus status) {
         save(status);

@@ -63,20 +63,28 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     @Override
     public void saveProgress(JobStatus status) {
-        write(bestEffort, status, PROGRESS_NOT_REPLACED.get(status.state()));
+        write(bestEffort, status, PROGRESS_NOT_REPLACED.get(status.state()), status.percent());
     }
 
     /**
      * Writes ARGV[1] to KEYS[1] for ARGV[2] seconds and ranks ARGV[5] in KEYS[2] at ARGV[3], unless
-     * the status held now is in one of the states listed in ARGV[4] (",A,B,"); 1 if written.
+     * the status held now is in one of the states listed in ARGV[4] (",A,B,"), or, when ARGV[6] is a
+     * percentage (a progress report), the held status is of the same state and attempt and further
+     * on; 1 if written.
      */
     private static final String WRITE_UNLESS_ENDED = """
             local current = redis.call('GET', KEYS[1])
             if current then
               local ok, held = pcall(cjson.decode, current)
-              if ok and type(held) == 'table' and type(held.state) == 'string'
-                  and string.find(ARGV[4], ',' .. held.state .. ',', 1, true) then
-                return 0
+              if ok and type(held) == 'table' and type(held.state) == 'string' then
+                if string.find(ARGV[4], ',' .. held.state .. ',', 1, true) then
+                  return 0
+                end
+                local percent = tonumber(ARGV[6])
+                if percent and percent >= 0 and held.state == ARGV[7] and held.attempt == tonumber(ARGV[8])
+                    and type(held.percent) == 'number' and held.percent > percent then
+                  return 0
+                end
               end
             end
             redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
@@ -105,15 +113,20 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     /** Writes {@code status} unless the job's status held now may not be replaced by it ({@link JobState#mayReplace}). */
     private static void write(UnifiedJedis client, JobStatus status) {
-        write(client, status, NOT_REPLACED.get(status.state()));
+        write(client, status, NOT_REPLACED.get(status.state()), null);
     }
 
-    /** Writes {@code status} unless the job's status held now is in one of the {@code heldNotReplaced} states. */
-    private static void write(UnifiedJedis client, JobStatus status, String heldNotReplaced) {
+    /**
+     * Writes {@code status} unless the job's status held now is in one of the {@code heldNotReplaced}
+     * states or, for progress (a {@code percent}), already further on in the same state and attempt:
+     * two chunks of a video finishing close together may report out of order.
+     */
+    private static void write(UnifiedJedis client, JobStatus status, String heldNotReplaced, Integer percent) {
         client.eval(WRITE_UNLESS_ENDED, List.of(PREFIX + status.jobId(), RECENT),
                 List.of(JobCodec.toJson(status), Long.toString(RETENTION.toSeconds()),
                         Long.toString(status.updatedAt().toEpochMilli()), heldNotReplaced,
-                        status.jobId()));
+                        status.jobId(), percent == null ? "" : percent.toString(), status.state().name(),
+                        Integer.toString(status.attempt())));
         if (status.state().finished()) {
             client.zremrangeByRank(RECENT, 0, -MAX_RECENT - 1);
         }

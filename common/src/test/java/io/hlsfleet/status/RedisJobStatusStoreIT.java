@@ -89,6 +89,34 @@ class RedisJobStatusStoreIT {
         }
     }
 
+    /**
+     * Two chunks of a video finishing close together may report out of order: the later report of
+     * fewer parts leaves the status where it is, and only a new attempt's start sets it back.
+     */
+    @Test
+    void progressWithinAnAttemptNeverGoesBack() {
+        try (RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL)) {
+            StatusRecorder recorder = new StatusRecorder(store);
+            Job encoding = Job.submit("https://x.example/parts-" + System.nanoTime() + ".mp4", false)
+                    .advance(Stage.ENCODE, StageOutputs.NONE);
+            recorder.started(Stage.ENCODE, encoding);
+            recorder.partDone(Stage.ENCODE, encoding, 0.7, "7 of 10 parts encoded");
+            recorder.partDone(Stage.ENCODE, encoding, 0.6, "6 of 10 parts encoded");
+            JobStatus held = store.find(encoding.jobId()).orElseThrow();
+            assertThat(held.percent()).isEqualTo(70);
+            assertThat(held.detail()).isEqualTo("7 of 10 parts encoded");
+
+            recorder.partDone(Stage.ENCODE, encoding, 0.8, "8 of 10 parts encoded");
+            assertThat(store.find(encoding.jobId()).orElseThrow().percent()).isEqualTo(80);
+
+            Job again = encoding.nextAttempt();
+            recorder.started(Stage.ENCODE, again);
+            recorder.partDone(Stage.ENCODE, again, 0.3, "3 of 10 parts encoded");
+            assertThat(store.find(encoding.jobId()).orElseThrow().percent()).as("a new attempt's progress")
+                    .isEqualTo(30);
+        }
+    }
+
     @Test
     void unknownJobsAreEmpty() {
         try (RedisJobStatusStore store = new RedisJobStatusStore(REDIS_URL)) {

@@ -67,7 +67,7 @@ final class RunProgress implements JobListener, AutoCloseable {
 
     @Override
     public void started(Stage stage, Job job) {
-        update(job, stage, 0, "");
+        update(job, stage, 0, "", false);
         if (!interactive) {
             line(job, stage.id() + " started" + (job.attempt() > 1 ? " (attempt " + job.attempt() + ")" : ""));
         }
@@ -75,13 +75,19 @@ final class RunProgress implements JobListener, AutoCloseable {
 
     @Override
     public void progress(Stage stage, Job job, double fraction, String detail) {
-        update(job, stage, fraction, detail);
+        update(job, stage, fraction, detail, false);
+    }
+
+    /** Two chunks finishing close together may report out of order; the bar only moves on. */
+    @Override
+    public void partDone(Stage stage, Job job, double fraction, String detail) {
+        update(job, stage, fraction, detail, true);
     }
 
     @Override
     public void succeeded(Stage stage, Job job, Stage nextStage) {
         if (nextStage == null) {
-            update(job, stage, 1, "published");
+            update(job, stage, 1, "published", false);
             // The published job, whose video id is the one of the video found when the URL named a page.
             synchronized (items) {
                 items.computeIfPresent(job.jobId(), (id, item) -> new Item(item.source(), job));
@@ -118,7 +124,7 @@ final class RunProgress implements JobListener, AutoCloseable {
         line(job, "FAILED at " + stage.id() + ": " + failure.reason());
     }
 
-    private void update(Job job, Stage stage, double fraction, String detail) {
+    private void update(Job job, Stage stage, double fraction, String detail, boolean onlyForward) {
         // A job that ended gets no bar again from work late to report (a chunk still running after
         // another chunk of the video died).
         if (!interactive || outcomes.getOrDefault(job.jobId(), Outcome.PENDING) != Outcome.PENDING) {
@@ -136,9 +142,18 @@ final class RunProgress implements JobListener, AutoCloseable {
             case ENCODE -> new double[] {0.2, 0.95};
             case UPLOAD -> new double[] {0.95, 1};
         };
-        double overall = range[0] + (range[1] - range[0]) * Math.max(0, Math.min(1, fraction));
-        bar.stepTo(Math.round(overall * 1000));
+        long step = Math.round(1000 * (range[0] + (range[1] - range[0]) * Math.max(0, Math.min(1, fraction))));
+        if (onlyForward && step < bar.getCurrent()) {
+            return;
+        }
+        bar.stepTo(step);
         bar.setExtraMessage(stage.id() + (detail.isEmpty() ? "" : " " + detail));
+    }
+
+    /** Where the job's bar stands, in thousandths of the whole run of the job; -1 without a bar. */
+    long shownThousandths(String jobId) {
+        ProgressBar bar = bars.get(jobId);
+        return bar == null ? -1 : bar.getCurrent();
     }
 
     private void finish(Job job, Outcome outcome, String reason) {
