@@ -6,10 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.hlsfleet.job.Job;
 import io.hlsfleet.job.StagingKeys;
 import io.hlsfleet.storage.StagingArea.StagedFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +54,41 @@ public abstract class StagingAreaContract {
         Files.write(dir.resolve("360p/seg_00001.ts"), new byte[1234]);
         Files.writeString(dir.resolve("master.m3u8"), "#EXTM3U\n");
         return dir;
+    }
+
+    /**
+     * Of many workers claiming one key at once, exactly one stores it, and all agree on what is
+     * stored; a later claim gets the winner's body too. Every staging area here can claim (a bucket
+     * only on a store that makes conditional writes).
+     */
+    @Test
+    void aClaimIsWonOnceAndEveryClaimantSeesTheWinner() throws Exception {
+        assertThat(staging.canClaim()).isTrue();
+        int claimants = 16;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<String>> results = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(claimants)) {
+            for (int i = 0; i < claimants; i++) {
+                String body = "claimant-" + i;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return claim("jobs/job1/chunked-p/assembly", body);
+                }));
+            }
+            start.countDown();
+            List<String> seen = new ArrayList<>();
+            for (Future<String> result : results) {
+                seen.add(result.get());
+            }
+            assertThat(seen).hasSize(claimants).containsOnly(seen.getFirst()).first().asString().startsWith("claimant-");
+            assertThat(claim("jobs/job1/chunked-p/assembly", "late")).isEqualTo(seen.getFirst());
+            assertThat(Files.readString(staging.fetch("jobs/job1/chunked-p/assembly", staging.newScratch("job1"))))
+                    .isEqualTo(seen.getFirst());
+        }
+    }
+
+    private String claim(String key, String body) throws Exception {
+        return new String(staging.claim(key, body.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
     }
 
     @Test

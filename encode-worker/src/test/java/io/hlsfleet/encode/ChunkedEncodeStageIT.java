@@ -9,8 +9,12 @@ import io.hlsfleet.job.Stage;
 import io.hlsfleet.job.StageOutputs;
 import io.hlsfleet.job.WorkPart;
 import io.hlsfleet.storage.LocalStagingArea;
+import io.hlsfleet.storage.StagingArea;
+import io.hlsfleet.storage.s3.S3Location;
+import io.hlsfleet.storage.s3.S3StagingArea;
 import io.hlsfleet.testing.Brokers;
 import io.hlsfleet.testing.LadderAssertions;
+import io.hlsfleet.testing.S3ServerExtension;
 import io.hlsfleet.testing.SyntheticClip;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.worker.JobListener;
@@ -29,6 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,6 +57,10 @@ class ChunkedEncodeStageIT {
 
     @TempDir
     static Path dir;
+
+    /** The bucket of workers that share no disk. */
+    @RegisterExtension
+    static final S3ServerExtension S3 = S3ServerExtension.current("staging");
 
     static Path clip;
 
@@ -158,6 +168,49 @@ class ChunkedEncodeStageIT {
     }
 
     /**
+     * Workers that share no disk stage in a bucket, each with its own scratch space: the plan, the
+     * parts' markers and the assembly's claim are conditional writes there, and the video is
+     * assembled and handed on once, from chunks both workers encoded.
+     */
+    @Test
+    void workersThatShareNoDiskChunkThroughABucket() throws Exception {
+        EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k",
+                "HLSFLEET_ENCODE_THREADS", "1", "HLSFLEET_PICTURES_ENABLED", "false");
+        Queue<String> handled = new ConcurrentLinkedQueue<>();
+        Queue<Job> uploads = new ConcurrentLinkedQueue<>();
+        StageHandler upload = (job, context) -> {
+            uploads.add(job);
+            return job.outputs();
+        };
+        try (S3StagingArea firstStaging = bucketStaging("first");
+             S3StagingArea secondStaging = bucketStaging("second");
+             Transport transport = connect("redis");
+             StageWorker first = encodeWorker("first", firstStaging, settings, transport, handled, JobListener.NONE)
+                     .start(1);
+             StageWorker second = encodeWorker("second", secondStaging, settings, transport, handled, JobListener.NONE)
+                     .start(1);
+             StageWorker uploader = new StageWorker(Stage.UPLOAD, upload, transport, POLICY, JobListener.NONE,
+                     new SimpleMeterRegistry(), intake).start(1)) {
+            Job job = stage(firstStaging);
+            transport.publish(Stage.ENCODE, job);
+            await().atMost(Duration.ofMinutes(8)).until(() -> !uploads.isEmpty());
+            Thread.sleep(3000);
+            assertThat(uploads).hasSize(1);
+            assertThat(handled).filteredOn(h -> h.contains("part")).hasSize(5);
+            assertThat(handled).as("both workers took chunks").anyMatch(h -> h.startsWith("first part"))
+                    .anyMatch(h -> h.startsWith("second part"));
+            Path ladder = secondStaging.fetch(uploads.peek().outputs().ladder(), secondStaging.newScratch(job.jobId()));
+            LadderAssertions.assertValidLadder(ladder, clip);
+            assertThat(LadderCheck.entries(ladder.resolve("90p").resolve("index.m3u8"))).hasSize(13);
+            assertThat(transport.deadLetters(Stage.ENCODE, 10)).isEmpty();
+        }
+    }
+
+    private S3StagingArea bucketStaging(String worker) throws Exception {
+        return new S3StagingArea(S3Location.parse("s3://staging/fleet"), S3.server().settings(dir.resolve("scratch-" + worker)));
+    }
+
+    /**
      * A chunk that fails for good is dead-lettered with a reason that names it, the other parts
      * finish without handing anything on, and the dead chunk requeued finishes the video: one
      * assembly, one hand-off.
@@ -221,7 +274,7 @@ class ChunkedEncodeStageIT {
      * The same chunk run twice at once (a lease taken over from a frozen worker): one output is
      * marked done, the other is removed, and the video is assembled once.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void theSameChunkFinishingTwiceCountsOnce() throws Exception {
         LocalStagingArea staging = new LocalStagingArea(dir.resolve("twice"));
         EncodeSettings settings = EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", "90:100k",
@@ -261,7 +314,7 @@ class ChunkedEncodeStageIT {
     private record PartReport(String detail, double fraction) {
     }
 
-    private StageWorker encodeWorker(String name, LocalStagingArea staging, EncodeSettings settings,
+    private StageWorker encodeWorker(String name, StagingArea staging, EncodeSettings settings,
             Transport transport, Queue<String> handled, JobListener listener) {
         EncodeStage stage = new EncodeStage(staging, settings, EncodeMetrics.none(), SegmentEncryption.disabled(), CHUNKS);
         StageHandler recorded = (job, context) -> {
@@ -272,7 +325,7 @@ class ChunkedEncodeStageIT {
         return new StageWorker(Stage.ENCODE, recorded, transport, POLICY, listener, new SimpleMeterRegistry(), intake);
     }
 
-    private Job stage(LocalStagingArea staging) throws Exception {
+    private Job stage(StagingArea staging) throws Exception {
         Job job = Job.submit("https://example.org/long.mp4", false);
         String key = "jobs/" + job.jobId() + "/source-1";
         staging.store(key, Files.copy(clip, dir.resolve(job.jobId() + ".mp4")));

@@ -6,6 +6,7 @@ import io.hlsfleet.storage.LocalFiles;
 import io.hlsfleet.storage.ScratchSpace;
 import io.hlsfleet.storage.StagingArea;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,7 +15,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -23,6 +27,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@code key/}. Scratch directories are local, under {@code HLSFLEET_SCRATCH}.
  */
 public final class S3StagingArea extends S3Bucket implements StagingArea {
+
+    private static final Logger log = LoggerFactory.getLogger(S3StagingArea.class);
 
     /** Files of one directory transferred at once. */
     private static final int PARALLEL_FILES = 8;
@@ -124,6 +130,75 @@ public final class S3StagingArea extends S3Bucket implements StagingArea {
         Files.createDirectories(target);
         S3Transfers.inParallel(downloads, PARALLEL_FILES);
         return target;
+    }
+
+    /**
+     * True where the store makes conditional writes ({@code If-None-Match: *} on PutObject): S3
+     * since 2024, MinIO, R2, GCS's XML API and others. Found out once, on first use, by creating a
+     * probe object twice: a store that refuses the header, or ignores it and replaces the object,
+     * cannot claim, and the long videos it stages keep the one-ffmpeg encode. A probe that fails
+     * for another reason (the store unreachable) is tried again on the next call.
+     */
+    @Override
+    public boolean canClaim() {
+        Boolean known = conditionalWrites;
+        if (known == null) {
+            synchronized (this) {
+                if (conditionalWrites == null) {
+                    conditionalWrites = probeConditionalWrites();
+                }
+                known = conditionalWrites;
+            }
+        }
+        return Boolean.TRUE.equals(known);
+    }
+
+    /** Whether conditional writes hold here; null when the probe could not tell. */
+    private volatile Boolean conditionalWrites;
+
+    private Boolean probeConditionalWrites() {
+        String probe = location.key(".hlsfleet-check/claim-" + UUID.randomUUID());
+        byte[] body = "hlsfleet claim probe\n".getBytes(StandardCharsets.UTF_8);
+        try {
+            boolean first = s3.createIfAbsent(location.bucket(), probe, body);
+            boolean second = s3.createIfAbsent(location.bucket(), probe, body);
+            boolean holds = first && !second;
+            if (!holds) {
+                log.warn("{}: the store ignores conditional writes (If-None-Match); long videos are not encoded in chunks",
+                        location.uri());
+            }
+            return holds;
+        } catch (S3RefusedException refused) {
+            log.warn("{}: the store refuses conditional writes ({}); long videos are not encoded in chunks",
+                    location.uri(), refused.getMessage());
+            return false;
+        } catch (IOException e) {
+            log.warn("{}: could not find out whether the store makes conditional writes ({}); this video is encoded in one piece",
+                    location.uri(), e.getMessage());
+            return null;
+        } finally {
+            try {
+                s3.delete(location.bucket(), List.of(probe));
+            } catch (IOException e) {
+                log.debug("{}: the claim probe {} is left behind: {}", location.uri(), probe, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A conditional PutObject of {@code body}; when the key exists already, what it holds. A write
+     * whose answer was lost and that the SDK sent again finds its own body there, as a winner should.
+     */
+    @Override
+    public byte[] claim(String key, byte[] body) throws IOException {
+        if (!canClaim()) {
+            throw new UnsupportedOperationException(location.uri() + " makes no conditional writes");
+        }
+        String objectKey = location.key(key);
+        if (s3.createIfAbsent(location.bucket(), objectKey, body)) {
+            return body;
+        }
+        return s3.read(location.bucket(), objectKey);
     }
 
     @Override

@@ -257,6 +257,44 @@ final class S3Transfers implements AutoCloseable {
     }
 
     /**
+     * Stores the small {@code body} as {@code key} only if no object has that key, by a conditional
+     * PutObject ({@code If-None-Match: *}); false if one has. A write that raced another on the
+     * same key (409) is tried again, since the other may not have completed.
+     */
+    boolean createIfAbsent(String bucket, String key, byte[] body) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*")
+                        .contentType(ContentTypes.OTHER.contentType()).checksumAlgorithm(requestAlgorithm)
+                        .contentMD5(settings.integrity() == S3Integrity.MD5 ? md5(body) : null),
+                        RequestBody.fromBytes(body));
+                return true;
+            } catch (S3Exception e) {
+                if (e.statusCode() == 412) {
+                    return false;
+                }
+                if (e.statusCode() != 409 || attempt == CONDITIONAL_CONFLICT_TRIES) {
+                    throw failure("create", bucket, key, e);
+                }
+            } catch (SdkException e) {
+                throw failure("create", bucket, key, e);
+            }
+            try {
+                Thread.sleep(50L * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while creating s3://" + bucket + "/" + key);
+            }
+        }
+    }
+
+    private static final int CONDITIONAL_CONFLICT_TRIES = 5;
+
+    private static String md5(byte[] body) {
+        return Base64.getEncoder().encodeToString(md5Digest().digest(body));
+    }
+
+    /**
      * The bytes of a small object, read into memory.
      *
      * @throws NoSuchFileException if there is no such object

@@ -28,6 +28,10 @@ class S3StagingAreaIT {
     @RegisterExtension
     static final S3ServerExtension S3 = S3ServerExtension.current("staging", "cdn");
 
+    /** A store that predates conditional writes: it ignores If-None-Match and replaces the object. */
+    @RegisterExtension
+    static final S3ServerExtension LEGACY = S3ServerExtension.legacy("staging");
+
     @TempDir
     Path tmp;
 
@@ -121,6 +125,30 @@ class S3StagingAreaIT {
             assertThat(keys("staging", "fleet/jobs/job-5/")).isEmpty();
             assertThat(keys("staging", "fleet/jobs/job-5")).containsExactly("fleet/jobs/job-55/source");
             staging.delete("jobs/never-staged");
+        }
+    }
+
+    /**
+     * A store that makes conditional writes can claim; one that ignores them cannot, so the long
+     * videos it stages are encoded in one piece instead of chunks whose markers could be
+     * overwritten. The probe leaves no object behind in either.
+     */
+    @Test
+    void onlyAStoreThatMakesConditionalWritesCanClaim() throws Exception {
+        try (S3StagingArea staging = staging()) {
+            assertThat(staging.canClaim()).isTrue();
+            assertThat(new String(staging.claim("jobs/job-6/chunked-p/assembly", "0".getBytes()))).isEqualTo("0");
+            assertThat(new String(staging.claim("jobs/job-6/chunked-p/assembly", "1".getBytes()))).isEqualTo("0");
+            assertThat(keys("staging", "fleet/.hlsfleet-check/")).isEmpty();
+        }
+        // MD5 integrity: the old store refuses the SDK's flexible checksums, which is not what this tests.
+        try (S3StagingArea legacy = new S3StagingArea(S3Location.parse("s3://staging/fleet"), LEGACY.server()
+                .settings(tmp.resolve("legacy-scratch"), 16L << 20, null, S3Integrity.MD5))) {
+            assertThat(legacy.canClaim()).isFalse();
+            assertThatThrownBy(() -> legacy.claim("jobs/job-6/chunked-p/assembly", "0".getBytes()))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThat(LEGACY.server().admin().listObjectsV2(b -> b.bucket("staging").prefix("fleet/")).contents())
+                    .isEmpty();
         }
     }
 }
