@@ -63,7 +63,7 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     @Override
     public void saveProgress(JobStatus status) {
-        write(bestEffort, status, PROGRESS_NOT_REPLACED.get(status.state()), status.percent());
+        write(bestEffort, status, PROGRESS_NOT_REPLACED.get(status.state()), true);
     }
 
     /**
@@ -113,19 +113,19 @@ public final class RedisJobStatusStore implements JobStatusStore {
 
     /** Writes {@code status} unless the job's status held now may not be replaced by it ({@link JobState#mayReplace}). */
     private static void write(UnifiedJedis client, JobStatus status) {
-        write(client, status, NOT_REPLACED.get(status.state()), null);
+        write(client, status, NOT_REPLACED.get(status.state()), false);
     }
 
     /**
      * Writes {@code status} unless the job's status held now is in one of the {@code heldNotReplaced}
-     * states or, for progress (a {@code percent}), already further on in the same state and attempt:
-     * two chunks of a video finishing close together may report out of order.
+     * states or, for {@code progress}, already further on in the same state and attempt: two chunks
+     * of a video finishing close together may report out of order.
      */
-    private static void write(UnifiedJedis client, JobStatus status, String heldNotReplaced, Integer percent) {
+    private static void write(UnifiedJedis client, JobStatus status, String heldNotReplaced, boolean progress) {
         client.eval(WRITE_UNLESS_ENDED, List.of(PREFIX + status.jobId(), RECENT),
                 List.of(JobCodec.toJson(status), Long.toString(RETENTION.toSeconds()),
                         Long.toString(status.updatedAt().toEpochMilli()), heldNotReplaced,
-                        status.jobId(), percent == null ? "" : percent.toString(), status.state().name(),
+                        status.jobId(), progress ? Integer.toString(status.percent()) : "", status.state().name(),
                         Integer.toString(status.attempt())));
         if (status.state().finished()) {
             client.zremrangeByRank(RECENT, 0, -MAX_RECENT - 1);

@@ -31,7 +31,12 @@ abstract class S3Bucket implements AutoCloseable {
      * goes up with the integrity mode in force, comes back intact and is deleted.
      */
     public void check() throws IOException {
-        s3.check(location.bucket(), location.key(".hlsfleet-check/" + UUID.randomUUID()));
+        s3.check(location.bucket(), newCheckKey());
+    }
+
+    /** A key of its own for a check object, under {@code .hlsfleet-check/} (which nothing else uses). */
+    protected String newCheckKey() {
+        return location.key(".hlsfleet-check/" + UUID.randomUUID());
     }
 
     S3Settings settings() {

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,7 +156,7 @@ public final class S3StagingArea extends S3Bucket implements StagingArea {
     private volatile Boolean conditionalWrites;
 
     private Boolean probeConditionalWrites() {
-        String probe = location.key(".hlsfleet-check/claim-" + UUID.randomUUID());
+        String probe = newCheckKey();
         byte[] body = "hlsfleet claim probe\n".getBytes(StandardCharsets.UTF_8);
         try {
             boolean first = s3.createIfAbsent(location.bucket(), probe, body);

@@ -116,7 +116,13 @@ final class S3Transfers implements AutoCloseable {
 
     private void put(String bucket, String key, RequestBody body, String contentMd5, ContentTypes.Kind kind,
             ObjectCannedACL acl) {
-        client.putObject(b -> b.bucket(bucket).key(key).acl(acl)
+        put(bucket, key, body, contentMd5, kind, acl, null);
+    }
+
+    /** A PutObject with the integrity mode's checksum; {@code ifNoneMatch} (if not null) makes it conditional. */
+    private void put(String bucket, String key, RequestBody body, String contentMd5, ContentTypes.Kind kind,
+            ObjectCannedACL acl, String ifNoneMatch) {
+        client.putObject(b -> b.bucket(bucket).key(key).acl(acl).ifNoneMatch(ifNoneMatch)
                 .contentType(kind.contentType()).cacheControl(kind.cacheControl())
                 .checksumAlgorithm(requestAlgorithm).contentMD5(contentMd5), body);
     }
@@ -132,7 +138,7 @@ final class S3Transfers implements AutoCloseable {
             SdkClientException broken) {
         String probeKey = key + ".hlsfleet-probe-" + UUID.randomUUID();
         try {
-            put(bucket, probeKey, RequestBody.empty(), settings.integrity() == S3Integrity.MD5 ? EMPTY_MD5 : null, kind, acl);
+            put(bucket, probeKey, RequestBody.empty(), md5(new byte[0]), kind, acl);
             client.deleteObject(b -> b.bucket(bucket).key(probeKey));
         } catch (S3Exception answer) {
             if (S3Failures.refused(answer)) {
@@ -168,8 +174,6 @@ final class S3Transfers implements AutoCloseable {
             throw new IllegalStateException("every Java runtime has MD5", e);
         }
     }
-
-    private static final String EMPTY_MD5 = Base64.getEncoder().encodeToString(md5Digest().digest());
 
     private void uploadMultipart(String bucket, String key, Path file, long size, ContentTypes.Kind kind,
             ObjectCannedACL acl) throws IOException {
@@ -264,10 +268,7 @@ final class S3Transfers implements AutoCloseable {
     boolean createIfAbsent(String bucket, String key, byte[] body) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
-                client.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*")
-                        .contentType(ContentTypes.OTHER.contentType()).checksumAlgorithm(requestAlgorithm)
-                        .contentMD5(settings.integrity() == S3Integrity.MD5 ? md5(body) : null),
-                        RequestBody.fromBytes(body));
+                put(bucket, key, RequestBody.fromBytes(body), md5(body), ContentTypes.OTHER, null, "*");
                 return true;
             } catch (S3Exception e) {
                 if (e.statusCode() == 412) {
@@ -290,8 +291,10 @@ final class S3Transfers implements AutoCloseable {
 
     private static final int CONDITIONAL_CONFLICT_TRIES = 5;
 
-    private static String md5(byte[] body) {
-        return Base64.getEncoder().encodeToString(md5Digest().digest(body));
+    /** The Content-MD5 of {@code body} in MD5 mode, else {@code null}. */
+    private String md5(byte[] body) {
+        return settings.integrity() == S3Integrity.MD5 ? Base64.getEncoder().encodeToString(md5Digest().digest(body))
+                : null;
     }
 
     /**
