@@ -42,6 +42,8 @@ import org.springframework.boot.convert.DurationUnit;
  * @param deinterlaceRate interlaced sources: {@code frame} (50i to 25p) or {@code field} (50i to 50p)
  * @param tonemap tone-mapping operator for HLG and PQ sources: {@code mobius}, {@code hable},
  *        {@code reinhard} or {@code clip}
+ * @param scaler the filter that scales the rungs: {@code zscale} (zimg, the faster) or {@code swscale}
+ *        (for an ffmpeg built without zimg, which cannot tone-map HDR sources either)
  * @param keyframeSeconds a keyframe every this many seconds in every rung; divides the segment length
  * @param audio {@code renditions} (each audio track encoded once, as an audio rendition) or
  *        {@code muxed} (the main track encoded into every variant)
@@ -73,6 +75,7 @@ public record EncodeProperties(
         @DefaultValue("20") int timeLimitFactor,
         @DefaultValue("frame") String deinterlaceRate,
         @DefaultValue("mobius") String tonemap,
+        @DefaultValue("zscale") String scaler,
         @DefaultValue("2") int keyframeSeconds,
         @DefaultValue("renditions") String audio,
         @DefaultValue("4") int maxAudioTracks,

@@ -72,8 +72,8 @@ final class FfmpegLadderCommand {
         }
         for (int i = 0; i < variants.size(); i++) {
             PlannedVariant v = variants.get(i);
-            graph.append(";[s").append(i).append("]scale=").append(v.width()).append(':').append(v.height())
-                    .append(":flags=bicubic,setsar=1,format=").append(v.hdr() ? "yuv420p10le" : "yuv420p")
+            graph.append(";[s").append(i).append(']').append(VideoChain.scale(v.width(), v.height(), settings.videoChain()))
+                    .append(",setsar=1,format=").append(v.hdr() ? "yuv420p10le" : "yuv420p")
                     .append("[v").append(i).append(']');
         }
         if (!pictures.isEmpty()) {

@@ -37,8 +37,8 @@ class FfmpegLadderCommandTest {
     void oneDecodeSplitIntoEveryVariantWithKeyframesOnSegmentBoundaries() {
         List<String> cmd = command(EncodeHarness.settings(), new MediaInfo("mov,mp4", 1920, 1080, 10, 30, 0, 2));
         assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=5[s0][s1][s2][poster][thumbs];")
-                .contains("[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]")
-                .contains("[s2]scale=1920:1080");
+                .contains("[s0]zscale=640:360:").contains(",setsar=1,format=yuv420p[v0]")
+                .contains("[s2]zscale=1920:1080:");
         assertThat(after(cmd, "-force_key_frames")).isEqualTo("expr:gte(t,n_forced*2)");
         assertThat(after(cmd, "-sc_threshold")).isEqualTo("0");
         assertThat(after(cmd, "-g")).isEqualTo("60");
@@ -176,8 +176,8 @@ class FfmpegLadderCommandTest {
                 new MediaInfo("mov", 1280, 720, 10, 25, 0, 1, pq));
         assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=2[sdr][hdr];[sdr]zscale=tin=smpte2084")
                 .contains("tonemap=tonemap=mobius").contains("split=4[s0][s1][poster][thumbs];[hdr]split=2[s2][s3];")
-                .contains("[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]")
-                .contains("[s3]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p10le[v3]");
+                .contains("[s0]zscale=640:360:").contains(",setsar=1,format=yuv420p[v0]")
+                .contains("[s3]zscale=1280:720:").contains(",setsar=1,format=yuv420p10le[v3]");
         assertThat(after(cmd, "-var_stream_map")).startsWith("v:0,name:360p v:1,name:720p v:2,name:360p-hdr v:3,name:720p-hdr");
         // x264's options are global; the HEVC streams' own come after them, so they win.
         assertThat(cmd).containsSubsequence("-c:v", "libx264", "-profile:v", "high", "-color_trc", "bt709",

@@ -21,6 +21,7 @@ final class Media {
     private static final Pattern PSNR = Pattern.compile("PSNR .* average:(inf|[0-9.]+)");
 
     private static final Pattern PTS_TIME = Pattern.compile("pts_time:(-?[0-9.]+)");
+    private static final Pattern LUMA_LOW_HIGH = Pattern.compile("lavfi\\.signalstats\\.Y(LOW|HIGH)=([0-9.]+)");
     private static final Pattern METADATA_VALUE = Pattern.compile("lavfi\\.[A-Za-z_.]+=(-?[0-9.]+|-?inf)");
 
     private Media() {
@@ -77,6 +78,24 @@ final class Media {
     /** Time (file clock) of the first video frame whose mean brightness is above mid-grey. */
     static double firstFlash(Path file) throws IOException, InterruptedException {
         return firstAbove(file, "v", "signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG", 128);
+    }
+
+    /**
+     * The luma of the darkest and the brightest tenth of the last frame's pixels (signalstats'
+     * {@code YLOW} and {@code YHIGH}), as 8-bit code values.
+     */
+    static double[] lumaLowAndHigh(Path file) throws IOException, InterruptedException {
+        String log = run(List.of("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", file.toString(), "-map", "0:v:0",
+                "-vf", "signalstats,metadata=mode=print", "-f", "null", "-"), true);
+        double[] lowAndHigh = {Double.NaN, Double.NaN};
+        for (String line : log.lines().toList()) {
+            Matcher value = LUMA_LOW_HIGH.matcher(line);
+            if (value.find()) {
+                lowAndHigh[value.group(1).equals("LOW") ? 0 : 1] = Double.parseDouble(value.group(2));
+            }
+        }
+        assertThat(lowAndHigh).as("signalstats of " + file).doesNotContain(Double.NaN);
+        return lowAndHigh;
     }
 
     /** Time (file clock) of the first millisecond of audio louder than -30 dBFS. */

@@ -87,6 +87,30 @@ class SourceKindsIT extends EncodeStageFixture {
             assertThat((double) v.width() / v.height()).as(v.uri()).isCloseTo(16.0 / 9, within(0.01));
         }
     }
+    /**
+     * A phone or webcam clip in full range (0-255, {@code yuvj420p}) is published in video range
+     * (16-235) and not tagged full, by either scaler, in the rung that keeps its size as in the
+     * scaled ones: black stays black and white white in players, which read untagged H.264 as video range.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"zscale", "swscale"})
+    void fullRangeSourceIsPublishedInVideoRange(String scaler) throws Exception {
+        Path clip = SyntheticClip.video(640, 360).pattern("color").seconds(2)
+                .videoFilter("drawbox=x=0:y=0:w=320:h=360:color=white:t=fill").pixelFormat("yuvj420p")
+                .outputArgs("-color_range", "pc").writeTo(dir.resolve("phone-" + scaler + ".mp4"));
+        assertThat(Media.stream(clip).path("color_range").asString()).isEqualTo("pc");
+        assertThat(Media.lumaLowAndHigh(clip)).containsExactly(new double[] {0, 255}, within(2.0));
+
+        Path ladder = harness.encode(clip, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
+                "HLSFLEET_ENCODE_SCALER", scaler));
+        LadderAssertions.assertValidLadder(ladder, clip);
+        for (String rung : List.of("144p", "240p", "360p")) {
+            Path variant = ladder.resolve(rung + "/index.m3u8");
+            assertThat(Media.stream(variant).path("color_range").asString()).as(rung).isNotEqualTo("pc");
+            assertThat(Media.lumaLowAndHigh(variant)).as(rung).containsExactly(new double[] {16, 235}, within(3.0));
+        }
+    }
+
     @Test
     void hlgIsToneMappedToBt709() throws Exception {
         assertToneMapped("arib-std-b67");

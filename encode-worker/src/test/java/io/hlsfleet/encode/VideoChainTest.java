@@ -29,8 +29,18 @@ class VideoChainTest {
     @Test
     void progressiveSdrSourceGoesStraightToTheSplit() {
         List<String> cmd = command(EncodeHarness.settings(), media(MediaInfo.Picture.PROGRESSIVE_SDR));
-        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=5").doesNotContain("bwdif", "zscale", "tonemap");
+        assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]split=5").doesNotContain("bwdif", "tonemap");
+        assertThat(VideoChain.filters(media(MediaInfo.Picture.PROGRESSIVE_SDR), VideoChain.Settings.DEFAULT)).isEmpty();
         assertThat(cmd).doesNotContain("-color_trc");
+    }
+
+    @Test
+    void rungsAreScaledByZscaleInVideoRangeUnlessSwscaleIsChosen() {
+        MediaInfo source = media(MediaInfo.Picture.PROGRESSIVE_SDR);
+        assertThat(after(command(EncodeHarness.settings(), source), "-filter_complex")).contains("[s0]zscale=640:360"
+                + ":filter=bicubic:param_a=0:param_b=0.6:chromalin=center:chromal=center:r=limited,setsar=1,format=yuv420p[v0]");
+        assertThat(after(command(EncodeHarness.settings("HLSFLEET_ENCODE_SCALER", "SWScale"), source), "-filter_complex"))
+                .contains("[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]").doesNotContain("zscale");
     }
 
     @Test
@@ -71,6 +81,8 @@ class VideoChainTest {
                 .hasMessageContaining("HLSFLEET_ENCODE_DEINTERLACE_RATE=double is not frame or field");
         assertThatThrownBy(() -> EncodeHarness.settings("HLSFLEET_ENCODE_TONEMAP", "magic"))
                 .hasMessageContaining("HLSFLEET_ENCODE_TONEMAP=magic is not one of [mobius, hable, reinhard, clip]");
+        assertThatThrownBy(() -> EncodeHarness.settings("HLSFLEET_ENCODE_SCALER", "lanczos"))
+                .hasMessageContaining("HLSFLEET_ENCODE_SCALER=lanczos is not zscale or swscale");
     }
 
     @Test
