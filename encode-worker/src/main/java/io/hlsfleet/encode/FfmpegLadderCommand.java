@@ -72,7 +72,7 @@ final class FfmpegLadderCommand {
         }
         for (int i = 0; i < variants.size(); i++) {
             PlannedVariant v = variants.get(i);
-            graph.append(";[s").append(i).append(']').append(VideoChain.scale(v.width(), v.height(), settings.videoChain()))
+            graph.append(";[s").append(i).append(']').append(VideoChain.scale(v.width(), v.height(), media, settings.videoChain()))
                     .append(",setsar=1,format=").append(v.hdr() ? "yuv420p10le" : "yuv420p")
                     .append("[v").append(i).append(']');
         }

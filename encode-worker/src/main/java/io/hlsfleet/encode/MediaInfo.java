@@ -72,7 +72,8 @@ public record MediaInfo(String formatName, int width, int height, double duratio
      * @param scan progressive, or interlaced with its field order
      * @param transfer SDR, HLG or PQ (a Dolby Vision source is described by its base layer)
      * @param primaries colour primaries as ffprobe names them ({@code bt2020}, ...), empty when untagged
-     * @param matrix YUV matrix as ffprobe names it ({@code bt2020nc}, ...), empty when untagged
+     * @param matrix YUV matrix as ffprobe names it ({@code bt2020nc}, ...), {@link #RGB} for RGB pictures, empty
+     *        when untagged
      * @param fullRange whether the YUV values use the full 0–255 range rather than the video range
      * @param masterDisplay HDR10 mastering display colour volume in x265's {@code master-display}
      *        syntax ({@code G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)}), empty when the source has none
@@ -83,6 +84,9 @@ public record MediaInfo(String formatName, int width, int height, double duratio
             String masterDisplay, String contentLight) {
 
         public static final Picture PROGRESSIVE_SDR = new Picture(Scan.PROGRESSIVE, Transfer.SDR, "", "", false);
+
+        /** The {@code matrix} of RGB pictures, as ffprobe names it. */
+        public static final String RGB = "gbr";
 
         /** A picture without HDR10 metadata. */
         public Picture(Scan scan, Transfer transfer, String primaries, String matrix, boolean fullRange) {
@@ -99,6 +103,10 @@ public record MediaInfo(String formatName, int width, int height, double duratio
 
         public boolean hdr() {
             return transfer != Transfer.SDR;
+        }
+
+        public boolean rgb() {
+            return RGB.equals(matrix);
         }
     }
 

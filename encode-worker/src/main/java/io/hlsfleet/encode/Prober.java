@@ -244,8 +244,21 @@ public final class Prober {
                     ? MediaInfo.Scan.PROGRESSIVE : MediaInfo.Scan.UNKNOWN;
         };
         return withHdr10(new MediaInfo.Picture(scan, transfer, video.path("color_primaries").asString(""),
-                video.path("color_space").asString(""), "pc".equals(video.path("color_range").asString(""))),
-                video.path("side_data_list"));
+                matrix(video), "pc".equals(video.path("color_range").asString(""))), video.path("side_data_list"));
+    }
+
+    /** Pixel formats (by prefix) whose pictures reach the filters as RGB, grey with alpha and palettes included. */
+    private static final List<String> RGB_PIXEL_FORMATS = List.of("rgb", "bgr", "gbr", "argb", "abgr", "0rgb", "0bgr",
+            "x2rgb", "x2bgr", "pal8", "ya8", "ya16", "xyz12");
+
+    /**
+     * The YUV matrix, or {@code gbr} (ffprobe's name for "no matrix: RGB") for an RGB source: PNG,
+     * GIF and QuickTime Animation streams carry RGB pictures and usually no colour tag.
+     */
+    static String matrix(JsonNode video) {
+        String pixelFormat = video.path("pix_fmt").asString("");
+        return RGB_PIXEL_FORMATS.stream().anyMatch(pixelFormat::startsWith) ? MediaInfo.Picture.RGB
+                : video.path("color_space").asString("");
     }
 
     /**

@@ -87,12 +87,16 @@ final class VideoChain {
      * middle, which is what swscale assumes between two 4:2:0 formats, so the two give the same
      * picture (SSIM 0.9995 between them at 360p) and the choice is one of speed. Range: a
      * full-range source becomes video range here, as swscale does on its way to {@code yuv420p}.
+     * An RGB source (PNG, GIF, QuickTime Animation) has no YUV matrix to keep: zscale converts it
+     * with BT.709's, which the encoder then tags.
      */
-    static String scale(int width, int height, Settings settings) {
+    static String scale(int width, int height, MediaInfo media, Settings settings) {
         String size = width + ":" + height;
-        return settings.scaler() == Scaler.ZSCALE
-                ? "zscale=" + size + ":filter=bicubic:param_a=0:param_b=0.6:chromalin=center:chromal=center:r=limited"
-                : "scale=" + size + ":flags=bicubic";
+        if (settings.scaler() == Scaler.SWSCALE) {
+            return "scale=" + size + ":flags=bicubic";
+        }
+        return "zscale=" + size + ":filter=bicubic:param_a=0:param_b=0.6:chromalin=center:chromal=center:r=limited"
+                + (media.picture().rgb() ? ":m=bt709" : "");
     }
 
     /** The deinterlacer, followed by a comma, for an interlaced source; else empty. */

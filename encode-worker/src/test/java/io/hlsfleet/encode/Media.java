@@ -22,6 +22,7 @@ final class Media {
 
     private static final Pattern PTS_TIME = Pattern.compile("pts_time:(-?[0-9.]+)");
     private static final Pattern LUMA_LOW_HIGH = Pattern.compile("lavfi\\.signalstats\\.Y(LOW|HIGH)=([0-9.]+)");
+    private static final Pattern GBR_MEAN = Pattern.compile("mean:\\[(\\d+) (\\d+) (\\d+)\\]");
     private static final Pattern METADATA_VALUE = Pattern.compile("lavfi\\.[A-Za-z_.]+=(-?[0-9.]+|-?inf)");
 
     private Media() {
@@ -124,6 +125,18 @@ final class Media {
             }
         }
         throw new AssertionError("no " + (kind.equals("v") ? "flash" : "beep") + " found in " + file);
+    }
+
+    /**
+     * Red, green and blue (0-255) of the first frame's top-left 8 x 8 pixels, converted the way a
+     * player converts them: with the YUV matrix the stream is tagged with (BT.601 when untagged).
+     */
+    static int[] topLeftRgb(Path file) throws IOException, InterruptedException {
+        String log = run(List.of("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", file.toString(), "-map", "0:v:0",
+                "-frames:v", "1", "-vf", "crop=8:8:0:0,format=gbrp,showinfo", "-f", "null", "-"), true);
+        Matcher mean = GBR_MEAN.matcher(log);
+        assertThat(mean.find()).as("showinfo's plane means for %s", file).isTrue();
+        return new int[] {Integer.parseInt(mean.group(3)), Integer.parseInt(mean.group(1)), Integer.parseInt(mean.group(2))};
     }
 
     /** Runs a command that must succeed; returns its standard output, or its error output when asked. */

@@ -122,6 +122,23 @@ class ProberTest {
         assertThat(scan("\"field_order\":\"unknown\",\"codec_name\":\"vp9\"")).isEqualTo(MediaInfo.Scan.PROGRESSIVE);
     }
 
+    @Test
+    void rgbPicturesAreRecognisedByTheirPixelFormatEvenUntagged() throws Exception {
+        assertThat(picture("\"pix_fmt\":\"rgb24\",\"color_space\":\"unknown\"").rgb()).isTrue();
+        assertThat(picture("\"pix_fmt\":\"bgra\"").rgb()).isTrue();
+        assertThat(picture("\"pix_fmt\":\"gbrp10le\",\"color_space\":\"gbr\"").rgb()).isTrue();
+        assertThat(picture("\"pix_fmt\":\"pal8\"").rgb()).isTrue();
+        MediaInfo.Picture yuv = picture("\"pix_fmt\":\"yuv444p\",\"color_space\":\"bt709\"");
+        assertThat(yuv.rgb()).isFalse();
+        assertThat(yuv.matrix()).isEqualTo("bt709");
+        assertThat(picture("\"pix_fmt\":\"gray\"").rgb()).isFalse();
+    }
+
+    private static MediaInfo.Picture picture(String fields) throws Exception {
+        return Prober.parse(json("{\"streams\":[{\"index\":0,\"codec_name\":\"png\",\"codec_type\":\"video\","
+                + "\"width\":640,\"height\":480," + fields + "}],\"format\":{\"format_name\":\"mov\",\"duration\":\"4\"}}")).picture();
+    }
+
     private static MediaInfo.Scan scan(String fields) throws Exception {
         return Prober.parse(json("{\"streams\":[{\"index\":0,\"codec_type\":\"video\",\"width\":640,\"height\":480,"
                 + fields + "}],\"format\":{\"format_name\":\"avi\",\"duration\":\"4\"}}")).picture().scan();

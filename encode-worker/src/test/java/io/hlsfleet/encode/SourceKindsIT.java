@@ -8,6 +8,7 @@ import io.hlsfleet.testing.LadderAssertions.Ladder;
 import io.hlsfleet.testing.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -108,6 +109,33 @@ class SourceKindsIT extends EncodeStageFixture {
             Path variant = ladder.resolve(rung + "/index.m3u8");
             assertThat(Media.stream(variant).path("color_range").asString()).as(rung).isNotEqualTo("pc");
             assertThat(Media.lumaLowAndHigh(variant)).as(rung).containsExactly(new double[] {16, 235}, within(3.0));
+        }
+    }
+
+    /**
+     * An RGB screen recording (PNG in QuickTime) keeps its colours with either scaler: a saturated
+     * red, where BT.601 and BT.709 differ by 15 code values, decodes to the source's red in players,
+     * which convert with the matrix a stream is tagged with.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"zscale", "swscale"})
+    void rgbSourceKeepsItsColours(String scaler) throws Exception {
+        Path clip = SyntheticClip.video(426, 240).pattern("color").seconds(2)
+                .videoFilter("format=rgb24,drawbox=x=0:y=0:w=iw:h=ih:color=0xC81E28:t=fill").codec("png")
+                .pixelFormat("rgb24").audioTracks(0).writeTo(dir.resolve("screen-" + scaler + ".mov"));
+        int[] source = Media.topLeftRgb(clip);
+
+        Path ladder = harness.encode(clip, EncodeHarness.settings("HLSFLEET_ENCODE_RUNGS", EncodeHarness.SMALL_RUNGS,
+                "HLSFLEET_ENCODE_SCALER", scaler));
+        Ladder published = LadderAssertions.assertValidLadder(ladder, clip);
+        assertThat(published.variants()).hasSize(2);
+        for (LadderAssertions.Variant rung : published.variants()) {
+            int[] colour = Media.topLeftRgb(ladder.resolve(rung.uri()));
+            for (int c = 0; c < 3; c++) {
+                assertThat(colour[c]).as("%s: channel %d of %s against the source's %s", rung.uri(), c,
+                        Arrays.toString(colour), Arrays.toString(source))
+                        .isCloseTo(source[c], within(4));
+            }
         }
     }
 

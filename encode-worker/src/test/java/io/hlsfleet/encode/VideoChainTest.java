@@ -44,6 +44,17 @@ class VideoChainTest {
     }
 
     @Test
+    void rgbSourceIsConvertedWithTheBt709MatrixByZscale() {
+        MediaInfo rgb = media(new MediaInfo.Picture(MediaInfo.Scan.PROGRESSIVE, MediaInfo.Transfer.SDR, "",
+                MediaInfo.Picture.RGB, true));
+        assertThat(after(command(EncodeHarness.settings(), rgb), "-filter_complex"))
+                .contains("[s0]zscale=640:360:filter=bicubic:param_a=0:param_b=0.6:chromalin=center:chromal=center"
+                        + ":r=limited:m=bt709,setsar=1,format=yuv420p[v0]");
+        assertThat(after(command(EncodeHarness.settings(), media(MediaInfo.Picture.PROGRESSIVE_SDR)), "-filter_complex"))
+                .doesNotContain("m=bt709");
+    }
+
+    @Test
     void interlacedSourceIsDeinterlacedOnceBeforeTheSplitAtFrameRate() {
         List<String> cmd = command(EncodeHarness.settings(), media(TFF));
         assertThat(after(cmd, "-filter_complex")).startsWith("[0:0]bwdif=mode=send_frame:parity=tff:deint=all,split=5");
