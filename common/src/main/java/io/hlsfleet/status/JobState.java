@@ -26,12 +26,15 @@ public enum JobState {
      * changed only by what may follow its end: a dead job requeued works again, a published one is
      * unpublished. Never by a worker late with news of an attempt that no longer counts: the
      * progress of a worker frozen while another finished the job, the start of a duplicate
-     * delivered after the job was published.
+     * delivered after the job was published. Nor by a late "queued": whoever queues a job (the
+     * submitter, the stage handing it on) records that after the broker took the message, by which
+     * time the next stage may have failed it for good; a requeued dead job is revived by its start.
      */
     public boolean mayReplace(JobState current) {
         return switch (current) {
             case PUBLISHED -> this == PUBLISHED || this == UNPUBLISHED;
             case UNPUBLISHED, CANCELLED, EXPANDED -> this == current;
+            case DEAD -> this != QUEUED;
             default -> true;
         };
     }

@@ -50,7 +50,7 @@ class RedisJobStatusStoreIT {
      * A published job stays published against a worker late with news of an attempt that no
      * longer counts (a frozen worker's progress, a late duplicate's start or retry); unpublishing
      * it changes it; a dead job stays dead against progress (a chunk finishing after another chunk
-     * of the video died), and its requeue sets it working again.
+     * of the video died) and against a hand-off recorded late, and its requeue sets it working again.
      */
     @Test
     void anEndedJobIsChangedOnlyByWhatMayFollowItsEnd() {
@@ -83,6 +83,11 @@ class RedisJobStatusStoreIT {
             recorder.partDone(Stage.ENCODE, other, 0.6, "3 of 5 parts encoded");
             recorder.progress(Stage.ENCODE, other, 0.7, "frozen worker");
             assertThat(store.find(other.jobId()).orElseThrow().state()).as("progress after death")
+                    .isEqualTo(JobState.DEAD);
+            // The download's hand-off recorded after the encoder had already refused the file.
+            recorder.succeeded(Stage.DOWNLOAD, other, Stage.ENCODE);
+            recorder.queued(other);
+            assertThat(store.find(other.jobId()).orElseThrow().state()).as("queued after death")
                     .isEqualTo(JobState.DEAD);
             recorder.started(Stage.ENCODE, other.nextAttempt());
             assertThat(store.find(other.jobId()).orElseThrow().state()).isEqualTo(JobState.ENCODING);
