@@ -95,6 +95,13 @@ public final class StatusRecorder implements JobListener, AutoCloseable {
         save(job, JobState.CANCELLED, -1, "cancelled at " + stage.id(), reason);
     }
 
+    /** Not queued (a late "queued" cannot replace a dead job's status): waiting for another try. */
+    @Override
+    public void requeued(Stage stage, Job job, String reason) {
+        lastProgress.remove(job.jobId());
+        save(job, JobState.RETRYING, -1, "requeued; waiting for " + stage.id(), reason);
+    }
+
     @Override
     public void expanded(Stage stage, Job job, List<Job> children) {
         lastProgress.remove(job.jobId());

@@ -56,6 +56,15 @@ public interface JobListener {
     default void expanded(Stage stage, Job job, java.util.List<Job> children) {
     }
 
+    /**
+     * {@code hlsfleet dlq requeue} is about to send the dead {@code job} back to {@code stage}.
+     * Heard before it is sent, so that nothing its new attempt does is overwritten by the requeue.
+     *
+     * @param reason why the job had died
+     */
+    default void requeued(Stage stage, Job job, String reason) {
+    }
+
     /** Every one of {@code listeners}, in order; one that throws does not keep the next from hearing. */
     static JobListener all(java.util.List<JobListener> listeners) {
         java.util.List<JobListener> each = listeners.stream().filter(l -> l != NONE).toList();
@@ -136,6 +145,11 @@ public interface JobListener {
         @Override
         public void expanded(Stage stage, Job job, java.util.List<Job> children) {
             each(l -> l.expanded(stage, job, children));
+        }
+
+        @Override
+        public void requeued(Stage stage, Job job, String reason) {
+            each(l -> l.requeued(stage, job, reason));
         }
 
         @Override

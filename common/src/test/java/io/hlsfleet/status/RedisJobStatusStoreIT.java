@@ -50,7 +50,8 @@ class RedisJobStatusStoreIT {
      * A published job stays published against a worker late with news of an attempt that no
      * longer counts (a frozen worker's progress, a late duplicate's start or retry); unpublishing
      * it changes it; a dead job stays dead against progress (a chunk finishing after another chunk
-     * of the video died) and against a hand-off recorded late, and its requeue sets it working again.
+     * of the video died) and against a hand-off recorded late; requeued, it waits for another try,
+     * and its start sets it working again.
      */
     @Test
     void anEndedJobIsChangedOnlyByWhatMayFollowItsEnd() {
@@ -89,6 +90,11 @@ class RedisJobStatusStoreIT {
             recorder.queued(other);
             assertThat(store.find(other.jobId()).orElseThrow().state()).as("queued after death")
                     .isEqualTo(JobState.DEAD);
+            recorder.requeued(Stage.ENCODE, other, "not a video");
+            JobStatus requeued = store.find(other.jobId()).orElseThrow();
+            assertThat(requeued.state()).isEqualTo(JobState.RETRYING);
+            assertThat(requeued.detail()).isEqualTo("requeued; waiting for encode");
+            assertThat(requeued.reason()).isEqualTo("not a video");
             recorder.started(Stage.ENCODE, other.nextAttempt());
             assertThat(store.find(other.jobId()).orElseThrow().state()).isEqualTo(JobState.ENCODING);
         }

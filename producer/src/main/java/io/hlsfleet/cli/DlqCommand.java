@@ -4,13 +4,16 @@ import io.hlsfleet.config.FleetConfig;
 import io.hlsfleet.config.Settings;
 import io.hlsfleet.job.DeadLetter;
 import io.hlsfleet.job.Job;
+import io.hlsfleet.job.JobFailure;
 import io.hlsfleet.job.JobCodec;
 import io.hlsfleet.job.Stage;
+import io.hlsfleet.status.JobStatusStores;
 import io.hlsfleet.storage.StagedInputs;
 import io.hlsfleet.storage.StagingArea;
 import io.hlsfleet.storage.Stores;
 import io.hlsfleet.transport.Transport;
 import io.hlsfleet.transport.Transports;
+import io.hlsfleet.worker.JobListener;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -89,8 +92,10 @@ final class DlqCommand {
 
         @Override
         int run(PrintWriter out, PrintWriter err) throws Exception {
-            FleetConfig config = FleetConfig.from(Settings.fromEnvironment());
+            Settings settings = Settings.fromEnvironment();
+            FleetConfig config = FleetConfig.from(settings);
             StagingArea staging = Stores.staging(config.staging());
+            JobListener status = JobStatusStores.recorder(settings, config);
             int requeued = 0;
             try (Transport transport = Transports.connect(config)) {
                 for (Stage stage : parent.stages()) {
@@ -100,9 +105,16 @@ final class DlqCommand {
                             continue;
                         }
                         Job resumed = StagedInputs.resume(letter.job(), staging);
-                        // Published (and confirmed) before the dead letter goes: a crash in between
-                        // leaves a duplicate, never a lost job.
-                        transport.publish(resumed.stage(), resumed);
+                        // The status first: once the job is sent, its new attempt may report at once.
+                        status.requeued(resumed.stage(), resumed, letter.reason());
+                        try {
+                            // Published (and confirmed) before the dead letter goes: a crash in between
+                            // leaves a duplicate, never a lost job.
+                            transport.publish(resumed.stage(), resumed);
+                        } catch (RuntimeException e) {
+                            status.dead(stage, letter.job(), JobFailure.permanent(letter.reason()));
+                            throw e;
+                        }
                         moved.add(letter.jobId());
                         out.println(letter.jobId() + "  " + stage.id() + " -> " + resumed.stage().id());
                     }
@@ -113,6 +125,7 @@ final class DlqCommand {
                 }
             } finally {
                 closeQuietly(staging);
+                closeQuietly(status);
             }
             out.println("requeued " + requeued + " job" + (requeued == 1 ? "" : "s"));
             return !jobIds.isEmpty() && requeued < jobIds.size() ? 1 : 0;
@@ -147,9 +160,12 @@ final class DlqCommand {
         }
     }
 
-    /** Closes an S3 staging client; nothing is pending on it once the command is done with it. */
-    private static void closeQuietly(StagingArea staging) {
-        if (staging instanceof AutoCloseable closeable) {
+    /**
+     * Closes an S3 staging client or a status store's connections; nothing is pending on them once
+     * the command is done with them.
+     */
+    private static void closeQuietly(Object resource) {
+        if (resource instanceof AutoCloseable closeable) {
             try {
                 closeable.close();
             } catch (Exception e) {

@@ -607,6 +607,10 @@ class FaultToleranceIT {
             String requeued = fleet.cli("dlq", "requeue");
             assertThat(requeued).contains("download -> download").contains("encode -> encode")
                     .contains("upload -> upload").contains("requeued 3 jobs");
+            // Requeued jobs are no longer shown dead, even before a worker takes them.
+            for (String url : List.of(lateUrl, brokenUrl, blockedUrl)) {
+                assertThat(fleet.status(url).orElseThrow().state()).as(url).isNotEqualTo(JobState.DEAD);
+            }
 
             Counts counts = FleetChecker.awaitAndCheck(fleet, List.of(
                     Expectation.published(lateUrl, late, List.of(360)),
