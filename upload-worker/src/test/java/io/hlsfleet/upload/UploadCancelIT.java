@@ -130,8 +130,9 @@ class UploadCancelIT {
             String generation = LadderPublisher.generationFolder(videoId, attempt);
 
             StatusRecorder status = new StatusRecorder(statuses);
+            // The outcome is heard first: once the status store shows the cancel, it has been recorded.
             try (StageWorker upload = new StageWorker(Stage.UPLOAD, stage, transport, POLICY,
-                    JobListener.all(List.of(status, outcome)), new SimpleMeterRegistry(), intake)
+                    JobListener.all(List.of(outcome, status)), new SimpleMeterRegistry(), intake)
                     .cancelledBy(requests.forWorker(staging)).start(1)) {
                 status.queued(job);
                 transport.publish(Stage.UPLOAD, job);
