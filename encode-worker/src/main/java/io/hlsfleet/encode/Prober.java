@@ -24,6 +24,10 @@ public final class Prober {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** Pixel formats (by prefix) whose pictures reach the filters as RGB, grey with alpha and palettes included. */
+    private static final List<String> RGB_PIXEL_FORMATS = List.of("rgb", "bgr", "gbr", "argb", "abgr", "0rgb", "0bgr",
+            "x2rgb", "x2bgr", "pal8", "ya8", "ya16", "xyz12");
+
     /** Subtitle codecs ffmpeg converts to WebVTT. */
     static final Set<String> TEXT_SUBTITLES = Set.of("mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text");
 
@@ -246,10 +250,6 @@ public final class Prober {
         return withHdr10(new MediaInfo.Picture(scan, transfer, video.path("color_primaries").asString(""),
                 matrix(video), "pc".equals(video.path("color_range").asString(""))), video.path("side_data_list"));
     }
-
-    /** Pixel formats (by prefix) whose pictures reach the filters as RGB, grey with alpha and palettes included. */
-    private static final List<String> RGB_PIXEL_FORMATS = List.of("rgb", "bgr", "gbr", "argb", "abgr", "0rgb", "0bgr",
-            "x2rgb", "x2bgr", "pal8", "ya8", "ya16", "xyz12");
 
     /**
      * The YUV matrix, or {@code gbr} (ffprobe's name for "no matrix: RGB") for an RGB source: PNG,
