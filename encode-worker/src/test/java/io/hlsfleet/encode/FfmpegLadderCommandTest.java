@@ -123,7 +123,8 @@ class FfmpegLadderCommandTest {
         assertThat(after(cmd, "-hls_fmp4_init_filename")).isEqualTo("init.mp4");
         assertThat(after(cmd, "-hls_segment_filename")).endsWith("%v/seg_%05d.m4s");
         assertThat(after(cmd, "-level:v")).isEqualTo("4.1");
-        assertThat(after(cmd, "-x264-params:v:0")).isEqualTo("rc-lookahead=20:ref=2");
+        // The 360p rung's own option comes after the ones given for every rung.
+        assertThat(after(cmd, "-x264-params:v:0")).isEqualTo("rc-lookahead=20:ref=2:me=dia");
     }
 
     @Test
@@ -140,14 +141,15 @@ class FfmpegLadderCommandTest {
     void defaultPresetsPerRungAndX264Options() {
         // The defaults the encode benchmark chose (bench/README.md): medium, faster and veryfast from
         // the smallest rung up, trellis for every rung (veryfast alone leaves it off), keyframes quantised
-        // 1.7 times finer than P-frames (x264's 1.4 suits its own keyframes, about four times further apart).
+        // 1.7 times finer than P-frames (x264's 1.4 suits its own keyframes, about four times further apart),
+        // the diamond motion search on the 360p and 1080p rungs, no 4x4 intra blocks in the 1080p rung's P/B-frames.
         EncodeSettings s = EncodeSettings.from(Settings.of(Map.of()), 1);
         List<String> cmd = command(s, new MediaInfo("mov,mp4", 1920, 1080, 10, 30, 0, 1));
         assertThat(cmd).containsSubsequence("-map", "[v0]", "-preset:v:0", "medium", "-map", "[v1]", "-preset:v:1",
                 "faster", "-map", "[v2]", "-preset:v:2", "veryfast");
-        for (int i = 0; i < 3; i++) {
-            assertThat(after(cmd, "-x264-params:v:" + i)).isEqualTo("aq-mode=2:trellis=1:ipratio=1.7");
-        }
+        assertThat(after(cmd, "-x264-params:v:0")).isEqualTo("aq-mode=2:trellis=1:ipratio=1.7:me=dia");
+        assertThat(after(cmd, "-x264-params:v:1")).isEqualTo("aq-mode=2:trellis=1:ipratio=1.7");
+        assertThat(after(cmd, "-x264-params:v:2")).isEqualTo("aq-mode=2:trellis=1:ipratio=1.7:me=dia:partitions=i8x8");
     }
 
     @Test
