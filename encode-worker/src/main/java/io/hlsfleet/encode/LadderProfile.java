@@ -77,14 +77,15 @@ public record LadderProfile(String name, List<Rung> rungs, int audioKbps, int se
      * a fraction of the others, so it keeps medium; 720p at faster and 1080p at veryfast (with
      * trellis, from the default x264 options) give the best SSIM for their CPU found on the
      * benchmark's clips. The motion search of the 360p and 1080p rungs is the diamond, and the
-     * 1080p rung tries no 4x4 intra blocks in its predicted frames: a tenth of those rungs' CPU
-     * for under 0.001 SSIM (bench/README.md has the measurements behind these choices).
+     * 1080p rung tries no 4x4 intra blocks in its predicted frames: 9 % of the 360p rung's CPU and
+     * 20 % of the 1080p rung's for under 0.001 SSIM (bench/README.md has the measurements behind
+     * these choices).
      */
     public static final LadderProfile DEFAULT = new LadderProfile("default", List.of(
             new Rung(360, 360, 540, 720, "medium", "me=dia"),
             new Rung(720, 870, 1305, 1740, "faster"),
-            new Rung(1080, 2100, 3150, 4200, "veryfast", "me=dia:partitions=i8x8")), 128, 6, Container.MPEGTS, "high", "", Surround.EAC3, 192,
-            false);
+            new Rung(1080, 2100, 3150, 4200, "veryfast", "me=dia:partitions=i8x8")),
+            128, 6, Container.MPEGTS, "high", "", Surround.EAC3, 192, false);
 
     /** The default ladder in fragmented MP4 (CMAF) segments. */
     public static final LadderProfile CMAF = new LadderProfile("cmaf", DEFAULT.rungs(), 128, 6, Container.FMP4,
